@@ -1,0 +1,208 @@
+import sodium from 'libsodium-wrappers';
+import { FakeServer, json, type Reply } from './server.ts';
+
+await sodium.ready;
+
+/** One stored secret, with the plaintext the fake decrypted with its private key. */
+export interface StoredSecret {
+  plaintext: string;
+  encryptedValue: string;
+  keyId: string;
+  createdAt: Date;
+  updatedAt: Date;
+  visibility?: string;
+  selectedRepositoryIds?: number[];
+}
+
+/** A holder of secrets with its own key pair: a repository, an environment or an organisation. */
+class SecretStore {
+  keyId = '';
+  keyPair = sodium.crypto_box_keypair();
+  readonly secrets = new Map<string, StoredSecret>();
+
+  constructor() {
+    this.rotateKey();
+  }
+
+  rotateKey(): void {
+    this.keyPair = sodium.crypto_box_keypair();
+    this.keyId = String(Math.floor(Math.random() * 1e18));
+  }
+
+  publicKey() {
+    return { key_id: this.keyId, key: sodium.to_base64(this.keyPair.publicKey, sodium.base64_variants.ORIGINAL) };
+  }
+
+  get(name: string): StoredSecret | undefined {
+    return this.secrets.get(name.toUpperCase());
+  }
+}
+
+interface Repository {
+  id: number;
+  owner: string;
+  name: string;
+  store: SecretStore;
+  environments: Map<string, SecretStore>;
+}
+
+export type TokenAccess = 'write' | 'read-only';
+
+const ENCRYPTED_VALUE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * GitHub's REST API for Actions secrets, as far as the action uses it: real X25519 key pairs per
+ * repository, environment and organisation; every PUT is opened with the private key and stored.
+ */
+export class FakeGitHub {
+  readonly tokens = new Map<string, TokenAccess>();
+  readonly repositories = new Map<string, Repository>();
+  readonly organizations = new Map<string, SecretStore>();
+  readonly server: FakeServer;
+  private nextId = 1000;
+
+  constructor() {
+    this.server = new FakeServer((request) => this.handle(request.method, request.url, request.headers, request.body));
+  }
+
+  addToken(token: string, access: TokenAccess = 'write'): string {
+    this.tokens.set(token, access);
+    return token;
+  }
+
+  addRepository(fullName: string, environments: string[] = []): Repository {
+    const [owner = '', name = ''] = fullName.split('/');
+    const repository: Repository = { id: this.nextId++, owner, name, store: new SecretStore(), environments: new Map() };
+    for (const environment of environments) repository.environments.set(environment.toLowerCase(), new SecretStore());
+    this.repositories.set(fullName.toLowerCase(), repository);
+    return repository;
+  }
+
+  addOrganization(org: string): SecretStore {
+    const store = new SecretStore();
+    this.organizations.set(org.toLowerCase(), store);
+    return store;
+  }
+
+  repositorySecret(fullName: string, name: string): StoredSecret | undefined {
+    return this.repositories.get(fullName.toLowerCase())?.store.get(name);
+  }
+
+  environmentSecret(fullName: string, environment: string, name: string): StoredSecret | undefined {
+    return this.repositories.get(fullName.toLowerCase())?.environments.get(environment.toLowerCase())?.get(name);
+  }
+
+  organizationSecret(org: string, name: string): StoredSecret | undefined {
+    return this.organizations.get(org.toLowerCase())?.get(name);
+  }
+
+  /** Stores a secret as if written earlier, for max-age tests. */
+  seed(store: SecretStore, name: string, plaintext: string, updatedAt: Date): void {
+    store.secrets.set(name.toUpperCase(), { plaintext, encryptedValue: '', keyId: store.keyId, createdAt: updatedAt, updatedAt });
+  }
+
+  /** Requests that change state. */
+  writes() {
+    return this.server.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD');
+  }
+
+  private handle(method: string, url: URL, headers: Record<string, string | string[] | undefined>, body: string): Reply {
+    const token = /^(?:token|bearer) (.+)$/i.exec(String(headers['authorization'] ?? ''))?.[1];
+    const access = token ? this.tokens.get(token) : undefined;
+    if (!access) return json(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
+
+    const path = url.pathname.split('/').slice(1).map(decodeURIComponent);
+    const route = this.route(method, path);
+    if (!route) return notFound();
+    if (route.secrets && access === 'read-only') {
+      return json(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/actions/secrets', status: '403' });
+    }
+    return route.answer(url, body);
+  }
+
+  private route(method: string, path: string[]): { secrets: boolean; answer: (url: URL, body: string) => Reply } | undefined {
+    const [root, owner = '', name = '', ...rest] = path;
+    if (root === 'repos') {
+      const repository = this.repositories.get(`${owner}/${name}`.toLowerCase());
+      if (!repository) return undefined;
+      if (method === 'GET' && rest.length === 0) {
+        return { secrets: false, answer: () => json(200, { id: repository.id, name: repository.name, full_name: `${repository.owner}/${repository.name}`, owner: { login: repository.owner } }) };
+      }
+      if (rest[0] === 'actions' && rest[1] === 'secrets') return this.secretRoutes(method, repository.store, rest.slice(2));
+      if (rest[0] === 'environments' && rest[2] === 'secrets') {
+        const store = repository.environments.get((rest[1] ?? '').toLowerCase());
+        return store ? this.secretRoutes(method, store, rest.slice(3)) : undefined;
+      }
+      return undefined;
+    }
+    if (root === 'orgs' && name === 'actions' && rest[0] === 'secrets') {
+      const store = this.organizations.get(owner.toLowerCase());
+      return store ? this.secretRoutes(method, store, rest.slice(1), true) : undefined;
+    }
+    return undefined;
+  }
+
+  /** `secrets`, `secrets/public-key` and `secrets/{name}` under one store. */
+  private secretRoutes(method: string, store: SecretStore, rest: string[], organization = false) {
+    const answer = (fn: (url: URL, body: string) => Reply) => ({ secrets: true, answer: fn });
+    if (method === 'GET' && rest.length === 0) {
+      return answer((url) => {
+        const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
+        const page = Number(url.searchParams.get('page') ?? 1);
+        const all = [...store.secrets.entries()].sort(([a], [b]) => a.localeCompare(b));
+        const secrets = all.slice((page - 1) * perPage, page * perPage).map(([secretName, s]) => ({
+          name: secretName,
+          created_at: s.createdAt.toISOString(),
+          updated_at: s.updatedAt.toISOString(),
+          ...(organization ? { visibility: s.visibility } : {}),
+        }));
+        return json(200, { total_count: all.length, secrets });
+      });
+    }
+    if (method === 'GET' && rest.length === 1 && rest[0] === 'public-key') return answer(() => json(200, store.publicKey()));
+    if (method === 'PUT' && rest.length === 1 && rest[0] !== 'public-key') {
+      return answer((_url, body) => this.put(store, rest[0] ?? '', body, organization));
+    }
+    return undefined;
+  }
+
+  private put(store: SecretStore, name: string, body: string, organization: boolean): Reply {
+    let data: Record<string, unknown>;
+    try {
+      data = JSON.parse(body) as Record<string, unknown>;
+    } catch {
+      return json(400, { message: 'Problems parsing JSON' });
+    }
+    const { encrypted_value: encryptedValue, key_id: keyId, visibility, selected_repository_ids: selected } = data;
+    if (typeof encryptedValue !== 'string' || !ENCRYPTED_VALUE.test(encryptedValue) || typeof keyId !== 'string') {
+      return json(422, { message: 'Invalid request.\n\nencrypted_value or key_id is invalid.' });
+    }
+    if (keyId !== store.keyId) return json(422, { message: 'Invalid request.\n\nkey_id does not match the current public key.' });
+    if (organization && !['all', 'private', 'selected'].includes(String(visibility))) {
+      return json(422, { message: 'Invalid request.\n\nvisibility is not one of all, private, selected.' });
+    }
+    let plaintext: string;
+    try {
+      const opened = sodium.crypto_box_seal_open(sodium.from_base64(encryptedValue, sodium.base64_variants.ORIGINAL), store.keyPair.publicKey, store.keyPair.privateKey);
+      plaintext = sodium.to_string(opened);
+    } catch {
+      return json(422, { message: 'Invalid request.\n\nencrypted_value could not be decrypted.' });
+    }
+    const existing = store.get(name);
+    const now = new Date();
+    store.secrets.set(name.toUpperCase(), {
+      plaintext,
+      encryptedValue,
+      keyId,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+      ...(organization ? { visibility: String(visibility) } : {}),
+      ...(Array.isArray(selected) ? { selectedRepositoryIds: selected as number[] } : {}),
+    });
+    return existing ? { status: 204 } : json(201, {});
+  }
+}
+
+function notFound(): Reply {
+  return json(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' });
+}

@@ -1,0 +1,42 @@
+import { FakeAws } from './aws.ts';
+import { FakeGitHub } from './github.ts';
+import { FakeOidc } from './oidc.ts';
+
+export { FakeAws, FakeGitHub, FakeOidc };
+
+/** Every fake the action talks to, started on 127.0.0.1. */
+export interface Fakes {
+  oidc: FakeOidc;
+  aws: FakeAws;
+  github: FakeGitHub;
+  /** The runner's environment pointing at the fakes through the SDKs' standard settings. */
+  env: Record<string, string>;
+  /** Every request any fake received, in order of arrival per fake. */
+  allRequests: () => { service: string; method: string; url: string; status: number }[];
+  stop: () => Promise<void>;
+}
+
+export async function startFakes(): Promise<Fakes> {
+  const oidc = new FakeOidc();
+  const aws = new FakeAws('eu-west-1');
+  const github = new FakeGitHub();
+  const servers = { oidc: oidc.server, sts: aws.sts, ecr: aws.ecr, github: github.server };
+  await Promise.all(Object.values(servers).map((server) => server.start()));
+  return {
+    oidc,
+    aws,
+    github,
+    env: {
+      ACTIONS_ID_TOKEN_REQUEST_URL: `${oidc.server.url}/token?api-version=2.0`,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken,
+      AWS_ENDPOINT_URL_STS: aws.sts.url,
+      AWS_ENDPOINT_URL_ECR: aws.ecr.url,
+      GITHUB_API_URL: github.server.url,
+    },
+    allRequests: () =>
+      Object.entries(servers).flatMap(([service, server]) => server.requests.map(({ method, url, status }) => ({ service, method, url, status }))),
+    stop: async () => {
+      await Promise.all(Object.values(servers).map((server) => server.stop()));
+    },
+  };
+}

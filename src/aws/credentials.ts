@@ -1,0 +1,95 @@
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import type { AwsAuth } from '../config.ts';
+import { explainAwsError } from './errors.ts';
+import { awsClientConfig } from './client-config.ts';
+
+export interface CredentialDeps {
+  /** `core.getIDToken`: asks the runner for a GitHub OIDC token (and masks it). */
+  getIDToken: (audience: string) => Promise<string>;
+  /** `core.setSecret`. */
+  setSecret: (value: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The AWS identity to call ECR with. `undefined` means the SDK's default chain
+ * (credentials from an earlier step, or an instance profile on a self-hosted runner).
+ */
+export async function resolveCredentials(
+  auth: AwsAuth,
+  region: string,
+  deps: CredentialDeps,
+): Promise<AwsCredentialIdentity | undefined> {
+  switch (auth.kind) {
+    case 'default-chain':
+      return undefined;
+    case 'access-keys':
+      return auth.keys;
+    case 'oidc': {
+      const webIdentityToken = await requestIdToken(auth.audience, deps);
+      const sts = await stsClient(region);
+      const { AssumeRoleWithWebIdentityCommand } = await import('@aws-sdk/client-sts');
+      try {
+        const response = await sts.send(
+          new AssumeRoleWithWebIdentityCommand({
+            RoleArn: auth.roleArn,
+            RoleSessionName: auth.sessionName,
+            DurationSeconds: auth.durationSeconds,
+            WebIdentityToken: webIdentityToken,
+          }),
+        );
+        return temporaryCredentials(response.Credentials, deps.setSecret);
+      } catch (error) {
+        throw explainAwsError(error, { action: 'sts:AssumeRoleWithWebIdentity', roleArn: auth.roleArn, audience: auth.audience, idToken: webIdentityToken });
+      }
+    }
+    case 'access-keys-and-role': {
+      const sts = await stsClient(region, auth.keys);
+      const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
+      try {
+        const response = await sts.send(
+          new AssumeRoleCommand({ RoleArn: auth.roleArn, RoleSessionName: auth.sessionName, DurationSeconds: auth.durationSeconds }),
+        );
+        return temporaryCredentials(response.Credentials, deps.setSecret);
+      } catch (error) {
+        throw explainAwsError(error, { action: 'sts:AssumeRole', roleArn: auth.roleArn });
+      }
+    }
+  }
+}
+
+async function requestIdToken(audience: string, deps: CredentialDeps): Promise<string> {
+  if (!deps.env['ACTIONS_ID_TOKEN_REQUEST_URL'] || !deps.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']) {
+    throw new Error(
+      "role-to-assume is set without access keys, so the action uses GitHub OIDC, but this job cannot request an OIDC token. Add 'permissions: id-token: write' to the workflow or job (and keep 'contents: read'), or pass aws-access-key-id and aws-secret-access-key.",
+    );
+  }
+  try {
+    return await deps.getIDToken(audience);
+  } catch (error) {
+    throw new Error(`Could not get a GitHub OIDC token for audience "${audience}": ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+// The STS client is loaded only when a role is assumed: runs with keys or the default chain never pay for it.
+async function stsClient(region: string, credentials?: AwsCredentialIdentity) {
+  const { STSClient } = await import('@aws-sdk/client-sts');
+  return new STSClient({ ...awsClientConfig(region), ...(credentials ? { credentials } : {}) });
+}
+
+interface StsCredentials {
+  AccessKeyId?: string | undefined;
+  SecretAccessKey?: string | undefined;
+  SessionToken?: string | undefined;
+  Expiration?: Date | undefined;
+}
+
+function temporaryCredentials(credentials: StsCredentials | undefined, setSecret: (value: string) => void): AwsCredentialIdentity {
+  const { AccessKeyId, SecretAccessKey, SessionToken, Expiration } = credentials ?? {};
+  if (!AccessKeyId || !SecretAccessKey || !SessionToken) {
+    throw new Error('STS answered without credentials; try again, and report it if it persists.');
+  }
+  // Masked the moment they exist, before any log line could hold them.
+  for (const value of [AccessKeyId, SecretAccessKey, SessionToken]) setSecret(value);
+  return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken, ...(Expiration ? { expiration: Expiration } : {}) };
+}

@@ -1,0 +1,81 @@
+/** What the action was doing when AWS said no; used to tell the user what to change. */
+export interface AwsCallContext {
+  action: 'sts:AssumeRoleWithWebIdentity' | 'sts:AssumeRole' | 'ecr:GetAuthorizationToken';
+  roleArn?: string;
+  audience?: string;
+  /** The OIDC token sent; only its (non-secret) claims are read, to show the `sub` the trust policy must match. */
+  idToken?: string;
+}
+
+interface AwsErrorShape {
+  name?: string;
+  Code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** Turns an SDK error into one that says what to do. Never includes request bodies or tokens. */
+export function explainAwsError(error: unknown, context: AwsCallContext): Error {
+  const { name = 'Error', Code, message = '' } = (error ?? {}) as AwsErrorShape;
+  const code = (Code ?? name).replace(/Exception$/, '');
+  const said = `AWS said ${code}: ${message}`.trim();
+  const role = context.roleArn ? ` role ${context.roleArn}` : '';
+
+  if (context.action === 'sts:AssumeRoleWithWebIdentity') {
+    const claims = idTokenClaims(context.idToken);
+    const subject = claims.sub ? ` This run's token has sub "${claims.sub}"` : '';
+    const audience = ` and aud "${context.audience ?? claims.aud ?? ''}"`;
+    switch (code) {
+      case 'AccessDenied':
+      case 'IDPRejectedClaim':
+        return new Error(
+          `Could not assume${role} with OIDC (sts:AssumeRoleWithWebIdentity). ${said}. The role's trust policy must allow token.actions.githubusercontent.com, with conditions on token.actions.githubusercontent.com:sub and :aud that match this run.${subject}${subject ? audience : ''}. Also check that the workflow has 'permissions: id-token: write'.`,
+        );
+      case 'InvalidIdentityToken':
+        return new Error(
+          `AWS refused the GitHub OIDC token (sts:AssumeRoleWithWebIdentity for${role}). ${said}. Check that the IAM OIDC provider for token.actions.githubusercontent.com exists in the role's account and lists the audience "${context.audience}" (the audience input).`,
+        );
+      case 'ExpiredToken':
+        return new Error(`The GitHub OIDC token expired before AWS read it (sts:AssumeRoleWithWebIdentity for${role}). ${said}. Re-run the job.`);
+    }
+  }
+  if (context.action === 'sts:AssumeRole' && code === 'AccessDenied') {
+    return new Error(
+      `The access keys may not assume${role} (sts:AssumeRole). ${said}. Allow sts:AssumeRole on the role in the keys' IAM policy, and trust their user or account in the role's trust policy.`,
+    );
+  }
+  if (context.action === 'ecr:GetAuthorizationToken' && code === 'AccessDenied') {
+    return new Error(
+      `This AWS identity may not call ecr:GetAuthorizationToken. ${said}. Attach a policy that allows ecr:GetAuthorizationToken on resource "*" to the identity${role ? ` (the assumed${role})` : ''}.`,
+    );
+  }
+  switch (code) {
+    case 'InvalidClientTokenId':
+    case 'UnrecognizedClient':
+    case 'SignatureDoesNotMatch':
+    case 'IncompleteSignature':
+      return new Error(`AWS did not accept the credentials for ${context.action}. ${said}. Check that the access keys are current and belong together.`);
+    case 'ExpiredToken':
+      return new Error(`The AWS credentials have expired (${context.action}). ${said}. Refresh them in the step that set them, or let this action assume role-to-assume.`);
+    case 'CredentialsProviderError':
+      return new Error(
+        `No AWS credentials were found for ${context.action}. Set role-to-assume (GitHub OIDC, recommended), or aws-access-key-id and aws-secret-access-key, or configure credentials in an earlier step.`,
+      );
+  }
+  return new Error(`${context.action}${role ? ` for${role}` : ''} failed. ${said}`);
+}
+
+/** The payload claims of a JWT, or {} when it cannot be read. The signature is never used. */
+function idTokenClaims(token: string | undefined): { sub?: string; aud?: string } {
+  try {
+    const payload = token?.split('.')[1];
+    if (!payload) return {};
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown; aud?: unknown };
+    return {
+      ...(typeof claims.sub === 'string' ? { sub: claims.sub } : {}),
+      ...(typeof claims.aud === 'string' ? { aud: claims.aud } : {}),
+    };
+  } catch {
+    return {};
+  }
+}

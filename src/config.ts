@@ -1,0 +1,360 @@
+import { parseDuration, formatDuration } from './duration.ts';
+
+/** Reads one input by its name in action.yml; `core.getInput` in the action, a plain map in tests. */
+export type InputReader = (name: string) => string;
+
+export type Visibility = 'all' | 'private' | 'selected';
+
+/** How the action gets its AWS identity; picked from which inputs are set. */
+export type AwsAuth =
+  | { kind: 'oidc'; roleArn: string; audience: string; sessionName: string; durationSeconds: number }
+  | { kind: 'access-keys'; keys: AccessKeys }
+  | { kind: 'access-keys-and-role'; keys: AccessKeys; roleArn: string; sessionName: string; durationSeconds: number }
+  | { kind: 'default-chain' };
+
+export interface AccessKeys {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** Where secrets go. Each is one owner of one public key. */
+export type TargetSpec =
+  | { kind: 'repository'; owner: string; repo: string }
+  | { kind: 'environment'; owner: string; repo: string; environment: string }
+  | { kind: 'organization'; org: string; visibility: Visibility; selectedRepositories: string[] };
+
+export interface SecretNames {
+  password: string;
+  username?: string;
+  dockerConfig?: string;
+}
+
+export interface Config {
+  region: string;
+  auth: AwsAuth;
+  github: { token: string; apiUrl: string };
+  targets: TargetSpec[];
+  secretNames: SecretNames;
+  /** Skip a secret whose stored `updated_at` is younger than this. */
+  maxAgeMs?: number;
+}
+
+/** One wrong input: which one, what is wrong, and what to do. */
+export interface InputProblem {
+  input: string;
+  problem: string;
+  fix: string;
+}
+
+export class ConfigError extends Error {
+  readonly problems: InputProblem[];
+  constructor(problems: InputProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function formatProblem({ input, problem, fix }: InputProblem): string {
+  return `Input '${input}': ${problem}. ${fix}`;
+}
+
+const ECR_PASSWORD_LIFETIME_MS = 12 * 3_600_000;
+const DEFAULT_AUDIENCE = 'sts.amazonaws.com';
+const DEFAULT_DURATION_SECONDS = 900;
+
+const PATTERNS = {
+  region: /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/,
+  roleArn: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+  sessionName: /^[\w+=,.@-]{2,64}$/,
+  accessKeyId: /^[A-Z0-9]{16,128}$/,
+  owner: /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/,
+  repo: /^[A-Za-z0-9._-]{1,100}$/,
+  secretName: /^[A-Za-z_][A-Za-z0-9_]*$/,
+} as const;
+
+/**
+ * Reads and checks every input once. All mistakes are collected, so one run shows them all;
+ * nothing here touches the network.
+ */
+export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv): Config {
+  const problems: InputProblem[] = [];
+  const read = (name: string): string => getInput(name).trim();
+  const report = (input: string, problem: string, fix: string): void => {
+    problems.push({ input, problem, fix });
+  };
+
+  const region = parseRegion(read('aws-region'), env, report);
+  const auth = parseAuth(read, env, report);
+  const github = parseGitHub(read, env, report);
+  const targets = parseTargets(read, env, report);
+  const secretNames = parseSecretNames(read, report);
+  const maxAgeMs = parseMaxAge(read('max-age'), report);
+
+  if (problems.length > 0 || !region || !auth || !github || !targets || !secretNames) {
+    throw new ConfigError(problems);
+  }
+  return { region, auth, github, targets, secretNames, ...(maxAgeMs === undefined ? {} : { maxAgeMs }) };
+}
+
+type Report = (input: string, problem: string, fix: string) => void;
+type Read = (name: string) => string;
+
+function parseRegion(value: string, env: NodeJS.ProcessEnv, report: Report): string | undefined {
+  const region = value || env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || '';
+  if (!region) {
+    report('aws-region', 'no AWS region is set', 'Set aws-region (for example eu-west-1), or AWS_REGION in the environment.');
+    return undefined;
+  }
+  if (!PATTERNS.region.test(region)) {
+    report('aws-region', `"${region}" is not a valid AWS region`, 'Use a region code such as eu-west-1 or us-east-1.');
+    return undefined;
+  }
+  return region;
+}
+
+function parseAuth(read: Read, env: NodeJS.ProcessEnv, report: Report): AwsAuth | undefined {
+  const roleArn = read('role-to-assume');
+  const accessKeyId = read('aws-access-key-id');
+  const secretAccessKey = read('aws-secret-access-key');
+  const sessionToken = read('aws-session-token');
+  let failed = false;
+  const note: Report = (...args) => {
+    failed = true;
+    report(...args);
+  };
+
+  if (roleArn && !PATTERNS.roleArn.test(roleArn)) {
+    note('role-to-assume', `"${roleArn}" is not an IAM role ARN`, 'Give the full ARN, such as arn:aws:iam::123456789012:role/ecr-pull.');
+  }
+  if (accessKeyId && !secretAccessKey) {
+    note('aws-secret-access-key', "it must be provided if 'aws-access-key-id' is provided", 'Set both keys, or neither to use OIDC or the default credential chain.');
+  }
+  if (secretAccessKey && !accessKeyId) {
+    note('aws-access-key-id', "it must be provided if 'aws-secret-access-key' is provided", 'Set both keys, or neither to use OIDC or the default credential chain.');
+  }
+  if (accessKeyId && !PATTERNS.accessKeyId.test(accessKeyId)) {
+    // Never echo the value: a mistyped key can be a secret pasted into the wrong input.
+    note('aws-access-key-id', 'it is not an AWS access key id (upper-case letters and digits, such as AKIA...)', 'Check that the right secret is passed to aws-access-key-id.');
+  }
+  if (sessionToken && !accessKeyId) {
+    note('aws-session-token', 'it is only used together with aws-access-key-id and aws-secret-access-key', 'Set the keys too, or remove aws-session-token.');
+  }
+
+  const audience = read('audience') || DEFAULT_AUDIENCE;
+  const sessionName = read('role-session-name') || defaultSessionName(env);
+  if (!PATTERNS.sessionName.test(sessionName)) {
+    note('role-session-name', `"${sessionName}" is not a valid session name`, 'Use 2 to 64 characters of letters, digits and =,.@_+-.');
+  }
+  const durationText = read('role-duration-seconds');
+  const durationSeconds = durationText === '' ? DEFAULT_DURATION_SECONDS : Number(durationText);
+  if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
+    note('role-duration-seconds', `"${durationText}" is not a whole number of seconds from 900 to 43200`, 'Leave it unset for the default of 900, which is enough: the action needs the role for seconds.');
+  }
+  if (!roleArn) {
+    for (const input of ['role-session-name', 'role-duration-seconds', 'audience']) {
+      if (read(input)) note(input, 'it only applies when role-to-assume is set', `Set role-to-assume, or remove ${input}.`);
+    }
+  }
+  if (failed) return undefined;
+
+  const keys: AccessKeys | undefined = accessKeyId
+    ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) }
+    : undefined;
+  if (roleArn && keys) return { kind: 'access-keys-and-role', keys, roleArn, sessionName, durationSeconds };
+  if (roleArn) return { kind: 'oidc', roleArn, audience, sessionName, durationSeconds };
+  if (keys) return { kind: 'access-keys', keys };
+  return { kind: 'default-chain' };
+}
+
+/** A session name that shows in CloudTrail which run asked: `ecr-secret-refresh-<run id>-<attempt>`. */
+function defaultSessionName(env: NodeJS.ProcessEnv): string {
+  const run = [env['GITHUB_RUN_ID'], env['GITHUB_RUN_ATTEMPT']].filter(Boolean).join('-');
+  return `ecr-secret-refresh${run ? `-${run}` : ''}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+function parseGitHub(read: Read, env: NodeJS.ProcessEnv, report: Report): Config['github'] | undefined {
+  const token = read('github-token');
+  if (!token) {
+    report('github-token', 'it is empty', 'Pass a token that may write secrets, such as ${{ secrets.SECRETS_WRITER_TOKEN }} (a fine-grained PAT or a GitHub App token). The workflow\'s GITHUB_TOKEN cannot write secrets.');
+  }
+  const apiUrl = (read('github-api-url') || env['GITHUB_API_URL'] || 'https://api.github.com').replace(/\/+$/, '');
+  if (!isHttpUrl(apiUrl)) {
+    report('github-api-url', `"${apiUrl}" is not an http(s) URL`, 'Leave it unset to use this runner\'s GitHub API, or give one such as https://ghe.example.com/api/v3.');
+    return undefined;
+  }
+  return token ? { token, apiUrl } : undefined;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+/** Splits a list input on newlines and commas, as actions/create-github-app-token does. */
+export function splitList(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function parseTargets(read: Read, env: NodeJS.ProcessEnv, report: Report): TargetSpec[] | undefined {
+  const organization = read('organization');
+  const environment = read('environment');
+  const repositoriesText = read('repositories');
+  const visibilityText = read('visibility');
+  const selectedText = read('selected-repositories');
+
+  if (organization) {
+    return parseOrganizationTarget(organization, { environment, repositoriesText, visibilityText, selectedText }, report);
+  }
+  for (const [input, value] of [['visibility', visibilityText], ['selected-repositories', selectedText]] as const) {
+    if (value) report(input, 'it only applies to organisation secrets', `Set organization too, or remove ${input}.`);
+  }
+
+  if (environment && !isValidEnvironmentName(environment)) {
+    report('environment', `"${environment}" is not a valid environment name`, 'Use the name shown under Settings > Environments (at most 255 characters, no control characters).');
+  }
+  const names = repositoriesText ? splitList(repositoriesText) : [env['GITHUB_REPOSITORY'] ?? ''];
+  if (!repositoriesText && !env['GITHUB_REPOSITORY']) {
+    report('repositories', 'it is empty and GITHUB_REPOSITORY is not set', 'List the repositories to write to as owner/name.');
+    return undefined;
+  }
+  const repositories: { owner: string; repo: string }[] = [];
+  const seen = new Set<string>();
+  for (const name of names) {
+    const parsed = parseRepositoryName(name);
+    if (!parsed) {
+      report('repositories', `"${name}" is not of the form owner/name`, 'List repositories as owner/name, one per line or separated by commas.');
+      continue;
+    }
+    const key = `${parsed.owner}/${parsed.repo}`.toLowerCase();
+    if (seen.has(key)) {
+      report('repositories', `"${name}" is listed twice`, 'List each repository once.');
+      continue;
+    }
+    seen.add(key);
+    repositories.push(parsed);
+  }
+  return repositories.map(({ owner, repo }) =>
+    environment ? { kind: 'environment', owner, repo, environment } : { kind: 'repository', owner, repo },
+  );
+}
+
+function parseOrganizationTarget(
+  org: string,
+  others: { environment: string; repositoriesText: string; visibilityText: string; selectedText: string },
+  report: Report,
+): TargetSpec[] | undefined {
+  let ok = true;
+  const fail: Report = (...args) => {
+    ok = false;
+    report(...args);
+  };
+  if (!PATTERNS.owner.test(org)) {
+    fail('organization', `"${org}" is not a valid organisation login`, 'Give the organisation name as it appears in its URL, such as octo-org.');
+  }
+  if (others.environment) {
+    fail('environment', 'organisation secrets have no environment', 'Remove environment to write organisation secrets, or remove organization to write environment secrets.');
+  }
+  if (others.repositoriesText) {
+    fail('repositories', 'it does not apply to organisation secrets', 'To choose which repositories see the organisation secret, use visibility: selected with selected-repositories.');
+  }
+  const visibility = (others.visibilityText || 'private').toLowerCase();
+  if (visibility !== 'all' && visibility !== 'private' && visibility !== 'selected') {
+    fail('visibility', `"${others.visibilityText}" is not one of all, private, selected`, 'Use all, private (the default) or selected.');
+    return undefined;
+  }
+  const selected = splitList(others.selectedText);
+  if (visibility === 'selected' && selected.length === 0) {
+    fail('selected-repositories', 'it is empty but visibility is selected', 'List the repositories that may read the secret, by name.');
+  }
+  if (visibility !== 'selected' && selected.length > 0) {
+    fail('selected-repositories', `it only applies with visibility: selected (visibility is ${visibility})`, 'Set visibility: selected, or remove selected-repositories.');
+  }
+  const selectedRepositories: string[] = [];
+  for (const entry of selected) {
+    const [owner, repo] = entry.includes('/') ? entry.split('/', 2) : [org, entry];
+    if (!repo || !isValidRepo(repo) || owner?.toLowerCase() !== org.toLowerCase()) {
+      fail('selected-repositories', `"${entry}" is not a repository of ${org}`, `List repositories of ${org} by name, such as app or ${org}/app.`);
+      continue;
+    }
+    selectedRepositories.push(repo);
+  }
+  return ok ? [{ kind: 'organization', org, visibility, selectedRepositories }] : undefined;
+}
+
+export function parseRepositoryName(text: string): { owner: string; repo: string } | undefined {
+  const parts = text.split('/');
+  if (parts.length !== 2) return undefined;
+  const [owner = '', repo = ''] = parts;
+  return PATTERNS.owner.test(owner) && isValidRepo(repo) ? { owner, repo } : undefined;
+}
+
+function isValidRepo(repo: string): boolean {
+  return PATTERNS.repo.test(repo) && repo !== '.' && repo !== '..';
+}
+
+function isValidEnvironmentName(name: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return name.length <= 255 && !/[\u0000-\u001f\u007f]/.test(name);
+}
+
+function parseSecretNames(read: Read, report: Report): SecretNames | undefined {
+  const inputs = [
+    ['secret-name', read('secret-name') || 'ECR_PASSWORD'],
+    ['username-secret-name', read('username-secret-name')],
+    ['docker-config-secret-name', read('docker-config-secret-name')],
+  ] as const;
+  let ok = true;
+  const seen = new Map<string, string>();
+  for (const [input, name] of inputs) {
+    if (!name) continue;
+    const problem = secretNameProblem(name);
+    if (problem) {
+      ok = false;
+      report(input, `"${name}" ${problem}`, 'Secret names may contain only letters, digits and underscores, must not start with a digit or GITHUB_, and are at most 255 characters.');
+      continue;
+    }
+    const other = seen.get(name.toUpperCase());
+    if (other) {
+      ok = false;
+      report(input, `"${name}" is the same name as ${other} (secret names are case-insensitive)`, 'Give each secret its own name.');
+    }
+    seen.set(name.toUpperCase(), input);
+  }
+  if (!ok) return undefined;
+  const [, password] = inputs[0];
+  const [, username] = inputs[1];
+  const [, dockerConfig] = inputs[2];
+  return { password, ...(username ? { username } : {}), ...(dockerConfig ? { dockerConfig } : {}) };
+}
+
+/** GitHub's naming rules ("Secrets reference"); the API itself does not check them. */
+export function secretNameProblem(name: string): string | undefined {
+  if (/^\d/.test(name)) return 'starts with a digit';
+  if (!PATTERNS.secretName.test(name)) return 'contains characters other than letters, digits and underscores';
+  if (/^GITHUB_/i.test(name)) return 'starts with GITHUB_, which GitHub reserves';
+  if (name.length > 255) return 'is longer than 255 characters';
+  return undefined;
+}
+
+function parseMaxAge(text: string, report: Report): number | undefined {
+  if (!text) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) {
+    report('max-age', `"${text}" is not a duration`, 'Use a number with a unit, such as 6h, 90m or 1h30m.');
+    return undefined;
+  }
+  if (ms >= ECR_PASSWORD_LIFETIME_MS) {
+    report('max-age', `${formatDuration(ms)} is not shorter than the 12h an ECR password lives`, 'Use less than 12h, such as 6h, so that a skipped secret still holds a valid password.');
+    return undefined;
+  }
+  return ms;
+}

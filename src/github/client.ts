@@ -1,0 +1,51 @@
+import { Octokit } from '@octokit/core';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { USER_AGENT } from '../version.ts';
+
+const GitHubWithPlugins = Octokit.plugin(retry, throttling);
+export type GitHub = InstanceType<typeof GitHubWithPlugins>;
+
+export interface Log {
+  debug: (message: string) => void;
+  info: (message: string) => void;
+  warning: (message: string) => void;
+}
+
+/** How long one request may take before it is given up and, if the retry plugin allows, tried again. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Octokit with GitHub's recommended pacing (writes one at a time, a second apart) and retries
+ * for 5xx, network errors and rate limits; never for 401/403/404/422, which cannot succeed.
+ */
+export function createGitHubClient(options: { token: string; apiUrl: string; log: Log }): GitHub {
+  const { log } = options;
+  return new GitHubWithPlugins({
+    auth: options.token,
+    baseUrl: options.apiUrl,
+    userAgent: USER_AGENT,
+    log: { debug: log.debug, info: log.debug, warn: log.warning, error: log.warning },
+    request: { fetch: fetchWithTimeout },
+    throttle: {
+      onRateLimit: (retryAfter, request, _octokit, retryCount) => {
+        // Waiting for the hourly limit to reset would hold the job for up to an hour: retry once, briefly.
+        const wait = retryAfter <= 60 && retryCount < 1;
+        log.warning(`GitHub's rate limit for github-token is used up (${request.method} ${request.url}); ${wait ? `retrying in ${retryAfter}s` : `it resets in ${retryAfter}s`}.`);
+        return wait;
+      },
+      onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
+        const wait = retryCount < 3;
+        log.warning(`GitHub's secondary rate limit slowed ${request.method} ${request.url}; ${wait ? `retrying in ${retryAfter}s` : 'giving up'}.`);
+        return wait;
+      },
+    },
+  });
+}
+
+/** Node's fetch has no overall deadline: a stalled answer would hold the job until the runner's timeout. */
+function fetchWithTimeout(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+  return fetch(input, { ...init, signal });
+}

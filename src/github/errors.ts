@@ -1,0 +1,42 @@
+import { RequestError } from '@octokit/request-error';
+
+export interface GitHubCallContext {
+  /** What the action was doing, as a verb phrase: "write secret ECR_PASSWORD to", "read the public key of". */
+  doing: string;
+  target: string;
+  permission: string;
+  notFoundHint: string;
+}
+
+/** Says what went wrong with a GitHub call and what the user must change. Never echoes bodies or tokens. */
+export function describeGitHubError(error: unknown, context: GitHubCallContext): string {
+  if (!(error instanceof RequestError)) {
+    return `Could not ${context.doing} ${context.target}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  const { status } = error;
+  const said = `GitHub answered ${status}${githubMessage(error) ? ` "${githubMessage(error)}"` : ''}`;
+  switch (status) {
+    case 401:
+      return `github-token was refused while trying to ${context.doing} ${context.target} (${said}): it is mistyped, expired or revoked. Create a new token and update the secret that holds it.`;
+    case 403:
+      if (/rate limit/i.test(error.message)) {
+        return `GitHub's rate limit stopped the action from trying to ${context.doing} ${context.target} (${said}). Run it again later, or use a GitHub App token, which has a higher limit.`;
+      }
+      return `github-token may not ${context.doing} ${context.target} (${said}). It needs ${context.permission}. The workflow's own GITHUB_TOKEN can never write secrets: pass a fine-grained PAT or a GitHub App token.`;
+    case 404:
+      return `Could not ${context.doing} ${context.target}: not found, or not visible to github-token (${said}). ${context.notFoundHint}`;
+    case 422:
+      return `GitHub refused to ${context.doing} ${context.target} (${said}).`;
+    default:
+      return status >= 500 || status === 429
+        ? `Could not ${context.doing} ${context.target}: ${said}, and retries did not help. GitHub may be having trouble; run the job again.`
+        : `Could not ${context.doing} ${context.target} (${said}).`;
+  }
+}
+
+/** GitHub's own `message` field, without the docs link Octokit appends; never the request. */
+function githubMessage(error: RequestError): string {
+  const data = error.response?.data as { message?: unknown } | undefined;
+  if (typeof data?.message === 'string') return data.message;
+  return error.message.replace(/ - https:\/\/\S+$/, '');
+}
