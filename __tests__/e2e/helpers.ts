@@ -1,0 +1,57 @@
+import { expect } from '@jest/globals';
+import { startFakes, type Fakes } from '../fakes/index.ts';
+import { runAction, type ActionRun } from '../fakes/run-action.ts';
+
+export const TOKEN = 'github_pat_11WRITER';
+export const REPO = 'octo/app';
+
+/** The fakes with what most scenarios need: a token that may write, octo/app with environment ecr, an OIDC role. */
+export async function setUp(): Promise<Fakes & { roleArn: string }> {
+  const fakes = await startFakes();
+  fakes.github.addToken(TOKEN);
+  fakes.github.addRepository(REPO, ['ecr']);
+  const roleArn = fakes.aws.addRole('ecr-pull', { audience: 'sts.amazonaws.com', subject: fakes.oidc.subject });
+  return { ...fakes, roleArn };
+}
+
+/** Runs dist/index.js against the fakes, with debug logging on, and checks that nothing leaked. */
+export async function run(fakes: Fakes, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
+  const result = await runAction(
+    { 'aws-region': 'eu-west-1', 'github-token': TOKEN, 'github-api-url': fakes.github.server.url, ...inputs },
+    { ...fakes.env, RUNNER_DEBUG: '1', ACTIONS_STEP_DEBUG: 'true', ...env },
+  );
+  expectNothingLeaked(result, fakes);
+  return result;
+}
+
+/**
+ * Every secret value the fakes handed out (ECR password and token, temporary AWS credentials,
+ * OIDC tokens, the docker config built from them) appears in the output only inside `::add-mask::`
+ * commands, which the runner consumes.
+ */
+export function expectNothingLeaked(result: ActionRun, fakes: Fakes): void {
+  const visible = `${result.stdout.replace(/^::add-mask::.*$/gm, '')}\n${result.stderr}`;
+  const secrets = [
+    ...fakes.aws.secretValues(),
+    ...fakes.oidc.issued,
+    ...fakes.aws.logins.map((login) => Buffer.from(`AWS:${login.password}`).toString('base64')),
+    ...fakes.aws.logins.map((login) => login.password.slice(0, 40)),
+  ];
+  for (const secret of secrets) {
+    expect(visible.includes(secret) ? `leaked: ${secret.slice(0, 6)}...` : 'not leaked').toBe('not leaked');
+  }
+}
+
+/** Values the action asked the runner to mask. */
+export function masked(result: ActionRun): string[] {
+  return [...result.stdout.matchAll(/^::add-mask::(.*)$/gm)].map((m) => m[1] ?? '');
+}
+
+/** GitHub requests as `METHOD /path` without the query. */
+export function githubCalls(fakes: Fakes): string[] {
+  return fakes.github.server.requests.map((r) => `${r.method} ${r.url.split('?')[0]}`);
+}
+
+export function count(fakes: Fakes, service: string): number {
+  return fakes.allRequests().filter((r) => r.service === service).length;
+}

@@ -1,0 +1,158 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type { Fakes } from '../fakes/index.ts';
+import { count, githubCalls, masked, REPO, run, setUp } from './helpers.ts';
+
+let fakes: Fakes & { roleArn: string };
+beforeEach(async () => (fakes = await setUp()));
+afterEach(async () => fakes.stop());
+
+const oidc = () => ({ 'role-to-assume': fakes.roleArn });
+const written = (outputs: Record<string, string>) => JSON.parse(outputs['secrets-written'] ?? 'null') as unknown;
+
+describe('targets, each decrypted and compared with what ECR issued', () => {
+  it('repository secret: outputs, job summary, and no password in any output', async () => {
+    const result = await run(fakes, oidc());
+    const issued = fakes.aws.lastLogin!;
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(issued.password);
+    expect(result.outputs).toEqual({
+      registry: issued.registry,
+      'expires-at': issued.expiresAt.toISOString(),
+      username: 'AWS',
+      'secrets-written': JSON.stringify([{ target: REPO, secret: 'ECR_PASSWORD', status: 'created' }]),
+      'secrets-skipped': '[]',
+    });
+    expect(result.summary).toContain(`| ${REPO} | \`ECR_PASSWORD\` | created | read by workflow runs queued from now on |`);
+    expect(result.summary).toContain(`expires at ${issued.expiresAt.toISOString()}`);
+    expect(result.summary).not.toContain(issued.password);
+  });
+
+  it('writing again updates the secret (204) with the new password', async () => {
+    await run(fakes, oidc());
+    const result = await run(fakes, oidc());
+
+    expect(fakes.aws.logins).toHaveLength(2);
+    expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+    expect(written(result.outputs)).toEqual([{ target: REPO, secret: 'ECR_PASSWORD', status: 'updated' }]);
+  });
+
+  it('environment secret, for container jobs later in the same run', async () => {
+    const result = await run(fakes, { ...oidc(), environment: 'ecr', 'secret-name': 'REGISTRY_PASSWORD' });
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.environmentSecret(REPO, 'ecr', 'REGISTRY_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+    expect(fakes.github.repositorySecret(REPO, 'REGISTRY_PASSWORD')).toBeUndefined();
+    expect(githubCalls(fakes)).toEqual([
+      'GET /repos/octo/app/environments/ecr/secrets/public-key',
+      'PUT /repos/octo/app/environments/ecr/secrets/REGISTRY_PASSWORD',
+    ]);
+    expect(result.summary).toContain('jobs with environment: ecr that start from now on, later jobs of this run included');
+  });
+
+  it('an environment name with a slash is encoded in the path', async () => {
+    fakes.github.addRepository('octo/web', ['deploy/prod']);
+    const result = await run(fakes, { ...oidc(), repositories: 'octo/web', environment: 'deploy/prod' });
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.server.requests.at(-1)?.url).toBe('/repos/octo/web/environments/deploy%2Fprod/secrets/ECR_PASSWORD');
+    expect(fakes.github.environmentSecret('octo/web', 'deploy/prod', 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+  });
+
+  it('organisation secret visible to selected repositories, resolved to their ids', async () => {
+    fakes.github.addOrganization('octo');
+    const api = fakes.github.addRepository('octo/api');
+    const web = fakes.github.addRepository('octo/web');
+    const result = await run(fakes, { ...oidc(), organization: 'octo', visibility: 'selected', 'selected-repositories': 'api\nocto/web' });
+
+    expect(result.exitCode).toBe(0);
+    const stored = fakes.github.organizationSecret('octo', 'ECR_PASSWORD');
+    expect(stored?.plaintext).toBe(fakes.aws.lastLogin?.password);
+    expect(stored?.visibility).toBe('selected');
+    expect(stored?.selectedRepositoryIds).toEqual([api.id, web.id]);
+    expect(githubCalls(fakes).sort()).toEqual(
+      ['GET /orgs/octo/actions/secrets/public-key', 'GET /repos/octo/api', 'GET /repos/octo/web', 'PUT /orgs/octo/actions/secrets/ECR_PASSWORD'].sort(),
+    );
+  });
+
+  it('organisation secret with the default visibility, private', async () => {
+    fakes.github.addOrganization('octo');
+    const result = await run(fakes, { ...oidc(), organization: 'octo' });
+
+    expect(result.exitCode).toBe(0);
+    const body = JSON.parse(fakes.github.writes()[0]?.body ?? '{}') as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['encrypted_value', 'key_id', 'visibility']);
+    expect(body['visibility']).toBe('private');
+    expect(fakes.github.organizationSecret('octo', 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+  });
+
+  it('username and docker-config secrets beside the password, under one public key', async () => {
+    const result = await run(fakes, { ...oidc(), 'username-secret-name': 'ECR_USERNAME', 'docker-config-secret-name': 'DOCKER_AUTH_CONFIG' });
+    const issued = fakes.aws.lastLogin!;
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.repositorySecret(REPO, 'ECR_USERNAME')?.plaintext).toBe('AWS');
+    const dockerConfig = fakes.github.repositorySecret(REPO, 'DOCKER_AUTH_CONFIG')!.plaintext;
+    expect(JSON.parse(dockerConfig)).toEqual({ auths: { [issued.registry]: { auth: issued.authorizationToken } } });
+    expect(Buffer.from(issued.authorizationToken, 'base64').toString()).toBe(`AWS:${issued.password}`);
+    expect(masked(result)).toContain(dockerConfig);
+    expect(masked(result)).not.toContain('AWS');
+    expect(githubCalls(fakes).filter((call) => call.endsWith('public-key'))).toHaveLength(1);
+    expect(count(fakes, 'github')).toBe(4);
+  });
+
+  it('several repositories: one public key each, every value sealed to its own key', async () => {
+    fakes.github.addRepository('octo/api');
+    fakes.github.addRepository('other-org/worker');
+    const result = await run(fakes, { ...oidc(), repositories: 'octo/app, octo/api\nother-org/worker', 'username-secret-name': 'ECR_USERNAME' });
+    const issued = fakes.aws.lastLogin!;
+
+    expect(result.exitCode).toBe(0);
+    for (const repository of ['octo/app', 'octo/api', 'other-org/worker']) {
+      expect(fakes.github.repositorySecret(repository, 'ECR_PASSWORD')?.plaintext).toBe(issued.password);
+      expect(fakes.github.repositorySecret(repository, 'ECR_USERNAME')?.plaintext).toBe('AWS');
+      expect(githubCalls(fakes).filter((call) => call === `GET /repos/${repository}/actions/secrets/public-key`)).toHaveLength(1);
+    }
+    expect(fakes.github.writes()).toHaveLength(6);
+    expect(count(fakes, 'ecr')).toBe(1);
+  });
+});
+
+describe('max-age', () => {
+  it('skips a fresh secret without fetching a key or writing, and rewrites a stale one', async () => {
+    fakes.github.addRepository('octo/stale');
+    const fresh = fakes.github.repositories.get('octo/app')!.store;
+    const stale = fakes.github.repositories.get('octo/stale')!.store;
+    fakes.github.seed(fresh, 'ECR_PASSWORD', 'fresh-password', new Date(Date.now() - 2 * 3_600_000));
+    fakes.github.seed(stale, 'ECR_PASSWORD', 'stale-password', new Date(Date.now() - 7 * 3_600_000));
+
+    const result = await run(fakes, { ...oidc(), repositories: 'octo/app,octo/stale', 'max-age': '6h' });
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.repositorySecret('octo/app', 'ECR_PASSWORD')?.plaintext).toBe('fresh-password');
+    expect(fakes.github.repositorySecret('octo/stale', 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+    expect(githubCalls(fakes).sort()).toEqual(
+      [
+        'GET /repos/octo/app/actions/secrets',
+        'GET /repos/octo/stale/actions/secrets',
+        'GET /repos/octo/stale/actions/secrets/public-key',
+        'PUT /repos/octo/stale/actions/secrets/ECR_PASSWORD',
+      ].sort(),
+    );
+    expect(written(result.outputs)).toEqual([{ target: 'octo/stale', secret: 'ECR_PASSWORD', status: 'updated' }]);
+    expect(JSON.parse(result.outputs['secrets-skipped'] ?? '[]')).toEqual([{ target: 'octo/app', secret: 'ECR_PASSWORD', status: 'skipped' }]);
+    expect(result.summary).toContain('younger than max-age');
+  });
+
+  it('lists once per owner, whatever the number of secrets, and writes only the ones due', async () => {
+    const store = fakes.github.repositories.get('octo/app')!.store;
+    fakes.github.seed(store, 'ECR_PASSWORD', 'old', new Date(Date.now() - 8 * 3_600_000));
+    fakes.github.seed(store, 'ECR_USERNAME', 'AWS', new Date(Date.now() - 60_000));
+    const result = await run(fakes, { ...oidc(), 'max-age': '6h', 'username-secret-name': 'ECR_USERNAME', 'docker-config-secret-name': 'DOCKER_AUTH_CONFIG' });
+
+    expect(result.exitCode).toBe(0);
+    expect(githubCalls(fakes).filter((call) => call === 'GET /repos/octo/app/actions/secrets')).toHaveLength(1);
+    expect(fakes.github.writes().map((r) => r.url)).toEqual(['/repos/octo/app/actions/secrets/ECR_PASSWORD', '/repos/octo/app/actions/secrets/DOCKER_AUTH_CONFIG']);
+    expect(fakes.github.server.requests.find((r) => r.url.startsWith('/repos/octo/app/actions/secrets?'))?.url).toContain('per_page=100');
+  });
+});
