@@ -60826,13 +60826,16 @@ const USER_AGENT = `ecr-secret-refresh/${VERSION}`;
 
 ;// CONCATENATED MODULE: ./src/aws/client-config.ts
 
+/** How long one AWS request may take before it is dropped and retried. */
+const REQUEST_TIMEOUT_MS = 10_000;
 /** Settings shared by the STS and ECR clients. Endpoints come from the SDK's own `AWS_ENDPOINT_URL_*` variables. */
 function awsClientConfig(region) {
     return {
         region,
         customUserAgent: USER_AGENT,
-        // The SDK's standard retry mode retries throttling, 5xx and network errors only: never AccessDenied.
+        // The SDK's standard retry mode retries throttling, 5xx, timeouts and network errors only: never AccessDenied.
         maxAttempts: 4,
+        requestHandler: { connectionTimeout: 5_000, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
     };
 }
 
@@ -60893,6 +60896,8 @@ async function requestIdToken(audience, deps) {
 // The STS client is loaded only when a role is assumed: runs with keys or the default chain never pay for it.
 async function stsClient(region, credentials) {
     const { STSClient } = await __nccwpck_require__.e(/* import() */ 695).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1695, 19));
+    // IDPCommunicationError (STS briefly failing to reach GitHub's OIDC keys) is modelled as retryable,
+    // so the SDK's standard retry covers it with throttling and 5xx.
     return new STSClient({ ...awsClientConfig(region), ...(credentials ? { credentials } : {}) });
 }
 function temporaryCredentials(credentials, setSecret) {
@@ -63579,7 +63584,7 @@ throttling.triggersNotification = triggersNotification;
 
 const GitHubWithPlugins = Octokit.plugin(retry, throttling);
 /** How long one request may take before it is given up and, if the retry plugin allows, tried again. */
-const REQUEST_TIMEOUT_MS = 30_000;
+const client_REQUEST_TIMEOUT_MS = 10_000;
 /**
  * Octokit with GitHub's recommended pacing (writes one at a time, a second apart) and retries
  * for 5xx, network errors and rate limits; never for 401/403/404/422, which cannot succeed.
@@ -63607,9 +63612,12 @@ function createGitHubClient(options) {
         },
     });
 }
-/** Node's fetch has no overall deadline: a stalled answer would hold the job until the runner's timeout. */
+/**
+ * Node's fetch has no overall deadline: a stalled answer would hold the job until the runner's timeout.
+ * The timeout surfaces as a network error, which the retry plugin retries (PUTs of a secret are idempotent).
+ */
 function fetchWithTimeout(input, init) {
-    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    const timeout = AbortSignal.timeout(client_REQUEST_TIMEOUT_MS);
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
     return fetch(input, { ...init, signal });
 }

@@ -30,7 +30,9 @@ export async function run(fakes: Fakes, inputs: Record<string, string>, env: Rec
  * commands, which the runner consumes.
  */
 export function expectNothingLeaked(result: ActionRun, fakes: Fakes): void {
-  const visible = `${result.stdout.replace(/^::add-mask::.*$/gm, '')}\n${result.stderr}`;
+  const visible = [result.stdout.replace(/^::add-mask::.*$/gm, ''), result.stderr, result.summary, JSON.stringify(result.outputs)].join('\n');
+  // Nothing but the runner's own output and summary files is written: no docker config, no temp file.
+  expect(result.files).toEqual(['output', 'summary']);
   const secrets = [
     ...fakes.aws.secretValues(),
     ...fakes.oidc.issued,

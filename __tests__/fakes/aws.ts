@@ -85,7 +85,9 @@ export class FakeAws {
     const trust = this.roles.get(roleArn);
     if (action === 'AssumeRoleWithWebIdentity') {
       const claims = readIdTokenClaims(params.get('WebIdentityToken') ?? '');
-      if (!trust || trust.audience !== claims['aud'] || (trust.subject && trust.subject !== claims['sub'])) {
+      if (Number(claims['exp']) * 1000 < Date.now()) return stsError(400, 'ExpiredTokenException', 'Token expired: current date/time is after the exp claim');
+      if (trust?.audience !== undefined && trust.audience !== claims['aud']) return stsError(400, 'InvalidIdentityToken', 'Incorrect token audience');
+      if (!trust || trust.audience === undefined || (trust.subject && trust.subject !== claims['sub'])) {
         return stsError(403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
       }
       return this.issue(action, roleArn);

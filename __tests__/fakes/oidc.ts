@@ -11,23 +11,25 @@ export class FakeOidc {
   /** Every ID token handed out, to check that none leaks. */
   readonly issued: string[] = [];
   readonly server: FakeServer;
+  /** Lifetime of the tokens handed out; negative for tokens that have already expired. */
+  lifetimeSeconds = 300;
 
   constructor(subject = 'repo:octo/app:ref:refs/heads/main') {
     this.subject = subject;
     this.server = new FakeServer(({ url, headers }) => {
       if (headers.authorization !== `Bearer ${this.requestToken}`) return json(401, { message: 'bad runtime token' });
       const audience = url.searchParams.get('audience') ?? 'api://default';
-      const token = makeIdToken({ sub: this.subject, aud: audience, iss: 'https://token.actions.githubusercontent.com' });
+      const token = makeIdToken({ sub: this.subject, aud: audience, iss: 'https://token.actions.githubusercontent.com' }, this.lifetimeSeconds);
       this.issued.push(token);
       return json(200, { value: token });
     });
   }
 }
 
-export function makeIdToken(claims: Record<string, unknown>): string {
+export function makeIdToken(claims: Record<string, unknown>, lifetimeSeconds = 300): string {
   const part = (data: unknown) => Buffer.from(JSON.stringify(data)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  return `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ ...claims, iat: now, exp: now + 300, jti: randomBytes(6).toString('hex') })}.${randomBytes(32).toString('base64url')}`;
+  return `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ ...claims, iat: now, exp: now + lifetimeSeconds, jti: randomBytes(6).toString('hex') })}.${randomBytes(32).toString('base64url')}`;
 }
 
 export function readIdTokenClaims(token: string): Record<string, unknown> {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,8 @@ export interface ActionRun {
   summary: string;
   /** `::error::` lines, decoded. */
   errors: string[];
+  /** Every file left in the run's home and temp folder, the output and summary files included. */
+  files: string[];
 }
 
 /**
@@ -63,6 +65,7 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
         .split('\n')
         .filter((line) => line.startsWith('::error'))
         .map((line) => decodeCommand(line.slice(line.indexOf('::', 2) + 2))),
+      files: readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort(),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -74,6 +74,8 @@ async function requestIdToken(audience: string, deps: CredentialDeps): Promise<s
 // The STS client is loaded only when a role is assumed: runs with keys or the default chain never pay for it.
 async function stsClient(region: string, credentials?: AwsCredentialIdentity) {
   const { STSClient } = await import('@aws-sdk/client-sts');
+  // IDPCommunicationError (STS briefly failing to reach GitHub's OIDC keys) is modelled as retryable,
+  // so the SDK's standard retry covers it with throttling and 5xx.
   return new STSClient({ ...awsClientConfig(region), ...(credentials ? { credentials } : {}) });
 }
 

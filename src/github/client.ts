@@ -13,7 +13,7 @@ export interface Log {
 }
 
 /** How long one request may take before it is given up and, if the retry plugin allows, tried again. */
-const REQUEST_TIMEOUT_MS = 30_000;
+const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * Octokit with GitHub's recommended pacing (writes one at a time, a second apart) and retries
@@ -43,7 +43,10 @@ export function createGitHubClient(options: { token: string; apiUrl: string; log
   });
 }
 
-/** Node's fetch has no overall deadline: a stalled answer would hold the job until the runner's timeout. */
+/**
+ * Node's fetch has no overall deadline: a stalled answer would hold the job until the runner's timeout.
+ * The timeout surfaces as a network error, which the retry plugin retries (PUTs of a secret are idempotent).
+ */
 function fetchWithTimeout(input: string | URL | Request, init?: RequestInit): Promise<Response> {
   const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
   const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;

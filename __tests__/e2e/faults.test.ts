@@ -1,0 +1,147 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { ecrError, stsError } from '../fakes/aws.ts';
+import type { Fakes } from '../fakes/index.ts';
+import { json } from '../fakes/server.ts';
+import { count, githubCalls, REPO, run, setUp } from './helpers.ts';
+
+let fakes: Fakes & { roleArn: string };
+beforeEach(async () => (fakes = await setUp()));
+afterEach(async () => fakes.stop());
+
+const oidc = () => ({ 'role-to-assume': fakes.roleArn });
+const isPut = ({ method }: { method: string }) => method === 'PUT';
+const isPublicKey = ({ method, url }: { method: string; url: string }) => method === 'GET' && url.endsWith('/public-key');
+const expectWrittenCorrectly = () => expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+
+describe('GitHub faults are survived, and nothing is lost', () => {
+  it('a burst of 502 and 503 on the public key', async () => {
+    fakes.github.server.inject({ match: isPublicKey, reply: { status: 502, body: 'Bad Gateway' } });
+    fakes.github.server.inject({ match: isPublicKey, reply: json(503, { message: 'Service Unavailable' }) });
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(0);
+    expect(githubCalls(fakes).filter((call) => call.endsWith('public-key'))).toHaveLength(3);
+    expectWrittenCorrectly();
+  });
+
+  it('5xx that outlasts the retries: a clear failure, and no success reported', async () => {
+    fakes.github.server.inject({ match: isPut, times: 10, reply: { status: 502, body: 'Bad Gateway' } });
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors[0]).toMatch(/write secret ECR_PASSWORD to octo\/app: GitHub answered 502.*retries did not help/);
+    expect(githubCalls(fakes).filter((call) => call.startsWith('PUT'))).toHaveLength(4);
+    expect(result.outputs['secrets-written']).toBe('[]');
+    expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')).toBeUndefined();
+  }, 40_000);
+
+  it('a connection reset in the middle of the PUT', async () => {
+    fakes.github.server.inject({ match: isPut, reset: true });
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.server.requests.filter(isPut).map((r) => r.status)).toEqual([0, 201]);
+    expectWrittenCorrectly();
+  });
+
+  it('an answer slower than the 10 s request timeout is dropped and asked again', async () => {
+    fakes.github.server.inject({ match: isPublicKey, delayMs: 12_000 });
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(0);
+    expect(githubCalls(fakes).filter((call) => call.endsWith('public-key'))).toHaveLength(2);
+    expectWrittenCorrectly();
+  }, 40_000);
+
+  it('429 with retry-after', async () => {
+    fakes.github.server.inject({ match: isPut, reply: json(429, { message: 'Too Many Requests' }, { 'retry-after': '1' }) });
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.server.requests.filter(isPut).map((r) => r.status)).toEqual([429, 201]);
+    expectWrittenCorrectly();
+  });
+
+  it('secondary rate limit (403 with retry-after): waited out, with a warning', async () => {
+    fakes.github.server.inject({
+      match: isPut,
+      reply: json(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': '1' }),
+    });
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/::warning::GitHub's secondary rate limit slowed PUT .*retrying in 1s/);
+    expect(fakes.github.server.requests.filter(isPut).map((r) => r.status)).toEqual([403, 201]);
+    expectWrittenCorrectly();
+  });
+
+  it('primary rate limit used up, resetting in a second: waited out', async () => {
+    const reset = String(Math.ceil(Date.now() / 1000) + 1);
+    fakes.github.server.inject({
+      match: isPublicKey,
+      reply: json(403, { message: 'API rate limit exceeded for user ID 1.' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }),
+    });
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("::warning::GitHub's rate limit for github-token is used up");
+    expectWrittenCorrectly();
+  });
+});
+
+describe('AWS faults', () => {
+  it('ECR throttling is retried by the SDK', async () => {
+    fakes.aws.ecr.inject({ match: () => true, times: 2, reply: ecrError(400, 'ThrottlingException', 'Rate exceeded') });
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(0);
+    expect(count(fakes, 'ecr')).toBe(3);
+    expectWrittenCorrectly();
+  });
+
+  it('ECR 500 then success', async () => {
+    fakes.aws.ecr.inject({ match: () => true, reply: ecrError(500, 'ServerException', 'internal error') });
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(0);
+    expect(count(fakes, 'ecr')).toBe(2);
+    expectWrittenCorrectly();
+  });
+
+  it("STS IDPCommunicationError (a passing failure to reach GitHub's keys) is retried", async () => {
+    fakes.aws.sts.inject({ match: () => true, reply: stsError(400, 'IDPCommunicationError', 'Couldn\'t retrieve verification key from your identity provider') });
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(0);
+    expect(count(fakes, 'sts')).toBe(2);
+    expectWrittenCorrectly();
+  });
+
+  it('a connection reset on STS is retried', async () => {
+    fakes.aws.sts.inject({ match: () => true, reset: true });
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(0);
+    expect(count(fakes, 'sts')).toBe(2);
+    expectWrittenCorrectly();
+  });
+
+  it('an OIDC token for the wrong audience: a clear error, one STS call, no retry storm', async () => {
+    const result = await run(fakes, { ...oidc(), audience: 'api://wrong' });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors[0]).toMatch(/AWS refused the GitHub OIDC token.*InvalidIdentityToken.*"api:\/\/wrong"/);
+    expect(count(fakes, 'sts')).toBe(1);
+    expect(fakes.github.server.requests).toHaveLength(0);
+  });
+
+  it('an expired OIDC token: a clear error, one STS call', async () => {
+    fakes.oidc.lifetimeSeconds = -60;
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors[0]).toMatch(/OIDC token expired.*Re-run the job/);
+    expect(count(fakes, 'sts')).toBe(1);
+    expect(fakes.github.server.requests).toHaveLength(0);
+  });
+});
