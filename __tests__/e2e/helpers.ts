@@ -1,6 +1,7 @@
 import { expect } from '@jest/globals';
 import { startFakes, type Fakes } from '../fakes/index.ts';
 import { runAction, type ActionRun } from '../fakes/run-action.ts';
+import { contractViolations } from '../contract/openapi.ts';
 
 export const TOKEN = 'github_pat_11WRITER';
 export const REPO = 'octo/app';
@@ -14,13 +15,18 @@ export async function setUp(): Promise<Fakes & { roleArn: string }> {
   return { ...fakes, roleArn };
 }
 
-/** Runs dist/index.js against the fakes, with debug logging on, and checks that nothing leaked. */
+/**
+ * Runs dist/index.js against the fakes, with debug logging on, and checks that nothing leaked and
+ * that every GitHub request it made is one GitHub's REST description allows.
+ */
 export async function run(fakes: Fakes, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
+  const seen = fakes.github.server.requests.length;
   const result = await runAction(
     { 'aws-region': 'eu-west-1', 'github-token': TOKEN, 'github-api-url': fakes.github.server.url, ...inputs },
     { ...fakes.env, RUNNER_DEBUG: '1', ACTIONS_STEP_DEBUG: 'true', ...env },
   );
   expectNothingLeaked(result, fakes);
+  expect(fakes.github.server.requests.slice(seen).flatMap(contractViolations)).toEqual([]);
   return result;
 }
 
