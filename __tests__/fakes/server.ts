@@ -10,6 +10,8 @@ export interface RecordedRequest {
   body: string;
   /** Status the fake answered with; 0 when it reset the connection. */
   status: number;
+  /** `performance.now()` when the request arrived, for the start-up benchmark. */
+  receivedAt: number;
 }
 
 export interface Reply {
@@ -59,12 +61,13 @@ export class FakeServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const receivedAt = performance.now();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
-    const record: RecordedRequest = { method, url, headers: req.headers, body, status: 0 };
+    const record: RecordedRequest = { method, url, headers: req.headers, body, status: 0, receivedAt };
     this.requests.push(record);
 
     const fault = this.faults.find((f) => f.remaining > 0 && f.match({ method, url, body }));
