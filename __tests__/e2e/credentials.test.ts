@@ -55,6 +55,7 @@ describe('AWS credential paths, each end to end', () => {
 
     expect(result.exitCode).toBe(0);
     expect(fakes.aws.lastLogin?.signedWith).toBe(keys.accessKeyId);
+    expect(masked(result)).toContain(keys.secretAccessKey);
     expect(count(fakes, 'sts')).toBe(0);
     expect(count(fakes, 'oidc')).toBe(0);
     expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);

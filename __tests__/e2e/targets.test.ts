@@ -70,9 +70,20 @@ describe('targets, each decrypted and compared with what ECR issued', () => {
     expect(stored?.plaintext).toBe(fakes.aws.lastLogin?.password);
     expect(stored?.visibility).toBe('selected');
     expect(stored?.selectedRepositoryIds).toEqual([api.id, web.id]);
-    expect(githubCalls(fakes).sort()).toEqual(
-      ['GET /orgs/octo/actions/secrets/public-key', 'GET /repos/octo/api', 'GET /repos/octo/web', 'PUT /orgs/octo/actions/secrets/ECR_PASSWORD'].sort(),
-    );
+    // One GraphQL query resolves every selected repository; REST would take one request each.
+    expect(githubCalls(fakes).sort()).toEqual(['GET /orgs/octo/actions/secrets/public-key', 'POST /graphql', 'PUT /orgs/octo/actions/secrets/ECR_PASSWORD'].sort());
+  });
+
+  it('a selected repository that does not exist: named, and the secret is not written', async () => {
+    fakes.github.addOrganization('octo');
+    fakes.github.addRepository('octo/api');
+    const result = await run(fakes, { ...oidc(), organization: 'octo', visibility: 'selected', 'selected-repositories': 'api, gone' });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toContain('selected-repositories: octo/gone not found');
+    expect(result.errors[0]).not.toContain('octo/api not found');
+    expect(fakes.github.writes()).toHaveLength(0);
   });
 
   it('organisation secret with the default visibility, private', async () => {

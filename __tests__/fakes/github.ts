@@ -101,9 +101,9 @@ export class FakeGitHub {
     store.secrets.set(name.toUpperCase(), { plaintext, encryptedValue: '', keyId: store.keyId, createdAt: updatedAt, updatedAt });
   }
 
-  /** Requests that change state. */
+  /** Requests that change state (a GraphQL query only reads). */
   writes() {
-    return this.server.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD');
+    return this.server.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD' && r.url !== '/graphql');
   }
 
   private handle(method: string, url: URL, headers: Record<string, string | string[] | undefined>, body: string): Reply {
@@ -111,6 +111,7 @@ export class FakeGitHub {
     const access = token ? this.tokens.get(token) : undefined;
     if (!access) return json(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
 
+    if (method === 'POST' && url.pathname === '/graphql') return this.graphql(body);
     const path = url.pathname.split('/').slice(1).map(decodeURIComponent);
     const route = this.route(method, path);
     if (!route) return notFound();
@@ -118,6 +119,22 @@ export class FakeGitHub {
       return json(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/actions/secrets', status: '403' });
     }
     return route.answer(url, body);
+  }
+
+  private graphql(body: string): Reply {
+    const { query, variables = {} } = JSON.parse(body) as { query: string; variables?: Record<string, string> };
+    const fields = [...query.matchAll(REPOSITORY_FIELD)];
+    const shape = query.replace(REPOSITORY_FIELD, '').replace(/\$\w+: String!/g, '').replace(/[\s,]/g, '');
+    if (fields.length === 0 || shape !== 'query(){}') return json(200, { errors: [{ message: `the fake does not answer this query: ${query}` }] });
+    const data: Record<string, { databaseId: number } | null> = {};
+    const errors: { type: string; path: string[]; message: string }[] = [];
+    for (const [, alias = '', ownerVariable = '', nameVariable = ''] of fields) {
+      const fullName = `${variables[ownerVariable]}/${variables[nameVariable]}`;
+      const repository = this.repositories.get(fullName.toLowerCase());
+      data[alias] = repository ? { databaseId: repository.id } : null;
+      if (!repository) errors.push({ type: 'NOT_FOUND', path: [alias], message: `Could not resolve to a Repository with the name '${fullName}'.` });
+    }
+    return json(200, errors.length > 0 ? { data, errors } : { data });
   }
 
   private route(method: string, path: string[]): { secrets: boolean; answer: (url: URL, body: string) => Reply } | undefined {
@@ -202,6 +219,9 @@ export class FakeGitHub {
     return existing ? { status: 204 } : json(201, {});
   }
 }
+
+/** `alias: repository(owner: $o, name: $n) { databaseId }` fields: the only GraphQL the action sends. */
+const REPOSITORY_FIELD = /(\w+): repository\(owner: \$(\w+), name: \$(\w+)\) \{ databaseId \}/g;
 
 function notFound(): Reply {
   return json(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' });

@@ -20,6 +20,11 @@ export async function resolveCredentials(
   region: string,
   deps: CredentialDeps,
 ): Promise<AwsCredentialIdentity | undefined> {
+  if ('keys' in auth) {
+    // Inputs fed from secrets are masked by the runner already; keys typed in another way are not.
+    deps.setSecret(auth.keys.secretAccessKey);
+    if (auth.keys.sessionToken) deps.setSecret(auth.keys.sessionToken);
+  }
   switch (auth.kind) {
     case 'default-chain':
       return undefined;

@@ -1,3 +1,4 @@
+import { GraphqlResponseError } from '@octokit/graphql';
 import type { TargetSpec } from '../config.ts';
 import type { GitHub } from './client.ts';
 import { describeGitHubError } from './errors.ts';
@@ -92,23 +93,49 @@ export function describeTarget(spec: TargetSpec): Target {
   };
 }
 
-/** Repository ids for `selected_repository_ids`, one lookup per repository, all at once. */
+/** How many repositories one GraphQL query resolves; GitHub limits a query's nodes. */
+const IDS_PER_QUERY = 100;
+
+/**
+ * Repository ids for `selected_repository_ids`. The REST API needs one request per repository;
+ * one GraphQL query resolves up to a hundred at once.
+ */
 async function repositoryIds(github: GitHub, org: string, names: string[]): Promise<number[]> {
-  return Promise.all(
-    names.map(async (repo) => {
-      try {
-        const { data } = await github.request('GET /repos/{owner}/{repo}', { owner: org, repo });
-        return Number(data.id);
-      } catch (error) {
-        throw new Error(
-          `selected-repositories: ${describeGitHubError(error, {
-            doing: 'look up',
-            target: `${org}/${repo}`,
-            permission: "read access to it ('Metadata: Read', which every fine-grained token has for the repositories it includes)",
-            notFoundHint: `Check that ${org}/${repo} exists and that the token can see it.`,
-          })}`,
-        );
-      }
-    }),
-  );
+  const ids: number[] = [];
+  for (let start = 0; start < names.length; start += IDS_PER_QUERY) {
+    ids.push(...(await repositoryIdsQuery(github, org, names.slice(start, start + IDS_PER_QUERY))));
+  }
+  return ids;
+}
+
+async function repositoryIdsQuery(github: GitHub, org: string, names: string[]): Promise<number[]> {
+  const variables = Object.fromEntries(names.map((name, i) => [`name${i}`, name]));
+  const query = `query($owner: String!, ${names.map((_, i) => `$name${i}: String!`).join(', ')}) { ${names
+    .map((_, i) => `r${i}: repository(owner: $owner, name: $name${i}) { databaseId }`)
+    .join(' ')} }`;
+  type Answer = Record<string, { databaseId: number } | null>;
+  let data: Answer;
+  try {
+    data = await github.graphql<Answer>(query, { owner: org, ...variables });
+  } catch (error) {
+    // A repository that does not exist comes back as a null field with a NOT_FOUND error.
+    if (!(error instanceof GraphqlResponseError)) {
+      throw new Error(
+        `selected-repositories: ${describeGitHubError(error, {
+          doing: 'look up the repositories of',
+          target: `organization ${org}`,
+          permission: "read access to the selected repositories ('Metadata: Read')",
+          notFoundHint: `Check that the organisation ${org} exists and that the token can see it.`,
+        })}`,
+      );
+    }
+    data = (error.data ?? {}) as Answer;
+  }
+  const missing = names.filter((_, i) => !data[`r${i}`]);
+  if (missing.length > 0) {
+    throw new Error(
+      `selected-repositories: ${missing.map((name) => `${org}/${name}`).join(', ')} not found, or not visible to github-token. Check the names, and that the token can read these repositories.`,
+    );
+  }
+  return names.map((_, i) => (data[`r${i}`] as { databaseId: number }).databaseId);
 }
