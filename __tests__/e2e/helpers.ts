@@ -27,7 +27,10 @@ export async function run(fakes: Fakes, inputs: Record<string, string>, env: Rec
   );
   expectNothingLeaked(result, fakes);
   // GraphQL is outside the REST description; the fake GitHub answers only the one query shape the action sends.
-  const rest = fakes.github.server.requests.slice(seen).filter((request) => request.url !== '/graphql');
+  const rest = fakes.github.server.requests
+    .slice(seen)
+    .filter((request) => !request.url.endsWith('/graphql'))
+    .map((request) => ({ ...request, url: request.url.replace(/^\/api\/v3(?=\/)/, '') }));
   expect(rest.flatMap(contractViolations)).toEqual([]);
   return result;
 }

@@ -86,6 +86,22 @@ describe('targets, each decrypted and compared with what ECR issued', () => {
     expect(fakes.github.writes()).toHaveLength(0);
   });
 
+  it('GitHub Enterprise Server: REST under /api/v3 and GraphQL at /api/graphql of github-api-url', async () => {
+    fakes.github.addOrganization('octo');
+    const api = fakes.github.addRepository('octo/api');
+    const result = await run(fakes, {
+      ...oidc(),
+      'github-api-url': `${fakes.github.server.url}/api/v3`,
+      organization: 'octo',
+      visibility: 'selected',
+      'selected-repositories': 'api',
+    });
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.organizationSecret('octo', 'ECR_PASSWORD')?.selectedRepositoryIds).toEqual([api.id]);
+    expect(githubCalls(fakes).sort()).toEqual(['GET /api/v3/orgs/octo/actions/secrets/public-key', 'POST /api/graphql', 'PUT /api/v3/orgs/octo/actions/secrets/ECR_PASSWORD'].sort());
+  });
+
   it('organisation secret with the default visibility, private', async () => {
     fakes.github.addOrganization('octo');
     const result = await run(fakes, { ...oidc(), organization: 'octo' });

@@ -103,7 +103,7 @@ export class FakeGitHub {
 
   /** Requests that change state (a GraphQL query only reads). */
   writes() {
-    return this.server.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD' && r.url !== '/graphql');
+    return this.server.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD' && !r.url.endsWith('/graphql'));
   }
 
   private handle(method: string, url: URL, headers: Record<string, string | string[] | undefined>, body: string): Reply {
@@ -111,8 +111,10 @@ export class FakeGitHub {
     const access = token ? this.tokens.get(token) : undefined;
     if (!access) return json(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
 
-    if (method === 'POST' && url.pathname === '/graphql') return this.graphql(body);
-    const path = url.pathname.split('/').slice(1).map(decodeURIComponent);
+    // GitHub Enterprise Server serves REST under /api/v3 and GraphQL at /api/graphql.
+    const pathname = url.pathname.replace(/^\/api\/v3(?=\/)/, '').replace(/^\/api\/graphql$/, '/graphql');
+    if (method === 'POST' && pathname === '/graphql') return this.graphql(body);
+    const path = pathname.split('/').slice(1).map(decodeURIComponent);
     const route = this.route(method, path);
     if (!route) return notFound();
     if (route.secrets && access === 'read-only') {
