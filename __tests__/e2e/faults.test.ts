@@ -99,6 +99,15 @@ describe('AWS faults', () => {
     expectWrittenCorrectly();
   });
 
+  it('an answer ECR should never give: a clear failure, no secret written, nothing leaked', async () => {
+    fakes.aws.ecr.inject({ match: () => true, reply: { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: '{"authorizationData":[]}' } });
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toEqual(['ECR answered GetAuthorizationToken without a token; try again.']);
+    expect(fakes.github.server.requests).toHaveLength(0);
+  });
+
   it('ECR 500 then success', async () => {
     fakes.aws.ecr.inject({ match: () => true, reply: ecrError(500, 'ServerException', 'internal error') });
     const result = await run(fakes, oidc());
