@@ -1,34 +1,28 @@
 import * as core from '@actions/core';
 import { resolveCredentials } from './aws/credentials.ts';
-import { getEcrLogin } from './aws/ecr.ts';
-import { parseConfig } from './config.ts';
+import { getEcrLogin, type EcrLogin } from './aws/ecr.ts';
+import { parseConfig, type Config } from './config.ts';
 import { createGitHubClient } from './github/client.ts';
 import { describeTarget } from './github/targets.ts';
-import { writeSecrets } from './github/writer.ts';
+import { planWrites, writeSecrets } from './github/writer.ts';
 import { failureMessage, setOutputs, summaryMarkdown, writeSummary } from './report.ts';
-import { secretValues } from './secrets.ts';
+import { secretNames, secretValues } from './secrets.ts';
 
-/** The action: inputs, AWS credentials, ECR login, sealed writes, report. Wiring only. */
+/** The action: inputs, which secrets are due, AWS credentials and ECR login, sealed writes, report. Wiring only. */
 export async function run(): Promise<void> {
   try {
     const config = parseConfig((name) => core.getInput(name), process.env);
     core.setSecret(config.github.token);
-    const roleArn = 'roleArn' in config.auth ? config.auth.roleArn : undefined;
-
-    const credentials = await resolveCredentials(config.auth, config.region, {
-      getIDToken: (audience) => core.getIDToken(audience),
-      setSecret: (value) => core.setSecret(value),
-      env: process.env,
-    });
-    const login = await getEcrLogin(config.region, credentials, (value) => core.setSecret(value), roleArn);
-    const secrets = secretValues(config.secretNames, login);
-    for (const { value, sensitive } of secrets) if (sensitive) core.setSecret(value);
-    core.info(`ECR login for ${login.registry} expires at ${login.expiresAt.toISOString()}.`);
-
     const github = createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, log: core });
-    const targets = config.targets.map(describeTarget);
     const now = new Date();
-    const results = await writeSecrets(github, targets, secrets, { ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }), now });
+    const plans = await planWrites(github, config.targets.map(describeTarget), secretNames(config.secretNames), {
+      ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }),
+      now,
+    });
+
+    // With max-age, a run whose secrets are all fresh never asks AWS for a password.
+    const login = plans.some((plan) => plan.due.length > 0) ? await ecrLogin(config) : undefined;
+    const results = login ? await writeSecrets(github, plans, maskedSecretValues(config, login)) : plans.flatMap((plan) => plan.results);
     for (const { target, secret, status, detail } of results) {
       if (status !== 'failed') core.info(`${target}: ${secret} ${status}${detail ? ` (${detail})` : ''}`);
     }
@@ -41,4 +35,22 @@ export async function run(): Promise<void> {
     // Every error reaching here was written for the user (bad input, AWS or GitHub refusals).
     core.setFailed(error instanceof Error ? error.message : String(error));
   }
+}
+
+async function ecrLogin(config: Config): Promise<EcrLogin> {
+  const credentials = await resolveCredentials(config.auth, config.region, {
+    getIDToken: (audience) => core.getIDToken(audience),
+    setSecret: (value) => core.setSecret(value),
+    env: process.env,
+  });
+  const roleArn = 'roleArn' in config.auth ? config.auth.roleArn : undefined;
+  const login = await getEcrLogin(config.region, credentials, (value) => core.setSecret(value), roleArn);
+  core.info(`ECR login for ${login.registry} expires at ${login.expiresAt.toISOString()}.`);
+  return login;
+}
+
+function maskedSecretValues(config: Config, login: EcrLogin) {
+  const values = secretValues(config.secretNames, login);
+  for (const { value, sensitive } of values) if (sensitive) core.setSecret(value);
+  return values;
 }

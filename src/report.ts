@@ -10,34 +10,33 @@ export interface Reporter {
 
 const WRITTEN: ReadonlySet<SecretResult['status']> = new Set(['created', 'updated']);
 
-/** Step outputs; never the password. */
-export function setOutputs(core: Reporter, login: EcrLogin, results: readonly SecretResult[]): void {
+/** Step outputs; never the password. Without a login (every secret still fresh) only the lists are set. */
+export function setOutputs(core: Reporter, login: EcrLogin | undefined, results: readonly SecretResult[]): void {
   const pick = (keep: (r: SecretResult) => boolean) =>
     JSON.stringify(results.filter(keep).map(({ target, secret, status }) => ({ target, secret, status })));
-  core.setOutput('registry', login.registry);
-  core.setOutput('expires-at', login.expiresAt.toISOString());
-  core.setOutput('username', login.username);
+  if (login) {
+    core.setOutput('registry', login.registry);
+    core.setOutput('expires-at', login.expiresAt.toISOString());
+    core.setOutput('username', login.username);
+  }
   core.setOutput('secrets-written', pick((r) => WRITTEN.has(r.status)));
   core.setOutput('secrets-skipped', pick((r) => r.status === 'skipped'));
 }
 
 /** The job summary: one row per secret per target, and when the password expires. */
-export function summaryMarkdown(login: EcrLogin, results: readonly SecretResult[], now: Date): string {
-  const expiresIn = formatDuration(login.expiresAt.getTime() - now.getTime());
+export function summaryMarkdown(login: EcrLogin | undefined, results: readonly SecretResult[], now: Date): string {
   const rows = results.map(({ target, secret, status, detail, takesEffect }) => {
     const effect = WRITTEN.has(status) ? `read by ${takesEffect}` : (detail ?? '');
     return `| ${cell(target)} | \`${secret}\` | ${status} | ${cell(effect)} |`;
   });
-  return [
-    '### ECR password refreshed',
-    '',
-    `Registry \`${login.registry}\`, user \`${login.username}\`: the password expires at ${login.expiresAt.toISOString()} (in ${expiresIn}).`,
-    '',
-    '| target | secret | result | notes |',
-    '| --- | --- | --- | --- |',
-    ...rows,
-    '',
-  ].join('\n');
+  const headline = login
+    ? [
+        '### ECR password refreshed',
+        '',
+        `Registry \`${login.registry}\`, user \`${login.username}\`: the password expires at ${login.expiresAt.toISOString()} (in ${formatDuration(login.expiresAt.getTime() - now.getTime())}).`,
+      ]
+    : ['### ECR password still fresh', '', 'No secret was older than max-age, so no password was fetched from ECR.'];
+  return [...headline, '', '| target | secret | result | notes |', '| --- | --- | --- | --- |', ...rows, ''].join('\n');
 }
 
 export async function writeSummary(core: Reporter, markdown: string): Promise<void> {

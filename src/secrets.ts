@@ -9,19 +9,37 @@ export interface SecretValue {
   sensitive: boolean;
 }
 
-/** The secrets a run writes, in order: the password, then the optional username and docker config. */
-export function secretValues(names: SecretNames, login: EcrLogin): SecretValue[] {
-  const values: SecretValue[] = [{ name: names.password, value: login.password, sensitive: true }];
-  if (names.username) values.push({ name: names.username, value: login.username, sensitive: false });
-  if (names.dockerConfig) values.push({ name: names.dockerConfig, value: dockerConfigJson([login]), sensitive: true });
-  return values;
+type Login = Pick<EcrLogin, 'registry' | 'username' | 'password'>;
+
+/** What each kind of secret holds; a new kind is a new row. */
+const KINDS = {
+  password: { sensitive: true, value: (login: Login) => login.password },
+  username: { sensitive: false, value: (login: Login) => login.username },
+  dockerConfig: { sensitive: true, value: (login: Login) => dockerConfigJson([login]) },
+} as const satisfies Record<keyof SecretNames, { sensitive: boolean; value: (login: Login) => string }>;
+
+/** The names a run writes, in order: the password, then the optional username and docker config. */
+export function secretNames(names: SecretNames): string[] {
+  return namedKinds(names).map(([, name]) => name);
+}
+
+/** The secrets a run writes, in the order of `secretNames`, with their values from the ECR login. */
+export function secretValues(names: SecretNames, login: Login): SecretValue[] {
+  return namedKinds(names).map(([kind, name]) => ({ name, value: KINDS[kind].value(login), sensitive: KINDS[kind].sensitive }));
+}
+
+function namedKinds(names: SecretNames): [keyof SecretNames, string][] {
+  return (Object.keys(KINDS) as (keyof SecretNames)[]).flatMap((kind) => {
+    const name = names[kind];
+    return name ? [[kind, name] as [keyof SecretNames, string]] : [];
+  });
 }
 
 /**
  * The `DOCKER_AUTH_CONFIG` format that Docker clients and GitLab runners read:
  * `{"auths":{"<host>":{"auth":"<base64 user:password>"}}}`, on one line so that one mask covers it.
  */
-export function dockerConfigJson(logins: readonly Pick<EcrLogin, 'registry' | 'username' | 'password'>[]): string {
+export function dockerConfigJson(logins: readonly Login[]): string {
   const auths: Record<string, { auth: string }> = {};
   for (const { registry, username, password } of logins) {
     auths[registry] = { auth: Buffer.from(`${username}:${password}`, 'utf8').toString('base64') };

@@ -171,6 +171,32 @@ describe('max-age', () => {
     expect(result.summary).toContain('younger than max-age');
   });
 
+  it('every secret still fresh: no AWS call at all, only one list request per target', async () => {
+    fakes.github.addRepository('octo/api');
+    for (const repository of ['octo/app', 'octo/api']) {
+      fakes.github.seed(fakes.github.repositories.get(repository)!.store, 'ECR_PASSWORD', 'recent', new Date(Date.now() - 30 * 60_000));
+    }
+    const result = await run(fakes, { ...oidc(), repositories: 'octo/app\nocto/api', 'max-age': '6h' });
+
+    expect(result.exitCode).toBe(0);
+    expect([count(fakes, 'oidc'), count(fakes, 'sts'), count(fakes, 'ecr')]).toEqual([0, 0, 0]);
+    expect(githubCalls(fakes).sort()).toEqual(['GET /repos/octo/api/actions/secrets', 'GET /repos/octo/app/actions/secrets']);
+    expect(result.outputs['registry']).toBeUndefined();
+    expect(result.outputs['secrets-written']).toBe('[]');
+    expect(JSON.parse(result.outputs['secrets-skipped'] ?? '[]')).toHaveLength(2);
+    expect(result.summary).toContain('No secret was older than max-age, so no password was fetched from ECR.');
+    expect(fakes.github.repositorySecret('octo/app', 'ECR_PASSWORD')?.plaintext).toBe('recent');
+  });
+
+  it('max-age with a token that may not list: explained, and no password fetched', async () => {
+    fakes.github.addToken('ghs_read_only', 'read-only');
+    const result = await run(fakes, { ...oidc(), 'max-age': '6h', 'github-token': 'ghs_read_only' });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors[0]).toContain('github-token may not list the secrets of octo/app');
+    expect(count(fakes, 'ecr')).toBe(0);
+  });
+
   it('lists once per owner, whatever the number of secrets, and writes only the ones due', async () => {
     const store = fakes.github.repositories.get('octo/app')!.store;
     fakes.github.seed(store, 'ECR_PASSWORD', 'old', new Date(Date.now() - 8 * 3_600_000));

@@ -27,6 +27,13 @@ describe('report', () => {
     expect(markdown).toContain('| octo/gone | `ECR_PASSWORD` | failed | not found \\| really |');
   });
 
+  it('without a login (every secret fresh): no registry outputs, and the summary says no password was fetched', () => {
+    const outputs: Record<string, string> = {};
+    setOutputs({ setOutput: (name, value) => (outputs[name] = value), summary: { addRaw: () => undefined, write: async () => undefined } }, undefined, results.slice(1, 2));
+    expect(Object.keys(outputs).sort()).toEqual(['secrets-skipped', 'secrets-written']);
+    expect(summaryMarkdown(undefined, results.slice(1, 2), new Date())).toContain('no password was fetched from ECR');
+  });
+
   it('failure message names each failure, or is absent when none failed', () => {
     expect(failureMessage(results)).toBe('1 of 3 secrets could not be written (1 written):\n- octo/gone ECR_PASSWORD: not found | really');
     expect(failureMessage(results.slice(0, 2))).toBeUndefined();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { dockerConfigJson, secretValues } from '../../src/secrets.ts';
+import { dockerConfigJson, secretNames, secretValues } from '../../src/secrets.ts';
 
 const login = { registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', username: 'AWS', password: 'pw:with:colons', expiresAt: new Date(0) };
 
@@ -13,6 +13,14 @@ describe('secretValues', () => {
     expect(values.map(({ name, sensitive }) => [name, sensitive])).toEqual([['P', true], ['U', false], ['D', true]]);
     expect(values[1]?.value).toBe('AWS');
     expect(values[2]?.value).toBe(dockerConfigJson([login]));
+  });
+});
+
+describe('secretNames', () => {
+  it('names the secrets in the order they are written, before any value exists', () => {
+    expect(secretNames({ password: 'P' })).toEqual(['P']);
+    expect(secretNames({ password: 'P', username: 'U', dockerConfig: 'D' })).toEqual(['P', 'U', 'D']);
+    expect(secretNames({ password: 'P', dockerConfig: 'D' })).toEqual(['P', 'D']);
   });
 });
 

@@ -17,69 +17,80 @@ export interface SecretResult {
   takesEffect: string;
 }
 
-export interface WriteOptions {
+export interface PlanOptions {
   /** Skip a secret whose stored `updated_at` is younger than this. */
   maxAgeMs?: number;
   now: Date;
 }
 
-/** Writes every secret to every target, each target on its own, so that one failing target stops no other. */
-export async function writeSecrets(
-  github: GitHub,
-  targets: readonly Target[],
-  secrets: readonly SecretValue[],
-  options: WriteOptions,
-): Promise<SecretResult[]> {
-  const perTarget = await Promise.all(targets.map((target) => writeTarget(github, target, secrets, options)));
+/** What one target needs: the secrets due for a write, and the results already known (skipped, or failed to list). */
+export interface TargetPlan {
+  target: Target;
+  due: string[];
+  results: SecretResult[];
+}
+
+/**
+ * Decides, before any password is fetched, which secrets each target needs: all of them, or with
+ * max-age only those older than it (one list request per target). A run with nothing due can then
+ * skip AWS altogether.
+ */
+export async function planWrites(github: GitHub, targets: readonly Target[], names: readonly string[], options: PlanOptions): Promise<TargetPlan[]> {
+  return Promise.all(
+    targets.map(async (target): Promise<TargetPlan> => {
+      const { maxAgeMs } = options;
+      if (maxAgeMs === undefined) return { target, due: [...names], results: [] };
+      let updatedAt: Map<string, Date>;
+      try {
+        updatedAt = await listUpdatedAt(github, target);
+      } catch (error) {
+        return { target, due: [], results: names.map((name) => result(target, name, 'failed', explain(target, error, 'list the secrets of'))) };
+      }
+      const plan: TargetPlan = { target, due: [], results: [] };
+      for (const name of names) {
+        const stored = updatedAt.get(name.toUpperCase());
+        if (stored !== undefined && options.now.getTime() - stored.getTime() < maxAgeMs) {
+          plan.results.push(result(target, name, 'skipped', `updated ${stored.toISOString()}, younger than max-age`));
+        } else {
+          plan.due.push(name);
+        }
+      }
+      return plan;
+    }),
+  );
+}
+
+/** Writes the due secrets of every target, each target on its own, so that one failing target stops no other. */
+export async function writeSecrets(github: GitHub, plans: readonly TargetPlan[], secrets: readonly SecretValue[]): Promise<SecretResult[]> {
+  const perTarget = await Promise.all(
+    plans.map(async ({ target, due, results }) => [...results, ...(await writeTarget(github, target, secrets.filter(({ name }) => due.includes(name))))]),
+  );
   return perTarget.flat();
 }
 
-/** One target: at most one list and one public-key request, then one PUT per secret that is due. */
-async function writeTarget(
-  github: GitHub,
-  target: Target,
-  secrets: readonly SecretValue[],
-  options: WriteOptions,
-): Promise<SecretResult[]> {
-  const result = (secret: string, status: SecretStatus, detail?: string): SecretResult => ({
-    target: target.label,
-    secret,
-    status,
-    takesEffect: target.takesEffect,
-    ...(detail ? { detail } : {}),
-  });
-  const failAll = (items: readonly SecretValue[], detail: string) => items.map(({ name }) => result(name, 'failed', detail));
-  const explain = (error: unknown, doing: string) =>
-    describeGitHubError(error, { doing, target: target.label, permission: target.permission, notFoundHint: target.notFoundHint });
+function result(target: Target, secret: string, status: SecretStatus, detail?: string): SecretResult {
+  return { target: target.label, secret, status, takesEffect: target.takesEffect, ...(detail ? { detail } : {}) };
+}
 
-  let due = [...secrets];
-  const results: SecretResult[] = [];
-  if (options.maxAgeMs !== undefined) {
-    let updatedAt: Map<string, Date>;
-    try {
-      updatedAt = await listUpdatedAt(github, target);
-    } catch (error) {
-      return failAll(secrets, explain(error, 'list the secrets of'));
-    }
-    const maxAgeMs = options.maxAgeMs;
-    due = secrets.filter(({ name }) => {
-      const stored = updatedAt.get(name.toUpperCase());
-      const fresh = stored !== undefined && options.now.getTime() - stored.getTime() < maxAgeMs;
-      if (fresh) results.push(result(name, 'skipped', `updated ${stored.toISOString()}, younger than max-age`));
-      return !fresh;
-    });
-  }
-  if (due.length === 0) return results;
+function explain(target: Target, error: unknown, doing: string): string {
+  return describeGitHubError(error, { doing, target: target.label, permission: target.permission, notFoundHint: target.notFoundHint });
+}
+
+/** One target: one public-key request, then one PUT per secret. */
+async function writeTarget(github: GitHub, target: Target, due: readonly SecretValue[]): Promise<SecretResult[]> {
+  if (due.length === 0) return [];
+  const failAll = (items: readonly SecretValue[], detail: string) => items.map(({ name }) => result(target, name, 'failed', detail));
 
   let body: Record<string, unknown>;
   let key: PublicKey;
   try {
     [body, key] = await Promise.all([target.writeBody(github), publicKey(github, target)]);
   } catch (error) {
-    const detail = error instanceof RequestError ? explain(error, 'read the secrets public key of') : String((error as Error).message ?? error);
-    return [...results, ...failAll(due, detail)];
+    const detail = error instanceof RequestError ? explain(target, error, 'read the secrets public key of') : String((error as Error).message ?? error);
+    return failAll(due, detail);
   }
 
+  const results: SecretResult[] = [];
   for (const [index, secret] of due.entries()) {
     try {
       let status: number;
@@ -91,14 +102,14 @@ async function writeTarget(
         key = await publicKey(github, target);
         status = await put(github, target, secret, key, body);
       }
-      results.push(result(secret.name, status === 201 ? 'created' : 'updated'));
+      results.push(result(target, secret.name, status === 201 ? 'created' : 'updated'));
     } catch (error) {
-      const detail = explain(error, `write secret ${secret.name} to`);
+      const detail = explain(target, error, `write secret ${secret.name} to`);
       // A refused token or a missing target will refuse the remaining secrets too: do not ask again.
       if (error instanceof RequestError && [401, 403, 404].includes(error.status)) {
         return [...results, ...failAll(due.slice(index), detail)];
       }
-      results.push(result(secret.name, 'failed', detail));
+      results.push(result(target, secret.name, 'failed', detail));
     }
   }
   return results;
