@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { resolveCredentials } from './aws/credentials.ts';
-import { getEcrLogin, type EcrLogin } from './aws/ecr.ts';
+import type { EcrLogin } from './aws/ecr.ts';
 import { parseConfig, type Config } from './config.ts';
 import { createGitHubClient } from './github/client.ts';
 import { describeTarget } from './github/targets.ts';
@@ -44,6 +44,8 @@ async function ecrLogin(config: Config): Promise<EcrLogin> {
     env: process.env,
   });
   const roleArn = 'roleArn' in config.auth ? config.auth.roleArn : undefined;
+  // The AWS SDK is loaded only by runs that need a password: a max-age run with every secret fresh never pays for it.
+  const { getEcrLogin } = await import('./aws/ecr.ts');
   const login = await getEcrLogin(config.region, credentials, (value) => core.setSecret(value), roleArn);
   core.info(`ECR login for ${login.registry} expires at ${login.expiresAt.toISOString()}.`);
   return login;
