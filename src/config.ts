@@ -76,7 +76,8 @@ const PATTERNS = {
 
 /**
  * Reads and checks every input once. All mistakes are collected, so one run shows them all;
- * nothing here touches the network.
+ * nothing here touches the network. Each part reports its own mistakes, and any mistake means no
+ * Config, so a part's value is only used when nothing was reported.
  */
 export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv): Config {
   const problems: InputProblem[] = [];
@@ -92,7 +93,7 @@ export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv): Conf
   const secretNames = parseSecretNames(read, report);
   const maxAgeMs = parseMaxAge(read('max-age'), report);
 
-  if (problems.length > 0 || !region || !auth || !github || !targets || !secretNames) {
+  if (problems.length > 0 || !region || !github || !targets) {
     throw new ConfigError(problems);
   }
   return { region, auth, github, targets, secretNames, ...(maxAgeMs === undefined ? {} : { maxAgeMs }) };
@@ -114,51 +115,44 @@ function parseRegion(value: string, env: NodeJS.ProcessEnv, report: Report): str
   return region;
 }
 
-function parseAuth(read: Read, env: NodeJS.ProcessEnv, report: Report): AwsAuth | undefined {
+function parseAuth(read: Read, env: NodeJS.ProcessEnv, report: Report): AwsAuth {
   const roleArn = read('role-to-assume');
   const accessKeyId = read('aws-access-key-id');
   const secretAccessKey = read('aws-secret-access-key');
   const sessionToken = read('aws-session-token');
-  let failed = false;
-  const note: Report = (...args) => {
-    failed = true;
-    report(...args);
-  };
 
   if (roleArn && !PATTERNS.roleArn.test(roleArn)) {
-    note('role-to-assume', `"${roleArn}" is not an IAM role ARN`, 'Give the full ARN, such as arn:aws:iam::123456789012:role/ecr-pull.');
+    report('role-to-assume', `"${roleArn}" is not an IAM role ARN`, 'Give the full ARN, such as arn:aws:iam::123456789012:role/ecr-pull.');
   }
   if (accessKeyId && !secretAccessKey) {
-    note('aws-secret-access-key', "it must be provided if 'aws-access-key-id' is provided", 'Set both keys, or neither to use OIDC or the default credential chain.');
+    report('aws-secret-access-key', "it must be provided if 'aws-access-key-id' is provided", 'Set both keys, or neither to use OIDC or the default credential chain.');
   }
   if (secretAccessKey && !accessKeyId) {
-    note('aws-access-key-id', "it must be provided if 'aws-secret-access-key' is provided", 'Set both keys, or neither to use OIDC or the default credential chain.');
+    report('aws-access-key-id', "it must be provided if 'aws-secret-access-key' is provided", 'Set both keys, or neither to use OIDC or the default credential chain.');
   }
   if (accessKeyId && !PATTERNS.accessKeyId.test(accessKeyId)) {
     // Never echo the value: a mistyped key can be a secret pasted into the wrong input.
-    note('aws-access-key-id', 'it is not an AWS access key id (upper-case letters and digits, such as AKIA...)', 'Check that the right secret is passed to aws-access-key-id.');
+    report('aws-access-key-id', 'it is not an AWS access key id (upper-case letters and digits, such as AKIA...)', 'Check that the right secret is passed to aws-access-key-id.');
   }
   if (sessionToken && !accessKeyId) {
-    note('aws-session-token', 'it is only used together with aws-access-key-id and aws-secret-access-key', 'Set the keys too, or remove aws-session-token.');
+    report('aws-session-token', 'it is only used together with aws-access-key-id and aws-secret-access-key', 'Set the keys too, or remove aws-session-token.');
   }
 
   const audience = read('audience') || DEFAULT_AUDIENCE;
   const sessionName = read('role-session-name') || defaultSessionName(env);
   if (!PATTERNS.sessionName.test(sessionName)) {
-    note('role-session-name', `"${sessionName}" is not a valid session name`, 'Use 2 to 64 characters of letters, digits and =,.@_+-.');
+    report('role-session-name', `"${sessionName}" is not a valid session name`, 'Use 2 to 64 characters of letters, digits and =,.@_+-.');
   }
   const durationText = read('role-duration-seconds');
   const durationSeconds = durationText === '' ? DEFAULT_DURATION_SECONDS : Number(durationText);
   if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
-    note('role-duration-seconds', `"${durationText}" is not a whole number of seconds from 900 to 43200`, 'Leave it unset for the default of 900, which is enough: the action needs the role for seconds.');
+    report('role-duration-seconds', `"${durationText}" is not a whole number of seconds from 900 to 43200`, 'Leave it unset for the default of 900, which is enough: the action needs the role for seconds.');
   }
   if (!roleArn) {
     for (const input of ['role-session-name', 'role-duration-seconds', 'audience']) {
-      if (read(input)) note(input, 'it only applies when role-to-assume is set', `Set role-to-assume, or remove ${input}.`);
+      if (read(input)) report(input, 'it only applies when role-to-assume is set', `Set role-to-assume, or remove ${input}.`);
     }
   }
-  if (failed) return undefined;
-
   const keys: AccessKeys | undefined = accessKeyId
     ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) }
     : undefined;
@@ -252,42 +246,37 @@ function parseOrganizationTarget(
   others: { environment: string; repositoriesText: string; visibilityText: string; selectedText: string },
   report: Report,
 ): TargetSpec[] | undefined {
-  let ok = true;
-  const fail: Report = (...args) => {
-    ok = false;
-    report(...args);
-  };
   if (!PATTERNS.owner.test(org)) {
-    fail('organization', `"${org}" is not a valid organisation login`, 'Give the organisation name as it appears in its URL, such as octo-org.');
+    report('organization', `"${org}" is not a valid organisation login`, 'Give the organisation name as it appears in its URL, such as octo-org.');
   }
   if (others.environment) {
-    fail('environment', 'organisation secrets have no environment', 'Remove environment to write organisation secrets, or remove organization to write environment secrets.');
+    report('environment', 'organisation secrets have no environment', 'Remove environment to write organisation secrets, or remove organization to write environment secrets.');
   }
   if (others.repositoriesText) {
-    fail('repositories', 'it does not apply to organisation secrets', 'To choose which repositories see the organisation secret, use visibility: selected with selected-repositories.');
+    report('repositories', 'it does not apply to organisation secrets', 'To choose which repositories see the organisation secret, use visibility: selected with selected-repositories.');
   }
   const visibility = (others.visibilityText || 'private').toLowerCase();
   if (visibility !== 'all' && visibility !== 'private' && visibility !== 'selected') {
-    fail('visibility', `"${others.visibilityText}" is not one of all, private, selected`, 'Use all, private (the default) or selected.');
+    report('visibility', `"${others.visibilityText}" is not one of all, private, selected`, 'Use all, private (the default) or selected.');
     return undefined;
   }
   const selected = splitList(others.selectedText);
   if (visibility === 'selected' && selected.length === 0) {
-    fail('selected-repositories', 'it is empty but visibility is selected', 'List the repositories that may read the secret, by name.');
+    report('selected-repositories', 'it is empty but visibility is selected', 'List the repositories that may read the secret, by name.');
   }
   if (visibility !== 'selected' && selected.length > 0) {
-    fail('selected-repositories', `it only applies with visibility: selected (visibility is ${visibility})`, 'Set visibility: selected, or remove selected-repositories.');
+    report('selected-repositories', `it only applies with visibility: selected (visibility is ${visibility})`, 'Set visibility: selected, or remove selected-repositories.');
   }
   const selectedRepositories: string[] = [];
   for (const entry of selected) {
     const [owner, repo] = entry.includes('/') ? entry.split('/', 2) : [org, entry];
     if (!repo || !isValidRepo(repo) || owner?.toLowerCase() !== org.toLowerCase()) {
-      fail('selected-repositories', `"${entry}" is not a repository of ${org}`, `List repositories of ${org} by name, such as app or ${org}/app.`);
+      report('selected-repositories', `"${entry}" is not a repository of ${org}`, `List repositories of ${org} by name, such as app or ${org}/app.`);
       continue;
     }
     selectedRepositories.push(repo);
   }
-  return ok ? [{ kind: 'organization', org, visibility, selectedRepositories }] : undefined;
+  return [{ kind: 'organization', org, visibility, selectedRepositories }];
 }
 
 export function parseRepositoryName(text: string): { owner: string; repo: string } | undefined {
@@ -306,30 +295,26 @@ function isValidEnvironmentName(name: string): boolean {
   return name.length <= 255 && !/[\u0000-\u001f\u007f]/.test(name);
 }
 
-function parseSecretNames(read: Read, report: Report): SecretNames | undefined {
+function parseSecretNames(read: Read, report: Report): SecretNames {
   const inputs = [
     ['secret-name', read('secret-name') || 'ECR_PASSWORD'],
     ['username-secret-name', read('username-secret-name')],
     ['docker-config-secret-name', read('docker-config-secret-name')],
   ] as const;
-  let ok = true;
   const seen = new Map<string, string>();
   for (const [input, name] of inputs) {
     if (!name) continue;
     const problem = secretNameProblem(name);
     if (problem) {
-      ok = false;
       report(input, `"${name}" ${problem}`, 'Secret names may contain only letters, digits and underscores, must not start with a digit or GITHUB_, and are at most 255 characters.');
       continue;
     }
     const other = seen.get(name.toUpperCase());
     if (other) {
-      ok = false;
       report(input, `"${name}" is the same name as ${other} (secret names are case-insensitive)`, 'Give each secret its own name.');
     }
     seen.set(name.toUpperCase(), input);
   }
-  if (!ok) return undefined;
   const [, password] = inputs[0];
   const [, username] = inputs[1];
   const [, dockerConfig] = inputs[2];
