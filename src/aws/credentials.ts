@@ -32,30 +32,28 @@ export async function resolveCredentials(
       return auth.keys;
     case 'oidc': {
       const webIdentityToken = await requestIdToken(auth.audience, deps);
-      const sts = await stsClient(region);
-      const { AssumeRoleWithWebIdentityCommand } = await import('@aws-sdk/client-sts');
       try {
-        const response = await sts.send(
-          new AssumeRoleWithWebIdentityCommand({
-            RoleArn: auth.roleArn,
-            RoleSessionName: auth.sessionName,
-            DurationSeconds: auth.durationSeconds,
-            WebIdentityToken: webIdentityToken,
-          }),
+        const { Credentials } = await callSts(region, undefined, (sts, client) =>
+          client.send(
+            new sts.AssumeRoleWithWebIdentityCommand({
+              RoleArn: auth.roleArn,
+              RoleSessionName: auth.sessionName,
+              DurationSeconds: auth.durationSeconds,
+              WebIdentityToken: webIdentityToken,
+            }),
+          ),
         );
-        return temporaryCredentials(response.Credentials, deps.setSecret);
+        return temporaryCredentials(Credentials, deps.setSecret);
       } catch (error) {
         throw explainAwsError(error, { action: 'sts:AssumeRoleWithWebIdentity', roleArn: auth.roleArn, audience: auth.audience, idToken: webIdentityToken });
       }
     }
     case 'access-keys-and-role': {
-      const sts = await stsClient(region, auth.keys);
-      const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
       try {
-        const response = await sts.send(
-          new AssumeRoleCommand({ RoleArn: auth.roleArn, RoleSessionName: auth.sessionName, DurationSeconds: auth.durationSeconds }),
+        const { Credentials } = await callSts(region, auth.keys, (sts, client) =>
+          client.send(new sts.AssumeRoleCommand({ RoleArn: auth.roleArn, RoleSessionName: auth.sessionName, DurationSeconds: auth.durationSeconds })),
         );
-        return temporaryCredentials(response.Credentials, deps.setSecret);
+        return temporaryCredentials(Credentials, deps.setSecret);
       } catch (error) {
         throw explainAwsError(error, { action: 'sts:AssumeRole', roleArn: auth.roleArn });
       }
@@ -76,12 +74,20 @@ async function requestIdToken(audience: string, deps: CredentialDeps): Promise<s
   }
 }
 
-// The STS client is loaded only when a role is assumed: runs with keys or the default chain never pay for it.
-async function stsClient(region: string, credentials?: AwsCredentialIdentity) {
-  const { STSClient } = await import('@aws-sdk/client-sts');
-  // IDPCommunicationError (STS briefly failing to reach GitHub's OIDC keys) is modelled as retryable,
-  // so the SDK's standard retry covers it with throttling and 5xx.
-  return new STSClient({ ...awsClientConfig(region), ...(credentials ? { credentials } : {}) });
+type StsModule = typeof import('@aws-sdk/client-sts');
+
+/**
+ * One STS call. The STS client is loaded only here, when a role is assumed: runs with keys or the
+ * default chain never pay for it. IDPCommunicationError (STS briefly failing to reach GitHub's OIDC
+ * keys) is modelled as retryable, so the SDK's standard retry covers it with throttling and 5xx.
+ */
+async function callSts<T>(
+  region: string,
+  credentials: AwsCredentialIdentity | undefined,
+  call: (sts: StsModule, client: InstanceType<StsModule['STSClient']>) => Promise<T>,
+): Promise<T> {
+  const sts = await import('@aws-sdk/client-sts');
+  return call(sts, new sts.STSClient({ ...awsClientConfig(region), ...(credentials ? { credentials } : {}) }));
 }
 
 interface StsCredentials {
