@@ -68,7 +68,6 @@ const KINDS: Kinds = {
 
 /** A target with its kind's facts applied; what the writer works with. */
 export interface Target {
-  spec: TargetSpec;
   label: string;
   params: Record<string, string>;
   routes: TargetKind<TargetSpec>['routes'];
@@ -82,7 +81,6 @@ export function describeTarget(spec: TargetSpec): Target {
   // The cast is safe: `Kinds` pairs each kind with the spec of the same kind.
   const kind = KINDS[spec.kind] as TargetKind<TargetSpec>;
   return {
-    spec,
     label: kind.label(spec),
     params: kind.params(spec),
     routes: kind.routes,
