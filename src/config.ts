@@ -3,6 +3,16 @@ import { parseDuration, formatDuration } from './duration.ts';
 /** Reads one input by its name in action.yml; `core.getInput` in the action, a plain map in tests. */
 export type InputReader = (name: string) => string;
 
+/** What the run knows about itself: `@actions/github`'s `context` in the action. */
+export interface RunContext {
+  /** `owner/name` of the repository the workflow runs in, when there is one. */
+  repository?: string;
+  runId?: number;
+  runAttempt?: number;
+  /** The runner's GitHub REST API, for when github-api-url is empty. */
+  apiUrl: string;
+}
+
 export type Visibility = 'all' | 'private' | 'selected';
 
 /** How the action gets its AWS identity; picked from which inputs are set. */
@@ -79,7 +89,7 @@ const PATTERNS = {
  * nothing here touches the network. Each part reports its own mistakes, and any mistake means no
  * Config, so a part's value is only used when nothing was reported.
  */
-export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv): Config {
+export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv, context: RunContext): Config {
   const problems: InputProblem[] = [];
   const read = (name: string): string => getInput(name).trim();
   const report = (input: string, problem: string, fix: string): void => {
@@ -87,9 +97,9 @@ export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv): Conf
   };
 
   const region = parseRegion(read('aws-region'), env, report);
-  const auth = parseAuth(read, env, report);
-  const github = parseGitHub(read, env, report);
-  const targets = parseTargets(read, env, report);
+  const auth = parseAuth(read, context, report);
+  const github = parseGitHub(read, context, report);
+  const targets = parseTargets(read, context, report);
   const secretNames = parseSecretNames(read, report);
   const maxAgeMs = parseMaxAge(read('max-age'), report);
 
@@ -115,7 +125,7 @@ function parseRegion(value: string, env: NodeJS.ProcessEnv, report: Report): str
   return region;
 }
 
-function parseAuth(read: Read, env: NodeJS.ProcessEnv, report: Report): AwsAuth {
+function parseAuth(read: Read, context: RunContext, report: Report): AwsAuth {
   const roleArn = read('role-to-assume');
   const accessKeyId = read('aws-access-key-id');
   const secretAccessKey = read('aws-secret-access-key');
@@ -139,7 +149,7 @@ function parseAuth(read: Read, env: NodeJS.ProcessEnv, report: Report): AwsAuth 
   }
 
   const audience = read('audience') || DEFAULT_AUDIENCE;
-  const sessionName = read('role-session-name') || defaultSessionName(env);
+  const sessionName = read('role-session-name') || defaultSessionName(context);
   if (!PATTERNS.sessionName.test(sessionName)) {
     report('role-session-name', `"${sessionName}" is not a valid session name`, 'Use 2 to 64 characters of letters, digits and =,.@_+-.');
   }
@@ -163,17 +173,17 @@ function parseAuth(read: Read, env: NodeJS.ProcessEnv, report: Report): AwsAuth 
 }
 
 /** A session name that shows in CloudTrail which run asked: `ecr-secret-refresh-<run id>-<attempt>`. */
-function defaultSessionName(env: NodeJS.ProcessEnv): string {
-  const run = [env['GITHUB_RUN_ID'], env['GITHUB_RUN_ATTEMPT']].filter(Boolean).join('-');
+function defaultSessionName({ runId, runAttempt }: RunContext): string {
+  const run = [runId, runAttempt].filter((n) => n !== undefined && Number.isFinite(n)).join('-');
   return `ecr-secret-refresh${run ? `-${run}` : ''}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
 }
 
-function parseGitHub(read: Read, env: NodeJS.ProcessEnv, report: Report): Config['github'] | undefined {
+function parseGitHub(read: Read, context: RunContext, report: Report): Config['github'] | undefined {
   const token = read('github-token');
   if (!token) {
     report('github-token', 'it is empty', 'Pass a token that may write secrets, such as ${{ secrets.SECRETS_WRITER_TOKEN }} (a fine-grained PAT or a GitHub App token). The workflow\'s GITHUB_TOKEN cannot write secrets.');
   }
-  const apiUrl = (read('github-api-url') || env['GITHUB_API_URL'] || 'https://api.github.com').replace(/\/+$/, '');
+  const apiUrl = (read('github-api-url') || context.apiUrl).replace(/\/+$/, '');
   if (!isHttpUrl(apiUrl)) {
     report('github-api-url', `"${apiUrl}" is not an http(s) URL`, 'Leave it unset to use this runner\'s GitHub API, or give one such as https://ghe.example.com/api/v3.');
     return undefined;
@@ -198,7 +208,7 @@ export function splitList(text: string): string[] {
     .filter((item) => item !== '');
 }
 
-function parseTargets(read: Read, env: NodeJS.ProcessEnv, report: Report): TargetSpec[] | undefined {
+function parseTargets(read: Read, context: RunContext, report: Report): TargetSpec[] | undefined {
   const organization = read('organization');
   const environment = read('environment');
   const repositoriesText = read('repositories');
@@ -215,8 +225,8 @@ function parseTargets(read: Read, env: NodeJS.ProcessEnv, report: Report): Targe
   if (environment && !isValidEnvironmentName(environment)) {
     report('environment', `"${environment}" is not a valid environment name`, 'Use the name shown under Settings > Environments (at most 255 characters, no control characters).');
   }
-  const names = repositoriesText ? splitList(repositoriesText) : [env['GITHUB_REPOSITORY'] ?? ''];
-  if (!repositoriesText && !env['GITHUB_REPOSITORY']) {
+  const names = repositoriesText ? splitList(repositoriesText) : [context.repository ?? ''];
+  if (!repositoriesText && !context.repository) {
     report('repositories', 'it is empty and GITHUB_REPOSITORY is not set', 'List the repositories to write to as owner/name.');
     return undefined;
   }

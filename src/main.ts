@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
+import { context } from '@actions/github';
 import { resolveCredentials } from './aws/credentials.ts';
 import type { EcrLogin } from './aws/ecr.ts';
-import { parseConfig, type Config } from './config.ts';
+import { parseConfig, type Config, type RunContext } from './config.ts';
 import { createGitHubClient } from './github/client.ts';
 import { describeTarget } from './github/targets.ts';
 import { planWrites, writeSecrets } from './github/writer.ts';
@@ -11,7 +12,7 @@ import { secretNames, secretValues } from './secrets.ts';
 /** The action: inputs, which secrets are due, AWS credentials and ECR login, sealed writes, report. Wiring only. */
 export async function run(): Promise<void> {
   try {
-    const config = parseConfig((name) => core.getInput(name), process.env);
+    const config = parseConfig((name) => core.getInput(name), process.env, runContext());
     core.setSecret(config.github.token);
     const github = createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, log: core });
     const now = new Date();
@@ -55,4 +56,28 @@ function maskedSecretValues(config: Config, login: EcrLogin) {
   const values = secretValues(config.secretNames, login);
   for (const { value, sensitive } of values) if (sensitive) core.setSecret(value);
   return values;
+}
+
+/** The run as `@actions/github` reads it from the runner's environment. */
+function runContext(): RunContext {
+  const repository = currentRepository();
+  const number = (n: number) => (Number.isFinite(n) ? n : undefined);
+  const runId = number(context.runId);
+  const runAttempt = number(context.runAttempt);
+  return {
+    apiUrl: context.apiUrl,
+    ...(repository ? { repository } : {}),
+    ...(runId === undefined ? {} : { runId }),
+    ...(runAttempt === undefined ? {} : { runAttempt }),
+  };
+}
+
+/** `owner/name`, or undefined outside a repository's run (`context.repo` throws then). */
+function currentRepository(): string | undefined {
+  try {
+    const { owner, repo } = context.repo;
+    return `${owner}/${repo}`;
+  } catch {
+    return undefined;
+  }
 }

@@ -175,7 +175,11 @@ export class FakeGitHub {
           updated_at: s.updatedAt.toISOString(),
           ...(organization ? { visibility: s.visibility } : {}),
         }));
-        return json(200, { total_count: all.length, secrets });
+        // Like GitHub, a Link header points to the next page while there is one.
+        const next = new URL(url);
+        next.searchParams.set('page', String(page + 1));
+        const link = page * perPage < all.length ? { link: `<${next.href}>; rel="next"` } : {};
+        return json(200, { total_count: all.length, secrets }, link);
       });
     }
     if (method === 'GET' && rest.length === 1 && rest[0] === 'public-key') return answer(() => json(200, store.publicKey()));

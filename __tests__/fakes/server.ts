@@ -81,7 +81,9 @@ export class FakeServer {
 
     let reply: Reply;
     try {
-      reply = fault?.reply ?? (await this.handler({ method, url: new URL(url, this.url), headers: req.headers, body }));
+      // The Host header, as a real service sees it (a proxied request names the service, not 127.0.0.1).
+      const base = req.headers.host ? `http://${req.headers.host}` : this.url;
+      reply = fault?.reply ?? (await this.handler({ method, url: new URL(url, base), headers: req.headers, body }));
     } catch (error) {
       reply = { status: 500, body: JSON.stringify({ message: `fake failed: ${(error as Error).message}` }) };
     }

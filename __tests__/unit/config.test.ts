@@ -1,9 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, parseConfig, secretNameProblem, splitList, type Config } from '../../src/config.ts';
+import { ConfigError, parseConfig, secretNameProblem, splitList, type Config, type RunContext } from '../../src/config.ts';
 
 const ENV = { GITHUB_REPOSITORY: 'octo/app', GITHUB_RUN_ID: '77', GITHUB_RUN_ATTEMPT: '2', GITHUB_API_URL: 'https://api.github.com' };
+/** The run context as `@actions/github` builds it from the same variables. */
+const contextOf = (env: Record<string, string>): RunContext => ({
+  apiUrl: env['GITHUB_API_URL'] ?? 'https://api.github.com',
+  ...(env['GITHUB_REPOSITORY'] ? { repository: env['GITHUB_REPOSITORY'] } : {}),
+  ...(env['GITHUB_RUN_ID'] ? { runId: Number(env['GITHUB_RUN_ID']) } : {}),
+  ...(env['GITHUB_RUN_ATTEMPT'] ? { runAttempt: Number(env['GITHUB_RUN_ATTEMPT']) } : {}),
+});
 const parse = (inputs: Record<string, string>, env: Record<string, string> = ENV): Config =>
-  parseConfig((name) => inputs[name] ?? '', env);
+  parseConfig((name) => inputs[name] ?? '', env, contextOf(env));
 const problems = (inputs: Record<string, string>, env: Record<string, string> = ENV) => {
   try {
     parse(inputs, env);

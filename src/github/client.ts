@@ -1,6 +1,8 @@
-import { Octokit } from '@octokit/core';
+import { HttpClient } from '@actions/http-client';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import { fetch as undiciFetch } from 'undici';
 import { USER_AGENT } from '../version.ts';
 
 const GitHubWithPlugins = Octokit.plugin(retry, throttling);
@@ -16,8 +18,9 @@ export interface Log {
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
- * Octokit with GitHub's recommended pacing (writes one at a time, a second apart) and retries
- * for 5xx, network errors and rate limits; never for 401/403/404/422, which cannot succeed.
+ * Octokit (`@octokit/rest`, for `paginate`) with GitHub's recommended pacing (writes one at a time,
+ * a second apart) and retries for 5xx, network errors and rate limits; never for 401/403/404/422,
+ * which cannot succeed.
  */
 export function createGitHubClient(options: { token: string; apiUrl: string; log: Log }): GitHub {
   const { log } = options;
@@ -26,7 +29,7 @@ export function createGitHubClient(options: { token: string; apiUrl: string; log
     baseUrl: options.apiUrl,
     userAgent: USER_AGENT,
     log: { debug: log.debug, info: log.debug, warn: log.warning, error: log.warning },
-    request: { fetch: fetchWithTimeout },
+    request: { fetch: proxyAwareFetch(options.apiUrl) },
     throttle: {
       onRateLimit: (retryAfter, request, _octokit, retryCount) => {
         // Waiting for the hourly limit to reset would hold the job for up to an hour: retry once, briefly.
@@ -44,11 +47,16 @@ export function createGitHubClient(options: { token: string; apiUrl: string; log
 }
 
 /**
- * Node's fetch has no overall deadline: a stalled answer would hold the job until the runner's timeout.
- * The timeout surfaces as a network error, which the retry plugin retries (PUTs of a secret are idempotent).
+ * `fetch` through the runner's proxy settings (`https_proxy`, `http_proxy`, `no_proxy`), decided by
+ * `@actions/http-client` for the API's host as `@actions/github` does, with a deadline: Node's fetch
+ * has none, and a stalled answer would hold the job until the runner's timeout. The timeout surfaces
+ * as a network error, which the retry plugin retries (PUTs of a secret are idempotent).
  */
-function fetchWithTimeout(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-  const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-  const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-  return fetch(input, { ...init, signal });
+function proxyAwareFetch(apiUrl: string): typeof fetch {
+  const dispatcher = new HttpClient(USER_AGENT).getAgentDispatcher(apiUrl);
+  return ((input: string | URL | Request, init?: RequestInit) => {
+    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    return undiciFetch(input as string, { ...(init as object), signal, ...(dispatcher ? { dispatcher } : {}) });
+  }) as unknown as typeof fetch;
 }

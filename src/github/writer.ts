@@ -144,12 +144,19 @@ async function put(github: GitHub, target: Target, secret: SecretValue, key: Pub
 /** `updated_at` of every secret at the target, by upper-cased name (names are case-insensitive). */
 async function listUpdatedAt(github: GitHub, target: Target): Promise<Map<string, Date>> {
   const updatedAt = new Map<string, Date>();
-  // A repository or environment holds at most 100 secrets, so one page of 100 is all of them;
-  // an organisation (up to 1,000) may need more pages.
-  for (let page = 1; ; page++) {
-    const { data } = await github.request(target.routes.list, { ...target.params, per_page: 100, page });
-    const { total_count, secrets } = data as { total_count: number; secrets: { name: string; updated_at: string }[] };
-    for (const { name, updated_at } of secrets) updatedAt.set(name.toUpperCase(), new Date(updated_at));
-    if (secrets.length < 100 || page * 100 >= total_count) return updatedAt;
+  let pages = 0;
+  // `paginate` follows GitHub's Link headers; the cap keeps an answer that never ends from looping.
+  for await (const { data } of github.paginate.iterator<StoredSecretInfo>(target.routes.list, { ...target.params, per_page: 100 })) {
+    for (const { name, updated_at } of data) updatedAt.set(name.toUpperCase(), new Date(updated_at));
+    if (++pages >= MAX_LIST_PAGES) break;
   }
+  return updatedAt;
 }
+
+interface StoredSecretInfo {
+  name: string;
+  updated_at: string;
+}
+
+/** GitHub holds at most 1,000 secrets per organisation and 100 per repository or environment: ten pages of 100. */
+const MAX_LIST_PAGES = 10;
