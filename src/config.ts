@@ -1,3 +1,4 @@
+import { partitionById, partitionOfRegion, PARTITIONS } from './aws/partitions.ts';
 import { parseDuration, formatDuration } from './duration.ts';
 
 /** Reads one input by its name in action.yml; `core.getInput` in the action, a plain map in tests. */
@@ -70,19 +71,35 @@ export function formatProblem({ input, problem, fix }: InputProblem): string {
   return `Input '${input}': ${problem}. ${fix}`;
 }
 
-const ECR_PASSWORD_LIFETIME_MS = 12 * 3_600_000;
+const HOUR_MS = 3_600_000;
+/**
+ * The longest max-age. ECR passwords live 12h and are issued before the secret's `updated_at`, so
+ * a secret skipped at max-age M still holds a password with more than 12h - M of life: at most 11h
+ * leaves a queued run at least an hour to pull with it.
+ */
+const MAX_AGE_LIMIT_MS = 11 * HOUR_MS;
 const DEFAULT_AUDIENCE = 'sts.amazonaws.com';
 const DEFAULT_DURATION_SECONDS = 900;
+/** AWS caps role chaining (AssumeRole signed with temporary credentials) at one hour, whatever the role allows. */
+const ROLE_CHAINING_MAX_SECONDS = 3600;
 
 const PATTERNS = {
-  region: /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/,
-  roleArn: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+  /** The partition is checked apart, against the AWS SDK's list (src/aws/partitions.ts). */
+  roleArn: /^arn:([a-z-]+):iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
   sessionName: /^[\w+=,.@-]{2,64}$/,
   accessKeyId: /^[A-Z0-9]{16,128}$/,
-  owner: /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/,
+  /** Organisation logins: letters, digits and hyphens, at most 39 characters. */
+  organization: /^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/,
+  /**
+   * Repository owners: a user or organisation login; users of Enterprise Managed Users carry their
+   * enterprise's shortcode after an underscore (`alice_acme`). Length is checked apart (39).
+   */
+  owner: /^[A-Za-z0-9][A-Za-z0-9-]*(?:_[A-Za-z0-9]+)?$/,
   repo: /^[A-Za-z0-9._-]{1,100}$/,
   secretName: /^[A-Za-z_][A-Za-z0-9_]*$/,
+  durationSeconds: /^\d{1,9}$/,
 } as const;
+const MAX_LOGIN_LENGTH = 39;
 
 /**
  * Reads and checks every input once. All mistakes are collected, so one run shows them all;
@@ -97,7 +114,7 @@ export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv, conte
   };
 
   const region = parseRegion(read('aws-region'), env, report);
-  const auth = parseAuth(read, context, report);
+  const auth = parseAuth(read, context, region, report);
   const github = parseGitHub(read, context, report);
   const targets = parseTargets(read, context, report);
   const secretNames = parseSecretNames(read, report);
@@ -118,22 +135,20 @@ function parseRegion(value: string, env: NodeJS.ProcessEnv, report: Report): str
     report('aws-region', 'no AWS region is set', 'Set aws-region (for example eu-west-1), or AWS_REGION in the environment.');
     return undefined;
   }
-  if (!PATTERNS.region.test(region)) {
-    report('aws-region', `"${region}" is not a valid AWS region`, 'Use a region code such as eu-west-1 or us-east-1.');
+  if (!partitionOfRegion(region)) {
+    report('aws-region', `"${region}" is not an AWS region code`, 'Use a region code in lower case, such as eu-west-1, cn-north-1 or us-gov-west-1.');
     return undefined;
   }
   return region;
 }
 
-function parseAuth(read: Read, context: RunContext, report: Report): AwsAuth {
+function parseAuth(read: Read, context: RunContext, region: string | undefined, report: Report): AwsAuth {
   const roleArn = read('role-to-assume');
   const accessKeyId = read('aws-access-key-id');
   const secretAccessKey = read('aws-secret-access-key');
   const sessionToken = read('aws-session-token');
 
-  if (roleArn && !PATTERNS.roleArn.test(roleArn)) {
-    report('role-to-assume', `"${roleArn}" is not an IAM role ARN`, 'Give the full ARN, such as arn:aws:iam::123456789012:role/ecr-pull.');
-  }
+  if (roleArn) checkRoleArn(roleArn, region, report);
   if (accessKeyId && !secretAccessKey) {
     report('aws-secret-access-key', "it must be provided if 'aws-access-key-id' is provided", 'Set both keys, or neither to use OIDC or the default credential chain.');
   }
@@ -154,9 +169,16 @@ function parseAuth(read: Read, context: RunContext, report: Report): AwsAuth {
     report('role-session-name', `"${sessionName}" is not a valid session name`, 'Use 2 to 64 characters of letters, digits and =,.@_+-.');
   }
   const durationText = read('role-duration-seconds');
-  const durationSeconds = durationText === '' ? DEFAULT_DURATION_SECONDS : Number(durationText);
+  // Decimal digits only: Number() would also read 0x384, 1e3 or 900.0.
+  const durationSeconds = durationText === '' ? DEFAULT_DURATION_SECONDS : PATTERNS.durationSeconds.test(durationText) ? Number(durationText) : Number.NaN;
   if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
-    report('role-duration-seconds', `"${durationText}" is not a whole number of seconds from 900 to 43200`, 'Leave it unset for the default of 900, which is enough: the action needs the role for seconds.');
+    report('role-duration-seconds', `"${durationText}" is not a whole number of seconds from 900 to 43200, in decimal digits`, 'Leave it unset for the default of 900, which is enough: the action needs the role for seconds.');
+  } else if (roleArn && sessionToken && durationSeconds > ROLE_CHAINING_MAX_SECONDS) {
+    report(
+      'role-duration-seconds',
+      `${durationSeconds} is more than 3600, and AWS limits a role assumed with temporary keys (aws-session-token set: role chaining) to one hour`,
+      'Use at most 3600, or leave it unset for the default of 900.',
+    );
   }
   if (!roleArn) {
     for (const input of ['role-session-name', 'role-duration-seconds', 'audience']) {
@@ -172,6 +194,31 @@ function parseAuth(read: Read, context: RunContext, report: Report): AwsAuth {
   return { kind: 'default-chain' };
 }
 
+/**
+ * An IAM role ARN in a partition the AWS SDK knows, and the partition of aws-region: STS in one
+ * partition cannot assume a role of another.
+ */
+function checkRoleArn(roleArn: string, region: string | undefined, report: Report): void {
+  const partitionId = PATTERNS.roleArn.exec(roleArn)?.[1];
+  const partition = partitionId === undefined ? undefined : partitionById(partitionId);
+  if (!partition) {
+    report(
+      'role-to-assume',
+      `"${roleArn}" is not an IAM role ARN`,
+      `Give the full ARN, such as arn:aws:iam::123456789012:role/ecr-pull; its partition is one of ${PARTITIONS.map((p) => p.id).join(', ')}.`,
+    );
+    return;
+  }
+  const regionPartition = region ? partitionOfRegion(region) : undefined;
+  if (regionPartition && regionPartition.id !== partition.id) {
+    report(
+      'role-to-assume',
+      `the role is in partition ${partition.id}, but aws-region ${region} is in partition ${regionPartition.id}, whose STS cannot assume it`,
+      `Give the role's ARN in ${regionPartition.id} (arn:${regionPartition.id}:iam::...), or set aws-region to a region of ${partition.id}.`,
+    );
+  }
+}
+
 /** A session name that shows in CloudTrail which run asked: `ecr-secret-refresh-<run id>-<attempt>`. */
 function defaultSessionName({ runId, runAttempt }: RunContext): string {
   const run = [runId, runAttempt].filter((n) => n !== undefined && Number.isFinite(n)).join('-');
@@ -183,21 +230,54 @@ function parseGitHub(read: Read, context: RunContext, report: Report): Config['g
   if (!token) {
     report('github-token', 'it is empty', 'Pass a token that may write secrets, such as ${{ secrets.SECRETS_WRITER_TOKEN }} (a fine-grained PAT or a GitHub App token). The workflow\'s GITHUB_TOKEN cannot write secrets.');
   }
-  const apiUrl = (read('github-api-url') || context.apiUrl).replace(/\/+$/, '');
-  if (!isHttpUrl(apiUrl)) {
-    report('github-api-url', `"${apiUrl}" is not an http(s) URL`, 'Leave it unset to use this runner\'s GitHub API, or give one such as https://ghe.example.com/api/v3.');
-    return undefined;
-  }
-  return token ? { token, apiUrl } : undefined;
+  const apiUrl = parseApiUrl(read('github-api-url') || context.apiUrl, report);
+  return token && apiUrl ? { token, apiUrl } : undefined;
 }
 
-function isHttpUrl(text: string): boolean {
+/**
+ * The GitHub REST API base: https, or plain http to a loopback host only (nothing leaves the
+ * machine then). No credentials, query or fragment: the token travels in a header, and Octokit
+ * appends paths to the base as text. A URL with credentials is never printed with them.
+ */
+function parseApiUrl(text: string, report: Report): string | undefined {
+  const shown = `"${withoutUserInfo(text)}"`;
+  const fix = "Leave it unset to use this runner's GitHub API, or give one such as https://ghe.example.com/api/v3.";
+  let url: URL;
   try {
-    const url = new URL(text);
-    return url.protocol === 'https:' || url.protocol === 'http:';
+    url = new URL(text);
   } catch {
-    return false;
+    report('github-api-url', `${shown} is not a URL`, fix);
+    return undefined;
   }
+  if (url.username || url.password) {
+    report('github-api-url', `${shown} holds credentials (user:password@)`, 'Remove them: the action authenticates with github-token. Rotate that password if it was a real one.');
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+    report('github-api-url', `${shown} is not an https URL (plain http is accepted for loopback hosts only)`, 'Use https://, such as https://ghe.example.com/api/v3.');
+    return undefined;
+  }
+  if (/[?#]/.test(text)) {
+    report('github-api-url', `${shown} has a query or fragment`, 'Give the API base URL alone, such as https://ghe.example.com/api/v3.');
+    return undefined;
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+/**
+ * The URL text for messages, with everything between the scheme and the last `@` hidden: a
+ * password may hold `#`, `/` or `?` and make the text no URL at all.
+ */
+function withoutUserInfo(text: string): string {
+  const at = text.lastIndexOf('@');
+  if (at === -1) return text;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/*/i.exec(text)?.[0] ?? '';
+  return `${scheme}***@${text.slice(at + 1)}`;
+}
+
+/** 127.0.0.0/8, localhost and [::1], as URL parsing normalises them. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 /** Splits a list input on newlines and commas, as actions/create-github-app-token does. */
@@ -223,11 +303,16 @@ function parseTargets(read: Read, context: RunContext, report: Report): TargetSp
   }
 
   if (environment && !isValidEnvironmentName(environment)) {
-    report('environment', `"${environment}" is not a valid environment name`, 'Use the name shown under Settings > Environments (at most 255 characters, no control characters).');
+    report('environment', `"${environment}" is not a valid environment name`, 'Use the name shown under Settings > Environments (at most 255 characters, no control characters, not . or ..).');
   }
   const names = repositoriesText ? splitList(repositoriesText) : [context.repository ?? ''];
   if (!repositoriesText && !context.repository) {
     report('repositories', 'it is empty and GITHUB_REPOSITORY is not set', 'List the repositories to write to as owner/name.');
+    return undefined;
+  }
+  if (names.length === 0) {
+    // Only separators (",", " , \n"): writing nothing and passing would hide the mistake.
+    report('repositories', `"${repositoriesText}" names no repository`, 'List the repositories to write to as owner/name, or leave it unset for the current repository.');
     return undefined;
   }
   const repositories: { owner: string; repo: string }[] = [];
@@ -256,7 +341,7 @@ function parseOrganizationTarget(
   others: { environment: string; repositoriesText: string; visibilityText: string; selectedText: string },
   report: Report,
 ): TargetSpec[] | undefined {
-  if (!PATTERNS.owner.test(org)) {
+  if (!PATTERNS.organization.test(org)) {
     report('organization', `"${org}" is not a valid organisation login`, 'Give the organisation name as it appears in its URL, such as octo-org.');
   }
   if (others.environment) {
@@ -278,13 +363,21 @@ function parseOrganizationTarget(
     report('selected-repositories', `it only applies with visibility: selected (visibility is ${visibility})`, 'Set visibility: selected, or remove selected-repositories.');
   }
   const selectedRepositories: string[] = [];
+  const seen = new Set<string>();
   for (const entry of selected) {
-    const [owner, repo] = entry.includes('/') ? entry.split('/', 2) : [org, entry];
-    if (!repo || !isValidRepo(repo) || owner?.toLowerCase() !== org.toLowerCase()) {
+    // Every part counts: `octo/app/extra` is refused, not cut to octo/app.
+    const parsed = entry.includes('/') ? parseRepositoryName(entry) : isValidRepo(entry) ? { owner: org, repo: entry } : undefined;
+    if (!parsed || parsed.owner.toLowerCase() !== org.toLowerCase()) {
       report('selected-repositories', `"${entry}" is not a repository of ${org}`, `List repositories of ${org} by name, such as app or ${org}/app.`);
       continue;
     }
-    selectedRepositories.push(repo);
+    // Repository names are case-insensitive on GitHub: `api` and `API` are one repository.
+    if (seen.has(parsed.repo.toLowerCase())) {
+      report('selected-repositories', `"${entry}" is listed twice`, 'List each repository once.');
+      continue;
+    }
+    seen.add(parsed.repo.toLowerCase());
+    selectedRepositories.push(parsed.repo);
   }
   return [{ kind: 'organization', org, visibility, selectedRepositories }];
 }
@@ -293,7 +386,11 @@ export function parseRepositoryName(text: string): { owner: string; repo: string
   const parts = text.split('/');
   if (parts.length !== 2) return undefined;
   const [owner = '', repo = ''] = parts;
-  return PATTERNS.owner.test(owner) && isValidRepo(repo) ? { owner, repo } : undefined;
+  return isValidOwner(owner) && isValidRepo(repo) ? { owner, repo } : undefined;
+}
+
+function isValidOwner(owner: string): boolean {
+  return owner.length <= MAX_LOGIN_LENGTH && PATTERNS.owner.test(owner);
 }
 
 function isValidRepo(repo: string): boolean {
@@ -301,8 +398,10 @@ function isValidRepo(repo: string): boolean {
 }
 
 function isValidEnvironmentName(name: string): boolean {
+  // The name is one URL path segment (encoded, so `/` is safe), but `.` and `..` stay as they are
+  // and URL parsing resolves them: `environments/../secrets` would reach the repository's secrets.
   // eslint-disable-next-line no-control-regex
-  return name.length <= 255 && !/[\u0000-\u001f\u007f]/.test(name);
+  return name.length <= 255 && !/[\u0000-\u001f\u007f]/.test(name) && name !== '.' && name !== '..';
 }
 
 function parseSecretNames(read: Read, report: Report): SecretNames {
@@ -347,8 +446,12 @@ function parseMaxAge(text: string, report: Report): number | undefined {
     report('max-age', `"${text}" is not a duration`, 'Use a number with a unit, such as 6h, 90m or 1h30m.');
     return undefined;
   }
-  if (ms >= ECR_PASSWORD_LIFETIME_MS) {
-    report('max-age', `${formatDuration(ms)} is not shorter than the 12h an ECR password lives`, 'Use less than 12h, such as 6h, so that a skipped secret still holds a valid password.');
+  if (ms > MAX_AGE_LIMIT_MS) {
+    report(
+      'max-age',
+      `${formatDuration(ms)} is more than 11h: an ECR password lives 12h, so a secret skipped at this age could expire within the hour, before a queued run pulls with it`,
+      'Use at most 11h; run the workflow at least every 12h minus max-age minus a margin, such as every 6h with max-age 5h.',
+    );
     return undefined;
   }
   return ms;

@@ -58,6 +58,24 @@ const cases: [string, Record<string, string>, string, Record<string, string>?][]
   ['access key id that is not one', { ...KEYS, 'aws-access-key-id': 'not a key' }, 'aws-access-key-id'],
   ['session token without keys', { ...OIDC, 'aws-session-token': 'token' }, 'aws-session-token'],
   ['github-api-url that is not http', { ...OIDC, 'github-api-url': 'ftp://example.com' }, 'github-api-url'],
+  ['github-api-url over plain http to a host that is not loopback', { ...OIDC, 'github-api-url': 'http://ghe.example.com/api/v3' }, 'github-api-url'],
+  ['github-api-url with credentials', { ...OIDC, 'github-api-url': 'https://mona:s3cr3t-pw@ghe.example.com/api/v3' }, 'github-api-url'],
+  ['github-api-url with a query', { ...OIDC, 'github-api-url': 'https://ghe.example.com/api/v3?per_page=100' }, 'github-api-url'],
+  ['github-api-url with a fragment', { ...OIDC, 'github-api-url': 'https://ghe.example.com/api/v3#top' }, 'github-api-url'],
+  ['a repositories list of separators only', { ...OIDC, repositories: ',' }, 'repositories'],
+  ['a repositories list of blanks and separators', { ...OIDC, repositories: ' , \n' }, 'repositories'],
+  ['selected repository with two slashes', { ...ORG, visibility: 'selected', 'selected-repositories': 'octo/app/extra' }, 'selected-repositories'],
+  ['selected repository listed twice in two cases', { ...ORG, visibility: 'selected', 'selected-repositories': 'api, API' }, 'selected-repositories'],
+  ['environment named ..', { ...OIDC, environment: '..' }, 'environment'],
+  ['environment named .', { ...OIDC, environment: '.' }, 'environment'],
+  ['region with underscores', { ...OIDC, 'aws-region': 'eu_west_1' }, 'aws-region'],
+  ['region of no partition', { ...OIDC, 'aws-region': 'moon-1' }, 'aws-region'],
+  ['ARN of an unknown partition', { 'role-to-assume': 'arn:aws-moon:iam::123456789012:role/ecr-pull' }, 'role-to-assume'],
+  ['role of another partition than the region', { 'role-to-assume': 'arn:aws-cn:iam::123456789012:role/ecr-pull', 'aws-region': 'eu-west-1' }, 'role-to-assume'],
+  ['duration in hexadecimal', { ...OIDC, 'role-duration-seconds': '0x384' }, 'role-duration-seconds'],
+  ['duration in exponent notation', { ...OIDC, 'role-duration-seconds': '1e3' }, 'role-duration-seconds'],
+  ['duration above an hour for a role assumed with temporary keys', { ...OIDC, ...KEYS, 'aws-access-key-id': 'ASIAABCDEFGHIJKLMNOP', 'aws-session-token': 'token', 'role-duration-seconds': '43200' }, 'role-duration-seconds'],
+  ['max-age leaving less than an hour of life', { ...OIDC, 'max-age': '11h30m' }, 'max-age'],
 ];
 
 describe('bad input: a clear error naming the input, exit 1, and no request at all', () => {
@@ -76,6 +94,12 @@ describe('bad input: a clear error naming the input, exit 1, and no request at a
     const result = await run(fakes, { 'role-to-assume': 'ecr-pull', 'secret-name': '1X', 'max-age': 'soon' });
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0]?.split('\n').map((line) => /^Input '([^']+)'/.exec(line)?.[1])).toEqual(['role-to-assume', 'secret-name', 'max-age']);
+  });
+
+  it('never prints the credentials of a github-api-url', async () => {
+    const result = await run(fakes, { ...OIDC, 'github-api-url': 'https://mona:s3cr3t-pw@ghe.example.com/api/v3' });
+    expect(result.errors[0]).toContain('ghe.example.com/api/v3');
+    expect(result.stdout + result.stderr).not.toContain('s3cr3t-pw');
   });
 
   it('never echoes a secret key given in the wrong input', async () => {

@@ -77,6 +77,113 @@ describe('parseConfig', () => {
     expect(problems(BASE, {})).toEqual(['repositories']);
   });
 
+  it('accepts the regions of every AWS partition, and refuses what is no region code', () => {
+    const accepted = ['us-east-1', 'eu-west-1', 'ap-southeast-7', 'mx-central-1', 'cn-north-1', 'cn-northwest-1', 'us-gov-west-1', 'us-gov-east-1', 'eusc-de-east-1', 'us-iso-east-1', 'us-isob-east-1', 'eu-isoe-west-1', 'us-isof-south-1'];
+    for (const region of accepted) expect([region, problems({ ...BASE, 'aws-region': region })]).toEqual([region, []]);
+    for (const region of ['eu-west', 'EU-WEST-1', 'eu-WEST-1', 'eu_west_1', 'moon-1', 'aws-global', 'xx-east-1', 'us-east-1x', 'cn-north']) {
+      expect([region, problems({ ...BASE, 'aws-region': region })]).toEqual([region, ['aws-region']]);
+    }
+  });
+
+  it('accepts role ARNs of every partition, in the partition of the region', () => {
+    const cases: [string, string][] = [
+      ['cn-north-1', 'arn:aws-cn:iam::123456789012:role/ecr-pull'],
+      ['us-gov-west-1', 'arn:aws-us-gov:iam::123456789012:role/ecr-pull'],
+      ['us-iso-east-1', 'arn:aws-iso:iam::123456789012:role/ecr-pull'],
+      ['us-isob-east-1', 'arn:aws-iso-b:iam::123456789012:role/ecr-pull'],
+      ['eu-isoe-west-1', 'arn:aws-iso-e:iam::123456789012:role/ecr-pull'],
+      ['us-isof-south-1', 'arn:aws-iso-f:iam::123456789012:role/ecr-pull'],
+      ['eusc-de-east-1', 'arn:aws-eusc:iam::123456789012:role/path/ecr-pull'],
+    ];
+    for (const [region, roleArn] of cases) {
+      expect(parse({ ...BASE, 'aws-region': region, 'role-to-assume': roleArn }).auth).toMatchObject({ kind: 'oidc', roleArn });
+    }
+    expect(problems({ ...BASE, 'role-to-assume': 'arn:aws-moon:iam::123456789012:role/ecr-pull' })).toEqual(['role-to-assume']);
+  });
+
+  it('refuses a role of another partition than the region, naming both inputs', () => {
+    const message = () => {
+      try {
+        parse({ ...BASE, 'aws-region': 'cn-north-1', 'role-to-assume': ROLE });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    };
+    expect(message()).toMatch(/^Input 'role-to-assume': .*partition aws, .*aws-region cn-north-1 .*partition aws-cn/);
+    expect(problems({ ...BASE, 'aws-region': 'us-gov-west-1', 'role-to-assume': 'arn:aws-cn:iam::123456789012:role/x' })).toEqual(['role-to-assume']);
+  });
+
+  it('role-duration-seconds: decimal digits only, and at most an hour when keys with a session token assume the role', () => {
+    expect(parse({ ...BASE, 'role-to-assume': ROLE, 'role-duration-seconds': '43200' }).auth).toMatchObject({ durationSeconds: 43200 });
+    for (const text of ['0x384', '1e3', '900.0', '+900', '9e2', '１２００']) {
+      expect([text, problems({ ...BASE, 'role-to-assume': ROLE, 'role-duration-seconds': text })]).toEqual([text, ['role-duration-seconds']]);
+    }
+    const temporaryKeys = { 'aws-access-key-id': 'ASIAABCDEFGHIJKLMNOP', 'aws-secret-access-key': 's', 'aws-session-token': 't', 'role-to-assume': ROLE };
+    expect(parse({ ...BASE, ...temporaryKeys, 'role-duration-seconds': '3600' }).auth).toMatchObject({ kind: 'access-keys-and-role', durationSeconds: 3600 });
+    expect(problems({ ...BASE, ...temporaryKeys, 'role-duration-seconds': '3601' })).toEqual(['role-duration-seconds']);
+    // Long-term keys (no session token) are no role chaining: the role's own maximum applies.
+    const { 'aws-session-token': _, ...longTermKeys } = temporaryKeys;
+    expect(parse({ ...BASE, ...longTermKeys, 'role-duration-seconds': '43200' }).auth).toMatchObject({ durationSeconds: 43200 });
+  });
+
+  it('accepts owners of Enterprise Managed Users and refuses names with more than one slash', () => {
+    expect(parse({ ...BASE, repositories: 'alice_acme/app, octo-org/web' }).targets).toEqual([
+      { kind: 'repository', owner: 'alice_acme', repo: 'app' },
+      { kind: 'repository', owner: 'octo-org', repo: 'web' },
+    ]);
+    for (const repositories of ['octo/app/extra', '_acme/app', 'alice_/app', 'alice_acme_x/app', `${'a'.repeat(40)}/app`, 'octo/']) {
+      expect([repositories, problems({ ...BASE, repositories })]).toEqual([repositories, ['repositories']]);
+    }
+  });
+
+  it('refuses a repositories list that names no repository', () => {
+    for (const repositories of [',', ' , \n', '\n,\n,']) expect(problems({ ...BASE, repositories })).toEqual(['repositories']);
+  });
+
+  it('selected-repositories: every part counts, and each repository once whatever its case', () => {
+    const org = { ...BASE, organization: 'octo', visibility: 'selected' };
+    for (const selected of ['octo/app/extra', 'api, API', 'api, octo/API', 'octo/api, OCTO/api']) {
+      expect([selected, problems({ ...org, 'selected-repositories': selected })]).toEqual([selected, ['selected-repositories']]);
+    }
+  });
+
+  it('refuses environment names that URL parsing would resolve to another path', () => {
+    for (const environment of ['.', '..']) expect(problems({ ...BASE, environment })).toEqual(['environment']);
+    expect(parse({ ...BASE, environment: 'prod/eu ...' }).targets).toEqual([{ kind: 'environment', owner: 'octo', repo: 'app', environment: 'prod/eu ...' }]);
+    expect(parse({ ...BASE, environment: '...' }).targets).toHaveLength(1);
+  });
+
+  it('max-age: up to 11h, so that a skipped secret keeps at least an hour of life', () => {
+    expect(parse({ ...BASE, 'max-age': '11h' }).maxAgeMs).toBe(11 * 3_600_000);
+    for (const maxAge of ['11h1s', '11h30m', '12h', '1d']) expect(problems({ ...BASE, 'max-age': maxAge })).toEqual(['max-age']);
+  });
+
+  it('github-api-url: https, or http to a loopback host; no credentials, query or fragment', () => {
+    for (const url of ['https://ghe.example.com/api/v3', 'http://127.0.0.1:8080', 'http://127.1.2.3', 'http://localhost:3000/api/v3', 'http://[::1]:4000']) {
+      expect([url, problems({ ...BASE, 'github-api-url': url })]).toEqual([url, []]);
+    }
+    expect(parse({ ...BASE, 'github-api-url': 'HTTPS://GHE.example.com/api/v3/' }).github.apiUrl).toBe('https://ghe.example.com/api/v3');
+    for (const url of ['http://ghe.example.com/api/v3', 'http://127.0.0.1.example.com', 'ftp://example.com', 'https://ghe.example.com/api/v3?per_page=1', 'https://ghe.example.com/api/v3?', 'https://ghe.example.com/#x', 'not a url']) {
+      expect([url, problems({ ...BASE, 'github-api-url': url })]).toEqual([url, ['github-api-url']]);
+    }
+    // The runner's own URL is held to the same rules.
+    expect(problems(BASE, { ...ENV, GITHUB_API_URL: 'http://ghe.example.com/api/v3' })).toEqual(['github-api-url']);
+  });
+
+  it('github-api-url with credentials: refused, and the message never shows them', () => {
+    for (const url of ['https://mona:hunter2secret@ghe.example.com/api/v3', 'https://hunter2secret@ghe.example.com', 'https://mona:hunter2#secret@ghe.example.com', 'https://mona:hun/ter2secret@ghe.example.com']) {
+      let message = '';
+      try {
+        parse({ ...BASE, 'github-api-url': url });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/^Input 'github-api-url': /);
+      expect(message).not.toMatch(/hunter2|ter2secret/);
+    }
+  });
+
   it('collects every problem in one error', () => {
     expect(problems({ 'github-token': '', 'aws-region': 'nowhere', 'secret-name': 'GITHUB_X', visibility: 'all' })).toEqual(['aws-region', 'github-token', 'visibility', 'secret-name']);
   });
