@@ -47,6 +47,22 @@ export function decodeAuthorizationData(
   if (!data.proxyEndpoint || !data.expiresAt) {
     throw new EcrAnswerError('ECR answered GetAuthorizationToken without a registry endpoint or expiry; try again.');
   }
-  const endpoint = data.proxyEndpoint.includes('://') ? data.proxyEndpoint : `https://${data.proxyEndpoint}`;
-  return { registry: new URL(endpoint).host, username, password, expiresAt: data.expiresAt };
+  const registry = registryHost(data.proxyEndpoint);
+  if (!registry) throw new EcrAnswerError(`ECR answered GetAuthorizationToken with a registry endpoint that is not a host or URL ("${data.proxyEndpoint}"); try again.`);
+  return { registry, username, password, expiresAt: data.expiresAt };
+}
+
+/**
+ * The registry host of `proxyEndpoint`. ECR documents it as "the registry URL to use for this
+ * authorization token in a docker login command", `https://aws_account_id.dkr.ecr.region.amazonaws.com`
+ * (API reference, AuthorizationData), and answers it so; a bare host is read the same way. The
+ * host is kept as ECR gives it, so that other partitions' hosts (`….amazonaws.com.cn`) come through.
+ */
+export function registryHost(proxyEndpoint: string): string | undefined {
+  const endpoint = /^[a-z][a-z0-9+.-]*:\/\//i.test(proxyEndpoint) ? proxyEndpoint : `https://${proxyEndpoint}`;
+  try {
+    return new URL(endpoint).host || undefined;
+  } catch {
+    return undefined;
+  }
 }
