@@ -75,6 +75,54 @@ describe('AWS credential paths, each end to end', () => {
     expect(masked(result)).toEqual(expect.arrayContaining([fakes.aws.temporary.get(issued.signedWith)!.sessionToken]));
   });
 
+  it('temporary keys plus role-to-assume (role chaining): AssumeRole signed with the session, up to an hour', async () => {
+    const source = fakes.aws.addRole('ci-runner', {});
+    const session = fakes.aws.sessionOf(source);
+    const roleArn = fakes.aws.addRole('ecr-pull-chained', { trustedRoleArns: [source], maxSessionDuration: 43200 });
+    const inputs = { 'role-to-assume': roleArn, 'aws-access-key-id': session.accessKeyId, 'aws-secret-access-key': session.secretAccessKey, 'aws-session-token': session.sessionToken };
+    const result = await run(fakes, { ...inputs, 'role-duration-seconds': '3600' });
+
+    expect(result.errors).toEqual([]);
+    expect(result.exitCode).toBe(0);
+    expect(stsParams().get('Action')).toBe('AssumeRole');
+    expect(fakes.aws.sts.requests[0]?.headers['x-amz-security-token']).toBe(session.sessionToken);
+    const issued = fakes.aws.lastLogin!;
+    expect(fakes.aws.temporary.get(issued.signedWith)?.roleArn).toBe(roleArn);
+    expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(issued.password);
+    expect(masked(result)).toEqual(expect.arrayContaining([session.sessionToken, session.secretAccessKey]));
+  });
+
+  it('role chaining above an hour: refused as an input error before any request, though the role allows 12 h', async () => {
+    const source = fakes.aws.addRole('ci-runner', {});
+    const session = fakes.aws.sessionOf(source);
+    const roleArn = fakes.aws.addRole('ecr-pull-chained', { trustedRoleArns: [source], maxSessionDuration: 43200 });
+    const result = await run(fakes, {
+      'role-to-assume': roleArn,
+      'aws-access-key-id': session.accessKeyId,
+      'aws-secret-access-key': session.secretAccessKey,
+      'aws-session-token': session.sessionToken,
+      'role-duration-seconds': '43200',
+    });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toMatch(/^Input 'role-duration-seconds': .*role chaining.* at most 3600/);
+    expect(fakes.allRequests()).toEqual([]);
+    expect(fakes.github.writes()).toHaveLength(0);
+  });
+
+  it('role-duration-seconds above the role\'s maximum session duration: STS refuses, the step says so, nothing written', async () => {
+    const result = await run(fakes, { 'role-to-assume': fakes.roleArn, 'role-duration-seconds': '7200' });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toContain('MaxSessionDuration');
+    expect(result.errors[0]).toContain('role-duration-seconds');
+    expect(count(fakes, 'sts')).toBe(1);
+    expect(count(fakes, 'ecr')).toBe(0);
+    expect(fakes.github.writes()).toHaveLength(0);
+  });
+
   it('default chain: credentials an earlier step put in the environment, no STS call', async () => {
     const keys = fakes.aws.addStaticKeys();
     const result = await run(fakes, {}, { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey, AWS_REGION: 'eu-west-1' });

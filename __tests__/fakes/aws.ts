@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+// The AWS SDK's own partition data (not the action's copy of it), so that a mistake in the copy shows.
+import { partition } from '@aws-sdk/core/client';
 import { FakeServer, json, type Reply } from './server.ts';
 import { readIdTokenClaims } from './oidc.ts';
 
@@ -8,11 +10,17 @@ export interface IssuedCredentials {
   sessionToken: string;
 }
 
-/** A role's trust: OIDC tokens with this audience and subject, or these static access key ids. */
+/**
+ * A role's trust: OIDC tokens with this audience and subject, these static access key ids, or
+ * sessions of these roles (role chaining). Its maximum session duration is 3600 s unless set, as
+ * IAM's default (IAM API reference, CreateRole MaxSessionDuration: 3600 to 43200, default one hour).
+ */
 export interface RoleTrust {
   audience?: string;
   subject?: string;
   trustedAccessKeyIds?: string[];
+  trustedRoleArns?: string[];
+  maxSessionDuration?: number;
 }
 
 /** What the fake ECR issued: the test compares every decrypted secret with it. */
@@ -45,9 +53,15 @@ export class FakeAws {
   readonly ecr: FakeServer;
 
   readonly region: string;
+  /** The partition of the region, as in ARNs (`aws`, `aws-cn`, `aws-us-gov`, ...). */
+  readonly partition: string;
+  readonly dnsSuffix: string;
 
-  constructor(region = "eu-west-1") {
+  constructor(region = 'eu-west-1') {
     this.region = region;
+    const { name, dnsSuffix } = partition(region);
+    this.partition = name;
+    this.dnsSuffix = dnsSuffix;
     this.sts = new FakeServer((request) => this.handleSts(request.body, request.headers));
     this.ecr = new FakeServer((request) => this.handleEcr(request.headers));
   }
@@ -60,9 +74,21 @@ export class FakeAws {
   }
 
   addRole(name: string, trust: RoleTrust): string {
-    const arn = `arn:aws:iam::${ACCOUNT_ID}:role/${name}`;
+    const arn = `arn:${this.partition}:iam::${ACCOUNT_ID}:role/${name}`;
     this.roles.set(arn, trust);
     return arn;
+  }
+
+  /** Temporary credentials of a role, as an earlier step (another action's AssumeRole) would have left them. */
+  sessionOf(roleArn: string): IssuedCredentials {
+    const credentials = { accessKeyId: `ASIA${random(8)}`, secretAccessKey: randomBytes(30).toString('base64'), sessionToken: randomBytes(60).toString('base64') };
+    this.temporary.set(credentials.accessKeyId, { ...credentials, roleArn });
+    return credentials;
+  }
+
+  /** The registry host of this account in this region: ECR's `proxyEndpoint` without its scheme. */
+  get registry(): string {
+    return `${ACCOUNT_ID}.dkr.ecr.${this.region}.${this.dnsSuffix}`;
   }
 
   get lastLogin(): IssuedLogin | undefined {
@@ -84,29 +110,39 @@ export class FakeAws {
     const roleArn = params.get('RoleArn') ?? '';
     const trust = this.roles.get(roleArn);
     if (action === 'AssumeRoleWithWebIdentity') {
+      const durationError = checkDuration(params.get('DurationSeconds'), trust, false);
+      if (durationError) return durationError;
       const claims = readIdTokenClaims(params.get('WebIdentityToken') ?? '');
       if (Number(claims['exp']) * 1000 < Date.now()) return stsError(400, 'ExpiredTokenException', 'Token expired: current date/time is after the exp claim');
       if (trust?.audience !== undefined && trust.audience !== claims['aud']) return stsError(400, 'InvalidIdentityToken', 'Incorrect token audience');
       if (!trust || trust.audience === undefined || (trust.subject && trust.subject !== claims['sub'])) {
         return stsError(403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
       }
-      return this.issue(action, roleArn);
+      return this.issue(action, roleArn, params.get('DurationSeconds'));
     }
     if (action === 'AssumeRole') {
       const signer = signingKeyId(headers);
-      if (!signer || !this.staticKeys.has(signer)) return stsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
-      if (!trust?.trustedAccessKeyIds?.includes(signer)) {
-        return stsError(403, 'AccessDenied', `User: arn:aws:iam::${ACCOUNT_ID}:user/ci is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+      // Signed with static keys, or with temporary credentials this fake issued (role chaining).
+      const session = signer ? this.temporary.get(signer) : undefined;
+      const chained = session !== undefined && session.sessionToken === headers['x-amz-security-token'];
+      if (!signer || (!this.staticKeys.has(signer) && !chained)) return stsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
+      const durationError = checkDuration(params.get('DurationSeconds'), trust, chained);
+      if (durationError) return durationError;
+      const caller = chained ? session.roleArn.replace(':iam:', ':sts:').replace(':role/', ':assumed-role/') + '/session' : `arn:${this.partition}:iam::${ACCOUNT_ID}:user/ci`;
+      const trusted = chained ? trust?.trustedRoleArns?.includes(session.roleArn) : trust?.trustedAccessKeyIds?.includes(signer);
+      if (!trusted) {
+        return stsError(403, 'AccessDenied', `User: ${caller} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
       }
-      return this.issue(action, roleArn);
+      return this.issue(action, roleArn, params.get('DurationSeconds'));
     }
     return stsError(400, 'InvalidAction', `Could not find operation ${action}`);
   }
 
-  private issue(action: string, roleArn: string): Reply {
+  private issue(action: string, roleArn: string, durationSeconds: string | null): Reply {
     const credentials = { accessKeyId: `ASIA${random(8)}`, secretAccessKey: randomBytes(30).toString('base64'), sessionToken: randomBytes(60).toString('base64') };
     this.temporary.set(credentials.accessKeyId, { ...credentials, roleArn });
-    const expiration = new Date(Date.now() + 900_000).toISOString();
+    // The session lasts what was asked, one hour when nothing was (STS API reference, DurationSeconds).
+    const expiration = new Date(Date.now() + Number(durationSeconds ?? DEFAULT_DURATION_SECONDS) * 1000).toISOString();
     return {
       status: 200,
       headers: { 'content-type': 'text/xml' },
@@ -134,18 +170,40 @@ export class FakeAws {
     const valid = signer && (this.staticKeys.has(signer) || (temporary && temporary.sessionToken === headers['x-amz-security-token']));
     if (!signer || !valid) return ecrError(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
     if (this.ecrDenied.has(signer)) {
-      return ecrError(400, 'AccessDeniedException', `User: ${temporary?.roleArn ?? 'user/ci'} is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action`);
+      return ecrError(400, 'AccessDeniedException', `User: ${temporary?.roleArn ?? `arn:${this.partition}:iam::${ACCOUNT_ID}:user/ci`} is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action`);
     }
     // Real passwords are long base64 strings; so is this one, and it differs every time.
     const password = randomBytes(96).toString('base64');
     const authorizationToken = Buffer.from(`AWS:${password}`).toString('base64');
-    const registry = `${ACCOUNT_ID}.dkr.ecr.${this.region}.amazonaws.com`;
+    const registry = this.registry;
     const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 12 * 3_600_000);
     this.logins.push({ password, authorizationToken, registry, expiresAt, signedWith: signer });
+    // proxyEndpoint is a URL with its scheme, as the ECR API reference documents it (AuthorizationData:
+    // "https://aws_account_id.dkr.ecr.region.amazonaws.com") and the AWS CLI shows it.
     return json(200, {
       authorizationData: [{ authorizationToken, expiresAt: expiresAt.getTime() / 1000, proxyEndpoint: `https://${registry}` }],
     }, { 'content-type': 'application/x-amz-json-1.1' });
   }
+}
+
+const DEFAULT_DURATION_SECONDS = 3600;
+const ROLE_CHAINING_MAX_SECONDS = 3600;
+
+/**
+ * STS's checks of DurationSeconds, with its messages: the model's range (900 to 43200, "1 validation
+ * error detected: ..."), the role's maximum session duration, and the one-hour cap on role chaining
+ * (STS API reference, AssumeRole DurationSeconds: "if you assume a role using role chaining and
+ * provide a DurationSeconds parameter value greater than one hour, the operation fails"; the
+ * messages as users report them, e.g. aws/eks-anywhere#9485, kreuzwerker/awsu#27).
+ */
+function checkDuration(text: string | null, trust: RoleTrust | undefined, chained: boolean): Reply | undefined {
+  if (text === null) return undefined;
+  const seconds = Number(text);
+  if (seconds < 900) return stsError(400, 'ValidationError', `1 validation error detected: Value '${text}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`);
+  if (seconds > 43200) return stsError(400, 'ValidationError', `1 validation error detected: Value '${text}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200`);
+  if (chained && seconds > ROLE_CHAINING_MAX_SECONDS) return stsError(400, 'ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
+  if (trust && seconds > (trust.maxSessionDuration ?? DEFAULT_DURATION_SECONDS)) return stsError(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+  return undefined;
 }
 
 /** The access key id from a SigV4 `Authorization` header. */

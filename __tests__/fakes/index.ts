@@ -16,9 +16,10 @@ export interface Fakes {
   stop: () => Promise<void>;
 }
 
-export async function startFakes(): Promise<Fakes> {
+/** `region`: the AWS region the fake STS and ECR answer for; its partition sets role ARNs and the registry host. */
+export async function startFakes({ region = 'eu-west-1' }: { region?: string } = {}): Promise<Fakes> {
   const oidc = new FakeOidc();
-  const aws = new FakeAws('eu-west-1');
+  const aws = new FakeAws(region);
   const github = new FakeGitHub();
   const servers = { oidc: oidc.server, sts: aws.sts, ecr: aws.ecr, github: github.server };
   await Promise.all(Object.values(servers).map((server) => server.start()));

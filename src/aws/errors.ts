@@ -44,6 +44,11 @@ export function explainAwsError(error: unknown, context: AwsCallContext): Error 
       `The access keys may not assume${role} (sts:AssumeRole). ${said}. Allow sts:AssumeRole on the role in the keys' IAM policy, and trust their user or account in the role's trust policy.`,
     );
   }
+  if (context.action.startsWith('sts:') && code === 'ValidationError' && /DurationSeconds/i.test(message)) {
+    return new Error(
+      `AWS refused the session length asked for${role} (${context.action}). ${said}. Lower role-duration-seconds (the default 900 is enough: the action needs the role for seconds), or raise the role's maximum session duration in IAM.`,
+    );
+  }
   if (context.action === 'ecr:GetAuthorizationToken' && code === 'AccessDenied') {
     return new Error(
       `This AWS identity may not call ecr:GetAuthorizationToken. ${said}. Attach a policy that allows ecr:GetAuthorizationToken on resource "*" to the identity${role ? ` (the assumed${role})` : ''}.`,
