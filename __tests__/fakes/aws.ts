@@ -79,7 +79,7 @@ export class FakeAws {
     return arn;
   }
 
-  /** Temporary credentials of a role, as an earlier step (another action's AssumeRole) would have left them. */
+  /** New temporary credentials of a role; tests use it for what an earlier step (another action's AssumeRole) left. */
   sessionOf(roleArn: string): IssuedCredentials {
     const credentials = { accessKeyId: `ASIA${random(8)}`, secretAccessKey: randomBytes(30).toString('base64'), sessionToken: randomBytes(60).toString('base64') };
     this.temporary.set(credentials.accessKeyId, { ...credentials, roleArn });
@@ -139,8 +139,7 @@ export class FakeAws {
   }
 
   private issue(action: string, roleArn: string, durationSeconds: string | null): Reply {
-    const credentials = { accessKeyId: `ASIA${random(8)}`, secretAccessKey: randomBytes(30).toString('base64'), sessionToken: randomBytes(60).toString('base64') };
-    this.temporary.set(credentials.accessKeyId, { ...credentials, roleArn });
+    const credentials = this.sessionOf(roleArn);
     // The session lasts what was asked, one hour when nothing was (STS API reference, DurationSeconds).
     const expiration = new Date(Date.now() + Number(durationSeconds ?? DEFAULT_DURATION_SECONDS) * 1000).toISOString();
     return {
