@@ -10,10 +10,6 @@ afterEach(async () => fakes.stop());
 const stsParams = (index = 0) => new URLSearchParams(fakes.aws.sts.requests[index]?.body ?? '');
 
 describe('AWS credential paths, each end to end', () => {
-  it('runs on node 24, the runtime GitHub uses', () => {
-    expect(process.versions.node.split('.')[0]).toBe('24');
-  });
-
   it('GitHub OIDC: ID token, AssumeRoleWithWebIdentity, then ECR with the temporary credentials', async () => {
     const result = await run(fakes, { 'role-to-assume': fakes.roleArn });
 

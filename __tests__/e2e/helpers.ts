@@ -1,6 +1,6 @@
 import { expect } from '@jest/globals';
 import { startFakes, type Fakes } from '../fakes/index.ts';
-import { runAction, type ActionRun } from '../fakes/run-action.ts';
+import { runAction, undeclaredOutputs, type ActionRun, type WithInputs } from '../fakes/run-action.ts';
 import { contractViolations } from '../contract/openapi.ts';
 
 export const TOKEN = 'github_pat_11WRITER';
@@ -16,16 +16,20 @@ export async function setUp(): Promise<Fakes & { roleArn: string }> {
 }
 
 /**
- * Runs dist/index.js against the fakes, with debug logging on, and checks that nothing leaked and
- * that every GitHub request it made is one GitHub's REST description allows.
+ * Runs dist/index.js against the fakes, with debug logging on, and checks that nothing leaked,
+ * that every output it set is declared in action.yml, and that every GitHub request it made is one
+ * GitHub's REST description allows. `aws-region`, `github-token` and `github-api-url` are set
+ * unless `inputs` says otherwise; give one as `undefined` to leave it out of `with:` entirely, so
+ * that action.yml's default (or the action's fallback) serves.
  */
-export async function run(fakes: Fakes, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
+export async function run(fakes: Fakes, inputs: WithInputs, env: Record<string, string> = {}): Promise<ActionRun> {
   const seen = fakes.github.server.requests.length;
   const result = await runAction(
     { 'aws-region': 'eu-west-1', 'github-token': TOKEN, 'github-api-url': fakes.github.server.url, ...inputs },
     { ...fakes.env, RUNNER_DEBUG: '1', ACTIONS_STEP_DEBUG: 'true', ...env },
   );
   expectNothingLeaked(result, fakes);
+  expect(undeclaredOutputs(result)).toEqual([]);
   // GraphQL is outside the REST description; the fake GitHub answers only the one query shape the action sends.
   const rest = fakes.github.server.requests
     .slice(seen)
