@@ -6,36 +6,40 @@ import { parseConfig, type Config, type RunContext } from './config.ts';
 import { createGitHubClient } from './github/client.ts';
 import { describeTarget } from './github/targets.ts';
 import { planWrites, writeSecrets } from './github/writer.ts';
-import { failureMessage, setOutputs, summaryMarkdown, writeSummary } from './report.ts';
+import { reportRun, type RunRecord } from './report.ts';
 import { secretNames, secretValues } from './secrets.ts';
 
 /** The action: inputs, which secrets are due, AWS credentials and ECR login, sealed writes, report. Wiring only. */
 export async function run(): Promise<void> {
+  let config: Config;
   try {
-    const config = parseConfig((name) => core.getInput(name), process.env, runContext());
-    core.setSecret(config.github.token);
+    config = parseConfig((name) => core.getInput(name), process.env, runContext());
+  } catch (error) {
+    // Bad input: the message names the input and the fix, and nothing was asked of GitHub or AWS.
+    core.setFailed(error instanceof Error ? error.message : String(error));
+    return;
+  }
+  core.setSecret(config.github.token);
+  const now = new Date();
+  const targets = config.targets.map(describeTarget);
+  const names = secretNames(config.secretNames);
+  // Filled in as the run goes, so that however it ends every secret is reported; until planning, all are due.
+  const record: RunRecord = { plans: targets.map((target) => ({ target, due: [...names], results: [] })) };
+  let error: unknown;
+  try {
     const github = createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, log: core });
-    const now = new Date();
-    const plans = await planWrites(github, config.targets.map(describeTarget), secretNames(config.secretNames), {
-      ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }),
-      now,
-    });
+    const plans = await planWrites(github, targets, names, { ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }), now });
+    record.plans = plans;
 
     // With max-age, a run whose secrets are all fresh never asks AWS for a password.
     const login = plans.some((plan) => plan.due.length > 0) ? await ecrLogin(config) : undefined;
-    const results = login ? await writeSecrets(github, plans, maskedSecretValues(config, login)) : plans.flatMap((plan) => plan.results);
-    for (const { target, secret, status, detail } of results) {
-      if (status !== 'failed') core.info(`${target}: ${secret} ${status}${detail ? ` (${detail})` : ''}`);
-    }
-
-    setOutputs(core, login, results);
-    await writeSummary(core, summaryMarkdown(login, results, now));
-    const failure = failureMessage(results);
-    if (failure) core.setFailed(failure);
-  } catch (error) {
-    // Every error reaching here was written for the user (bad input, AWS or GitHub refusals).
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    if (login) record.login = login;
+    record.results = login ? await writeSecrets(github, plans, maskedSecretValues(config, login)) : plans.flatMap((plan) => plan.results);
+  } catch (thrown) {
+    // AWS and GitHub errors reaching here were written for the user; the report turns them into failed secrets.
+    error = thrown;
   }
+  await reportRun(core, record, now, error);
 }
 
 async function ecrLogin(config: Config): Promise<EcrLogin> {

@@ -1,17 +1,81 @@
 import type { EcrLogin } from './aws/ecr.ts';
 import { formatDuration } from './duration.ts';
-import type { SecretResult } from './github/writer.ts';
+import type { SecretResult, TargetPlan } from './github/writer.ts';
 
 /** The subset of `@actions/core` that reporting needs. */
 export interface Reporter {
   setOutput: (name: string, value: string) => void;
   summary: { addRaw: (text: string, addEOL?: boolean) => unknown; write: () => Promise<unknown> };
+  info: (message: string) => void;
+  warning: (message: string) => void;
+  debug: (message: string) => void;
+  setFailed: (message: string) => void;
 }
+
+/** What a run has learnt by the time it ends, however it ends; main fills it in step by step. */
+export interface RunRecord {
+  /** Which secrets each target needs. Before planning: every secret at every target. */
+  plans: readonly TargetPlan[];
+  login?: EcrLogin;
+  /** Every secret's result, once the writes are done. */
+  results?: readonly SecretResult[];
+}
+
+/** What a run did, in the words of the summary's headline and the step's error. */
+export type Outcome = 'not written' | 'partly written' | 'refreshed' | 'still fresh';
 
 const WRITTEN: ReadonlySet<SecretResult['status']> = new Set(['created', 'updated']);
 
-/** Step outputs; never the password. Without a login (every secret still fresh) only the lists are set. */
-export function setOutputs(core: Reporter, login: EcrLogin | undefined, results: readonly SecretResult[]): void {
+/**
+ * Outputs, log lines, summary and the step's result, on every path: after the writes, or after an
+ * error that stopped the run early (then every secret still due failed with that error). A failure
+ * to report is a warning: it must never hide, or stand in for, the result of the writes.
+ */
+export async function reportRun(core: Reporter, record: RunRecord, now: Date, error?: unknown): Promise<void> {
+  // An unexpected error's trace, for a bug report; the messages themselves are written for the user.
+  if (error instanceof Error && error.stack) core.debug(error.stack);
+  const results = record.results ?? resultsAfterError(record.plans, error);
+  for (const { target, secret, status, detail } of results) {
+    if (status !== 'failed') core.info(`${target}: ${secret} ${status}${detail ? ` (${detail})` : ''}`);
+  }
+  try {
+    setOutputs(core, record.login, results);
+  } catch (outputError) {
+    core.warning(`Could not set the step's outputs (GITHUB_OUTPUT): ${messageOf(outputError)}`);
+  }
+  try {
+    await writeSummary(core, summaryMarkdown(record.login, results, now));
+  } catch (summaryError) {
+    core.warning(`Could not write the job summary (GITHUB_STEP_SUMMARY): ${messageOf(summaryError)}`);
+  }
+  const failure = failureMessage(results) ?? (error === undefined ? undefined : messageOf(error));
+  if (failure) core.setFailed(failure);
+}
+
+/**
+ * The results of a run stopped by `error` before its writes (an AWS refusal, say): what planning
+ * already knew (skipped, failed to list) stays, and every secret still due failed with the error.
+ */
+export function resultsAfterError(plans: readonly TargetPlan[], error: unknown): SecretResult[] {
+  const detail = messageOf(error);
+  return plans.flatMap(({ target, due, results }) => [
+    ...results,
+    ...due.map((secret): SecretResult => ({ target: target.label, secret, status: 'failed', detail, takesEffect: target.takesEffect })),
+  ]);
+}
+
+/**
+ * Follows from the results alone: nothing written and something failed; some written and some
+ * failed; everything due written; or nothing due at all (max-age found every secret fresh).
+ */
+export function outcome(results: readonly SecretResult[]): Outcome {
+  const written = results.some((r) => WRITTEN.has(r.status));
+  if (results.some((r) => r.status === 'failed')) return written ? 'partly written' : 'not written';
+  return written ? 'refreshed' : 'still fresh';
+}
+
+/** Step outputs; never the password. Without a login (every secret still fresh, or AWS failed) only the lists are set. */
+export function setOutputs(core: Pick<Reporter, 'setOutput'>, login: EcrLogin | undefined, results: readonly SecretResult[]): void {
   const pick = (keep: (r: SecretResult) => boolean) =>
     JSON.stringify(results.filter(keep).map(({ target, secret, status }) => ({ target, secret, status })));
   if (login) {
@@ -21,40 +85,64 @@ export function setOutputs(core: Reporter, login: EcrLogin | undefined, results:
   }
   core.setOutput('secrets-written', pick((r) => WRITTEN.has(r.status)));
   core.setOutput('secrets-skipped', pick((r) => r.status === 'skipped'));
+  const failed = results.filter((r) => r.status === 'failed');
+  core.setOutput('secrets-failed', JSON.stringify(failed.map(({ target, secret, status, detail }) => ({ target, secret, status, reason: detail ?? 'failed' }))));
 }
 
-/** The job summary: one row per secret per target, and when the password expires. */
+/** The job summary: a headline that says what happened, one row per secret per target, and when the password expires. */
 export function summaryMarkdown(login: EcrLogin | undefined, results: readonly SecretResult[], now: Date): string {
   const rows = results.map(({ target, secret, status, detail, takesEffect }) => {
     const effect = WRITTEN.has(status) ? `read by ${takesEffect}` : (detail ?? '');
     return `| ${cell(target)} | \`${secret}\` | ${status} | ${cell(effect)} |`;
   });
-  const headline = login
+  const expiry = login
     ? [
-        '### ECR password refreshed',
-        '',
         `Registry \`${login.registry}\`, user \`${login.username}\`: the password expires at ${login.expiresAt.toISOString()} (in ${formatDuration(login.expiresAt.getTime() - now.getTime())}).`,
       ]
-    : ['### ECR password still fresh', '', 'No secret was older than max-age, so no password was fetched from ECR.'];
+    : [];
+  const { written, failed, skipped } = tally(results);
+  const said = outcome(results);
+  const lines: Record<Outcome, string[]> = {
+    'not written': [`No secret was written: ${failed} failed${skipped ? `, ${skipped} skipped as still fresh` : ''}. Each failure and what to do is listed below.`, ...expiry],
+    'partly written': [
+      `${written} of ${results.length} secrets written, ${failed} failed${skipped ? `, ${skipped} skipped as still fresh` : ''}. Each failure and what to do is listed below.`,
+      ...expiry,
+    ],
+    refreshed: expiry,
+    'still fresh': ['No secret was older than max-age, so no password was fetched from ECR.'],
+  };
+  const headline = [`### ECR password ${said}`, ...lines[said].flatMap((line) => ['', line])];
   return [...headline, '', '| target | secret | result | notes |', '| --- | --- | --- | --- |', ...rows, ''].join('\n');
 }
 
-export async function writeSummary(core: Reporter, markdown: string): Promise<void> {
+export async function writeSummary(core: Pick<Reporter, 'summary'>, markdown: string): Promise<void> {
   // The summary file exists only on a runner; a local run without it must still succeed.
   if (!process.env['GITHUB_STEP_SUMMARY']) return;
   core.summary.addRaw(markdown, true);
   await core.summary.write();
 }
 
-/** The failures, one line each, for the step's error. */
+/** The failures for the step's error, under the summary's headline; secrets that failed for the same reason share one line. */
 export function failureMessage(results: readonly SecretResult[]): string | undefined {
-  const failed = results.filter((r) => r.status === 'failed');
-  if (failed.length === 0) return undefined;
-  const written = results.filter((r) => WRITTEN.has(r.status)).length;
+  const { written, failed, skipped } = tally(results);
+  if (failed === 0) return undefined;
+  const byReason = new Map<string, string[]>();
+  for (const { target, secret, status, detail = 'failed' } of results) {
+    if (status === 'failed') byReason.set(detail, [...(byReason.get(detail) ?? []), `${target} ${secret}`]);
+  }
   return [
-    `${failed.length} of ${results.length} secrets could not be written (${written} written):`,
-    ...failed.map(({ target, secret, detail }) => `- ${target} ${secret}: ${detail ?? 'failed'}`),
+    `ECR password ${outcome(results)}: ${failed} of ${results.length} secrets could not be written (${written} written${skipped ? `, ${skipped} skipped` : ''}):`,
+    ...[...byReason].map(([reason, secrets]) => `- ${secrets.join(', ')}: ${reason}`),
   ].join('\n');
+}
+
+function tally(results: readonly SecretResult[]) {
+  const count = (keep: (r: SecretResult) => boolean) => results.filter(keep).length;
+  return { written: count((r) => WRITTEN.has(r.status)), failed: count((r) => r.status === 'failed'), skipped: count((r) => r.status === 'skipped') };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function cell(text: string): string {

@@ -104,7 +104,7 @@ describe('AWS faults', () => {
     const result = await run(fakes, oidc());
 
     expect(result.exitCode).toBe(1);
-    expect(result.errors).toEqual(['ECR answered GetAuthorizationToken without a token; try again.']);
+    expect(result.errors).toEqual(['ECR password not written: 1 of 1 secrets could not be written (0 written):\n- octo/app ECR_PASSWORD: ECR answered GetAuthorizationToken without a token; try again.']);
     expect(fakes.github.server.requests).toHaveLength(0);
   });
 

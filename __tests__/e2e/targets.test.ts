@@ -22,6 +22,7 @@ describe('targets, each decrypted and compared with what ECR issued', () => {
       username: 'AWS',
       'secrets-written': JSON.stringify([{ target: REPO, secret: 'ECR_PASSWORD', status: 'created' }]),
       'secrets-skipped': '[]',
+      'secrets-failed': '[]',
     });
     expect(result.summary).toContain(`| ${REPO} | \`ECR_PASSWORD\` | created | read by workflow runs queued from now on |`);
     expect(result.summary).toContain(`expires at ${issued.expiresAt.toISOString()}`);

@@ -1,6 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
+import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { RequestError } from '@octokit/request-error';
+import { createServer as createHttpServer } from 'node:http';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { awsClientConfig } from '../../src/aws/client-config.ts';
 import { explainAwsError } from '../../src/aws/errors.ts';
+import { createGitHubClient } from '../../src/github/client.ts';
 import { describeGitHubError } from '../../src/github/errors.ts';
 
 const context = { doing: 'write secret ECR_PASSWORD to', target: 'octo/app', permission: "'Secrets: Read and write'", notFoundHint: 'Check the name.' };
@@ -48,5 +53,185 @@ describe('explainAwsError', () => {
   });
   it('bad keys', () => {
     expect(explainAwsError({ name: 'UnrecognizedClientException', message: 'x' }, { action: 'ecr:GetAuthorizationToken' }).message).toMatch(/access keys are current/);
+  });
+});
+
+/** A loopback server for real network failures: `refuse` (nothing listens), `hang` (never answers), `reset`, `http` (plain HTTP). */
+async function loopback(kind: 'refuse' | 'hang' | 'reset' | 'http'): Promise<{ port: number; close: () => Promise<void> }> {
+  const server =
+    kind === 'http'
+      ? createHttpServer((_request, response) => response.end('{}'))
+      : createServer((socket) => {
+          if (kind === 'reset') socket.resetAndDestroy();
+          else sockets.push(socket);
+        });
+  const sockets: Socket[] = [];
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const close = async () => {
+    for (const socket of sockets) socket.destroy();
+    if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  if (kind === 'refuse') await close();
+  return { port, close };
+}
+
+/** The error the action's own GitHub client throws for one request, retries off. */
+async function githubFailure(apiUrl: string, signal?: AbortSignal): Promise<unknown> {
+  const github = createGitHubClient({ token: 'SECRET_TOKEN', apiUrl, log: { debug: () => undefined, info: () => undefined, warning: () => undefined } });
+  try {
+    await github.request('GET /repos/{owner}/{repo}/actions/secrets/public-key', { owner: 'octo', repo: 'app', request: { retries: 0, ...(signal ? { signal } : {}) } });
+  } catch (error) {
+    return error;
+  }
+  throw new Error('the request was expected to fail');
+}
+
+/** The error the action's ECR client settings give for one GetAuthorizationToken call, retries off. */
+async function ecrFailure(endpoint: string, requestTimeout?: number): Promise<unknown> {
+  const settings = awsClientConfig('eu-west-1');
+  const ecr = new ECRClient({
+    ...settings,
+    endpoint,
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'SECRET_KEY' },
+    ...(requestTimeout ? { requestHandler: { ...settings.requestHandler, requestTimeout } } : {}),
+  });
+  try {
+    await ecr.send(new GetAuthorizationTokenCommand({}));
+  } catch (error) {
+    return error;
+  }
+  throw new Error('the call was expected to fail');
+}
+
+/**
+ * A socket error as the AWS SDK hands it on: Node's own error for a real connection to the port,
+ * with the SDK's `$metadata` (and, for the codes it retries as timeouts, `name: 'TimeoutError'`).
+ * Made here rather than by an SDK call because under jest's VM Node's errors fail the SDK's
+ * `instanceof Error`, and the SDK wraps them into a bare message; in the action they arrive as they are.
+ */
+async function sdkSocketError(port: number, decoration: Record<string, unknown> = {}): Promise<unknown> {
+  const error = await new Promise<Error>((resolve) => connect(port, '127.0.0.1').on('error', resolve).on('connect', function (this: Socket) {
+    this.on('data', () => undefined).write('POST / HTTP/1.1\r\nhost: x\r\n\r\n');
+  }));
+  return Object.assign(error, { $metadata: { attempts: 4, totalRetryDelay: 300 } }, decoration);
+}
+
+describe('network failures, GitHub: "could not reach <host>: <cause>", never "GitHub answered"', () => {
+  it('connection refused (a real fetch to a closed port)', async () => {
+    const { port } = await loopback('refuse');
+    const message = describeGitHubError(await githubFailure(`http://127.0.0.1:${port}`), context);
+    expect(message).toMatch(new RegExp(`^Could not write secret ECR_PASSWORD to octo/app: could not reach 127\\.0\\.0\\.1:${port}: connection refused\\. Check github-api-url`));
+    expect(message).not.toMatch(/GitHub answered|ECONNREFUSED|fetch failed/);
+  });
+
+  it('a TLS handshake with a server that speaks plain HTTP', async () => {
+    const server = await loopback('http');
+    try {
+      const message = describeGitHubError(await githubFailure(`https://127.0.0.1:${server.port}/api/v3`), context);
+      expect(message).toContain(`could not reach 127.0.0.1:${server.port}: TLS handshake failed (wrong version number; the address may not speak HTTPS)`);
+      expect(message).toContain('NODE_EXTRA_CA_CERTS');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("a server that never answers: the client's deadline, in seconds", async () => {
+    const server = await loopback('hang');
+    try {
+      // The client's own 10 s deadline aborts the same way (AbortSignal.timeout); a shorter one keeps the test quick.
+      const message = describeGitHubError(await githubFailure(`http://127.0.0.1:${server.port}`, AbortSignal.timeout(200)), context);
+      expect(message).toContain(`could not reach 127.0.0.1:${server.port}: timed out after 10 s`);
+      expect(message).toContain('https_proxy');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a connection reset', async () => {
+    const server = await loopback('reset');
+    try {
+      expect(describeGitHubError(await githubFailure(`http://127.0.0.1:${server.port}`), context)).toMatch(/could not reach 127\.0\.0\.1:\d+: connection (reset|closed before an answer)\./);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a host DNS does not know (the error shape of fetch and getaddrinfo)', () => {
+    const lookup = Object.assign(new Error('getaddrinfo ENOTFOUND ghe.invalid'), { errno: -3008, code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname: 'ghe.invalid' });
+    const error = new RequestError(lookup.message, 500, { request: { method: 'GET', url: 'https://ghe.invalid/api/v3/repos/octo/app', headers: {} } });
+    error.cause = new TypeError('fetch failed', { cause: lookup });
+    expect(describeGitHubError(error, context)).toContain('could not reach ghe.invalid: host not found (DNS). Check github-api-url');
+  });
+
+  it('never prints credentials held in github-api-url', async () => {
+    const message = describeGitHubError(await githubFailure('https://robot:hunter2@127.0.0.1:9/api/v3'), context);
+    expect(message).toMatch(/^Could not write secret ECR_PASSWORD to octo\/app: the request to 127\.0\.0\.1:9 failed: .*credentials.*Check github-api-url\.$/);
+    expect(message).not.toMatch(/hunter2|robot|GitHub answered/);
+  });
+
+  it('an answer from GitHub, even a 500, stays an answer', () => {
+    expect(describeGitHubError(requestError(500, 'Internal Server Error'), context)).toMatch(/GitHub answered 500 "Internal Server Error"/);
+  });
+});
+
+describe('network failures, AWS: "could not reach <host>: <cause>", never "AWS said"', () => {
+  const ecr = { action: 'ecr:GetAuthorizationToken', region: 'eu-west-1' } as const;
+
+  it('connection refused', async () => {
+    const { port } = await loopback('refuse');
+    const message = explainAwsError(await sdkSocketError(port), ecr).message;
+    expect(message).toBe(
+      `ecr:GetAuthorizationToken failed: could not reach 127.0.0.1:${port}: connection refused. Check aws-region, AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL if set, and that this runner can reach AWS.`,
+    );
+  });
+
+  it('a server that never answers: the request timeout, in seconds, and the service and region', async () => {
+    const server = await loopback('hang');
+    try {
+      const message = explainAwsError(await ecrFailure(`http://127.0.0.1:${server.port}`, 300), ecr).message;
+      expect(message).toContain('could not reach ECR in eu-west-1: timed out after 0.3 s. The AWS SDK retried.');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a connection reset (the SDK renames it TimeoutError; the code says what it was)', async () => {
+    const server = await loopback('reset');
+    try {
+      expect(explainAwsError(await sdkSocketError(server.port, { name: 'TimeoutError' }), ecr).message).toMatch(/could not reach 127\.0\.0\.1:\d+: connection reset\. The AWS SDK retried/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a TLS handshake with a server that speaks plain HTTP', async () => {
+    const server = await loopback('http');
+    try {
+      const message = explainAwsError(await ecrFailure(`https://127.0.0.1:${server.port}`), ecr).message;
+      expect(message).toContain('could not reach ECR in eu-west-1: TLS handshake failed (wrong version number; the address may not speak HTTPS)');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('STS out of reach on the OIDC path: not blamed on the trust policy', () => {
+    const lookup = Object.assign(new Error('getaddrinfo ENOTFOUND sts.eu-west-1.amazonaws.com'), {
+      errno: -3008,
+      code: 'ENOTFOUND',
+      syscall: 'getaddrinfo',
+      hostname: 'sts.eu-west-1.amazonaws.com',
+      $metadata: { attempts: 4 },
+    });
+    const message = explainAwsError(lookup, { action: 'sts:AssumeRoleWithWebIdentity', region: 'eu-west-1', roleArn: 'arn:r', audience: 'sts.amazonaws.com' }).message;
+    expect(message).toBe(
+      'sts:AssumeRoleWithWebIdentity for role arn:r failed: could not reach sts.eu-west-1.amazonaws.com: host not found (DNS). Check aws-region, AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL if set, and that this runner can reach AWS.',
+    );
+  });
+
+  it('an answer from AWS stays an answer', () => {
+    const denied = { name: 'AccessDeniedException', message: 'no', $metadata: { httpStatusCode: 400 } };
+    expect(explainAwsError(denied, ecr).message).toMatch(/AWS said AccessDenied: no/);
   });
 });

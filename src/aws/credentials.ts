@@ -45,7 +45,7 @@ export async function resolveCredentials(
         );
         return temporaryCredentials(Credentials, deps.setSecret);
       } catch (error) {
-        throw explainAwsError(error, { action: 'sts:AssumeRoleWithWebIdentity', roleArn: auth.roleArn, audience: auth.audience, idToken: webIdentityToken });
+        throw explainAwsError(error, { action: 'sts:AssumeRoleWithWebIdentity', region, roleArn: auth.roleArn, audience: auth.audience, idToken: webIdentityToken });
       }
     }
     case 'access-keys-and-role': {
@@ -55,7 +55,7 @@ export async function resolveCredentials(
         );
         return temporaryCredentials(Credentials, deps.setSecret);
       } catch (error) {
-        throw explainAwsError(error, { action: 'sts:AssumeRole', roleArn: auth.roleArn });
+        throw explainAwsError(error, { action: 'sts:AssumeRole', region, roleArn: auth.roleArn });
       }
     }
   }

@@ -25,7 +25,7 @@ export async function getEcrLogin(
     return decodeAuthorizationData(response.authorizationData?.[0], setSecret);
   } catch (error) {
     if (error instanceof EcrAnswerError) throw error;
-    throw explainAwsError(error, { action: 'ecr:GetAuthorizationToken', ...(roleArn ? { roleArn } : {}) });
+    throw explainAwsError(error, { action: 'ecr:GetAuthorizationToken', region, ...(roleArn ? { roleArn } : {}) });
   }
 }
 

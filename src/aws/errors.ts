@@ -1,3 +1,5 @@
+import { networkFailure, withoutUrlCredentials, type NetworkFailure } from '../network.ts';
+
 /** What the action was doing when AWS said no; used to tell the user what to change. */
 export interface AwsCallContext {
   action: 'sts:AssumeRoleWithWebIdentity' | 'sts:AssumeRole' | 'ecr:GetAuthorizationToken';
@@ -5,6 +7,8 @@ export interface AwsCallContext {
   audience?: string;
   /** The OIDC token sent; only its (non-secret) claims are read, to show the `sub` the trust policy must match. */
   idToken?: string;
+  /** The client's region: names the endpoint when a network error does not. */
+  region?: string;
 }
 
 interface AwsErrorShape {
@@ -12,6 +16,10 @@ interface AwsErrorShape {
   Code?: string;
   message?: string;
   $metadata?: { httpStatusCode?: number };
+  /** Node's socket errors: `hostname` for a failed DNS lookup, `address` and `port` for a refused connection. */
+  hostname?: string;
+  address?: string;
+  port?: number;
 }
 
 /** Turns an SDK error into one that says what to do. Never includes request bodies or tokens. */
@@ -20,6 +28,14 @@ export function explainAwsError(error: unknown, context: AwsCallContext): Error 
   const code = (Code ?? name).replace(/Exception$/, '');
   const said = `AWS said ${code}: ${message}`.trim();
   const role = context.roleArn ? ` role ${context.roleArn}` : '';
+
+  // No HTTP status: AWS never answered, so the cause is the way there (address, DNS, TLS, network), not AWS.
+  const network = (error as AwsErrorShape | undefined)?.$metadata?.httpStatusCode === undefined ? networkFailure(error) : undefined;
+  if (network) {
+    return new Error(
+      withoutUrlCredentials(`${context.action}${role ? ` for${role}` : ''} failed: could not reach ${awsHost(error as AwsErrorShape, context)}: ${network.words}. ${unreachableAdvice(network, context)}`),
+    );
+  }
 
   if (context.action === 'sts:AssumeRoleWithWebIdentity') {
     const claims = idTokenClaims(context.idToken);
@@ -68,6 +84,33 @@ export function explainAwsError(error: unknown, context: AwsCallContext): Error 
       );
   }
   return new Error(`${context.action}${role ? ` for${role}` : ''} failed. ${said}`);
+}
+
+/** The host the SDK tried, when the socket's error names it; else the service and region. */
+function awsHost({ hostname, address, port }: AwsErrorShape, context: AwsCallContext): string {
+  if (typeof hostname === 'string' && hostname) return hostname;
+  if (typeof address === 'string' && address) {
+    const host = address.includes(':') ? `[${address}]` : address;
+    return typeof port === 'number' ? `${host}:${port}` : host;
+  }
+  return `${service(context)}${context.region ? ` in ${context.region}` : ''}`;
+}
+
+function service(context: AwsCallContext): 'STS' | 'ECR' {
+  return context.action.startsWith('sts:') ? 'STS' : 'ECR';
+}
+
+function unreachableAdvice({ kind }: NetworkFailure, context: AwsCallContext): string {
+  const endpoint = `AWS_ENDPOINT_URL_${service(context)}`;
+  switch (kind) {
+    case 'tls':
+      return `Check ${endpoint} or AWS_ENDPOINT_URL if set; if a proxy or firewall on the way presents its own certificate, give its certificate authority to Node with NODE_EXTRA_CA_CERTS.`;
+    case 'timeout':
+    case 'reset':
+      return "The AWS SDK retried. Check the runner's network, or run the job again.";
+    default:
+      return `Check aws-region, ${endpoint} or AWS_ENDPOINT_URL if set, and that this runner can reach AWS.`;
+  }
 }
 
 /** The payload claims of a JWT, or {} when it cannot be read. The signature is never used. */

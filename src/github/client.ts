@@ -15,7 +15,7 @@ export interface Log {
 }
 
 /** How long one request may take before it is given up and, if the retry plugin allows, tried again. */
-const REQUEST_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * Octokit (`@octokit/rest`, for `paginate`) with GitHub's recommended pacing (writes one at a time,

@@ -1,4 +1,6 @@
 import { RequestError } from '@octokit/request-error';
+import { hostOf, networkFailure, withoutUrlCredentials, type NetworkFailure } from '../network.ts';
+import { REQUEST_TIMEOUT_MS } from './client.ts';
 
 export interface GitHubCallContext {
   /** What the action was doing, as a verb phrase: "write secret ECR_PASSWORD to", "read the public key of". */
@@ -8,10 +10,24 @@ export interface GitHubCallContext {
   notFoundHint: string;
 }
 
-/** Says what went wrong with a GitHub call and what the user must change. Never echoes bodies or tokens. */
+/** Says what went wrong with a GitHub call and what the user must change. Never echoes bodies, tokens or URL credentials. */
 export function describeGitHubError(error: unknown, context: GitHubCallContext): string {
+  return withoutUrlCredentials(describe(error, context));
+}
+
+function describe(error: unknown, context: GitHubCallContext): string {
+  // Octokit reports a request that got no answer as status 500: it is not GitHub's fault, say what it was.
+  const network = error instanceof RequestError && error.response ? undefined : networkFailure(error, REQUEST_TIMEOUT_MS);
+  if (network) {
+    const host = error instanceof RequestError ? hostOf(error.request.url) : undefined;
+    return `Could not ${context.doing} ${context.target}: could not reach ${host ?? 'the GitHub API'}: ${network.words}. ${unreachableAdvice(network)}`;
+  }
   if (!(error instanceof RequestError)) {
     return `Could not ${context.doing} ${context.target}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  if (!error.response) {
+    // No answer at all, for a reason other than the network (a URL fetch refuses, say): not GitHub's doing either.
+    return `Could not ${context.doing} ${context.target}: the request to ${hostOf(error.request.url) ?? 'the GitHub API'} failed: ${error.message}. Check github-api-url.`;
   }
   const { status } = error;
   const said = `GitHub answered ${status}${githubMessage(error) ? ` "${githubMessage(error)}"` : ''}`;
@@ -31,6 +47,18 @@ export function describeGitHubError(error: unknown, context: GitHubCallContext):
       return status >= 500 || status === 429
         ? `Could not ${context.doing} ${context.target}: ${said}, and retries did not help. GitHub may be having trouble; run the job again.`
         : `Could not ${context.doing} ${context.target} (${said}).`;
+  }
+}
+
+function unreachableAdvice({ kind }: NetworkFailure): string {
+  switch (kind) {
+    case 'tls':
+      return "Check that github-api-url has the right scheme and host; if GitHub Enterprise Server or a proxy on the way uses a private certificate authority, give its certificate to Node with NODE_EXTRA_CA_CERTS.";
+    case 'timeout':
+    case 'reset':
+      return "The request was retried. Check the runner's network and proxy settings (https_proxy, no_proxy), or run the job again.";
+    default:
+      return "Check github-api-url (GitHub Enterprise Server: https://<host>/api/v3), and that this runner can reach that host, directly or through its proxy (https_proxy, no_proxy).";
   }
 }
 

@@ -1,0 +1,95 @@
+/** Why a host could not be reached, as a kind (for the advice) and in words (for the message). */
+export interface NetworkFailure {
+  kind: 'refused' | 'dns' | 'tls' | 'timeout' | 'reset' | 'unreachable';
+  words: string;
+}
+
+/** Node's (libuv's, OpenSSL's, undici's) error codes for a host that could not be reached. */
+const BY_CODE: Record<string, (error: CodedError, timeoutMs?: number) => NetworkFailure> = {
+  ECONNREFUSED: () => ({ kind: 'refused', words: 'connection refused' }),
+  ENOTFOUND: () => ({ kind: 'dns', words: 'host not found (DNS)' }),
+  EAI_AGAIN: () => ({ kind: 'dns', words: 'host not found (DNS lookup failed; it may be temporary)' }),
+  ECONNRESET: () => ({ kind: 'reset', words: 'connection reset' }),
+  EPIPE: () => ({ kind: 'reset', words: 'connection reset' }),
+  UND_ERR_SOCKET: () => ({ kind: 'reset', words: 'connection closed before an answer' }),
+  EHOSTUNREACH: () => ({ kind: 'unreachable', words: 'host unreachable' }),
+  ENETUNREACH: () => ({ kind: 'unreachable', words: 'network unreachable' }),
+  ENETDOWN: () => ({ kind: 'unreachable', words: 'network down' }),
+  ETIMEDOUT: timedOut,
+  UND_ERR_CONNECT_TIMEOUT: timedOut,
+  UND_ERR_HEADERS_TIMEOUT: timedOut,
+  UND_ERR_BODY_TIMEOUT: timedOut,
+};
+
+interface CodedError {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+}
+
+/**
+ * The network or TLS failure behind an error, looking through its causes (fetch wraps the socket's
+ * error in a TypeError "fetch failed", Octokit wraps that in a RequestError with status 500); or
+ * undefined when the error is anything else, an answer from the service included. `timeoutMs` is the
+ * deadline the caller set, for timeouts whose error does not say it.
+ */
+export function networkFailure(error: unknown, timeoutMs?: number): NetworkFailure | undefined {
+  for (let link = error, depth = 0; link && typeof link === 'object' && depth < 5; link = (link as CodedError).cause, depth++) {
+    const failure = classify(link as CodedError, timeoutMs);
+    if (failure) return failure;
+  }
+  return undefined;
+}
+
+function classify(error: CodedError, timeoutMs: number | undefined): NetworkFailure | undefined {
+  const code = typeof error.code === 'string' ? error.code : '';
+  const message = typeof error.message === 'string' ? error.message : '';
+  // Codes first: the AWS SDK renames a reset socket's error to TimeoutError to have it retried.
+  const byCode = BY_CODE[code];
+  if (byCode) return byCode(error, timeoutMs);
+  if (/^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|ERR_TLS_CERT_ALTNAME_INVALID$|HOSTNAME_MISMATCH$)/.test(code)) {
+    return { kind: 'tls', words: `TLS certificate problem (${firstClause(message) || code})` };
+  }
+  if (/^ERR_(SSL|TLS)_/.test(code) || /SSL routines/.test(message)) {
+    const reason = opensslReason(message) || code;
+    const hint = /wrong version number/.test(reason) ? '; the address may not speak HTTPS' : '';
+    return { kind: 'tls', words: `TLS handshake failed (${reason}${hint})` };
+  }
+  // AbortSignal.timeout's DOMException, and the AWS SDK's own timeouts.
+  if (error.name === 'TimeoutError') return timedOut(error, timeoutMs);
+  return undefined;
+}
+
+function timedOut(error: CodedError, timeoutMs: number | undefined): NetworkFailure {
+  const said = typeof error.message === 'string' ? /(\d+) ms/.exec(error.message)?.[1] : undefined;
+  const ms = said === undefined ? timeoutMs : Number(said);
+  return { kind: 'timeout', words: ms === undefined ? 'timed out' : `timed out after ${ms / 1000} s` };
+}
+
+/** "self-signed certificate; if the root CA is installed locally, try ..." -> "self-signed certificate". */
+function firstClause(message: string): string {
+  return message.split(';')[0]?.trim() ?? '';
+}
+
+/** OpenSSL's "...:error:0A00010B:SSL routines:<function>:<reason>:<file>:<line>:" -> "<reason>". */
+function opensslReason(message: string): string {
+  const parts = message.split(':');
+  const at = parts.indexOf('SSL routines');
+  return at >= 0 ? (parts[at + 2] ?? '').trim() : '';
+}
+
+/** A URL's `host` (name and port), never its user name or password; undefined when it is not a URL. */
+export function hostOf(url: unknown): string | undefined {
+  if (typeof url !== 'string') return undefined;
+  try {
+    return new URL(url).host || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes `user:password@` from every URL in a text: a message may quote a URL that carries credentials. */
+export function withoutUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1');
+}
