@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { resolveCredentials } from './aws/credentials.ts';
 import type { EcrLogin } from './aws/ecr.ts';
+import { requestGitHubIdToken } from './aws/github-oidc.ts';
 import { parseConfig, type Config, type RunContext } from './config.ts';
 import { createGitHubClient } from './github/client.ts';
 import { describeTarget } from './github/targets.ts';
@@ -44,7 +45,7 @@ export async function run(): Promise<void> {
 
 async function ecrLogin(config: Config): Promise<EcrLogin> {
   const credentials = await resolveCredentials(config.auth, config.region, {
-    getIDToken: (audience) => core.getIDToken(audience),
+    getIDToken: (audience) => requestGitHubIdToken(audience, process.env, (value) => core.setSecret(value)),
     setSecret: (value) => core.setSecret(value),
     env: process.env,
   });

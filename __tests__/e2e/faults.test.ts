@@ -154,3 +154,48 @@ describe('AWS faults', () => {
     expect(fakes.github.server.requests).toHaveLength(0);
   });
 });
+
+describe('OIDC token endpoint faults', () => {
+  const tokenRequests = () => fakes.oidc.server.requests;
+  const nothingAfterOidc = () => expect([count(fakes, 'sts'), count(fakes, 'ecr'), fakes.github.server.requests.length]).toEqual([0, 0, 0]);
+
+  it('a token endpoint that never answers: a clear error after 4 attempts of 10 s, and no STS, ECR or GitHub request', async () => {
+    fakes.oidc.stalls = 100;
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toEqual([
+      expect.stringMatching(/^Could not get a GitHub OIDC token for audience "sts\.amazonaws\.com": could not reach 127\.0\.0\.1:\d+: timed out after 10 s \(4 attempts\)\./),
+    ]);
+    expect(tokenRequests()).toHaveLength(4);
+    nothingAfterOidc();
+  }, 80_000);
+
+  it('an answer slower than the 10 s timeout is dropped and asked again', async () => {
+    fakes.oidc.stalls = 1;
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(0);
+    expect(tokenRequests().map((r) => r.status)).toEqual([0, 200]);
+    expectWrittenCorrectly();
+  });
+
+  it('a passing 503 then 502 is retried, and the secret written', async () => {
+    fakes.oidc.server.inject({ match: () => true, reply: json(503, { message: 'Service Unavailable' }) });
+    fakes.oidc.server.inject({ match: () => true, reply: { status: 502, body: 'Bad Gateway' } });
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(0);
+    expect(tokenRequests().map((r) => r.status)).toEqual([503, 502, 200]);
+    expectWrittenCorrectly();
+  });
+
+  it('a refused request token (401) is not retried, and says what to check', async () => {
+    const result = await run(fakes, oidc(), { ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runtime-stale' });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors[0]).toMatch(/Could not get a GitHub OIDC token .*refused this job's request \(401\).*id-token: write/);
+    expect(tokenRequests()).toHaveLength(1);
+    nothingAfterOidc();
+  });
+});

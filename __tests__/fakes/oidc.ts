@@ -13,10 +13,20 @@ export class FakeOidc {
   readonly server: FakeServer;
   /** Lifetime of the tokens handed out; negative for tokens that have already expired. */
   lifetimeSeconds = 300;
+  /**
+   * How many of the next token requests to accept and never answer, as a hung token service does
+   * (actions/runner#1466: the OIDC endpoint not answering in time).
+   */
+  stalls = 0;
 
   constructor(subject = 'repo:octo/app:ref:refs/heads/main') {
     this.subject = subject;
     this.server = new FakeServer(({ url, headers }) => {
+      if (this.stalls > 0) {
+        this.stalls--;
+        // No timer: the connection stays open until the client gives up or the fake stops.
+        return new Promise<never>(() => {});
+      }
       if (headers.authorization !== `Bearer ${this.requestToken}`) return json(401, { message: 'bad runtime token' });
       const audience = url.searchParams.get('audience') ?? 'api://default';
       const token = makeIdToken({ sub: this.subject, aud: audience, iss: 'https://token.actions.githubusercontent.com' }, this.lifetimeSeconds);

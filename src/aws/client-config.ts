@@ -3,13 +3,30 @@ import { USER_AGENT } from '../version.ts';
 /** How long one AWS request may take before it is dropped and retried. */
 const REQUEST_TIMEOUT_MS = 10_000;
 
-/** Settings shared by the STS and ECR clients. Endpoints come from the SDK's own `AWS_ENDPOINT_URL_*` variables. */
-export function awsClientConfig(region: string) {
+const REQUEST_HANDLER_OPTIONS = { connectionTimeout: 5_000, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true };
+
+/**
+ * Settings shared by the STS and ECR clients. Endpoints come from the SDK's own `AWS_ENDPOINT_URL_*`
+ * variables. The SDK ignores the runner's proxy variables; when one is set, requests go through
+ * `RunnerProxyAgent`, loaded only then, so runs without a proxy never pay for it.
+ */
+export async function awsClientConfig(region: string, env: NodeJS.ProcessEnv = process.env) {
   return {
     region,
     customUserAgent: USER_AGENT,
     // The SDK's standard retry mode retries throttling, 5xx, timeouts and network errors only: never AccessDenied.
     maxAttempts: 4,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
+    requestHandler: hasProxy(env) ? await proxiedRequestHandler() : REQUEST_HANDLER_OPTIONS,
   };
+}
+
+/** The variables `@actions/http-client` reads; `no_proxy` alone sends nothing through a proxy. */
+function hasProxy(env: NodeJS.ProcessEnv): boolean {
+  return ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].some((name) => env[name]);
+}
+
+async function proxiedRequestHandler() {
+  const [{ NodeHttpHandler }, { RunnerProxyAgent }] = await Promise.all([import('@smithy/node-http-handler'), import('./proxy-agent.ts')]);
+  const agent = new RunnerProxyAgent();
+  return new NodeHttpHandler({ ...REQUEST_HANDLER_OPTIONS, httpAgent: agent, httpsAgent: agent });
 }

@@ -4,7 +4,7 @@ import { explainAwsError } from './errors.ts';
 import { awsClientConfig } from './client-config.ts';
 
 export interface CredentialDeps {
-  /** `core.getIDToken`: asks the runner for a GitHub OIDC token (and masks it). */
+  /** `requestGitHubIdToken` (github-oidc.ts): asks the runner for a GitHub OIDC token, and masks it. */
   getIDToken: (audience: string) => Promise<string>;
   /** `core.setSecret`. */
   setSecret: (value: string) => void;
@@ -87,7 +87,7 @@ async function callSts<T>(
   call: (sts: StsModule, client: InstanceType<StsModule['STSClient']>) => Promise<T>,
 ): Promise<T> {
   const sts = await import('@aws-sdk/client-sts');
-  return call(sts, new sts.STSClient({ ...awsClientConfig(region), ...(credentials ? { credentials } : {}) }));
+  return call(sts, new sts.STSClient({ ...(await awsClientConfig(region)), ...(credentials ? { credentials } : {}) }));
 }
 
 interface StsCredentials {

@@ -19,7 +19,7 @@ export async function getEcrLogin(
   setSecret: (value: string) => void,
   roleArn?: string,
 ): Promise<EcrLogin> {
-  const ecr = new ECRClient({ ...awsClientConfig(region), ...(credentials ? { credentials } : {}) });
+  const ecr = new ECRClient({ ...(await awsClientConfig(region)), ...(credentials ? { credentials } : {}) });
   try {
     const response = await ecr.send(new GetAuthorizationTokenCommand({}));
     return decodeAuthorizationData(response.authorizationData?.[0], setSecret);

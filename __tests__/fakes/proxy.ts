@@ -1,0 +1,124 @@
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** One request the proxy forwarded, as a test compares it with what the fakes received. */
+export interface ProxiedRequest {
+  /** `CONNECT` for a request that came through a tunnel, `absolute-form` for `GET http://host/path`. */
+  mode: 'CONNECT' | 'absolute-form';
+  method: string;
+  /** `name:port` the client asked for, such as `github.test:40123`. */
+  host: string;
+  /** Path and query. */
+  path: string;
+  /** Status the upstream answered with; 0 when it could not be reached. */
+  status: number;
+}
+
+/**
+ * A forward proxy on 127.0.0.1, like the squid or tinyproxy of a self-hosted runner's network. It
+ * alone resolves the names given in `names` (such as `github.test`) to loopback, so a client that
+ * bypasses it cannot reach those names at all. IP literals are forwarded as they are; any other name
+ * fails as unresolvable (502, as squid and tinyproxy answer).
+ *
+ * It speaks both forms clients use: absolute-form (`GET http://github.test:1234/path`, what
+ * `http-proxy-agent` sends for http targets) and CONNECT tunnels (what undici's `ProxyAgent`,
+ * `tunnel` and `https-proxy-agent` open). The fakes speak plain HTTP, so instead of copying a
+ * tunnel's bytes blindly the proxy reads the HTTP requests inside it; that lets the tests see every
+ * request, not only every tunnel. The client cannot tell the difference.
+ */
+export class FakeProxy {
+  /** Every request forwarded, in order of arrival. */
+  readonly requests: ProxiedRequest[] = [];
+  /** Every CONNECT asked for, as `name:port`, whether it could be opened or not. */
+  readonly tunnels: string[] = [];
+  url = '';
+  private readonly names: Set<string>;
+  private readonly server = createServer((req, res) => this.absoluteForm(req, res));
+  /** Reads the requests inside CONNECT tunnels; never listens on a port of its own. */
+  private readonly tunnelled = createServer((req, res) => this.insideTunnel(req, res));
+  private readonly tunnelTarget = new WeakMap<Socket, string>();
+
+  constructor(names: string[]) {
+    this.names = new Set(names.map((name) => name.toLowerCase()));
+    this.server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => this.connect(req, socket, head));
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    this.tunnelled.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Requests forwarded to `host` (a name without port). */
+  requestsTo(host: string): ProxiedRequest[] {
+    return this.requests.filter((request) => request.host.split(':')[0] === host.toLowerCase());
+  }
+
+  private absoluteForm(req: IncomingMessage, res: ServerResponse): void {
+    let target: URL;
+    try {
+      target = new URL(req.url ?? '');
+    } catch {
+      // A request in origin-form sent to a proxy: it is not a web server.
+      res.writeHead(400).end('This is a proxy: send absolute-form requests or CONNECT.');
+      return;
+    }
+    this.forward('absolute-form', `${target.hostname}:${target.port || (target.protocol === 'https:' ? 443 : 80)}`, `${target.pathname}${target.search}`, req, res);
+  }
+
+  private connect(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const target = (req.url ?? '').toLowerCase();
+    this.tunnels.push(target);
+    if (!this.resolve(target)) {
+      socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    this.tunnelTarget.set(socket, target);
+    if (head.length > 0) socket.unshift(head);
+    this.tunnelled.emit('connection', socket);
+  }
+
+  private insideTunnel(req: IncomingMessage, res: ServerResponse): void {
+    this.forward('CONNECT', this.tunnelTarget.get(req.socket) ?? '', req.url ?? '/', req, res);
+  }
+
+  private forward(mode: ProxiedRequest['mode'], host: string, path: string, req: IncomingMessage, res: ServerResponse): void {
+    const record: ProxiedRequest = { mode, method: req.method ?? 'GET', host: host.toLowerCase(), path, status: 0 };
+    this.requests.push(record);
+    const upstream = this.resolve(record.host);
+    if (!upstream) {
+      res.writeHead(502).end(`proxy: cannot resolve ${host}`);
+      return;
+    }
+    // Hop-by-hop headers stay with the proxy; Host keeps the name the client asked for.
+    const { 'proxy-connection': _pc, 'proxy-authorization': _pa, ...headers } = req.headers;
+    const outgoing = httpRequest({ ...upstream, method: record.method, path, headers: { ...headers, host: req.headers.host ?? host } }, (answer) => {
+      record.status = answer.statusCode ?? 0;
+      res.writeHead(record.status, answer.headers);
+      answer.pipe(res);
+    });
+    outgoing.on('error', () => {
+      if (!res.headersSent) res.writeHead(502).end('proxy: upstream unreachable');
+      else res.destroy();
+    });
+    res.on('close', () => outgoing.destroy());
+    req.pipe(outgoing);
+  }
+
+  /** Where `name:port` really is: loopback for the names this proxy knows, IP literals as they are. */
+  private resolve(hostPort: string): { host: string; port: number } | undefined {
+    const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(hostPort);
+    if (!match) return undefined;
+    const [, name = '', port = ''] = match;
+    if (this.names.has(name)) return { host: '127.0.0.1', port: Number(port) };
+    if (/^[\d.]+$/.test(name) || name.startsWith('[')) return { host: name.replace(/^\[|\]$/g, ''), port: Number(port) };
+    return undefined;
+  }
+}

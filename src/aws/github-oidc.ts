@@ -1,0 +1,101 @@
+import { HttpClient } from '@actions/http-client';
+import { Agent, RetryAgent, request } from 'undici';
+import { USER_AGENT } from '../version.ts';
+
+/** As long as one AWS or GitHub request may take (client-config.ts, github/client.ts). */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** Retries after the first attempt, as for AWS (maxAttempts 4) and GitHub (the retry plugin's 3). */
+const MAX_RETRIES = 3;
+/** Failures worth another attempt: undici's defaults, plus its own timeouts and dropped sockets. */
+const TRANSIENT_ERROR_CODES = [
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ENETDOWN',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'EHOSTUNREACH',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+];
+
+/**
+ * Asks the runner's token service for a GitHub OIDC token, as `core.getIDToken` does (same URL with
+ * `audience`, same bearer, the token masked), but with what core's client lacks: a deadline for each
+ * attempt (a hung endpoint would otherwise hold the job until its own timeout) and retries for
+ * timeouts and network errors as well as 429 and 5xx, by undici's RetryAgent.
+ * The connection goes where `@actions/http-client` sends it for this URL, as in core: through the
+ * runner's `https_proxy` / `http_proxy` unless `no_proxy` (or a loopback host) says otherwise.
+ */
+export async function requestGitHubIdToken(audience: string, env: NodeJS.ProcessEnv, setSecret: (value: string) => void): Promise<string> {
+  // Set by the runner for jobs with `permissions: id-token: write`; credentials.ts checks both first.
+  const { ACTIONS_ID_TOKEN_REQUEST_URL: endpoint, ACTIONS_ID_TOKEN_REQUEST_TOKEN: requestToken } = env;
+  if (!endpoint || !requestToken) throw new Error('this job has no ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN.');
+  const url = new URL(endpoint);
+  url.searchParams.set('audience', audience);
+  const dispatcher = new RetryAgent(new HttpClient(USER_AGENT).getAgentDispatcher(url.href) ?? new Agent(), {
+    maxRetries: MAX_RETRIES,
+    methods: ['GET'],
+    statusCodes: [429, 500, 502, 503, 504],
+    errorCodes: TRANSIENT_ERROR_CODES,
+  });
+  try {
+    let answer: Awaited<ReturnType<typeof request>>;
+    try {
+      answer = await request(url, {
+        dispatcher,
+        headers: { authorization: `Bearer ${requestToken}`, accept: 'application/json', 'user-agent': USER_AGENT },
+        headersTimeout: REQUEST_TIMEOUT_MS,
+        bodyTimeout: REQUEST_TIMEOUT_MS,
+      });
+    } catch (error) {
+      throw new Error(failureMessage(url.host, error));
+    }
+    const body = await answer.body.text().catch(() => '');
+    if (answer.statusCode !== 200) throw new Error(refusalMessage(url.host, answer.statusCode));
+    const token = tokenFrom(body);
+    if (!token) throw new Error(`the token service at ${url.host} answered without a token; re-run the job.`);
+    setSecret(token);
+    return token;
+  } finally {
+    // Idle keep-alive sockets would hold the process open after the run.
+    await dispatcher.close();
+  }
+}
+
+function tokenFrom(body: string): string | undefined {
+  try {
+    const { value } = JSON.parse(body) as { value?: unknown };
+    return typeof value === 'string' && value ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An attempt that got no usable answer: a timeout, a network error, or 429/5xx after every retry. */
+function failureMessage(host: string, error: unknown): string {
+  const { code, statusCode } = (error ?? {}) as { code?: string; statusCode?: number };
+  const attempts = `${MAX_RETRIES + 1} attempts`;
+  if (code === 'UND_ERR_REQ_RETRY' && statusCode) return `the token service at ${host} answered ${statusCode} (${attempts}); GitHub may be having trouble: re-run the job later.`;
+  const reason: Record<string, string> = {
+    UND_ERR_HEADERS_TIMEOUT: `timed out after ${REQUEST_TIMEOUT_MS / 1000} s`,
+    UND_ERR_BODY_TIMEOUT: `timed out after ${REQUEST_TIMEOUT_MS / 1000} s`,
+    UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+    ECONNREFUSED: 'connection refused',
+    ECONNRESET: 'connection reset',
+    ENOTFOUND: 'host name not found',
+  };
+  const what = (code && reason[code]) ?? (error instanceof Error ? error.message : String(error));
+  const tried = code && TRANSIENT_ERROR_CODES.includes(code) ? ` (${attempts})` : '';
+  return `could not reach ${host}: ${what}${tried}. If this runner reaches the internet through a proxy, set https_proxy (and no_proxy) in the runner's environment.`;
+}
+
+function refusalMessage(host: string, status: number): string {
+  if (status === 401 || status === 403) {
+    return `the token service at ${host} refused this job's request (${status}); check that the job has 'permissions: id-token: write', and re-run it.`;
+  }
+  return `the token service at ${host} answered ${status}.`;
+}

@@ -1,0 +1,40 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { getProxyUrl } from '@actions/http-client';
+import { Agent, type AgentConnectOpts } from 'agent-base';
+import { HttpProxyAgent } from 'http-proxy-agent';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+
+/**
+ * The AWS SDK's agent when the runner has a proxy: it decides for each request, from the request's
+ * own host, whether it goes through the proxy, with `@actions/http-client`'s rules (the ones the OIDC
+ * and GitHub requests follow): `https_proxy` for https, `http_proxy` for http, either case; `no_proxy`
+ * with host names, `host:port`, domain suffixes (`.internal` or `internal`) and `*`; loopback hosts
+ * always direct.
+ *
+ * Deciding per request rather than per client: STS and ECR endpoints may come from
+ * `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL_ECR`, the shared config file or the region, and only the
+ * SDK knows which applies; the request it sends does. This is proxy-agent's design (used by
+ * aws-actions/configure-aws-credentials), without its PAC and SOCKS support, which would add a
+ * JavaScript engine to the bundle for nothing the runner's variables can express.
+ * The proxy connection itself is `https-proxy-agent` (CONNECT, for https) and `http-proxy-agent`
+ * (absolute-form, for plain http endpoints, which proxies commonly refuse to CONNECT to).
+ */
+export class RunnerProxyAgent extends Agent {
+  private readonly direct = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  private readonly viaProxy = new Map<string, http.Agent>();
+
+  override connect(req: http.ClientRequest, options: AgentConnectOpts): http.Agent {
+    const protocol = options.secureEndpoint ? 'https:' : 'http:';
+    const target = new URL(req.path, `${protocol}//${String(req.getHeader('host') ?? options.host)}`);
+    const proxy = getProxyUrl(target.href);
+    if (!proxy) return options.secureEndpoint ? this.direct.https : this.direct.http;
+    const key = `${protocol} ${proxy}`;
+    let agent = this.viaProxy.get(key);
+    if (!agent) {
+      agent = options.secureEndpoint ? new HttpsProxyAgent(proxy, { keepAlive: true }) : new HttpProxyAgent(proxy, { keepAlive: true });
+      this.viaProxy.set(key, agent);
+    }
+    return agent;
+  }
+}
