@@ -5,7 +5,7 @@ import type { EcrLogin } from './aws/ecr.ts';
 import { parseConfig, type Config, type RunContext } from './config.ts';
 import { createGitHubClient } from './github/client.ts';
 import { describeTarget } from './github/targets.ts';
-import { planWrites, writeSecrets } from './github/writer.ts';
+import { isReadyToWrite, prepareTargets, writeSecrets } from './github/writer.ts';
 import { failureMessage, setOutputs, summaryMarkdown, writeSummary } from './report.ts';
 import { secretNames, secretValues } from './secrets.ts';
 
@@ -16,14 +16,18 @@ export async function run(): Promise<void> {
     core.setSecret(config.github.token);
     const github = createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, log: core });
     const now = new Date();
-    const plans = await planWrites(github, config.targets.map(describeTarget), secretNames(config.secretNames), {
-      ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }),
-      now,
-    });
+    // GitHub first: every read that needs no password (lists, settings, public keys), so that a
+    // refused token or a missing target fails before AWS is asked for anything.
+    const prepared = await Promise.all(
+      prepareTargets(github, config.targets.map(describeTarget), secretNames(config.secretNames), {
+        ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }),
+        now,
+      }),
+    );
 
-    // With max-age, a run whose secrets are all fresh never asks AWS for a password.
-    const login = plans.some((plan) => plan.due.length > 0) ? await ecrLogin(config) : undefined;
-    const results = login ? await writeSecrets(github, plans, maskedSecretValues(config, login)) : plans.flatMap((plan) => plan.results);
+    // ECR is asked only when some target is ready to be written (something due, key in hand).
+    const login = prepared.some(isReadyToWrite) ? await ecrLogin(config) : undefined;
+    const results = login ? await writeSecrets(github, prepared, maskedSecretValues(config, login), core) : prepared.flatMap((target) => target.results);
     for (const { target, secret, status, detail } of results) {
       if (status !== 'failed') core.info(`${target}: ${secret} ${status}${detail ? ` (${detail})` : ''}`);
     }

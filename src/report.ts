@@ -26,7 +26,7 @@ export function setOutputs(core: Reporter, login: EcrLogin | undefined, results:
 /** The job summary: one row per secret per target, and when the password expires. */
 export function summaryMarkdown(login: EcrLogin | undefined, results: readonly SecretResult[], now: Date): string {
   const rows = results.map(({ target, secret, status, detail, takesEffect }) => {
-    const effect = WRITTEN.has(status) ? `read by ${takesEffect}` : (detail ?? '');
+    const effect = WRITTEN.has(status) ? `read by ${takesEffect}${detail ? `; ${detail}` : ''}` : (detail ?? '');
     return `| ${cell(target)} | \`${secret}\` | ${status} | ${cell(effect)} |`;
   });
   const headline = login

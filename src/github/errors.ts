@@ -8,6 +8,10 @@ export interface GitHubCallContext {
   notFoundHint: string;
 }
 
+/** What to do when an organisation's SAML single sign-on refuses a token that has not been authorised for it. */
+export const SAML_SSO_FIX =
+  'The organisation enforces SAML single sign-on: authorise github-token for it (classic token: Settings > Developer settings > Personal access tokens > Configure SSO > Authorize; a GitHub App token needs no authorisation).';
+
 /** Says what went wrong with a GitHub call and what the user must change. Never echoes bodies or tokens. */
 export function describeGitHubError(error: unknown, context: GitHubCallContext): string {
   if (!(error instanceof RequestError)) {
@@ -19,6 +23,9 @@ export function describeGitHubError(error: unknown, context: GitHubCallContext):
     case 401:
       return `github-token was refused while trying to ${context.doing} ${context.target} (${said}): it is mistyped, expired or revoked. Create a new token and update the secret that holds it.`;
     case 403:
+      if (/SAML enforcement/i.test(error.message)) {
+        return `github-token may not ${context.doing} ${context.target} (${said}). ${SAML_SSO_FIX}`;
+      }
       if (/rate limit/i.test(error.message)) {
         return `GitHub's rate limit stopped the action from trying to ${context.doing} ${context.target} (${said}). Run it again later, or use a GitHub App token, which has a higher limit.`;
       }
