@@ -66,6 +66,8 @@ export class FakeGitHub {
    * answer issue 8 saw). Real GitHub ends its Link chain on the last page; this is a fault mode.
    */
   endlessLists = false;
+  /** Old `owner/name` of renamed repositories, to their current one. */
+  readonly renamed = new Map<string, string>();
   private nextId = 1000;
 
   constructor() {
@@ -122,8 +124,18 @@ export class FakeGitHub {
     const pathname = url.pathname.replace(/^\/api\/v3(?=\/)/, '').replace(/^\/api\/graphql$/, '/graphql');
     if (method === 'POST' && pathname === '/graphql') return this.graphql(body);
     const path = pathname.split('/').slice(1).map(decodeURIComponent);
-    const [root, owner = ''] = path;
+    const [root, owner = '', name = ''] = path;
     if ((root === 'orgs' || root === 'repos') && this.samlEnforced.has(owner.toLowerCase())) return samlRefusal(owner);
+    const current = root === 'repos' ? this.renamed.get(`${owner}/${name}`.toLowerCase()) : undefined;
+    if (current) {
+      // GitHub redirects requests for a renamed repository on the same host: 301 for reads, 307 for
+      // other methods (GitHub changelog, "Repository redirects are coming", 2015). GitHub's Location
+      // names the repository by id (/repositories/{id}/...); this one by its new name, so that the
+      // contract check can still match the redirected request.
+      const location = new URL(url);
+      location.pathname = url.pathname.replace(`/repos/${owner}/${name}`, `/repos/${current}`);
+      return json(method === 'GET' ? 301 : 307, { message: 'Moved Permanently', url: location.href, documentation_url: 'https://docs.github.com/rest' }, { location: location.href });
+    }
     const route = this.route(method, path);
     if (!route) return notFound();
     if (route.secrets && access === 'read-only') {

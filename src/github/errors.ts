@@ -44,6 +44,26 @@ export function describeGitHubError(error: unknown, context: GitHubCallContext):
 /** GitHub's own `message` field, without the docs link Octokit appends; never the request. */
 function githubMessage(error: RequestError): string {
   const data = error.response?.data as { message?: unknown } | undefined;
-  if (typeof data?.message === 'string') return data.message;
-  return error.message.replace(/ - https:\/\/\S+$/, '');
+  const message = typeof data?.message === 'string' ? data.message : error.message.replace(/ - https:\/\/\S+$/, '');
+  return withoutSentValues(message, error.request.body);
+}
+
+/**
+ * GitHub's validation messages quote the values they refuse ("For 'properties/encrypted_value',
+ * \"...\" does not match"): whatever long string the request sent is cut out, so that no message
+ * repeats a sealed value.
+ */
+function withoutSentValues(message: string, body: unknown): string {
+  let sent: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      sent = JSON.parse(body);
+    } catch {
+      sent = { body };
+    }
+  }
+  if (typeof sent !== 'object' || sent === null) return message;
+  return Object.values(sent)
+    .filter((value): value is string => typeof value === 'string' && value.length >= 16)
+    .reduce((text, value) => text.split(value).join('[value sent]'), message);
 }
