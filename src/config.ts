@@ -33,7 +33,8 @@ export interface AccessKeys {
 export type TargetSpec =
   | { kind: 'repository'; owner: string; repo: string }
   | { kind: 'environment'; owner: string; repo: string; environment: string }
-  | { kind: 'organization'; org: string; visibility: Visibility; selectedRepositories: string[] };
+  /** `visibility` undefined: not given, so an existing secret keeps its own and a new one is `private`. */
+  | { kind: 'organization'; org: string; visibility?: Visibility; selectedRepositories: string[] };
 
 export interface SecretNames {
   password: string;
@@ -350,9 +351,9 @@ function parseOrganizationTarget(
   if (others.repositoriesText) {
     report('repositories', 'it does not apply to organisation secrets', 'To choose which repositories see the organisation secret, use visibility: selected with selected-repositories.');
   }
-  const visibility = (others.visibilityText || 'private').toLowerCase();
-  if (visibility !== 'all' && visibility !== 'private' && visibility !== 'selected') {
-    report('visibility', `"${others.visibilityText}" is not one of all, private, selected`, 'Use all, private (the default) or selected.');
+  const visibility = others.visibilityText ? others.visibilityText.toLowerCase() : undefined;
+  if (visibility !== undefined && visibility !== 'all' && visibility !== 'private' && visibility !== 'selected') {
+    report('visibility', `"${others.visibilityText}" is not one of all, private, selected`, 'Use all, private or selected; leave it unset to keep an existing secret\'s visibility (a new one is private).');
     return undefined;
   }
   const selected = splitList(others.selectedText);
@@ -360,7 +361,7 @@ function parseOrganizationTarget(
     report('selected-repositories', 'it is empty but visibility is selected', 'List the repositories that may read the secret, by name.');
   }
   if (visibility !== 'selected' && selected.length > 0) {
-    report('selected-repositories', `it only applies with visibility: selected (visibility is ${visibility})`, 'Set visibility: selected, or remove selected-repositories.');
+    report('selected-repositories', `it only applies with visibility: selected (visibility is ${visibility ?? 'not set'})`, 'Set visibility: selected, or remove selected-repositories.');
   }
   const selectedRepositories: string[] = [];
   const seen = new Set<string>();
@@ -379,7 +380,7 @@ function parseOrganizationTarget(
     seen.add(parsed.repo.toLowerCase());
     selectedRepositories.push(parsed.repo);
   }
-  return [{ kind: 'organization', org, visibility, selectedRepositories }];
+  return [{ kind: 'organization', org, ...(visibility ? { visibility } : {}), selectedRepositories }];
 }
 
 export function parseRepositoryName(text: string): { owner: string; repo: string } | undefined {

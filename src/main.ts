@@ -6,7 +6,7 @@ import { requestGitHubIdToken } from './aws/github-oidc.ts';
 import { parseConfig, type Config, type RunContext } from './config.ts';
 import { createGitHubClient } from './github/client.ts';
 import { describeTarget } from './github/targets.ts';
-import { planWrites, writeSecrets } from './github/writer.ts';
+import { isReadyToWrite, prepareTargets, writeSecrets } from './github/writer.ts';
 import { reportRun, type RunRecord } from './report.ts';
 import { secretNames, secretValues } from './secrets.ts';
 
@@ -24,18 +24,22 @@ export async function run(): Promise<void> {
   const now = new Date();
   const targets = config.targets.map(describeTarget);
   const names = secretNames(config.secretNames);
-  // Filled in as the run goes, so that however it ends every secret is reported; until planning, all are due.
-  const record: RunRecord = { plans: targets.map((target) => ({ target, due: [...names], results: [] })) };
+  // Filled in as the run goes, so that however it ends every secret is reported; until GitHub is read, all are due.
+  const record: RunRecord = { plans: targets.map((target) => ({ target, due: names.map((name) => ({ name })), results: [] })) };
   let error: unknown;
   try {
     const github = createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, log: core });
-    const plans = await planWrites(github, targets, names, { ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }), now });
-    record.plans = plans;
+    // GitHub first: every read that needs no password (lists, settings, public keys), so that a
+    // refused token or a missing target fails before AWS is asked for anything.
+    const prepared = await Promise.all(
+      prepareTargets(github, targets, names, { ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }), now }),
+    );
+    record.plans = prepared;
 
-    // With max-age, a run whose secrets are all fresh never asks AWS for a password.
-    const login = plans.some((plan) => plan.due.length > 0) ? await ecrLogin(config) : undefined;
+    // ECR is asked only when some target is ready to be written (something due, key in hand).
+    const login = prepared.some(isReadyToWrite) ? await ecrLogin(config) : undefined;
     if (login) record.login = login;
-    record.results = login ? await writeSecrets(github, plans, maskedSecretValues(config, login)) : plans.flatMap((plan) => plan.results);
+    record.results = login ? await writeSecrets(github, prepared, maskedSecretValues(config, login), core) : prepared.flatMap((target) => target.results);
   } catch (thrown) {
     // AWS and GitHub errors reaching here were written for the user; the report turns them into failed secrets.
     error = thrown;

@@ -1,6 +1,7 @@
 import type { EcrLogin } from './aws/ecr.ts';
 import { formatDuration } from './duration.ts';
-import type { SecretResult, TargetPlan } from './github/writer.ts';
+import type { Target } from './github/targets.ts';
+import type { SecretResult } from './github/writer.ts';
 
 /** The subset of `@actions/core` that reporting needs. */
 export interface Reporter {
@@ -12,10 +13,17 @@ export interface Reporter {
   setFailed: (message: string) => void;
 }
 
+/** What reporting needs of a target's plan (a `PreparedTarget` is one): what is due, and what is already known. */
+export interface PlannedTarget {
+  target: Pick<Target, 'label' | 'takesEffect'>;
+  due: readonly { name: string }[];
+  results: readonly SecretResult[];
+}
+
 /** What a run has learnt by the time it ends, however it ends; main fills it in step by step. */
 export interface RunRecord {
-  /** Which secrets each target needs. Before planning: every secret at every target. */
-  plans: readonly TargetPlan[];
+  /** Which secrets each target needs. Before GitHub is read: every secret at every target. */
+  plans: readonly PlannedTarget[];
   login?: EcrLogin;
   /** Every secret's result, once the writes are done. */
   results?: readonly SecretResult[];
@@ -56,11 +64,11 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
  * The results of a run stopped by `error` before its writes (an AWS refusal, say): what planning
  * already knew (skipped, failed to list) stays, and every secret still due failed with the error.
  */
-export function resultsAfterError(plans: readonly TargetPlan[], error: unknown): SecretResult[] {
+export function resultsAfterError(plans: readonly PlannedTarget[], error: unknown): SecretResult[] {
   const detail = messageOf(error);
   return plans.flatMap(({ target, due, results }) => [
     ...results,
-    ...due.map((secret): SecretResult => ({ target: target.label, secret, status: 'failed', detail, takesEffect: target.takesEffect })),
+    ...due.map(({ name }): SecretResult => ({ target: target.label, secret: name, status: 'failed', detail, takesEffect: target.takesEffect })),
   ]);
 }
 
@@ -92,7 +100,7 @@ export function setOutputs(core: Pick<Reporter, 'setOutput'>, login: EcrLogin | 
 /** The job summary: a headline that says what happened, one row per secret per target, and when the password expires. */
 export function summaryMarkdown(login: EcrLogin | undefined, results: readonly SecretResult[], now: Date): string {
   const rows = results.map(({ target, secret, status, detail, takesEffect }) => {
-    const effect = WRITTEN.has(status) ? `read by ${takesEffect}` : (detail ?? '');
+    const effect = WRITTEN.has(status) ? `read by ${takesEffect}${detail ? `; ${detail}` : ''}` : (detail ?? '');
     return `| ${cell(target)} | \`${secret}\` | ${status} | ${cell(effect)} |`;
   });
   const expiry = login

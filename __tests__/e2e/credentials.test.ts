@@ -138,13 +138,15 @@ describe('AWS credential paths, each end to end', () => {
     expect(fakes.github.writes()).toHaveLength(0);
   });
 
-  it('OIDC without the id-token: write permission: says to add it, and makes no request', async () => {
+  it('OIDC without the id-token: write permission: says to add it, asks AWS nothing, writes nothing', async () => {
     const result = await run(fakes, { 'role-to-assume': fakes.roleArn }, { ACTIONS_ID_TOKEN_REQUEST_URL: '', ACTIONS_ID_TOKEN_REQUEST_TOKEN: '' });
 
     expect(result.exitCode).toBe(1);
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0]).toContain('id-token: write');
-    expect(fakes.allRequests()).toEqual([]);
+    // GitHub is read first (issue 8, item 7); nothing is written.
+    expect(fakes.allRequests().filter(({ service }) => service !== 'github')).toEqual([]);
+    expect(fakes.github.writes()).toHaveLength(0);
   });
 
   it('a trust policy that does not match this run: AccessDenied explained with the sub, and not retried', async () => {
@@ -158,7 +160,7 @@ describe('AWS credential paths, each end to end', () => {
     expect(result.errors[0]).toContain(`sub "${fakes.oidc.subject}"`);
     expect(result.errors[0]).toContain('id-token: write');
     expect(count(fakes, 'sts')).toBe(1);
-    expect(count(fakes, 'ecr') + fakes.github.server.requests.length).toBe(0);
+    expect(count(fakes, 'ecr') + fakes.github.writes().length).toBe(0);
   });
 
   it('an identity without ecr:GetAuthorizationToken: names the action, nothing written', async () => {
@@ -169,6 +171,6 @@ describe('AWS credential paths, each end to end', () => {
     expect(result.exitCode).toBe(1);
     expect(result.errors[0]).toContain('ecr:GetAuthorizationToken');
     expect(count(fakes, 'ecr')).toBe(1);
-    expect(fakes.github.server.requests).toHaveLength(0);
+    expect(fakes.github.writes()).toHaveLength(0);
   });
 });

@@ -53,8 +53,12 @@ describe('GitHub faults are survived, and nothing is lost', () => {
     expectWrittenCorrectly();
   }, 40_000);
 
-  it('429 with retry-after', async () => {
-    fakes.github.server.inject({ match: isPut, reply: json(429, { message: 'Too Many Requests' }, { 'retry-after': '1' }) });
+  it('429 with retry-after: waited out by the throttling plugin alone, one retry', async () => {
+    // GitHub sends 429 only for rate limits, with a message saying so (docs, "Rate limits for the REST API").
+    fakes.github.server.inject({
+      match: isPut,
+      reply: json(429, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': '1' }),
+    });
     const result = await run(fakes, oidc());
 
     expect(result.exitCode).toBe(0);
@@ -105,7 +109,8 @@ describe('AWS faults', () => {
 
     expect(result.exitCode).toBe(1);
     expect(result.errors).toEqual(['ECR password not written: 1 of 1 secrets could not be written (0 written):\n- octo/app ECR_PASSWORD: ECR answered GetAuthorizationToken without a token; try again.']);
-    expect(fakes.github.server.requests).toHaveLength(0);
+    // GitHub is read first (issue 8, item 7); nothing is written.
+    expect(fakes.github.writes()).toHaveLength(0);
   });
 
   it('ECR 500 then success', async () => {
@@ -141,7 +146,8 @@ describe('AWS faults', () => {
     expect(result.exitCode).toBe(1);
     expect(result.errors[0]).toMatch(/AWS refused the GitHub OIDC token.*InvalidIdentityToken.*"api:\/\/wrong"/);
     expect(count(fakes, 'sts')).toBe(1);
-    expect(fakes.github.server.requests).toHaveLength(0);
+    // GitHub is read first (issue 8, item 7); nothing is written.
+    expect(fakes.github.writes()).toHaveLength(0);
   });
 
   it('an expired OIDC token: a clear error, one STS call', async () => {
@@ -151,21 +157,23 @@ describe('AWS faults', () => {
     expect(result.exitCode).toBe(1);
     expect(result.errors[0]).toMatch(/OIDC token expired.*Re-run the job/);
     expect(count(fakes, 'sts')).toBe(1);
-    expect(fakes.github.server.requests).toHaveLength(0);
+    // GitHub is read first (issue 8, item 7); nothing is written.
+    expect(fakes.github.writes()).toHaveLength(0);
   });
 });
 
 describe('OIDC token endpoint faults', () => {
   const tokenRequests = () => fakes.oidc.server.requests;
-  const nothingAfterOidc = () => expect([count(fakes, 'sts'), count(fakes, 'ecr'), fakes.github.server.requests.length]).toEqual([0, 0, 0]);
+  // GitHub is read before AWS (issue 8, item 7): reads are allowed, writes are not.
+  const nothingAfterOidc = () => expect([count(fakes, 'sts'), count(fakes, 'ecr'), fakes.github.writes().length]).toEqual([0, 0, 0]);
 
-  it('a token endpoint that never answers: a clear error after 4 attempts of 10 s, and no STS, ECR or GitHub request', async () => {
+  it('a token endpoint that never answers: a clear error after 4 attempts of 10 s, and no STS, ECR or GitHub write', async () => {
     fakes.oidc.stalls = 100;
     const result = await run(fakes, oidc());
 
     expect(result.exitCode).toBe(1);
     expect(result.errors).toEqual([
-      expect.stringMatching(/^Could not get a GitHub OIDC token for audience "sts\.amazonaws\.com": could not reach 127\.0\.0\.1:\d+: timed out after 10 s \(4 attempts\)\./),
+      expect.stringMatching(/\n- octo\/app ECR_PASSWORD: Could not get a GitHub OIDC token for audience "sts\.amazonaws\.com": could not reach 127\.0\.0\.1:\d+: timed out after 10 s \(4 attempts\)\./),
     ]);
     expect(tokenRequests()).toHaveLength(4);
     nothingAfterOidc();

@@ -41,8 +41,8 @@ export async function run(fakes: Fakes, inputs: WithInputs, env: Record<string, 
 
 /**
  * Every secret value the fakes handed out (ECR password and token, temporary AWS credentials,
- * OIDC tokens, the docker config built from them) appears in the output only inside `::add-mask::`
- * commands, which the runner consumes.
+ * OIDC tokens, the docker config built from them) and every GitHub token the action was given or
+ * sent appears in the output only inside `::add-mask::` commands, which the runner consumes.
  */
 export function expectNothingLeaked(result: ActionRun, fakes: Fakes): void {
   const visible = [result.stdout.replace(/^::add-mask::.*$/gm, ''), result.stderr, result.summary, JSON.stringify(result.outputs)].join('\n');
@@ -53,6 +53,14 @@ export function expectNothingLeaked(result: ActionRun, fakes: Fakes): void {
     ...fakes.oidc.issued,
     ...fakes.aws.logins.map((login) => Buffer.from(`AWS:${login.password}`).toString('base64')),
     ...fakes.aws.logins.map((login) => login.password.slice(0, 40)),
+    // The docker-config secret's value, as the action builds it, and as it reads inside a JSON string.
+    ...fakes.aws.logins.flatMap((login) => {
+      const dockerConfig = JSON.stringify({ auths: { [login.registry]: { auth: login.authorizationToken } } });
+      return [dockerConfig, JSON.stringify(dockerConfig).slice(1, -1)];
+    }),
+    // GitHub tokens: those the fake knows, and any the action sent it (a revoked one included).
+    ...fakes.github.tokens.keys(),
+    ...fakes.github.server.requests.flatMap(({ headers }) => /^(?:token|bearer) (.+)$/i.exec(String(headers.authorization ?? ''))?.[1] ?? []),
   ];
   for (const secret of secrets) {
     expect(visible.includes(secret) ? `leaked: ${secret.slice(0, 6)}...` : 'not leaked').toBe('not leaked');

@@ -71,8 +71,11 @@ describe('targets, each decrypted and compared with what ECR issued', () => {
     expect(stored?.plaintext).toBe(fakes.aws.lastLogin?.password);
     expect(stored?.visibility).toBe('selected');
     expect(stored?.selectedRepositoryIds).toEqual([api.id, web.id]);
-    // One GraphQL query resolves every selected repository; REST would take one request each.
-    expect(githubCalls(fakes).sort()).toEqual(['GET /orgs/octo/actions/secrets/public-key', 'POST /graphql', 'PUT /orgs/octo/actions/secrets/ECR_PASSWORD'].sort());
+    // One GraphQL query resolves every selected repository; REST would take one request each. The
+    // stored secret is read for its visibility: a write must never widen it unannounced.
+    expect(githubCalls(fakes).sort()).toEqual(
+      ['GET /orgs/octo/actions/secrets/ECR_PASSWORD', 'GET /orgs/octo/actions/secrets/public-key', 'POST /graphql', 'PUT /orgs/octo/actions/secrets/ECR_PASSWORD'].sort(),
+    );
   });
 
   it('a selected repository that does not exist: named, and the secret is not written', async () => {
@@ -100,10 +103,17 @@ describe('targets, each decrypted and compared with what ECR issued', () => {
 
     expect(result.exitCode).toBe(0);
     expect(fakes.github.organizationSecret('octo', 'ECR_PASSWORD')?.selectedRepositoryIds).toEqual([api.id]);
-    expect(githubCalls(fakes).sort()).toEqual(['GET /api/v3/orgs/octo/actions/secrets/public-key', 'POST /api/graphql', 'PUT /api/v3/orgs/octo/actions/secrets/ECR_PASSWORD'].sort());
+    expect(githubCalls(fakes).sort()).toEqual(
+      [
+        'GET /api/v3/orgs/octo/actions/secrets/ECR_PASSWORD',
+        'GET /api/v3/orgs/octo/actions/secrets/public-key',
+        'POST /api/graphql',
+        'PUT /api/v3/orgs/octo/actions/secrets/ECR_PASSWORD',
+      ].sort(),
+    );
   });
 
-  it('organisation secret with the default visibility, private', async () => {
+  it('a new organisation secret without visibility is created private', async () => {
     fakes.github.addOrganization('octo');
     const result = await run(fakes, { ...oidc(), organization: 'octo' });
 
@@ -143,6 +153,92 @@ describe('targets, each decrypted and compared with what ECR issued', () => {
     }
     expect(fakes.github.writes()).toHaveLength(6);
     expect(count(fakes, 'ecr')).toBe(1);
+  });
+});
+
+const putBody = (fakes: Fakes, name: string) => JSON.parse(fakes.github.writes().find((r) => r.url.endsWith(`/${name}`))?.body ?? '{}') as Record<string, unknown>;
+
+describe('organisation visibility is kept unless the inputs change it (issue 8, items 1 and 2)', () => {
+  it('without visibility, an existing secret keeps its selected repositories: a plain run never widens it', async () => {
+    const org = fakes.github.addOrganization('octo');
+    const api = fakes.github.addRepository('octo/api');
+    fakes.github.seed(org, 'ECR_PASSWORD', 'old', new Date(Date.now() - 8 * 3_600_000), { visibility: 'selected', selectedRepositoryIds: [api.id] });
+    const result = await run(fakes, { ...oidc(), organization: 'octo' });
+
+    expect(result.exitCode).toBe(0);
+    const stored = fakes.github.organizationSecret('octo', 'ECR_PASSWORD');
+    expect(stored?.plaintext).toBe(fakes.aws.lastLogin?.password);
+    expect([stored?.visibility, stored?.selectedRepositoryIds]).toEqual(['selected', [api.id]]);
+    expect(putBody(fakes, 'ECR_PASSWORD')).toMatchObject({ visibility: 'selected', selected_repository_ids: [api.id] });
+    expect(githubCalls(fakes)).toContain('GET /orgs/octo/actions/secrets/ECR_PASSWORD/repositories');
+    expect(result.summary).toContain('| organization octo | `ECR_PASSWORD` | updated | read by workflow runs queued from now on in the selected repositories |');
+    expect(result.stdout).not.toContain('::warning::');
+  });
+
+  it('without visibility, each secret keeps its own: one all, one private', async () => {
+    const org = fakes.github.addOrganization('octo');
+    fakes.github.seed(org, 'ECR_PASSWORD', 'old', new Date(), { visibility: 'all' });
+    fakes.github.seed(org, 'ECR_USERNAME', 'AWS', new Date(), { visibility: 'private' });
+    const result = await run(fakes, { ...oidc(), organization: 'octo', 'username-secret-name': 'ECR_USERNAME', 'docker-config-secret-name': 'DOCKER_AUTH_CONFIG' });
+
+    expect(result.exitCode).toBe(0);
+    expect(['ECR_PASSWORD', 'ECR_USERNAME', 'DOCKER_AUTH_CONFIG'].map((name) => fakes.github.organizationSecret('octo', name)?.visibility)).toEqual(['all', 'private', 'private']);
+    // A secret that is not selected needs no repository list.
+    expect(githubCalls(fakes).filter((call) => call.endsWith('/repositories'))).toEqual([]);
+  });
+
+  it('an explicit visibility that widens an existing secret is written, and said in the log and the summary', async () => {
+    const org = fakes.github.addOrganization('octo');
+    const api = fakes.github.addRepository('octo/api');
+    fakes.github.seed(org, 'ECR_PASSWORD', 'old', new Date(), { visibility: 'selected', selectedRepositoryIds: [api.id] });
+    fakes.github.seed(org, 'ECR_USERNAME', 'AWS', new Date(), { visibility: 'all' });
+    const result = await run(fakes, { ...oidc(), organization: 'octo', visibility: 'private', 'username-secret-name': 'ECR_USERNAME' });
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.organizationSecret('octo', 'ECR_PASSWORD')?.visibility).toBe('private');
+    const warning = 'visibility: private widens secret ECR_PASSWORD of organization octo: the selected repositories could read it, now private and internal repositories can';
+    expect(result.stdout).toContain(`::warning::${warning}.`);
+    expect(result.summary).toContain(warning);
+    // all -> private narrows: nothing to warn about.
+    expect(fakes.github.organizationSecret('octo', 'ECR_USERNAME')?.visibility).toBe('private');
+    expect(result.stdout).not.toContain('widens secret ECR_USERNAME');
+  });
+
+  it('max-age: a fresh secret whose visibility differs from the inputs is written all the same', async () => {
+    const org = fakes.github.addOrganization('octo');
+    const api = fakes.github.addRepository('octo/api');
+    fakes.github.seed(org, 'ECR_PASSWORD', 'fresh', new Date(Date.now() - 30 * 60_000), { visibility: 'private' });
+    const result = await run(fakes, { ...oidc(), organization: 'octo', visibility: 'selected', 'selected-repositories': 'api', 'max-age': '6h' });
+
+    expect(result.exitCode).toBe(0);
+    const stored = fakes.github.organizationSecret('octo', 'ECR_PASSWORD');
+    expect([stored?.plaintext, stored?.visibility, stored?.selectedRepositoryIds]).toEqual([fakes.aws.lastLogin?.password, 'selected', [api.id]]);
+  });
+
+  it('max-age: a fresh selected secret shared with other repositories than the inputs name is written', async () => {
+    const org = fakes.github.addOrganization('octo');
+    const api = fakes.github.addRepository('octo/api');
+    const web = fakes.github.addRepository('octo/web');
+    fakes.github.seed(org, 'ECR_PASSWORD', 'fresh', new Date(Date.now() - 30 * 60_000), { visibility: 'selected', selectedRepositoryIds: [api.id] });
+    const result = await run(fakes, { ...oidc(), organization: 'octo', visibility: 'selected', 'selected-repositories': 'api, web', 'max-age': '6h' });
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.organizationSecret('octo', 'ECR_PASSWORD')?.selectedRepositoryIds).toEqual([api.id, web.id]);
+    expect(written(result.outputs)).toEqual([{ target: 'organization octo', secret: 'ECR_PASSWORD', status: 'updated' }]);
+  });
+
+  it('max-age: a fresh secret that matches the inputs is skipped, and AWS is not asked', async () => {
+    const org = fakes.github.addOrganization('octo');
+    const api = fakes.github.addRepository('octo/api');
+    const web = fakes.github.addRepository('octo/web');
+    fakes.github.seed(org, 'ECR_PASSWORD', 'fresh', new Date(Date.now() - 30 * 60_000), { visibility: 'selected', selectedRepositoryIds: [web.id, api.id] });
+    const result = await run(fakes, { ...oidc(), organization: 'octo', visibility: 'selected', 'selected-repositories': 'api, web', 'max-age': '6h' });
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.organizationSecret('octo', 'ECR_PASSWORD')?.plaintext).toBe('fresh');
+    expect(JSON.parse(result.outputs['secrets-skipped'] ?? '[]')).toEqual([{ target: 'organization octo', secret: 'ECR_PASSWORD', status: 'skipped' }]);
+    expect([count(fakes, 'oidc'), count(fakes, 'sts'), count(fakes, 'ecr')]).toEqual([0, 0, 0]);
+    expect(githubCalls(fakes)).not.toContain('GET /orgs/octo/actions/secrets/public-key');
   });
 });
 

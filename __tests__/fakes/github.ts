@@ -59,6 +59,15 @@ export class FakeGitHub {
   readonly repositories = new Map<string, Repository>();
   readonly organizations = new Map<string, SecretStore>();
   readonly server: FakeServer;
+  /** Organisations that enforce SAML single sign-on, for which no token here is authorised. */
+  readonly samlEnforced = new Set<string>();
+  /**
+   * Secret lists that never end: every page links to a next one and has no `total_count` (the
+   * answer issue 8 saw). Real GitHub ends its Link chain on the last page; this is a fault mode.
+   */
+  endlessLists = false;
+  /** Old `owner/name` of renamed repositories, to their current one. */
+  readonly renamed = new Map<string, string>();
   private nextId = 1000;
 
   constructor() {
@@ -96,9 +105,9 @@ export class FakeGitHub {
     return this.organizations.get(org.toLowerCase())?.get(name);
   }
 
-  /** Stores a secret as if written earlier, for max-age tests. */
-  seed(store: SecretStore, name: string, plaintext: string, updatedAt: Date): void {
-    store.secrets.set(name.toUpperCase(), { plaintext, encryptedValue: '', keyId: store.keyId, createdAt: updatedAt, updatedAt });
+  /** Stores a secret as if written earlier, for max-age tests; organisation secrets with their visibility. */
+  seed(store: SecretStore, name: string, plaintext: string, updatedAt: Date, settings: Pick<StoredSecret, 'visibility' | 'selectedRepositoryIds'> = {}): void {
+    store.secrets.set(name.toUpperCase(), { plaintext, encryptedValue: '', keyId: store.keyId, createdAt: updatedAt, updatedAt, ...settings });
   }
 
   /** Requests that change state (a GraphQL query only reads). */
@@ -115,6 +124,18 @@ export class FakeGitHub {
     const pathname = url.pathname.replace(/^\/api\/v3(?=\/)/, '').replace(/^\/api\/graphql$/, '/graphql');
     if (method === 'POST' && pathname === '/graphql') return this.graphql(body);
     const path = pathname.split('/').slice(1).map(decodeURIComponent);
+    const [root, owner = '', name = ''] = path;
+    if ((root === 'orgs' || root === 'repos') && this.samlEnforced.has(owner.toLowerCase())) return samlRefusal(owner);
+    const current = root === 'repos' ? this.renamed.get(`${owner}/${name}`.toLowerCase()) : undefined;
+    if (current) {
+      // GitHub redirects requests for a renamed repository on the same host: 301 for reads, 307 for
+      // other methods (GitHub changelog, "Repository redirects are coming", 2015). GitHub's Location
+      // names the repository by id (/repositories/{id}/...); this one by its new name, so that the
+      // contract check can still match the redirected request.
+      const location = new URL(url);
+      location.pathname = url.pathname.replace(`/repos/${owner}/${name}`, `/repos/${current}`);
+      return json(method === 'GET' ? 301 : 307, { message: 'Moved Permanently', url: location.href, documentation_url: 'https://docs.github.com/rest' }, { location: location.href });
+    }
     const route = this.route(method, path);
     if (!route) return notFound();
     if (route.secrets && access === 'read-only') {
@@ -129,9 +150,16 @@ export class FakeGitHub {
     const shape = query.replace(REPOSITORY_FIELD, '').replace(/\$\w+: String!/g, '').replace(/[\s,]/g, '');
     if (fields.length === 0 || shape !== 'query(){}') return json(200, { errors: [{ message: `the fake does not answer this query: ${query}` }] });
     const data: Record<string, { databaseId: number } | null> = {};
-    const errors: { type: string; path: string[]; message: string }[] = [];
+    const errors: { type: string; path: string[]; message: string; extensions?: Record<string, unknown> }[] = [];
     for (const [, alias = '', ownerVariable = '', nameVariable = ''] of fields) {
       const fullName = `${variables[ownerVariable]}/${variables[nameVariable]}`;
+      if (this.samlEnforced.has(String(variables[ownerVariable]).toLowerCase())) {
+        // GitHub's answer for an SSO-protected organisation: a null field and a FORBIDDEN error (seen in
+        // jasperapp/jasper#187 and fwouts/prmonitor#1042).
+        data[alias] = null;
+        errors.push({ type: 'FORBIDDEN', path: [alias], extensions: { saml_failure: true }, message: SAML_MESSAGE });
+        continue;
+      }
       const repository = this.repositories.get(fullName.toLowerCase());
       data[alias] = repository ? { databaseId: repository.id } : null;
       if (!repository) errors.push({ type: 'NOT_FOUND', path: [alias], message: `Could not resolve to a Repository with the name '${fullName}'.` });
@@ -174,15 +202,52 @@ export class FakeGitHub {
           created_at: s.createdAt.toISOString(),
           updated_at: s.updatedAt.toISOString(),
           ...(organization ? { visibility: s.visibility } : {}),
+          ...(organization && s.visibility === 'selected' ? { selected_repositories_url: `${url.origin}${url.pathname}/${secretName}/repositories` } : {}),
         }));
         // Like GitHub, a Link header points to the next page while there is one.
         const next = new URL(url);
         next.searchParams.set('page', String(page + 1));
+        if (this.endlessLists) return json(200, { secrets }, { link: `<${next.href}>; rel="next"` });
         const link = page * perPage < all.length ? { link: `<${next.href}>; rel="next"` } : {};
         return json(200, { total_count: all.length, secrets }, link);
       });
     }
     if (method === 'GET' && rest.length === 1 && rest[0] === 'public-key') return answer(() => json(200, store.publicKey()));
+    if (method === 'GET' && rest.length === 1) {
+      // "Get an organization secret" (and its repository and environment twins): metadata, never the value.
+      return answer((url) => {
+        const stored = store.get(rest[0] ?? '');
+        if (!stored) return notFound();
+        const name = (rest[0] ?? '').toUpperCase();
+        return json(200, {
+          name,
+          created_at: stored.createdAt.toISOString(),
+          updated_at: stored.updatedAt.toISOString(),
+          ...(organization ? { visibility: stored.visibility } : {}),
+          ...(organization && stored.visibility === 'selected' ? { selected_repositories_url: `${url.origin}${url.pathname}/repositories` } : {}),
+        });
+      });
+    }
+    if (organization && method === 'GET' && rest.length === 2 && rest[1] === 'repositories') {
+      // "List selected repositories for an organization secret": `{ total_count, repositories }`, paginated.
+      return answer((url) => {
+        const stored = store.get(rest[0] ?? '');
+        if (!stored) return notFound();
+        const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
+        const page = Number(url.searchParams.get('page') ?? 1);
+        // The action asks only for a secret whose visibility is selected; for others the list is empty.
+        const ids = stored.visibility === 'selected' ? (stored.selectedRepositoryIds ?? []) : [];
+        const byId = new Map([...this.repositories.values()].map((repository) => [repository.id, repository]));
+        const repositories = ids.slice((page - 1) * perPage, page * perPage).map((id) => {
+          const repository = byId.get(id);
+          return { id, name: repository?.name ?? `repo-${id}`, full_name: `${repository?.owner ?? 'unknown'}/${repository?.name ?? `repo-${id}`}`, private: true };
+        });
+        const next = new URL(url);
+        next.searchParams.set('page', String(page + 1));
+        const link = page * perPage < ids.length ? { link: `<${next.href}>; rel="next"` } : {};
+        return json(200, { total_count: ids.length, repositories }, link);
+      });
+    }
     if (method === 'PUT' && rest.length === 1 && rest[0] !== 'public-key') {
       return answer((_url, body) => this.put(store, rest[0] ?? '', body, organization));
     }
@@ -220,7 +285,7 @@ export class FakeGitHub {
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
       ...(organization ? { visibility: String(visibility) } : {}),
-      ...(Array.isArray(selected) ? { selectedRepositoryIds: selected as number[] } : {}),
+      ...(visibility === 'selected' && Array.isArray(selected) ? { selectedRepositoryIds: selected as number[] } : {}),
     });
     return existing ? { status: 204 } : json(201, {});
   }
@@ -228,6 +293,18 @@ export class FakeGitHub {
 
 /** `alias: repository(owner: $o, name: $n) { databaseId }` fields: the only GraphQL the action sends. */
 const REPOSITORY_FIELD = /(\w+): repository\(owner: \$(\w+), name: \$(\w+)\) \{ databaseId \}/g;
+
+/** GitHub's words when an organisation's SAML single sign-on refuses a token not authorised for it. */
+export const SAML_MESSAGE = 'Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.';
+
+/** The REST answer for an SSO-protected organisation: 403, GitHub's message, and the `x-github-sso` header with the authorisation link. */
+function samlRefusal(org: string): Reply {
+  return json(
+    403,
+    { message: SAML_MESSAGE, documentation_url: 'https://docs.github.com/articles/authenticating-to-a-github-organization-with-saml-single-sign-on/' },
+    { 'x-github-sso': `required; url=https://github.com/orgs/${org}/sso?authorization_request=FAKE` },
+  );
+}
 
 function notFound(): Reply {
   return json(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' });

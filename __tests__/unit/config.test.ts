@@ -56,7 +56,8 @@ describe('parseConfig', () => {
   });
 
   it('organisation targets with visibility, selected repositories by bare or full name', () => {
-    expect(parse({ ...BASE, organization: 'octo' }).targets).toEqual([{ kind: 'organization', org: 'octo', visibility: 'private', selectedRepositories: [] }]);
+    // No visibility given: undefined, so that an existing secret keeps its own (item 1 of issue 8).
+    expect(parse({ ...BASE, organization: 'octo' }).targets).toEqual([{ kind: 'organization', org: 'octo', selectedRepositories: [] }]);
     expect(parse({ ...BASE, organization: 'octo', visibility: 'selected', 'selected-repositories': 'app, octo/api' }).targets).toEqual([
       { kind: 'organization', org: 'octo', visibility: 'selected', selectedRepositories: ['app', 'api'] },
     ]);

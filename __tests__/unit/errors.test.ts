@@ -25,11 +25,25 @@ describe('describeGitHubError', () => {
   });
   it('403 for a rate limit is not a permission problem', () => expect(describeGitHubError(requestError(403, 'API rate limit exceeded'), context)).toMatch(/rate limit/));
   it('404: not found or not visible, with the hint', () => expect(describeGitHubError(requestError(404, 'Not Found'), context)).toMatch(/not found, or not visible.*Check the name\./));
-  it('never echoes the request body or the token', () => {
-    for (const status of [400, 401, 403, 404, 422, 500, 502]) {
-      const message = describeGitHubError(requestError(status, 'x'), context);
-      expect(message).not.toMatch(/SECRET_TOKEN|SEALED/);
+  it('never repeats a value the request sent, even when GitHub quotes it back', () => {
+    // GitHub's validation messages quote the value they refuse: "For 'properties/x', \"...\" does not match ...".
+    const sealed = Buffer.alloc(80, 7).toString('base64');
+    const quoting = (status: number) =>
+      new RequestError(`Invalid request. For 'properties/encrypted_value', "${sealed}" does not match`, status, {
+        request: { method: 'PUT', url: 'https://api.github.com/x', headers: { authorization: 'token [REDACTED]' }, body: { encrypted_value: sealed, key_id: '568250167242549743' } },
+        response: { status, url: '', headers: {}, data: { message: `Invalid request.\n\nFor 'properties/encrypted_value', "${sealed}" does not match /^[A-Za-z0-9+/=]+$/.` } },
+      });
+    for (const status of [400, 422, 500]) {
+      const message = describeGitHubError(quoting(status), context);
+      expect(message).not.toContain(sealed);
+      expect(message).not.toContain(sealed.slice(0, 40));
+      expect(message).toContain("For 'properties/encrypted_value'");
     }
+  });
+  it('403 from SAML single sign-on says to authorise the token, not that GITHUB_TOKEN cannot write', () => {
+    const message = describeGitHubError(requestError(403, 'Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.'), context);
+    expect(message).toContain('Configure SSO');
+    expect(message).not.toContain('GITHUB_TOKEN');
   });
 });
 
@@ -89,7 +103,7 @@ async function githubFailure(apiUrl: string, signal?: AbortSignal): Promise<unkn
 
 /** The error the action's ECR client settings give for one GetAuthorizationToken call, retries off. */
 async function ecrFailure(endpoint: string, requestTimeout?: number): Promise<unknown> {
-  const settings = awsClientConfig('eu-west-1');
+  const settings = await awsClientConfig('eu-west-1');
   const ecr = new ECRClient({
     ...settings,
     endpoint,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { failureMessage, outcome, reportRun, resultsAfterError, setOutputs, summaryMarkdown, type Reporter } from '../../src/report.ts';
-import type { SecretResult, TargetPlan } from '../../src/github/writer.ts';
+import { failureMessage, outcome, reportRun, resultsAfterError, setOutputs, summaryMarkdown, type PlannedTarget, type Reporter } from '../../src/report.ts';
+import type { SecretResult } from '../../src/github/writer.ts';
 import { describeTarget } from '../../src/github/targets.ts';
 
 const login = { registry: 'r.example', username: 'AWS', password: 'TOPSECRET', expiresAt: new Date('2026-01-01T12:00:00Z') };
@@ -116,9 +116,9 @@ describe('failure message', () => {
 describe('an error before the writes', () => {
   const app = describeTarget({ kind: 'repository', owner: 'octo', repo: 'app' });
   const api = describeTarget({ kind: 'repository', owner: 'octo', repo: 'api' });
-  const plans: TargetPlan[] = [
-    { target: app, due: ['ECR_USERNAME'], results: [{ ...skipped, target: 'octo/app' }] },
-    { target: api, due: ['ECR_PASSWORD', 'ECR_USERNAME'], results: [] },
+  const plans: PlannedTarget[] = [
+    { target: app, due: [{ name: 'ECR_USERNAME' }], results: [{ ...skipped, target: 'octo/app' }] },
+    { target: api, due: [{ name: 'ECR_PASSWORD' }, { name: 'ECR_USERNAME' }], results: [] },
   ];
 
   it('fails every due secret with its message; what planning knew stays', () => {

@@ -1,7 +1,9 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TargetSpec } from '../../src/config.ts';
-import { describeTarget } from '../../src/github/targets.ts';
+import { createGitHubClient, type GitHub } from '../../src/github/client.ts';
+import { describeTarget, repositoryLookupProblem, writeRequestBody } from '../../src/github/targets.ts';
 import { contractViolations } from '../contract/openapi.ts';
+import { FakeGitHub } from '../fakes/github.ts';
 
 const specs: TargetSpec[] = [
   { kind: 'repository', owner: 'octo', repo: 'app' },
@@ -20,9 +22,6 @@ describe('target kinds', () => {
     const target = describeTarget(spec);
     expect(contractViolations(fill(target.routes.publicKey, target.params))).toEqual([]);
     expect(contractViolations(fill(target.routes.list, target.params))).toEqual([]);
-    const write = fill(target.routes.write, { ...target.params, secret_name: 'ECR_PASSWORD' });
-    const body = { encrypted_value: Buffer.alloc(48).toString('base64'), key_id: '1', ...(spec.kind === 'organization' ? { visibility: 'private' } : {}) };
-    expect(contractViolations({ ...write, body: JSON.stringify(body) })).toEqual([]);
   });
 
   it('labels name the target as the user wrote it', () => {
@@ -35,5 +34,84 @@ describe('target kinds', () => {
       expect.stringContaining("'Environments: Read and write'"),
       expect.stringContaining("'admin:org'"),
     ]);
+  });
+});
+
+describe('the PUT body the writer sends, from settings read through the real client', () => {
+  const fake = new FakeGitHub();
+  let github: GitHub;
+  let apiId = 0;
+  beforeAll(async () => {
+    await fake.server.start();
+    fake.addToken('ghp_unit');
+    fake.addRepository('octo/app', ['ecr']);
+    apiId = fake.addRepository('octo/api').id;
+    const org = fake.addOrganization('octo');
+    fake.seed(org, 'SHARED', 'old', new Date(), { visibility: 'selected', selectedRepositoryIds: [apiId] });
+    github = createGitHubClient({ token: 'ghp_unit', apiUrl: fake.server.url, log: { debug: () => undefined, info: () => undefined, warning: () => undefined } });
+  });
+  afterAll(async () => fake.server.stop());
+
+  const sealed = { encryptedValue: Buffer.alloc(48).toString('base64'), keyId: '568250167242549743' };
+  const bodyFor = async (spec: TargetSpec, name: string) => {
+    const target = describeTarget(spec);
+    const settings = (await target.settings(github, [name], { compare: false })).get(name)!;
+    const body = writeRequestBody(sealed, settings);
+    return { body, violations: contractViolations({ ...fill(target.routes.write, { ...target.params, secret_name: name }), body: JSON.stringify(body) }) };
+  };
+
+  it.each([
+    ['repository', { kind: 'repository', owner: 'octo', repo: 'app' }, 'ECR_PASSWORD', {}],
+    ['environment', { kind: 'environment', owner: 'octo', repo: 'app', environment: 'ecr' }, 'ECR_PASSWORD', {}],
+    ['organisation, new, no visibility given', { kind: 'organization', org: 'octo', selectedRepositories: [] }, 'NEW', { visibility: 'private' }],
+    ['organisation, explicit all', { kind: 'organization', org: 'octo', visibility: 'all', selectedRepositories: [] }, 'NEW', { visibility: 'all' }],
+  ] as [string, TargetSpec, string, Record<string, unknown>][])('%s: a valid body for its operation', async (_label, spec, name, extra) => {
+    const { body, violations } = await bodyFor(spec, name);
+    expect(violations).toEqual([]);
+    expect(body).toEqual({ encrypted_value: sealed.encryptedValue, key_id: sealed.keyId, ...extra });
+  });
+
+  it('organisation, existing selected secret, no visibility given: its own repositories are sent back', async () => {
+    const { body, violations } = await bodyFor({ kind: 'organization', org: 'octo', selectedRepositories: [] }, 'SHARED');
+    expect(violations).toEqual([]);
+    expect(body).toEqual({ encrypted_value: sealed.encryptedValue, key_id: sealed.keyId, visibility: 'selected', selected_repository_ids: [apiId] });
+  });
+
+  it('organisation, explicit selected: the names resolved to ids', async () => {
+    const { body, violations } = await bodyFor({ kind: 'organization', org: 'octo', visibility: 'selected', selectedRepositories: ['api'] }, 'NEW');
+    expect(violations).toEqual([]);
+    expect(body['selected_repository_ids']).toEqual([apiId]);
+  });
+});
+
+describe('repositoryLookupProblem', () => {
+  const saml = 'Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.';
+
+  it('FORBIDDEN (SAML): GitHub\'s message and the fix, not "not found"', () => {
+    const problem = repositoryLookupProblem('octo', ['api', 'web'], { r0: null, r1: null }, [
+      { type: 'FORBIDDEN', path: ['r0'], message: saml },
+      { type: 'FORBIDDEN', path: ['r1'], message: saml },
+    ]);
+    expect(problem).toBe(
+      `selected-repositories: could not look up the repositories of organization octo. GitHub answered FORBIDDEN for octo/api, octo/web: "${saml}". The organisation enforces SAML single sign-on: authorise github-token for it (classic token: Settings > Developer settings > Personal access tokens > Configure SSO > Authorize; a GitHub App token needs no authorisation).`,
+    );
+  });
+
+  it('NOT_FOUND names only what is missing', () => {
+    const problem = repositoryLookupProblem('octo', ['api', 'gone'], { r0: { databaseId: 1 }, r1: null }, [
+      { type: 'NOT_FOUND', path: ['r1'], message: "Could not resolve to a Repository with the name 'octo/gone'." },
+    ]);
+    expect(problem).toMatch(/^selected-repositories: octo\/gone not found/);
+    expect(problem).not.toContain('octo/api');
+  });
+
+  it('any other error type is reported as GitHub gave it', () => {
+    const problem = repositoryLookupProblem('octo', ['api'], { r0: null }, [{ type: 'MAX_NODE_LIMIT_EXCEEDED', message: 'This query requests too many nodes.' }]);
+    expect(problem).toContain('GitHub answered MAX_NODE_LIMIT_EXCEEDED: "This query requests too many nodes."');
+    expect(problem).not.toContain('not found');
+  });
+
+  it('every repository resolved: no problem', () => {
+    expect(repositoryLookupProblem('octo', ['api'], { r0: { databaseId: 1 } }, [])).toBeUndefined();
   });
 });

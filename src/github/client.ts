@@ -1,6 +1,7 @@
 import { HttpClient } from '@actions/http-client';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
+import { RequestError } from '@octokit/request-error';
 import { Octokit } from '@octokit/rest';
 import { fetch as undiciFetch } from 'undici';
 import { USER_AGENT } from '../version.ts';
@@ -18,18 +19,27 @@ export interface Log {
 export const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
+ * What the retry plugin never retries: its own list (refusals that cannot succeed on retry) and
+ * 429, which GitHub sends only for rate limits (docs, "Rate limits for the REST API"): the
+ * throttling plugin waits those out as GitHub asks, and two plugins retrying it would multiply
+ * the attempts.
+ */
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+
+/**
  * Octokit (`@octokit/rest`, for `paginate`) with GitHub's recommended pacing (writes one at a time,
  * a second apart) and retries for 5xx, network errors and rate limits; never for 401/403/404/422,
  * which cannot succeed.
  */
 export function createGitHubClient(options: { token: string; apiUrl: string; log: Log }): GitHub {
   const { log } = options;
-  return new GitHubWithPlugins({
+  const github = new GitHubWithPlugins({
     auth: options.token,
     baseUrl: options.apiUrl,
     userAgent: USER_AGENT,
     log: { debug: log.debug, info: log.debug, warn: log.warning, error: log.warning },
     request: { fetch: proxyAwareFetch(options.apiUrl) },
+    retry: { doNotRetry: DO_NOT_RETRY },
     throttle: {
       onRateLimit: (retryAfter, request, _octokit, retryCount) => {
         // Waiting for the hourly limit to reset would hold the job for up to an hour: retry once, briefly.
@@ -44,19 +54,59 @@ export function createGitHubClient(options: { token: string; apiUrl: string; log
       },
     },
   });
+  // Registered after the plugins, so it wraps them: a redirect is never retried, and never counts as an answer.
+  github.hook.after('request', (response, request) => {
+    if (response.status < 300 || response.status >= 400) return;
+    const from = new URL(response.url || String(request.url), options.apiUrl);
+    const location = String(response.headers.location ?? '');
+    let to: URL | undefined;
+    try {
+      to = location ? new URL(location, from) : undefined;
+    } catch {
+      to = undefined;
+    }
+    const where = !to ? 'without a location' : to.origin === from.origin ? `to ${to.origin} too many times` : `to ${to.origin}, another origin than github-api-url`;
+    throw new RequestError(
+      `redirected ${where}: not followed, as it would carry github-token${request.method === 'GET' ? '' : ' and the sealed value'}. Check github-api-url`,
+      response.status,
+      // With the response: GitHub did answer, with a redirect, and the message says so.
+      { request, response },
+    );
+  });
+  return github;
 }
+
+/** Redirects that repeat the request at the new location (GitHub: 301 for reads of a renamed repository, 307 for writes). */
+const FOLLOWED_REDIRECTS = new Set([301, 302, 307, 308]);
+const MAX_REDIRECTS = 5;
 
 /**
  * `fetch` through the runner's proxy settings (`https_proxy`, `http_proxy`, `no_proxy`), decided by
  * `@actions/http-client` for the API's host as `@actions/github` does, with a deadline: Node's fetch
  * has none, and a stalled answer would hold the job until the runner's timeout. The timeout surfaces
  * as a network error, which the retry plugin retries (PUTs of a secret are idempotent).
+ *
+ * Redirects are followed only within the origin they came from: fetch would follow one to any host,
+ * re-sending the Authorization header and, for a write, the sealed value. One to another origin is
+ * handed back as it is, and the client's `after` hook turns it into an error.
  */
 function proxyAwareFetch(apiUrl: string): typeof fetch {
   const dispatcher = new HttpClient(USER_AGENT).getAgentDispatcher(apiUrl);
-  return ((input: string | URL | Request, init?: RequestInit) => {
+  const fetchOnce = (url: string, init: RequestInit | undefined) => {
     const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return undiciFetch(input as string, { ...(init as object), signal, ...(dispatcher ? { dispatcher } : {}) });
+    return undiciFetch(url, { ...(init as object), signal, redirect: 'manual', ...(dispatcher ? { dispatcher } : {}) });
+  };
+  return (async (input: string | URL | Request, init?: RequestInit) => {
+    let url = String(input);
+    for (let hops = 0; ; hops++) {
+      const response = await fetchOnce(url, init);
+      const location = response.headers.get('location');
+      if (!FOLLOWED_REDIRECTS.has(response.status) || !location || hops >= MAX_REDIRECTS) return response;
+      const next = new URL(location, url);
+      if (next.origin !== new URL(url).origin) return response;
+      await response.body?.cancel();
+      url = next.href;
+    }
   }) as unknown as typeof fetch;
 }

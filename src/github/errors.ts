@@ -10,6 +10,10 @@ export interface GitHubCallContext {
   notFoundHint: string;
 }
 
+/** What to do when an organisation's SAML single sign-on refuses a token that has not been authorised for it. */
+export const SAML_SSO_FIX =
+  'The organisation enforces SAML single sign-on: authorise github-token for it (classic token: Settings > Developer settings > Personal access tokens > Configure SSO > Authorize; a GitHub App token needs no authorisation).';
+
 /** Says what went wrong with a GitHub call and what the user must change. Never echoes bodies, tokens or URL credentials. */
 export function describeGitHubError(error: unknown, context: GitHubCallContext): string {
   return withoutUrlCredentials(describe(error, context));
@@ -35,6 +39,9 @@ function describe(error: unknown, context: GitHubCallContext): string {
     case 401:
       return `github-token was refused while trying to ${context.doing} ${context.target} (${said}): it is mistyped, expired or revoked. Create a new token and update the secret that holds it.`;
     case 403:
+      if (/SAML enforcement/i.test(error.message)) {
+        return `github-token may not ${context.doing} ${context.target} (${said}). ${SAML_SSO_FIX}`;
+      }
       if (/rate limit/i.test(error.message)) {
         return `GitHub's rate limit stopped the action from trying to ${context.doing} ${context.target} (${said}). Run it again later, or use a GitHub App token, which has a higher limit.`;
       }
@@ -65,6 +72,26 @@ function unreachableAdvice({ kind }: NetworkFailure): string {
 /** GitHub's own `message` field, without the docs link Octokit appends; never the request. */
 function githubMessage(error: RequestError): string {
   const data = error.response?.data as { message?: unknown } | undefined;
-  if (typeof data?.message === 'string') return data.message;
-  return error.message.replace(/ - https:\/\/\S+$/, '');
+  const message = typeof data?.message === 'string' ? data.message : error.message.replace(/ - https:\/\/\S+$/, '');
+  return withoutSentValues(message, error.request.body);
+}
+
+/**
+ * GitHub's validation messages quote the values they refuse ("For 'properties/encrypted_value',
+ * \"...\" does not match"): whatever long string the request sent is cut out, so that no message
+ * repeats a sealed value.
+ */
+function withoutSentValues(message: string, body: unknown): string {
+  let sent: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      sent = JSON.parse(body);
+    } catch {
+      sent = { body };
+    }
+  }
+  if (typeof sent !== 'object' || sent === null) return message;
+  return Object.values(sent)
+    .filter((value): value is string => typeof value === 'string' && value.length >= 16)
+    .reduce((text, value) => text.split(value).join('[value sent]'), message);
 }

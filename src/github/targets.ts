@@ -1,7 +1,23 @@
 import { GraphqlResponseError } from '@octokit/graphql';
-import type { TargetSpec } from '../config.ts';
+import { RequestError } from '@octokit/request-error';
+import type { TargetSpec, Visibility } from '../config.ts';
 import type { GitHub } from './client.ts';
-import { describeGitHubError } from './errors.ts';
+import { describeGitHubError, SAML_SSO_FIX } from './errors.ts';
+
+/** What one secret's PUT carries beyond the sealed value, decided from the inputs and what GitHub holds. */
+export interface SecretSettings {
+  /** Body fields beyond `encrypted_value` and `key_id`. */
+  body: Record<string, unknown>;
+  /** When runs read the value written here. */
+  takesEffect: string;
+  /** The stored secret's settings differ from the inputs, so max-age must not skip it however fresh it is. */
+  differs: boolean;
+  /** Something the user must hear about the write, such as a visibility widened by the inputs. */
+  warning?: string;
+}
+
+/** Reads what a kind needs from GitHub, before any password exists, to decide each secret's settings. */
+export type SettingsReader = (github: GitHub, names: readonly string[], options: { compare: boolean }) => Promise<Map<string, SecretSettings>>;
 
 /**
  * A kind of place that holds secrets, as data: its routes, what the token needs, and when a
@@ -17,9 +33,22 @@ interface TargetKind<S extends TargetSpec> {
   notFoundHint: string;
   /** When runs read a value written here (GitHub docs, "Secrets reference"). */
   takesEffect: (spec: S) => string;
-  /** Body fields beyond the sealed value, resolved once per target. */
-  writeBody?: (spec: S, github: GitHub) => Promise<Record<string, unknown>>;
+  /** Per-secret settings read from GitHub; without it, every secret is written with no extra fields. */
+  settings?: (spec: S) => SettingsReader;
 }
+
+const ORGANIZATION_PERMISSION =
+  "the organization permission 'Secrets: Read and write' (fine-grained token or GitHub App) or the 'admin:org' scope (classic token)";
+const ORGANIZATION_NOT_FOUND_HINT = 'Check the organisation name, and that the token belongs to an owner of it (or a GitHub App installed on it).';
+
+/** Who can read an organisation secret of each visibility (GitHub docs, "Secrets reference"). */
+const READERS: Record<Visibility, string> = {
+  all: 'all repositories',
+  private: 'private and internal repositories',
+  selected: 'the selected repositories',
+};
+/** From narrowest to widest: a write that moves right lets more repositories read the password. */
+const WIDTH: Visibility[] = ['selected', 'private', 'all'];
 
 type Kinds = { [K in TargetSpec['kind']]: TargetKind<Extract<TargetSpec, { kind: K }>> };
 
@@ -56,13 +85,10 @@ const KINDS: Kinds = {
       write: 'PUT /orgs/{org}/actions/secrets/{secret_name}',
       list: 'GET /orgs/{org}/actions/secrets',
     },
-    permission: "the organization permission 'Secrets: Read and write' (fine-grained token or GitHub App) or the 'admin:org' scope (classic token)",
-    notFoundHint: 'Check the organisation name, and that the token belongs to an owner of it (or a GitHub App installed on it).',
-    takesEffect: ({ visibility }) => `workflow runs queued from now on in ${visibility === 'all' ? 'all' : visibility === 'private' ? 'private and internal' : 'the selected'} repositories`,
-    writeBody: async ({ org, visibility, selectedRepositories }, github) => ({
-      visibility,
-      ...(visibility === 'selected' ? { selected_repository_ids: await repositoryIds(github, org, selectedRepositories) } : {}),
-    }),
+    permission: ORGANIZATION_PERMISSION,
+    notFoundHint: ORGANIZATION_NOT_FOUND_HINT,
+    takesEffect: ({ visibility }) => organizationTakesEffect(visibility),
+    settings: (spec) => (github, names, options) => organizationSettings(spec, github, names, options),
   },
 };
 
@@ -73,23 +99,114 @@ export interface Target {
   routes: TargetKind<TargetSpec>['routes'];
   permission: string;
   notFoundHint: string;
+  /** When runs read a value written here, as far as the inputs alone tell. */
   takesEffect: string;
-  writeBody: (github: GitHub) => Promise<Record<string, unknown>>;
+  settings: SettingsReader;
 }
 
 export function describeTarget(spec: TargetSpec): Target {
   // The cast is safe: `Kinds` pairs each kind with the spec of the same kind.
   const kind = KINDS[spec.kind] as TargetKind<TargetSpec>;
+  const takesEffect = kind.takesEffect(spec);
   return {
     label: kind.label(spec),
     params: kind.params(spec),
     routes: kind.routes,
     permission: kind.permission,
     notFoundHint: kind.notFoundHint,
-    takesEffect: kind.takesEffect(spec),
-    writeBody: async (github) => (kind.writeBody ? kind.writeBody(spec, github) : {}),
+    takesEffect,
+    settings: kind.settings?.(spec) ?? (async (_github, names) => new Map(names.map((name) => [name, { body: {}, takesEffect, differs: false }]))),
   };
 }
+
+/** The body of one secret's PUT, exactly as the writer sends it. */
+export function writeRequestBody(secret: { encryptedValue: string; keyId: string }, settings: Pick<SecretSettings, 'body'>): Record<string, unknown> {
+  return { encrypted_value: secret.encryptedValue, key_id: secret.keyId, ...settings.body };
+}
+function organizationTakesEffect(visibility: Visibility | undefined): string {
+  return `workflow runs queued from now on in ${visibility ? READERS[visibility] : 'the repositories that can see it'}`;
+}
+
+/** An organisation secret as GitHub holds it. */
+interface StoredOrganizationSecret {
+  visibility: Visibility;
+  /** Read only when needed: to keep them, or to compare them with selected-repositories. */
+  selectedRepositoryIds?: number[];
+}
+
+/**
+ * Each organisation secret's visibility. Without `visibility` in the inputs, an existing secret
+ * keeps its own (and its selected repositories), and only a new one is `private`: a plain run must
+ * never widen who can read the password. An explicit `visibility` that widens it is said out loud.
+ */
+async function organizationSettings(
+  spec: Extract<TargetSpec, { kind: 'organization' }>,
+  github: GitHub,
+  names: readonly string[],
+  { compare }: { compare: boolean },
+): Promise<Map<string, SecretSettings>> {
+  const { org, visibility: wanted } = spec;
+  // Stored ids are needed to keep them (no visibility given) or, with max-age, to compare them.
+  const needIds = wanted === undefined || (wanted === 'selected' && compare);
+  const [wantedIds, stored] = await Promise.all([
+    wanted === 'selected' ? repositoryIds(github, org, spec.selectedRepositories) : undefined,
+    Promise.all(names.map((name) => storedOrganizationSecret(github, org, name, needIds))),
+  ]);
+  const settings = new Map<string, SecretSettings>();
+  names.forEach((name, index) => {
+    const current = stored[index];
+    const visibility = wanted ?? current?.visibility ?? 'private';
+    const ids = wanted === undefined ? current?.selectedRepositoryIds : wantedIds;
+    const body = { visibility, ...(visibility === 'selected' ? { selected_repository_ids: ids ?? [] } : {}) };
+    const differs =
+      wanted !== undefined && current !== undefined && (current.visibility !== wanted || (wanted === 'selected' && compare && !sameIds(current.selectedRepositoryIds, wantedIds)));
+    const widened = current !== undefined && WIDTH.indexOf(visibility) > WIDTH.indexOf(current.visibility);
+    settings.set(name, {
+      body,
+      takesEffect: organizationTakesEffect(visibility),
+      differs,
+      ...(widened
+        ? { warning: `visibility: ${visibility} widens secret ${name} of organization ${org}: ${READERS[current.visibility]} could read it, now ${READERS[visibility]} can` }
+        : {}),
+    });
+  });
+  return settings;
+}
+
+function sameIds(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  const sorted = (ids: readonly number[] | undefined) => JSON.stringify([...(ids ?? [])].sort((x, y) => x - y));
+  return sorted(a) === sorted(b);
+}
+
+/** The stored secret's visibility (and selected repository ids when asked), or undefined when it does not exist. */
+async function storedOrganizationSecret(github: GitHub, org: string, name: string, withIds: boolean): Promise<StoredOrganizationSecret | undefined> {
+  const context = { target: `organization ${org}`, permission: ORGANIZATION_PERMISSION, notFoundHint: ORGANIZATION_NOT_FOUND_HINT };
+  let visibility: Visibility;
+  try {
+    const { data } = await github.request('GET /orgs/{org}/actions/secrets/{secret_name}', { org, secret_name: name });
+    visibility = data.visibility;
+  } catch (error) {
+    if (error instanceof RequestError && error.status === 404) return undefined;
+    throw new Error(describeGitHubError(error, { ...context, doing: `read the visibility of secret ${name} of` }), { cause: error });
+  }
+  if (visibility !== 'selected' || !withIds) return { visibility };
+  try {
+    const ids: number[] = [];
+    let pages = 0;
+    for await (const { data } of github.paginate.iterator('GET /orgs/{org}/actions/secrets/{secret_name}/repositories', { org, secret_name: name, per_page: 100 })) {
+      ids.push(...data.map((repository) => repository.id));
+      // An organisation cannot hold more repositories than this reads; the cap keeps an answer that never ends from looping.
+      if (++pages > MAX_REPOSITORY_PAGES) throw new Error(`GitHub listed more than ${MAX_REPOSITORY_PAGES * 100} selected repositories for secret ${name} of organization ${org}; give visibility and selected-repositories explicitly.`);
+    }
+    return { visibility, selectedRepositoryIds: ids };
+  } catch (error) {
+    if (!(error instanceof RequestError)) throw error;
+    throw new Error(describeGitHubError(error, { ...context, doing: `read the selected repositories of secret ${name} of` }), { cause: error });
+  }
+}
+
+/** 10,000 selected repositories: far more than any secret is shared with. */
+const MAX_REPOSITORY_PAGES = 100;
 
 /** How many repositories one GraphQL query resolves; GitHub limits a query's nodes. */
 const IDS_PER_QUERY = 100;
@@ -111,12 +228,11 @@ async function repositoryIdsQuery(github: GitHub, org: string, names: string[]):
   const query = `query($owner: String!, ${names.map((_, i) => `$name${i}: String!`).join(', ')}) { ${names
     .map((_, i) => `r${i}: repository(owner: $owner, name: $name${i}) { databaseId }`)
     .join(' ')} }`;
-  type Answer = Record<string, { databaseId: number } | null>;
-  let data: Answer;
+  let data: RepositoryLookup;
+  let errors: readonly GraphqlError[] = [];
   try {
-    data = await github.graphql<Answer>(query, { owner: org, ...variables });
+    data = await github.graphql<RepositoryLookup>(query, { owner: org, ...variables });
   } catch (error) {
-    // A repository that does not exist comes back as a null field with a NOT_FOUND error.
     if (!(error instanceof GraphqlResponseError)) {
       throw new Error(
         `selected-repositories: ${describeGitHubError(error, {
@@ -127,13 +243,48 @@ async function repositoryIdsQuery(github: GitHub, org: string, names: string[]):
         })}`,
       );
     }
-    data = (error.data ?? {}) as Answer;
+    // GraphQL answers 200 with `errors` beside partial `data`: a null field per repository it did not give.
+    data = (error.data ?? {}) as RepositoryLookup;
+    errors = error.errors ?? [];
+  }
+  const problem = repositoryLookupProblem(org, names, data, errors);
+  if (problem) throw new Error(problem);
+  return names.map((_, i) => (data[`r${i}`] as { databaseId: number }).databaseId);
+}
+
+/** `r<i>` aliases, one per name, as the query asks for them. */
+export type RepositoryLookup = Record<string, { databaseId: number } | null | undefined>;
+export interface GraphqlError {
+  type?: string;
+  message: string;
+  path?: readonly (string | number)[];
+}
+
+/**
+ * What went wrong resolving repository names, or undefined. A refusal (FORBIDDEN, such as SAML
+ * single sign-on, or any other error type) is reported with GitHub's own message; only a
+ * repository that GitHub says is NOT_FOUND, or did not give, is called missing.
+ */
+export function repositoryLookupProblem(org: string, names: readonly string[], data: RepositoryLookup, errors: readonly GraphqlError[]): string | undefined {
+  const nameAt = (error: GraphqlError) => {
+    const alias = String(error.path?.[0] ?? '');
+    const name = /^r\d+$/.test(alias) ? names[Number(alias.slice(1))] : undefined;
+    return name === undefined ? undefined : `${org}/${name}`;
+  };
+  const refusals = errors.filter((error) => error.type !== 'NOT_FOUND');
+  if (refusals.length > 0) {
+    const byMessage = new Map<string, { type: string; names: string[] }>();
+    for (const error of refusals) {
+      const entry = byMessage.get(error.message) ?? { type: error.type ?? 'an error', names: [] };
+      const name = nameAt(error);
+      if (name) entry.names.push(name);
+      byMessage.set(error.message, entry);
+    }
+    const said = [...byMessage].map(([message, { type, names: refused }]) => `GitHub answered ${type}${refused.length > 0 ? ` for ${refused.join(', ')}` : ''}: "${message}"`);
+    const saml = refusals.some((error) => /SAML/i.test(error.message));
+    return `selected-repositories: could not look up the repositories of organization ${org}. ${said.join('; ')}.${saml ? ` ${SAML_SSO_FIX}` : ''}`;
   }
   const missing = names.filter((_, i) => !data[`r${i}`]);
-  if (missing.length > 0) {
-    throw new Error(
-      `selected-repositories: ${missing.map((name) => `${org}/${name}`).join(', ')} not found, or not visible to github-token. Check the names, and that the token can read these repositories.`,
-    );
-  }
-  return names.map((_, i) => (data[`r${i}`] as { databaseId: number }).databaseId);
+  if (missing.length === 0) return undefined;
+  return `selected-repositories: ${missing.map((name) => `${org}/${name}`).join(', ')} not found, or not visible to github-token. Check the names, and that the token can read these repositories.`;
 }

@@ -1,9 +1,9 @@
 import { RequestError } from '@octokit/request-error';
 import type { SecretValue } from '../secrets.ts';
-import { seal } from '../seal.ts';
-import type { GitHub } from './client.ts';
+import { publicKeyProblem, seal } from '../seal.ts';
+import type { GitHub, Log } from './client.ts';
 import { describeGitHubError } from './errors.ts';
-import type { Target } from './targets.ts';
+import { writeRequestBody, type SecretSettings, type Target } from './targets.ts';
 
 export type SecretStatus = 'created' | 'updated' | 'skipped' | 'failed';
 
@@ -12,104 +12,149 @@ export interface SecretResult {
   target: string;
   secret: string;
   status: SecretStatus;
-  /** For `failed`: what went wrong and what to do; for `skipped`: why. */
+  /** For `failed`: what went wrong and what to do; for `skipped`: why; for a write: a warning, such as a widened visibility. */
   detail?: string;
   takesEffect: string;
 }
 
-export interface PlanOptions {
+export interface PrepareOptions {
   /** Skip a secret whose stored `updated_at` is younger than this. */
   maxAgeMs?: number;
   now: Date;
 }
 
-/** What one target needs: the secrets due for a write, and the results already known (skipped, or failed to list). */
-export interface TargetPlan {
+/** One secret due for a write, with what its PUT carries beyond the sealed value. */
+export interface DueSecret {
+  name: string;
+  settings: SecretSettings;
+}
+
+/** A target after every GitHub read that needs no password: what is due, the key to seal it with, and what is already known. */
+export interface PreparedTarget {
   target: Target;
-  due: string[];
+  /** Empty when nothing is due or a read failed. */
+  due: DueSecret[];
+  /** Set whenever something is due: read (and checked) before any password exists. */
+  key?: PublicKey;
+  /** Results already known: skipped by max-age, or failed reads. */
   results: SecretResult[];
 }
 
 /**
- * Decides, before any password is fetched, which secrets each target needs: all of them, or with
- * max-age only those older than it (one list request per target). A run with nothing due can then
- * skip AWS altogether.
+ * The GitHub reads that need nothing from AWS, one promise per target (none rejects: a failed read
+ * is a failed result): with max-age the list, each secret's settings (an organisation secret's
+ * visibility, selected repository ids), and the public key when something is due. A token GitHub
+ * refuses, a missing target or a malformed key thus fails before any password is minted. main.ts
+ * awaits them all; it could as well race them against the AWS side and ask ECR once one is ready.
  */
-export async function planWrites(github: GitHub, targets: readonly Target[], names: readonly string[], options: PlanOptions): Promise<TargetPlan[]> {
-  return Promise.all(
-    targets.map(async (target): Promise<TargetPlan> => {
-      const { maxAgeMs } = options;
-      if (maxAgeMs === undefined) return { target, due: [...names], results: [] };
-      let updatedAt: Map<string, Date>;
-      try {
-        updatedAt = await listUpdatedAt(github, target);
-      } catch (error) {
-        return { target, due: [], results: names.map((name) => result(target, name, 'failed', explain(target, error, 'list the secrets of'))) };
-      }
-      const plan: TargetPlan = { target, due: [], results: [] };
-      for (const name of names) {
-        const stored = updatedAt.get(name.toUpperCase());
-        if (stored !== undefined && options.now.getTime() - stored.getTime() < maxAgeMs) {
-          plan.results.push(result(target, name, 'skipped', `updated ${stored.toISOString()}, younger than max-age`));
-        } else {
-          plan.due.push(name);
-        }
-      }
-      return plan;
-    }),
-  );
+export function prepareTargets(github: GitHub, targets: readonly Target[], names: readonly string[], options: PrepareOptions): Promise<PreparedTarget>[] {
+  return targets.map((target) => prepareTarget(github, target, names, options));
 }
 
-/** Writes the due secrets of every target, each target on its own, so that one failing target stops no other. */
-export async function writeSecrets(github: GitHub, plans: readonly TargetPlan[], secrets: readonly SecretValue[]): Promise<SecretResult[]> {
-  const perTarget = await Promise.all(
-    plans.map(async ({ target, due, results }) => [...results, ...(await writeTarget(github, target, secrets.filter(({ name }) => due.includes(name))))]),
-  );
+/** Whether a prepared target has something to write and the key to seal it with. */
+export function isReadyToWrite(prepared: PreparedTarget): boolean {
+  return prepared.key !== undefined && prepared.due.length > 0;
+}
+
+async function prepareTarget(github: GitHub, target: Target, names: readonly string[], { maxAgeMs, now }: PrepareOptions): Promise<PreparedTarget> {
+  const fail = (items: readonly string[], detail: string) => items.map((name) => result(target, name, 'failed', detail));
+  const fresh = new Map<string, Date>();
+  if (maxAgeMs !== undefined) {
+    try {
+      const updatedAt = await listUpdatedAt(github, target);
+      for (const name of names) {
+        const stored = updatedAt.get(name.toUpperCase());
+        if (stored !== undefined && now.getTime() - stored.getTime() < maxAgeMs) fresh.set(name, stored);
+      }
+    } catch (error) {
+      return { target, due: [], results: fail(names, explain(target, error, 'list the secrets of')) };
+    }
+  }
+
+  // The key is read beside the settings as soon as some secret is due whatever its settings say.
+  const early = names.some((name) => !fresh.has(name)) ? readPublicKey(github, target) : undefined;
+  const [keyRead, settingsRead] = await Promise.allSettled([early, target.settings(github, names, { compare: maxAgeMs !== undefined })]);
+  // When both fail, the key's failure says more: it concerns the token and the target as a whole.
+  const keyFailure = keyRead.status === 'rejected' ? explain(target, keyRead.reason, 'read the secrets public key of') : undefined;
+  if (settingsRead.status === 'rejected') return { target, due: [], results: fail(names, keyFailure ?? errorText(settingsRead.reason)) };
+
+  const results: SecretResult[] = [];
+  const due: DueSecret[] = [];
+  for (const name of names) {
+    const settings = settingsRead.value.get(name) as SecretSettings;
+    const stored = fresh.get(name);
+    // A fresh secret whose visibility or selected repositories differ from the inputs is due all the same.
+    if (stored !== undefined && !settings.differs) results.push(result(target, name, 'skipped', `updated ${stored.toISOString()}, younger than max-age`));
+    else due.push({ name, settings });
+  }
+  if (due.length === 0) return { target, due, results };
+  if (keyFailure) return { target, due: [], results: [...results, ...fail(due.map(({ name }) => name), keyFailure)] };
+  try {
+    const key = keyRead.status === 'fulfilled' && keyRead.value ? keyRead.value : await readPublicKey(github, target);
+    return { target, due, key, results };
+  } catch (error) {
+    return { target, due: [], results: [...results, ...fail(due.map(({ name }) => name), explain(target, error, 'read the secrets public key of'))] };
+  }
+}
+
+/** Writes the due secrets of every prepared target, each target on its own, so that one failing target stops no other. */
+export async function writeSecrets(github: GitHub, prepared: readonly PreparedTarget[], secrets: readonly SecretValue[], log: Pick<Log, 'warning'>): Promise<SecretResult[]> {
+  const perTarget = await Promise.all(prepared.map(async (target) => [...target.results, ...(await writeTarget(github, target, secrets, log))]));
   return perTarget.flat();
 }
 
-function result(target: Target, secret: string, status: SecretStatus, detail?: string): SecretResult {
-  return { target: target.label, secret, status, takesEffect: target.takesEffect, ...(detail ? { detail } : {}) };
+function result(target: Target, secret: string, status: SecretStatus, detail?: string, takesEffect = target.takesEffect): SecretResult {
+  return { target: target.label, secret, status, takesEffect, ...(detail ? { detail } : {}) };
 }
 
+/** A RequestError explained for the user; any other error was already written for them. */
 function explain(target: Target, error: unknown, doing: string): string {
+  if (!(error instanceof RequestError)) return errorText(error);
   return describeGitHubError(error, { doing, target: target.label, permission: target.permission, notFoundHint: target.notFoundHint });
 }
 
-/** One target: one public-key request, then one PUT per secret. */
-async function writeTarget(github: GitHub, target: Target, due: readonly SecretValue[]): Promise<SecretResult[]> {
-  if (due.length === 0) return [];
-  const failAll = (items: readonly SecretValue[], detail: string) => items.map(({ name }) => result(target, name, 'failed', detail));
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
-  let body: Record<string, unknown>;
-  let key: PublicKey;
-  try {
-    [body, key] = await Promise.all([target.writeBody(github), publicKey(github, target)]);
-  } catch (error) {
-    const detail = error instanceof RequestError ? explain(target, error, 'read the secrets public key of') : String((error as Error).message ?? error);
-    return failAll(due, detail);
-  }
+/** The statuses GitHub answers a stored secret with: 201 created, 204 updated. Anything else stored nothing we can vouch for. */
+const WRITTEN_STATUS: Readonly<Record<number, SecretStatus>> = { 201: 'created', 204: 'updated' };
 
+/** One target: one PUT per due secret, sealed with the key read while preparing. */
+async function writeTarget(github: GitHub, prepared: PreparedTarget, secrets: readonly SecretValue[], log: Pick<Log, 'warning'>): Promise<SecretResult[]> {
+  const { target, due } = prepared;
+  let key = prepared.key;
+  if (!key || due.length === 0) return [];
   const results: SecretResult[] = [];
-  for (const [index, secret] of due.entries()) {
+  for (const [index, { name, settings }] of due.entries()) {
+    const secret = secrets.find((value) => value.name === name);
+    if (!secret) continue;
     try {
       let status: number;
       try {
-        status = await put(github, target, secret, key, body);
+        status = await put(github, target, secret, key, settings);
       } catch (error) {
         // 422 after a key rotation between our GET and PUT: fetch the new key once and seal again.
         if (!(error instanceof RequestError) || error.status !== 422) throw error;
-        key = await publicKey(github, target);
-        status = await put(github, target, secret, key, body);
+        key = await readPublicKey(github, target);
+        status = await put(github, target, secret, key, settings);
       }
-      results.push(result(target, secret.name, status === 201 ? 'created' : 'updated'));
+      const written = WRITTEN_STATUS[status];
+      if (!written) {
+        results.push(
+          result(target, name, 'failed', `GitHub answered ${status} to the write of secret ${name} to ${target.label}, not 201 (created) or 204 (updated), so it may not be stored. Check github-api-url, and run the job again.`),
+        );
+        continue;
+      }
+      if (settings.warning) log.warning(`${settings.warning}.`);
+      results.push(result(target, name, written, settings.warning, settings.takesEffect));
     } catch (error) {
-      const detail = explain(target, error, `write secret ${secret.name} to`);
+      const detail = explain(target, error, `write secret ${name} to`);
       // A refused token or a missing target will refuse the remaining secrets too: do not ask again.
       if (error instanceof RequestError && [401, 403, 404].includes(error.status)) {
-        return [...results, ...failAll(due.slice(index), detail)];
+        return [...results, ...due.slice(index).map((rest) => result(target, rest.name, 'failed', detail))];
       }
-      results.push(result(target, secret.name, 'failed', detail));
+      results.push(result(target, name, 'failed', detail));
     }
   }
   return results;
@@ -120,23 +165,27 @@ interface PublicKey {
   key: string;
 }
 
-async function publicKey(github: GitHub, target: Target): Promise<PublicKey> {
-  const { data } = await github.request(target.routes.publicKey, target.params);
-  const { key_id, key } = data as Partial<PublicKey>;
-  if (typeof key_id !== 'string' || typeof key !== 'string') {
-    throw new Error(`GitHub answered the public-key request for ${target.label} without key_id and key; try again.`);
+/**
+ * The target's public key, checked before anything is sealed with it (libsodium's own complaint is
+ * a bare "invalid input"). A malformed answer is asked for once more, then fails naming the target.
+ */
+async function readPublicKey(github: GitHub, target: Target): Promise<PublicKey> {
+  let problem = '';
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const { data } = await github.request(target.routes.publicKey, target.params);
+    const { key_id, key } = data as Partial<PublicKey>;
+    problem = typeof key_id !== 'string' || typeof key !== 'string' ? 'has no key_id and key' : (publicKeyProblem(key) ?? '');
+    if (!problem && typeof key_id === 'string' && typeof key === 'string') return { key_id, key };
   }
-  return { key_id, key };
+  throw new Error(`GitHub's public key for ${target.label} is not a valid key (it ${problem}), twice in a row; nothing was sealed with it. Run the job again; if it persists, check github-api-url.`);
 }
 
-async function put(github: GitHub, target: Target, secret: SecretValue, key: PublicKey, body: Record<string, unknown>): Promise<number> {
-  const encrypted_value = await seal(secret.value, key.key);
+async function put(github: GitHub, target: Target, secret: SecretValue, key: PublicKey, settings: SecretSettings): Promise<number> {
+  const encryptedValue = await seal(secret.value, key.key);
   const response = await github.request(target.routes.write, {
     ...target.params,
     secret_name: secret.name,
-    encrypted_value,
-    key_id: key.key_id,
-    ...body,
+    ...writeRequestBody({ encryptedValue, keyId: key.key_id }, settings),
   });
   return response.status;
 }
@@ -146,8 +195,8 @@ async function listUpdatedAt(github: GitHub, target: Target): Promise<Map<string
   const updatedAt = new Map<string, Date>();
   let pages = 0;
   // `paginate` follows GitHub's Link headers; the cap keeps an answer that never ends from looping.
-  for await (const { data } of github.paginate.iterator<StoredSecretInfo>(target.routes.list, { ...target.params, per_page: 100 })) {
-    for (const { name, updated_at } of data) updatedAt.set(name.toUpperCase(), new Date(updated_at));
+  for await (const { data } of github.paginate.iterator(target.routes.list, { ...target.params, per_page: 100 })) {
+    for (const { name, updated_at } of listedSecrets(data)) updatedAt.set(name.toUpperCase(), new Date(updated_at));
     if (++pages >= MAX_LIST_PAGES) break;
   }
   return updatedAt;
@@ -156,6 +205,15 @@ async function listUpdatedAt(github: GitHub, target: Target): Promise<Map<string
 interface StoredSecretInfo {
   name: string;
   updated_at: string;
+}
+
+/**
+ * The secrets of one list page. `paginate` unwraps `{ total_count, secrets }` into the array only
+ * when `total_count` is present; an answer without it still holds its page under `secrets`.
+ */
+function listedSecrets(data: unknown): StoredSecretInfo[] {
+  const items = Array.isArray(data) ? data : (data as { secrets?: unknown } | null)?.secrets;
+  return Array.isArray(items) ? items.filter((item): item is StoredSecretInfo => typeof item?.name === 'string' && typeof item?.updated_at === 'string') : [];
 }
 
 /** GitHub holds at most 1,000 secrets per organisation and 100 per repository or environment: ten pages of 100. */
