@@ -5,6 +5,7 @@ import type { EcrLogin } from './aws/ecr.ts';
 import { requestGitHubIdToken } from './aws/github-oidc.ts';
 import { parseConfig, type Config, type RunContext } from './config.ts';
 import { createGitHubClient } from './github/client.ts';
+import { proxyPasswords } from './network.ts';
 import { describeTarget } from './github/targets.ts';
 import { isReadyToWrite, prepareTargets, writeSecrets } from './github/writer.ts';
 import { reportRun, type RunRecord } from './report.ts';
@@ -21,6 +22,7 @@ export async function run(): Promise<void> {
     return;
   }
   core.setSecret(config.github.token);
+  for (const password of proxyPasswords(process.env)) core.setSecret(password);
   const now = new Date();
   const targets = config.targets.map(describeTarget);
   const names = secretNames(config.secretNames);

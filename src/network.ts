@@ -1,3 +1,6 @@
+/** How long one request (GitHub, AWS, the OIDC token service) may take before it is dropped and, where allowed, retried. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
 /** Why a host could not be reached, as a kind (for the advice) and in words (for the message). */
 export interface NetworkFailure {
   kind: 'refused' | 'dns' | 'tls' | 'timeout' | 'reset' | 'unreachable';
@@ -92,4 +95,19 @@ export function hostOf(url: unknown): string | undefined {
 /** Removes `user:password@` from every URL in a text: a message may quote a URL that carries credentials. */
 export function withoutUrlCredentials(text: string): string {
   return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1');
+}
+
+/**
+ * The passwords inside the runner's proxy URLs (`https_proxy=http://user:secret@proxy:3128`): the
+ * runner does not mask them, and a library's error could quote the URL.
+ */
+export function proxyPasswords(env: NodeJS.ProcessEnv): string[] {
+  return ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].flatMap((name) => {
+    try {
+      const { password } = new URL(env[name] ?? '');
+      return password ? [password, decodeURIComponent(password)] : [];
+    } catch {
+      return [];
+    }
+  });
 }

@@ -1,7 +1,5 @@
+import { REQUEST_TIMEOUT_MS } from '../network.ts';
 import { USER_AGENT } from '../version.ts';
-
-/** How long one AWS request may take before it is dropped and retried. */
-const REQUEST_TIMEOUT_MS = 10_000;
 
 const REQUEST_HANDLER_OPTIONS = { connectionTimeout: 5_000, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true };
 

@@ -1,9 +1,7 @@
 import { HttpClient } from '@actions/http-client';
 import { Agent, RetryAgent, request } from 'undici';
+import { networkFailure, REQUEST_TIMEOUT_MS } from '../network.ts';
 import { USER_AGENT } from '../version.ts';
-
-/** As long as one AWS or GitHub request may take (client-config.ts, github/client.ts). */
-const REQUEST_TIMEOUT_MS = 10_000;
 /** Retries after the first attempt, as for AWS (maxAttempts 4) and GitHub (the retry plugin's 3). */
 const MAX_RETRIES = 3;
 /** Failures worth another attempt: undici's defaults, plus its own timeouts and dropped sockets. */
@@ -80,15 +78,7 @@ function failureMessage(host: string, error: unknown): string {
   const { code, statusCode } = (error ?? {}) as { code?: string; statusCode?: number };
   const attempts = `${MAX_RETRIES + 1} attempts`;
   if (code === 'UND_ERR_REQ_RETRY' && statusCode) return `the token service at ${host} answered ${statusCode} (${attempts}); GitHub may be having trouble: re-run the job later.`;
-  const reason: Record<string, string> = {
-    UND_ERR_HEADERS_TIMEOUT: `timed out after ${REQUEST_TIMEOUT_MS / 1000} s`,
-    UND_ERR_BODY_TIMEOUT: `timed out after ${REQUEST_TIMEOUT_MS / 1000} s`,
-    UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-    ECONNREFUSED: 'connection refused',
-    ECONNRESET: 'connection reset',
-    ENOTFOUND: 'host name not found',
-  };
-  const what = (code && reason[code]) ?? (error instanceof Error ? error.message : String(error));
+  const what = networkFailure(error, REQUEST_TIMEOUT_MS)?.words ?? (error instanceof Error ? error.message : String(error));
   const tried = code && TRANSIENT_ERROR_CODES.includes(code) ? ` (${attempts})` : '';
   return `could not reach ${host}: ${what}${tried}. If this runner reaches the internet through a proxy, set https_proxy (and no_proxy) in the runner's environment.`;
 }

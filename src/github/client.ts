@@ -4,6 +4,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { RequestError } from '@octokit/request-error';
 import { Octokit } from '@octokit/rest';
 import { fetch as undiciFetch } from 'undici';
+import { REQUEST_TIMEOUT_MS } from '../network.ts';
 import { USER_AGENT } from '../version.ts';
 
 const GitHubWithPlugins = Octokit.plugin(retry, throttling);
@@ -15,8 +16,6 @@ export interface Log {
   warning: (message: string) => void;
 }
 
-/** How long one request may take before it is given up and, if the retry plugin allows, tried again. */
-export const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * What the retry plugin never retries: its own list (refusals that cannot succeed on retry) and

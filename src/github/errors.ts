@@ -1,6 +1,5 @@
 import { RequestError } from '@octokit/request-error';
-import { hostOf, networkFailure, withoutUrlCredentials, type NetworkFailure } from '../network.ts';
-import { REQUEST_TIMEOUT_MS } from './client.ts';
+import { hostOf, networkFailure, REQUEST_TIMEOUT_MS, withoutUrlCredentials, type NetworkFailure } from '../network.ts';
 
 export interface GitHubCallContext {
   /** What the action was doing, as a verb phrase: "write secret ECR_PASSWORD to", "read the public key of". */
