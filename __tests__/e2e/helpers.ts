@@ -1,5 +1,5 @@
 import { expect } from '@jest/globals';
-import { startFakes, type Fakes } from '../fakes/index.ts';
+import { startFakes, type Fakes, type FakesOptions } from '../fakes/index.ts';
 import { runAction, undeclaredOutputs, type ActionRun, type WithInputs } from '../fakes/run-action.ts';
 import { contractViolations } from '../contract/openapi.ts';
 
@@ -7,8 +7,8 @@ export const TOKEN = 'github_pat_11WRITER';
 export const REPO = 'octo/app';
 
 /** The fakes with what most scenarios need: a token that may write, octo/app with environment ecr, an OIDC role. */
-export async function setUp(): Promise<Fakes & { roleArn: string }> {
-  const fakes = await startFakes();
+export async function setUp(options: FakesOptions = {}): Promise<Fakes & { roleArn: string }> {
+  const fakes = await startFakes(options);
   fakes.github.addToken(TOKEN);
   fakes.github.addRepository(REPO, ['ecr']);
   const roleArn = fakes.aws.addRole('ecr-pull', { audience: 'sts.amazonaws.com', subject: fakes.oidc.subject });

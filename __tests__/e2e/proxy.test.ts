@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { Fakes } from '../fakes/index.ts';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { Fakes, Service } from '../fakes/index.ts';
 import { FakeProxy, type ProxiedRequest } from '../fakes/proxy.ts';
 import type { FakeServer } from '../fakes/server.ts';
 import { REPO, run, setUp } from './helpers.ts';
@@ -8,22 +8,29 @@ import { REPO, run, setUp } from './helpers.ts';
  * A self-hosted runner that reaches the internet only through a proxy. Every service gets a name
  * that only the proxy resolves (`.test` is reserved and never resolves, RFC 6761), so a request that
  * bypasses the proxy cannot reach its fake at all.
+ *
+ * GitHub speaks HTTPS, as it does for real (and `github-api-url` must be https:// for any host but
+ * loopback); in the first scenario every service does. The proxy cannot read what goes through a TLS
+ * tunnel, so "it went through the proxy" is checked by the connection each request came by: its
+ * remote port at the fake must be one the proxy opened. Plain-HTTP fakes are compared request by
+ * request with what the proxy forwarded as well.
  */
 const NAMES = ['oidc.test', 'sts.aws.test', 'ecr.aws.test', 'github.test'];
 
 let fakes: Fakes & { roleArn: string };
 let proxy: FakeProxy;
-beforeEach(async () => {
-  fakes = await setUp();
+/** The fakes, with `https` speaking TLS (GitHub unless told otherwise), and the proxy. */
+async function start(https: Service[] = ['github']): Promise<void> {
+  fakes = await setUp({ https });
   proxy = await new FakeProxy(NAMES).start();
-});
+}
 afterEach(async () => {
   await proxy.stop();
   await fakes.stop();
 });
 
 const port = (server: FakeServer) => new URL(server.url).port;
-const on = (name: string, server: FakeServer) => `http://${name}:${port(server)}`;
+const on = (name: string, server: FakeServer) => `${new URL(server.url).protocol}//${name}:${port(server)}`;
 
 /** The runner's variables pointing every service at its `.test` name. */
 function namedServices() {
@@ -37,9 +44,29 @@ function namedServices() {
   };
 }
 
-/** What each fake received, as `service METHOD path`, keyed by the port it listens on. */
-function receivedByFakes(): string[] {
-  return fakes.allRequests().map(({ service, method, url }) => `${service} ${method} ${url}`);
+function servers(): Record<Service, FakeServer> {
+  return { oidc: fakes.oidc.server, sts: fakes.aws.sts, ecr: fakes.aws.ecr, github: fakes.github.server };
+}
+
+/** What the fakes received (the plain-HTTP ones only, with `plain`), as `service METHOD path`. */
+function receivedByFakes({ plain = false } = {}): string[] {
+  return Object.entries(servers())
+    .filter(([, server]) => !plain || server.url.startsWith('http:'))
+    .flatMap(([service, server]) => server.requests.map(({ method, url }) => `${service} ${method} ${url}`));
+}
+
+/** Requests that came to a fake by a connection the proxy did not open, as `service METHOD path`. */
+function notThroughProxy(): string[] {
+  return Object.entries(servers()).flatMap(([service, server]) =>
+    server.requests.filter((r) => !proxy.upstreamPorts.has(r.remotePort)).map(({ method, url }) => `${service} ${method} ${url}`),
+  );
+}
+
+/** The `name:port` of each service that speaks TLS, as a client asks the proxy to CONNECT to it. */
+function tlsTargets(names: Partial<Record<Service, string>>): string[] {
+  return Object.entries(names)
+    .filter(([service]) => servers()[service as Service].url.startsWith('https:'))
+    .map(([service, name]) => `${name}:${port(servers()[service as Service])}`);
 }
 
 function forwardedByProxy(requests: ProxiedRequest[] = proxy.requests): string[] {
@@ -55,7 +82,8 @@ function forwardedByProxy(requests: ProxiedRequest[] = proxy.requests): string[]
 const sorted = (lines: string[]) => [...lines].sort();
 
 describe('behind a proxy', () => {
-  it('lower-case https_proxy / http_proxy: every request, OIDC, STS, ECR, GitHub REST and GraphQL, goes through it', async () => {
+  it('lower-case https_proxy / http_proxy: every request, OIDC, STS, ECR, GitHub REST and GraphQL, all over TLS, goes through it', async () => {
+    await start(['oidc', 'sts', 'ecr', 'github']);
     fakes.github.addOrganization('octo-org');
     fakes.github.addRepository('octo-org/api');
     fakes.github.addRepository('octo-org/web');
@@ -73,27 +101,39 @@ describe('behind a proxy', () => {
     // Each service was asked, GraphQL included, and each request the fakes saw is one the proxy forwarded.
     expect(new Set(fakes.allRequests().map((r) => r.service))).toEqual(new Set(['oidc', 'sts', 'ecr', 'github']));
     expect(fakes.github.server.requests.some((r) => r.url.endsWith('/graphql'))).toBe(true);
-    expect(sorted(forwardedByProxy())).toEqual(sorted(receivedByFakes()));
+    expect(notThroughProxy()).toEqual([]);
+    // All of it in TLS tunnels, one or more to each service, which the proxy could not read.
+    const names = { oidc: 'oidc.test', sts: 'sts.aws.test', ecr: 'ecr.aws.test', github: 'github.test' };
+    expect(new Set(proxy.encryptedTunnels)).toEqual(new Set(tlsTargets(names)));
+    expect(proxy.tunnels).toHaveLength(proxy.encryptedTunnels.length);
+    expect(proxy.requests).toEqual([]);
     // And each fake was addressed by its name, as a real service would be.
     for (const { service, host } of allHosts()) expect(`${service} ${host}`).toMatch(/^\w+ [\w.]+\.test:\d+$/);
   });
 
-  it('upper-case HTTPS_PROXY / HTTP_PROXY: a repository secret, every request through the proxy', async () => {
+  it('upper-case HTTPS_PROXY / HTTP_PROXY: a repository secret, every request through the proxy, GitHub over TLS and the rest plain', async () => {
+    await start(['github']);
     const { env, inputs } = namedServices();
     const result = await run(fakes, inputs, { ...env, HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url });
 
     expect(result.exitCode).toBe(0);
     expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
     expect(receivedByFakes()).toHaveLength(5);
-    expect(sorted(forwardedByProxy())).toEqual(sorted(receivedByFakes()));
+    expect(notThroughProxy()).toEqual([]);
+    expect(new Set(proxy.encryptedTunnels)).toEqual(new Set([`github.test:${port(fakes.github.server)}`]));
+    // The plain-HTTP requests the proxy could read are exactly those OIDC, STS and ECR received.
+    expect(sorted(forwardedByProxy())).toEqual(sorted(receivedByFakes({ plain: true })));
+    expect(receivedByFakes({ plain: true })).toHaveLength(3);
   });
 
   it('without the proxy variables, names only the proxy knows cannot be reached: the routing above is real', async () => {
+    await start();
     const { env, inputs } = namedServices();
     const result = await run(fakes, inputs, env);
 
     expect(result.exitCode).toBe(1);
-    expect(result.errors[0]).toMatch(/Could not get a GitHub OIDC token.*could not reach oidc\.test:\d+: host name not found/);
+    // GitHub is read first (which secrets are due), and its name does not resolve: nothing else is asked.
+    expect(result.errors[0]).toMatch(/Could not read the secrets public key of octo\/app: could not reach github\.test:\d+: host not found/);
     expect(receivedByFakes()).toEqual([]);
     expect(proxy.requests).toEqual([]);
   });
@@ -102,6 +142,7 @@ describe('behind a proxy', () => {
   // fakes are given as 0.0.0.0 here: it reaches them on Linux, yet is not loopback by those rules and
   // goes through the proxy unless no_proxy names it.
   it('no_proxy with host:port sends that AWS endpoint direct, and the same host on another port still through the proxy', async () => {
+    await start();
     const { env, inputs } = namedServices();
     const sts = `0.0.0.0:${port(fakes.aws.sts)}`;
     const ecr = `0.0.0.0:${port(fakes.aws.ecr)}`;
@@ -118,11 +159,17 @@ describe('behind a proxy', () => {
     expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
     expect(fakes.aws.ecr.requests).toHaveLength(1);
     expect(proxy.requestsTo('0.0.0.0').map((r) => r.host)).toEqual([sts]);
-    expect(sorted(forwardedByProxy())).toEqual(sorted(receivedByFakes().filter((line) => !line.startsWith('ecr '))));
+    expect(sorted(forwardedByProxy())).toEqual(sorted(receivedByFakes({ plain: true }).filter((line) => !line.startsWith('ecr '))));
+    // ECR's request alone came by a connection of its own; GitHub's, over TLS, came through the proxy.
+    expect(notThroughProxy()).toEqual(['ecr POST /']);
+    expect(fakes.github.server.requests.length).toBeGreaterThan(0);
+    expect(proxy.encryptedTunnels).toContain(`github.test:${port(fakes.github.server)}`);
   });
 
   it('no_proxy=* sends everything direct', async () => {
-    const direct = (server: FakeServer) => `http://0.0.0.0:${port(server)}`;
+    await start();
+    // GitHub speaks TLS: its certificate names 0.0.0.0 too.
+    const direct = (server: FakeServer) => `${new URL(server.url).protocol}//0.0.0.0:${port(server)}`;
     const result = await run(fakes, { 'role-to-assume': fakes.roleArn, 'github-api-url': direct(fakes.github.server) }, {
       ACTIONS_ID_TOKEN_REQUEST_URL: `${direct(fakes.oidc.server)}/token?api-version=2.0`,
       AWS_ENDPOINT_URL_STS: direct(fakes.aws.sts),
@@ -137,11 +184,11 @@ describe('behind a proxy', () => {
     expect(receivedByFakes()).toHaveLength(5);
     expect(proxy.requests).toEqual([]);
     expect(proxy.tunnels).toEqual([]);
+    expect(notThroughProxy()).toHaveLength(5);
   });
 });
 
 /** The Host header of every request the fakes received. */
 function allHosts(): { service: string; host: string }[] {
-  const servers = { oidc: fakes.oidc.server, sts: fakes.aws.sts, ecr: fakes.aws.ecr, github: fakes.github.server };
-  return Object.entries(servers).flatMap(([service, server]) => server.requests.map((r) => ({ service, host: String(r.headers.host) })));
+  return Object.entries(servers()).flatMap(([service, server]) => server.requests.map((r) => ({ service, host: String(r.headers.host) })));
 }

@@ -1,6 +1,7 @@
 import { FakeAws } from './aws.ts';
 import { FakeGitHub } from './github.ts';
 import { FakeOidc } from './oidc.ts';
+import { createTlsIdentity } from './tls.ts';
 
 export { FakeAws, FakeGitHub, FakeOidc };
 
@@ -16,13 +17,28 @@ export interface Fakes {
   stop: () => Promise<void>;
 }
 
-/** `region`: the AWS region the fake STS and ECR answer for; its partition sets role ARNs and the registry host. */
-export async function startFakes({ region = 'eu-west-1' }: { region?: string } = {}): Promise<Fakes> {
+export type Service = 'oidc' | 'sts' | 'ecr' | 'github';
+
+export interface FakesOptions {
+  /** The AWS region the fake STS and ECR answer for; its partition sets role ARNs and the registry host. */
+  region?: string;
+  /**
+   * Services that speak HTTPS, as the real ones do, with a certificate from a throwaway CA that the
+   * action is told to trust through `NODE_EXTRA_CA_CERTS` (in `env`), as a runner behind a
+   * TLS-inspecting proxy or in front of a GHES with a private CA is. The others speak plain HTTP.
+   */
+  https?: Service[];
+}
+
+export async function startFakes({ region = 'eu-west-1', https = [] }: FakesOptions = {}): Promise<Fakes> {
   const oidc = new FakeOidc();
   const aws = new FakeAws(region);
   const github = new FakeGitHub();
   const servers = { oidc: oidc.server, sts: aws.sts, ecr: aws.ecr, github: github.server };
-  await Promise.all(Object.values(servers).map((server) => server.start()));
+  const tls = https.length > 0 ? createTlsIdentity() : undefined;
+  await Promise.all(
+    Object.entries(servers).map(([service, server]) => server.start(tls && https.includes(service as Service) ? { tls } : {})),
+  );
   return {
     oidc,
     aws,
@@ -33,11 +49,13 @@ export async function startFakes({ region = 'eu-west-1' }: { region?: string } =
       AWS_ENDPOINT_URL_STS: aws.sts.url,
       AWS_ENDPOINT_URL_ECR: aws.ecr.url,
       GITHUB_API_URL: github.server.url,
+      ...(tls ? { NODE_EXTRA_CA_CERTS: tls.caFile } : {}),
     },
     allRequests: () =>
       Object.entries(servers).flatMap(([service, server]) => server.requests.map(({ method, url, status }) => ({ service, method, url, status }))),
     stop: async () => {
       await Promise.all(Object.values(servers).map((server) => server.stop()));
+      tls?.dispose();
     },
   };
 }

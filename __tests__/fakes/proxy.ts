@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { connect as connectTcp, type AddressInfo, type Socket } from 'node:net';
 
 /** One request the proxy forwarded, as a test compares it with what the fakes received. */
 export interface ProxiedRequest {
@@ -22,21 +22,31 @@ export interface ProxiedRequest {
  *
  * It speaks both forms clients use: absolute-form (`GET http://github.test:1234/path`, what
  * `http-proxy-agent` sends for http targets) and CONNECT tunnels (what undici's `ProxyAgent`,
- * `tunnel` and `https-proxy-agent` open). The fakes speak plain HTTP, so instead of copying a
- * tunnel's bytes blindly the proxy reads the HTTP requests inside it; that lets the tests see every
- * request, not only every tunnel. The client cannot tell the difference.
+ * `tunnel` and `https-proxy-agent` open). A tunnel carrying TLS is copied blindly to its target, as
+ * a real proxy does: the requests inside are the client's and the server's alone. A tunnel carrying
+ * plain HTTP (to a plain-HTTP fake) is read request by request instead, so the tests see every such
+ * request, not only every tunnel; the client cannot tell the difference.
+ *
+ * Either way the proxy notes the local port of every connection it opens to a fake (`upstreamPorts`),
+ * and each fake notes the remote port of every request: a request whose remote port is not one of
+ * the proxy's did not come through it, encrypted or not.
  */
 export class FakeProxy {
   /** Every request forwarded, in order of arrival. */
   readonly requests: ProxiedRequest[] = [];
   /** Every CONNECT asked for, as `name:port`, whether it could be opened or not. */
   readonly tunnels: string[] = [];
+  /** The CONNECTs whose bytes were TLS, copied blindly to their target, as `name:port`. */
+  readonly encryptedTunnels: string[] = [];
+  /** The local port of every connection the proxy opened to an upstream server. */
+  readonly upstreamPorts = new Set<number>();
   url = '';
   private readonly names: Set<string>;
   private readonly server = createServer((req, res) => this.absoluteForm(req, res));
   /** Reads the requests inside CONNECT tunnels; never listens on a port of its own. */
   private readonly tunnelled = createServer((req, res) => this.insideTunnel(req, res));
   private readonly tunnelTarget = new WeakMap<Socket, string>();
+  private readonly blindTunnels = new Set<Socket>();
 
   constructor(names: string[]) {
     this.names = new Set(names.map((name) => name.toLowerCase()));
@@ -52,6 +62,7 @@ export class FakeProxy {
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     this.tunnelled.closeAllConnections();
+    for (const socket of this.blindTunnels) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -75,14 +86,40 @@ export class FakeProxy {
   private connect(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const target = (req.url ?? '').toLowerCase();
     this.tunnels.push(target);
-    if (!this.resolve(target)) {
+    const upstream = this.resolve(target);
+    if (!upstream) {
       socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    this.tunnelTarget.set(socket, target);
-    if (head.length > 0) socket.unshift(head);
-    this.tunnelled.emit('connection', socket);
+    // The client speaks first in both protocols: its first byte tells a TLS ClientHello (record type 22) from HTTP.
+    const sniff = (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      if (first[0] === 0x16) this.copyBlindly(target, upstream, socket);
+      else {
+        this.tunnelTarget.set(socket, target);
+        this.tunnelled.emit('connection', socket);
+        socket.resume();
+      }
+    };
+    if (head.length > 0) sniff(head);
+    else socket.once('data', sniff).resume();
+  }
+
+  private copyBlindly(target: string, upstream: { host: string; port: number }, client: Socket): void {
+    this.encryptedTunnels.push(target);
+    const server = connectTcp(upstream, () => {
+      this.upstreamPorts.add(server.localPort ?? 0);
+      client.pipe(server).pipe(client);
+    });
+    this.blindTunnels.add(client).add(server);
+    const close = () => {
+      client.destroy();
+      server.destroy();
+    };
+    client.on('error', close).on('close', close);
+    server.on('error', close).on('close', close);
   }
 
   private insideTunnel(req: IncomingMessage, res: ServerResponse): void {
@@ -104,6 +141,7 @@ export class FakeProxy {
       res.writeHead(record.status, answer.headers);
       answer.pipe(res);
     });
+    outgoing.on('socket', (socket) => socket.once('connect', () => this.upstreamPorts.add(socket.localPort ?? 0)));
     outgoing.on('error', () => {
       if (!res.headersSent) res.writeHead(502).end('proxy: upstream unreachable');
       else res.destroy();

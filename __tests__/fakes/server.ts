@@ -1,5 +1,7 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TlsIdentity } from './tls.ts';
 
 /** One request a fake received, as the tests inspect it. */
 export interface RecordedRequest {
@@ -12,6 +14,8 @@ export interface RecordedRequest {
   status: number;
   /** `performance.now()` when the request arrived, for the start-up benchmark. */
   receivedAt: number;
+  /** The client's port on the connection it came by: whose socket it was (the proxy test matches it to the proxy's). */
+  remotePort: number;
 }
 
 export interface Reply {
@@ -32,11 +36,14 @@ export interface Fault {
 
 export type Handler = (request: { method: string; url: URL; headers: IncomingMessage['headers']; body: string }) => Reply | Promise<Reply>;
 
-/** A loopback HTTP server that records every request and can inject faults. */
+/**
+ * A loopback HTTP server that records every request and can inject faults. Started with `tls`, it
+ * speaks HTTPS with that certificate, as the real services do.
+ */
 export class FakeServer {
   readonly requests: RecordedRequest[] = [];
   private faults: (Fault & { remaining: number })[] = [];
-  private server = createServer((req, res) => void this.handle(req, res));
+  private server: Server = createServer();
   private handler: Handler;
   url = '';
 
@@ -44,10 +51,12 @@ export class FakeServer {
     this.handler = handler;
   }
 
-  async start(): Promise<this> {
+  async start({ tls }: { tls?: TlsIdentity } = {}): Promise<this> {
+    const listener = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = tls ? createTlsServer({ key: tls.key, cert: tls.cert }, listener) : createServer(listener);
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
+    this.url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
     return this;
   }
 
@@ -67,7 +76,7 @@ export class FakeServer {
     const body = Buffer.concat(chunks).toString('utf8');
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
-    const record: RecordedRequest = { method, url, headers: req.headers, body, status: 0, receivedAt };
+    const record: RecordedRequest = { method, url, headers: req.headers, body, status: 0, receivedAt, remotePort: req.socket.remotePort ?? 0 };
     this.requests.push(record);
 
     const fault = this.faults.find((f) => f.remaining > 0 && f.match({ method, url, body }));
@@ -82,7 +91,7 @@ export class FakeServer {
     let reply: Reply;
     try {
       // The Host header, as a real service sees it (a proxied request names the service, not 127.0.0.1).
-      const base = req.headers.host ? `http://${req.headers.host}` : this.url;
+      const base = req.headers.host ? `${new URL(this.url).protocol}//${req.headers.host}` : this.url;
       reply = fault?.reply ?? (await this.handler({ method, url: new URL(url, base), headers: req.headers, body }));
     } catch (error) {
       reply = { status: 500, body: JSON.stringify({ message: `fake failed: ${(error as Error).message}` }) };
