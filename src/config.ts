@@ -1,4 +1,5 @@
 import { partitionById, partitionOfRegion, PARTITIONS } from './aws/partitions.ts';
+import { urlForMessages } from './network.ts';
 import { parseDuration, formatDuration } from './duration.ts';
 
 /** Reads one input by its name in action.yml; `core.getInput` in the action, a plain map in tests. */
@@ -185,6 +186,9 @@ function parseAuth(read: Read, context: RunContext, region: string | undefined, 
     for (const input of ['role-session-name', 'role-duration-seconds', 'audience']) {
       if (read(input)) report(input, 'it only applies when role-to-assume is set', `Set role-to-assume, or remove ${input}.`);
     }
+  } else if (accessKeyId && read('audience')) {
+    // With keys the role is assumed by sts:AssumeRole, which has no audience: an ignored input would mislead.
+    report('audience', 'it only applies to GitHub OIDC, and access keys are set, so role-to-assume is assumed with them (sts:AssumeRole)', 'Remove audience, or remove the access keys to use OIDC.');
   }
   const keys: AccessKeys | undefined = accessKeyId
     ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) }
@@ -231,8 +235,14 @@ function parseGitHub(read: Read, context: RunContext, report: Report): Config['g
   if (!token) {
     report('github-token', 'it is empty', 'Pass a token that may write secrets, such as ${{ secrets.SECRETS_WRITER_TOKEN }} (a fine-grained PAT or a GitHub App token). The workflow\'s GITHUB_TOKEN cannot write secrets.');
   }
+  // Never quote it: a token with a line break in it could not be masked as one value.
+  // eslint-disable-next-line no-control-regex
+  const tokenIsOneWord = !/[\u0000-\u001f\u007f\s]/.test(token);
+  if (token && !tokenIsOneWord) {
+    report('github-token', 'it contains spaces, line breaks or other control characters, which no GitHub token has', 'Check the secret that holds it: paste the token alone, on one line.');
+  }
   const apiUrl = parseApiUrl(read('github-api-url') || context.apiUrl, report);
-  return token && apiUrl ? { token, apiUrl } : undefined;
+  return token && tokenIsOneWord && apiUrl ? { token, apiUrl } : undefined;
 }
 
 /**
@@ -241,7 +251,7 @@ function parseGitHub(read: Read, context: RunContext, report: Report): Config['g
  * appends paths to the base as text. A URL with credentials is never printed with them.
  */
 function parseApiUrl(text: string, report: Report): string | undefined {
-  const shown = `"${withoutUserInfo(text)}"`;
+  const shown = `"${urlForMessages(text)}"`;
   const fix = "Leave it unset to use this runner's GitHub API, or give one such as https://ghe.example.com/api/v3.";
   let url: URL;
   try {
@@ -265,16 +275,6 @@ function parseApiUrl(text: string, report: Report): string | undefined {
   return url.href.replace(/\/+$/, '');
 }
 
-/**
- * The URL text for messages, with everything between the scheme and the last `@` hidden: a
- * password may hold `#`, `/` or `?` and make the text no URL at all.
- */
-function withoutUserInfo(text: string): string {
-  const at = text.lastIndexOf('@');
-  if (at === -1) return text;
-  const scheme = /^[a-z][a-z0-9+.-]*:\/*/i.exec(text)?.[0] ?? '';
-  return `${scheme}***@${text.slice(at + 1)}`;
-}
 
 /** 127.0.0.0/8, localhost and [::1], as URL parsing normalises them. */
 function isLoopback(hostname: string): boolean {

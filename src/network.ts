@@ -1,3 +1,5 @@
+import { getProxyUrl } from '@actions/http-client/lib/proxy';
+
 /** How long one request (GitHub, AWS, the OIDC token service) may take before it is dropped and, where allowed, retried. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -94,7 +96,24 @@ export function hostOf(url: unknown): string | undefined {
 
 /** Removes `user:password@` from every URL in a text: a message may quote a URL that carries credentials. */
 export function withoutUrlCredentials(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1');
+  // Up to the last `@` before the path: a password may hold an `@` of its own.
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s]*@/gi, '$1***@');
+}
+
+/**
+ * A URL as an input's error message may quote it: scheme, host and path only. User info, query and
+ * fragment are where a careless user pastes credentials (`?access_token=`), so they are never shown.
+ */
+export function urlForMessages(text: string): string {
+  try {
+    const url = new URL(text);
+    return `${url.protocol}//${url.username || url.password ? '***@' : ''}${url.host}${url.pathname === '/' && !text.endsWith('/') ? '' : url.pathname}${url.search || url.hash ? '?…' : ''}`;
+  } catch {
+    // Not a URL, so no telling where its user info ends: hide all up to the last `@` (a password may hold `/` or `@`).
+    const at = text.lastIndexOf('@');
+    const scheme = /^[a-z][a-z0-9+.-]*:\/*/i.exec(text)?.[0] ?? '';
+    return (at === -1 ? text : `${scheme}***@${text.slice(at + 1)}`).replace(/[?#].*$/s, '?…');
+  }
 }
 
 /**
@@ -110,4 +129,38 @@ export function proxyPasswords(env: NodeJS.ProcessEnv): string[] {
       return [];
     }
   });
+}
+
+/**
+ * "could not reach <host>: <cause>. <what to check>", for GitHub, AWS and the OIDC token service alike.
+ * When the runner's proxy applies to `url` (the rules `@actions/http-client` follows), the proxy is
+ * named: a refused or unresolvable proxy is the proxy's doing, not the service's.
+ */
+export function unreachableMessage(host: string, failure: NetworkFailure, options: { url?: string; settings: string }): string {
+  const proxy = options.url ? proxyHostFor(options.url) : undefined;
+  const where = proxy ? `${host} through the proxy ${proxy}` : host;
+  return `could not reach ${where}: ${failure.words}. ${unreachableAdvice(failure, options.settings, proxy)}`;
+}
+
+function unreachableAdvice({ kind }: NetworkFailure, settings: string, proxy: string | undefined): string {
+  switch (kind) {
+    case 'tls':
+      return `Check ${settings}; if ${proxy ? `the proxy ${proxy}` : 'a proxy or firewall on the way'} presents its own certificate, give its certificate authority to Node with NODE_EXTRA_CA_CERTS.`;
+    case 'timeout':
+    case 'reset':
+      return `The request was retried. Check the runner's network${proxy ? ` and the proxy ${proxy}` : ' and proxy settings (https_proxy, no_proxy)'}, or run the job again.`;
+    default:
+      return proxy
+        ? `Check that the proxy ${proxy} (https_proxy / http_proxy) is up and lets this runner through to ${settings}, or list the host in no_proxy.`
+        : `Check ${settings}, and that this runner can reach that host, directly or through its proxy (https_proxy, no_proxy).`;
+  }
+}
+
+/** `host:port` of the proxy a request to `url` goes through, or undefined when it goes direct. */
+function proxyHostFor(url: string): string | undefined {
+  try {
+    return getProxyUrl(new URL(url))?.host || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -76,6 +76,9 @@ const cases: [string, Record<string, string>, string, Record<string, string>?][]
   ['duration in exponent notation', { ...OIDC, 'role-duration-seconds': '1e3' }, 'role-duration-seconds'],
   ['duration above an hour for a role assumed with temporary keys', { ...OIDC, ...KEYS, 'aws-access-key-id': 'ASIAABCDEFGHIJKLMNOP', 'aws-session-token': 'token', 'role-duration-seconds': '43200' }, 'role-duration-seconds'],
   ['max-age leaving less than an hour of life', { ...OIDC, 'max-age': '11h30m' }, 'max-age'],
+  ['github-token holding a line break', { ...OIDC, 'github-token': 'ghp_FIRSTPART\nSECONDPART' }, 'github-token'],
+  ['github-token holding a space', { ...OIDC, 'github-token': 'token ghp_x' }, 'github-token'],
+  ['audience with keys and a role (sts:AssumeRole has no audience)', { ...OIDC, ...KEYS, audience: 'sts.amazonaws.com' }, 'audience'],
 ];
 
 describe('bad input: a clear error naming the input, exit 1, and no request at all', () => {
@@ -100,6 +103,18 @@ describe('bad input: a clear error naming the input, exit 1, and no request at a
     const result = await run(fakes, { ...OIDC, 'github-api-url': 'https://mona:s3cr3t-pw@ghe.example.com/api/v3' });
     expect(result.errors[0]).toContain('ghe.example.com/api/v3');
     expect(result.stdout + result.stderr).not.toContain('s3cr3t-pw');
+  });
+
+  it('never prints the query of a github-api-url, where a careless user pastes a token', async () => {
+    const result = await run(fakes, { ...OIDC, 'github-api-url': 'https://ghe.example.com/api/v3?access_token=ghp_PASTEDTOKEN' });
+    expect(result.errors[0]).toContain('https://ghe.example.com/api/v3?…');
+    expect(result.stdout + result.stderr).not.toContain('PASTEDTOKEN');
+  });
+
+  it('never quotes a github-token that holds a line break (it could not be masked as one value)', async () => {
+    const result = await run(fakes, { ...OIDC, 'github-token': 'ghp_FIRSTPART\nSECONDPART' });
+    expect(result.errors[0]).toContain("Input 'github-token'");
+    expect(result.stdout.replace(/^::add-mask::.*$/gm, '') + result.stderr + result.summary).not.toMatch(/FIRSTPART|SECONDPART/);
   });
 
   it('never echoes a secret key given in the wrong input', async () => {

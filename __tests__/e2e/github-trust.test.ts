@@ -95,6 +95,17 @@ describe('what counts as written, and where the sealed value may go (item 5)', (
     expect(awsRequests()).toEqual([0, 0, 0]);
   });
 
+  it("a list whose next page (Link header) is on another host: the token is not sent there, and the target fails", async () => {
+    const isList = ({ method, url }: { method: string; url: string }) => method === 'GET' && /\/actions\/secrets(\?|$)/.test(url);
+    fakes.github.server.inject({ match: isList, reply: json(200, { total_count: 200, secrets: [] }, { link: `<${elsewhere.url}/steal?page=2>; rel="next"` }) });
+    const result = await run(fakes, { ...oidc(), 'max-age': '5h' });
+
+    expect(result.exitCode).toBe(1);
+    expect(elsewhere.requests).toEqual([]);
+    expect(result.errors[0]).toContain(`- octo/app ECR_PASSWORD: GitHub's answer pointed to ${elsewhere.url}, another origin than github-api-url: not followed`);
+    expect(awsRequests()).toEqual([0, 0, 0]);
+  });
+
   it('a renamed repository: GitHub\'s same-origin redirects (301 read, 307 write) are followed, with the token', async () => {
     fakes.github.renamed.set('octo/old-app', 'octo/app');
     const result = await run(fakes, { ...oidc(), repositories: 'octo/old-app' });

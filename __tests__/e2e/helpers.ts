@@ -24,11 +24,12 @@ export async function setUp(options: FakesOptions = {}): Promise<Fakes & { roleA
  */
 export async function run(fakes: Fakes, inputs: WithInputs, env: Record<string, string> = {}): Promise<ActionRun> {
   const seen = fakes.github.server.requests.length;
-  const result = await runAction(
-    { 'aws-region': 'eu-west-1', 'github-token': TOKEN, 'github-api-url': fakes.github.server.url, ...inputs },
-    { ...fakes.env, RUNNER_DEBUG: '1', ACTIONS_STEP_DEBUG: 'true', ...env },
-  );
-  expectNothingLeaked(result, fakes);
+  const withInputs = { 'aws-region': 'eu-west-1', 'github-token': TOKEN, 'github-api-url': fakes.github.server.url, ...inputs };
+  const runEnv: Record<string, string> = { ...fakes.env, RUNNER_DEBUG: '1', ACTIONS_STEP_DEBUG: 'true', ...env };
+  const result = await runAction(withInputs, runEnv);
+  // The token given, sent or not, and the runner's token for the OIDC endpoint are secrets too.
+  const given = [withInputs['github-token'], runEnv['ACTIONS_ID_TOKEN_REQUEST_TOKEN']].filter((value): value is string => typeof value === 'string' && value.length >= 8);
+  expectNothingLeaked(result, fakes, given);
   expect(undeclaredOutputs(result)).toEqual([]);
   // GraphQL is outside the REST description; the fake GitHub answers only the one query shape the action sends.
   const rest = fakes.github.server.requests
@@ -44,7 +45,7 @@ export async function run(fakes: Fakes, inputs: WithInputs, env: Record<string, 
  * OIDC tokens, the docker config built from them) and every GitHub token the action was given or
  * sent appears in the output only inside `::add-mask::` commands, which the runner consumes.
  */
-export function expectNothingLeaked(result: ActionRun, fakes: Fakes): void {
+export function expectNothingLeaked(result: ActionRun, fakes: Fakes, alsoSecret: readonly string[] = []): void {
   const visible = [result.stdout.replace(/^::add-mask::.*$/gm, ''), result.stderr, result.summary, JSON.stringify(result.outputs)].join('\n');
   // Nothing but the runner's own output and summary files is written: no docker config, no temp file.
   expect(result.files).toEqual(['output', 'summary']);
@@ -61,6 +62,8 @@ export function expectNothingLeaked(result: ActionRun, fakes: Fakes): void {
     // GitHub tokens: those the fake knows, and any the action sent it (a revoked one included).
     ...fakes.github.tokens.keys(),
     ...fakes.github.server.requests.flatMap(({ headers }) => /^(?:token|bearer) (.+)$/i.exec(String(headers.authorization ?? ''))?.[1] ?? []),
+    fakes.oidc.requestToken,
+    ...alsoSecret,
   ];
   for (const secret of secrets) {
     expect(visible.includes(secret) ? `leaked: ${secret.slice(0, 6)}...` : 'not leaked').toBe('not leaked');

@@ -204,6 +204,22 @@ describe('organisation visibility is kept unless the inputs change it (issue 8, 
     expect(result.stdout).not.toContain('widens secret ECR_USERNAME');
   });
 
+  it('repositories added to a selected secret are said in the log and the summary; removing some is not', async () => {
+    const org = fakes.github.addOrganization('octo');
+    const [api, web, cli] = ['octo/api', 'octo/web', 'octo/cli'].map((name) => fakes.github.addRepository(name));
+    fakes.github.seed(org, 'ECR_PASSWORD', 'old', new Date(), { visibility: 'selected', selectedRepositoryIds: [api!.id, cli!.id] });
+    fakes.github.seed(org, 'ECR_USERNAME', 'AWS', new Date(), { visibility: 'selected', selectedRepositoryIds: [api!.id, web!.id, cli!.id] });
+    const result = await run(fakes, { ...oidc(), organization: 'octo', visibility: 'selected', 'selected-repositories': 'api, web', 'username-secret-name': 'ECR_USERNAME' });
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.organizationSecret('octo', 'ECR_PASSWORD')?.selectedRepositoryIds).toEqual([api!.id, web!.id]);
+    const warning = `selected-repositories widens secret ECR_PASSWORD of organization octo: 1 more repository can read it (ids ${web!.id})`;
+    expect(result.stdout).toContain(`::warning::${warning}`);
+    expect(result.summary).toContain(warning);
+    // ECR_USERNAME loses octo/cli and gains nothing: narrower, nothing to warn about.
+    expect(result.stdout).not.toContain('widens secret ECR_USERNAME');
+  });
+
   it('max-age: a fresh secret whose visibility differs from the inputs is written all the same', async () => {
     const org = fakes.github.addOrganization('octo');
     const api = fakes.github.addRepository('octo/api');

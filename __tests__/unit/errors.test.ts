@@ -197,7 +197,7 @@ describe('network failures, AWS: "could not reach <host>: <cause>", never "AWS s
     const { port } = await loopback('refuse');
     const message = explainAwsError(await sdkSocketError(port), ecr).message;
     expect(message).toBe(
-      `ecr:GetAuthorizationToken failed: could not reach 127.0.0.1:${port}: connection refused. Check aws-region, AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL if set, and that this runner can reach AWS.`,
+      `ecr:GetAuthorizationToken failed: could not reach 127.0.0.1:${port}: connection refused. Check aws-region, AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL if set, and that this runner can reach that host, directly or through its proxy (https_proxy, no_proxy).`,
     );
   });
 
@@ -205,7 +205,7 @@ describe('network failures, AWS: "could not reach <host>: <cause>", never "AWS s
     const server = await loopback('hang');
     try {
       const message = explainAwsError(await ecrFailure(`http://127.0.0.1:${server.port}`, 300), ecr).message;
-      expect(message).toContain('could not reach ECR in eu-west-1: timed out after 0.3 s. The AWS SDK retried.');
+      expect(message).toContain('could not reach ECR in eu-west-1: timed out after 0.3 s. The request was retried.');
     } finally {
       await server.close();
     }
@@ -214,7 +214,7 @@ describe('network failures, AWS: "could not reach <host>: <cause>", never "AWS s
   it('a connection reset (the SDK renames it TimeoutError; the code says what it was)', async () => {
     const server = await loopback('reset');
     try {
-      expect(explainAwsError(await sdkSocketError(server.port, { name: 'TimeoutError' }), ecr).message).toMatch(/could not reach 127\.0\.0\.1:\d+: connection reset\. The AWS SDK retried/);
+      expect(explainAwsError(await sdkSocketError(server.port, { name: 'TimeoutError' }), ecr).message).toMatch(/could not reach 127\.0\.0\.1:\d+: connection reset\. The request was retried/);
     } finally {
       await server.close();
     }
@@ -240,7 +240,7 @@ describe('network failures, AWS: "could not reach <host>: <cause>", never "AWS s
     });
     const message = explainAwsError(lookup, { action: 'sts:AssumeRoleWithWebIdentity', region: 'eu-west-1', roleArn: 'arn:r', audience: 'sts.amazonaws.com' }).message;
     expect(message).toBe(
-      'sts:AssumeRoleWithWebIdentity for role arn:r failed: could not reach sts.eu-west-1.amazonaws.com: host not found (DNS). Check aws-region, AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL if set, and that this runner can reach AWS.',
+      'sts:AssumeRoleWithWebIdentity for role arn:r failed: could not reach sts.eu-west-1.amazonaws.com: host not found (DNS). Check aws-region, AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL if set, and that this runner can reach that host, directly or through its proxy (https_proxy, no_proxy).',
     );
   });
 

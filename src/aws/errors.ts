@@ -1,4 +1,4 @@
-import { networkFailure, withoutUrlCredentials, type NetworkFailure } from '../network.ts';
+import { networkFailure, unreachableMessage, withoutUrlCredentials } from '../network.ts';
 
 /** What the action was doing when AWS said no; used to tell the user what to change. */
 export interface AwsCallContext {
@@ -33,7 +33,12 @@ export function explainAwsError(error: unknown, context: AwsCallContext): Error 
   const network = (error as AwsErrorShape | undefined)?.$metadata?.httpStatusCode === undefined ? networkFailure(error) : undefined;
   if (network) {
     return new Error(
-      withoutUrlCredentials(`${context.action}${role ? ` for${role}` : ''} failed: could not reach ${awsHost(error as AwsErrorShape, context)}: ${network.words}. ${unreachableAdvice(network, context)}`),
+      withoutUrlCredentials(
+        `${context.action}${role ? ` for${role}` : ''} failed: ${unreachableMessage(awsHost(error as AwsErrorShape, context), network, {
+          ...endpointOf(context),
+          settings: `aws-region, AWS_ENDPOINT_URL_${service(context)} or AWS_ENDPOINT_URL if set`,
+        })}`,
+      ),
     );
   }
 
@@ -100,17 +105,11 @@ function service(context: AwsCallContext): 'STS' | 'ECR' {
   return context.action.startsWith('sts:') ? 'STS' : 'ECR';
 }
 
-function unreachableAdvice({ kind }: NetworkFailure, context: AwsCallContext): string {
-  const endpoint = `AWS_ENDPOINT_URL_${service(context)}`;
-  switch (kind) {
-    case 'tls':
-      return `Check ${endpoint} or AWS_ENDPOINT_URL if set; if a proxy or firewall on the way presents its own certificate, give its certificate authority to Node with NODE_EXTRA_CA_CERTS.`;
-    case 'timeout':
-    case 'reset':
-      return "The AWS SDK retried. Check the runner's network, or run the job again.";
-    default:
-      return `Check aws-region, ${endpoint} or AWS_ENDPOINT_URL if set, and that this runner can reach AWS.`;
-  }
+/** The endpoint the SDK sends to, from the same settings it reads, to tell whether the runner's proxy applies. */
+function endpointOf(context: AwsCallContext): { url?: string } {
+  const configured = process.env[`AWS_ENDPOINT_URL_${service(context)}`] ?? process.env['AWS_ENDPOINT_URL'];
+  if (configured) return { url: configured };
+  return context.region ? { url: `https://${service(context).toLowerCase()}.${context.region}.amazonaws.com` } : {};
 }
 
 /** The payload claims of a JWT, or {} when it cannot be read. The signature is never used. */

@@ -1,6 +1,6 @@
 import { HttpClient } from '@actions/http-client';
 import { Agent, RetryAgent, request } from 'undici';
-import { networkFailure, REQUEST_TIMEOUT_MS } from '../network.ts';
+import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage } from '../network.ts';
 import { USER_AGENT } from '../version.ts';
 /** Retries after the first attempt, as for AWS (maxAttempts 4) and GitHub (the retry plugin's 3). */
 const MAX_RETRIES = 3;
@@ -50,7 +50,7 @@ export async function requestGitHubIdToken(audience: string, env: NodeJS.Process
         bodyTimeout: REQUEST_TIMEOUT_MS,
       });
     } catch (error) {
-      throw new Error(failureMessage(url.host, error));
+      throw new Error(failureMessage(url.host, url.href, error));
     }
     const body = await answer.body.text().catch(() => '');
     if (answer.statusCode !== 200) throw new Error(refusalMessage(url.host, answer.statusCode));
@@ -74,13 +74,13 @@ function tokenFrom(body: string): string | undefined {
 }
 
 /** An attempt that got no usable answer: a timeout, a network error, or 429/5xx after every retry. */
-function failureMessage(host: string, error: unknown): string {
+function failureMessage(host: string, url: string, error: unknown): string {
   const { code, statusCode } = (error ?? {}) as { code?: string; statusCode?: number };
   const attempts = `${MAX_RETRIES + 1} attempts`;
   if (code === 'UND_ERR_REQ_RETRY' && statusCode) return `the token service at ${host} answered ${statusCode} (${attempts}); GitHub may be having trouble: re-run the job later.`;
-  const what = networkFailure(error, REQUEST_TIMEOUT_MS)?.words ?? (error instanceof Error ? error.message : String(error));
+  const failure = networkFailure(error, REQUEST_TIMEOUT_MS) ?? { kind: 'unreachable', words: error instanceof Error ? error.message : String(error) };
   const tried = code && TRANSIENT_ERROR_CODES.includes(code) ? ` (${attempts})` : '';
-  return `could not reach ${host}: ${what}${tried}. If this runner reaches the internet through a proxy, set https_proxy (and no_proxy) in the runner's environment.`;
+  return unreachableMessage(host, { ...failure, words: `${failure.words}${tried}` }, { url, settings: "the runner's ACTIONS_ID_TOKEN_REQUEST_URL" });
 }
 
 function refusalMessage(host: string, status: number): string {

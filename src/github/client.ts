@@ -47,11 +47,22 @@ export function createGitHubClient(options: { token: string; apiUrl: string; log
         return wait;
       },
       onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
-        const wait = retryCount < 3;
+        // GitHub asks for a minute or so; a much longer wait would hold the job for little gain.
+        const wait = retryCount < 3 && retryAfter <= 120;
         log.warning(`GitHub's secondary rate limit slowed ${request.method} ${request.url}; ${wait ? `retrying in ${retryAfter}s` : 'giving up'}.`);
         return wait;
       },
     },
+  });
+  // A URL that GitHub's answer chose (the Link header's next page) is asked for only on github-api-url's
+  // origin: another host would receive github-token. Registered after the plugins, so never retried.
+  const apiOrigin = new URL(options.apiUrl).origin;
+  github.hook.before('request', (request) => {
+    if (!/^[a-z][a-z0-9+.-]*:/i.test(request.url)) return;
+    const origin = new URL(request.url).origin;
+    if (origin !== apiOrigin) {
+      throw new Error(`GitHub's answer pointed to ${origin}, another origin than github-api-url: not followed, as it would carry github-token. Check github-api-url.`);
+    }
   });
   // Registered after the plugins, so it wraps them: a redirect is never retried, and never counts as an answer.
   github.hook.after('request', (response, request) => {

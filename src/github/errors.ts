@@ -1,5 +1,5 @@
 import { RequestError } from '@octokit/request-error';
-import { hostOf, networkFailure, REQUEST_TIMEOUT_MS, withoutUrlCredentials, type NetworkFailure } from '../network.ts';
+import { hostOf, networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage, withoutUrlCredentials } from '../network.ts';
 
 export interface GitHubCallContext {
   /** What the action was doing, as a verb phrase: "write secret ECR_PASSWORD to", "read the public key of". */
@@ -22,8 +22,9 @@ function describe(error: unknown, context: GitHubCallContext): string {
   // Octokit reports a request that got no answer as status 500: it is not GitHub's fault, say what it was.
   const network = error instanceof RequestError && error.response ? undefined : networkFailure(error, REQUEST_TIMEOUT_MS);
   if (network) {
-    const host = error instanceof RequestError ? hostOf(error.request.url) : undefined;
-    return `Could not ${context.doing} ${context.target}: could not reach ${host ?? 'the GitHub API'}: ${network.words}. ${unreachableAdvice(network)}`;
+    const url = error instanceof RequestError ? error.request.url : undefined;
+    const host = hostOf(url) ?? 'the GitHub API';
+    return `Could not ${context.doing} ${context.target}: ${unreachableMessage(host, network, { ...(url ? { url } : {}), settings: 'github-api-url (GitHub Enterprise Server: https://<host>/api/v3)' })}`;
   }
   if (!(error instanceof RequestError)) {
     return `Could not ${context.doing} ${context.target}: ${error instanceof Error ? error.message : String(error)}`;
@@ -53,18 +54,6 @@ function describe(error: unknown, context: GitHubCallContext): string {
       return status >= 500 || status === 429
         ? `Could not ${context.doing} ${context.target}: ${said}, and retries did not help. GitHub may be having trouble; run the job again.`
         : `Could not ${context.doing} ${context.target} (${said}).`;
-  }
-}
-
-function unreachableAdvice({ kind }: NetworkFailure): string {
-  switch (kind) {
-    case 'tls':
-      return "Check that github-api-url has the right scheme and host; if GitHub Enterprise Server or a proxy on the way uses a private certificate authority, give its certificate to Node with NODE_EXTRA_CA_CERTS.";
-    case 'timeout':
-    case 'reset':
-      return "The request was retried. Check the runner's network and proxy settings (https_proxy, no_proxy), or run the job again.";
-    default:
-      return "Check github-api-url (GitHub Enterprise Server: https://<host>/api/v3), and that this runner can reach that host, directly or through its proxy (https_proxy, no_proxy).";
   }
 }
 

@@ -146,8 +146,9 @@ async function organizationSettings(
   { compare }: { compare: boolean },
 ): Promise<Map<string, SecretSettings>> {
   const { org, visibility: wanted } = spec;
-  // Stored ids are needed to keep them (no visibility given) or, with max-age, to compare them.
-  const needIds = wanted === undefined || (wanted === 'selected' && compare);
+  // Stored ids are needed to keep them (no visibility given), to compare them (max-age), and to tell
+  // whether a selected list grows: repositories added to it can read the password from now on.
+  const needIds = wanted === undefined || wanted === 'selected';
   const [wantedIds, stored] = await Promise.all([
     wanted === 'selected' ? repositoryIds(github, org, spec.selectedRepositories) : undefined,
     Promise.all(names.map((name) => storedOrganizationSecret(github, org, name, needIds))),
@@ -161,14 +162,13 @@ async function organizationSettings(
     const differs =
       wanted !== undefined && current !== undefined && (current.visibility !== wanted || (wanted === 'selected' && compare && !sameIds(current.selectedRepositoryIds, wantedIds)));
     const widened = current !== undefined && WIDTH.indexOf(visibility) > WIDTH.indexOf(current.visibility);
-    settings.set(name, {
-      body,
-      takesEffect: organizationTakesEffect(visibility),
-      differs,
-      ...(widened
-        ? { warning: `visibility: ${visibility} widens secret ${name} of organization ${org}: ${READERS[current.visibility]} could read it, now ${READERS[visibility]} can` }
-        : {}),
-    });
+    const added = current?.visibility === 'selected' && visibility === 'selected' ? (ids ?? []).filter((id) => !current.selectedRepositoryIds?.includes(id)) : [];
+    const warning = widened
+      ? `visibility: ${visibility} widens secret ${name} of organization ${org}: ${READERS[current.visibility]} could read it, now ${READERS[visibility]} can`
+      : added.length > 0
+        ? `selected-repositories widens secret ${name} of organization ${org}: ${added.length} more ${added.length === 1 ? 'repository' : 'repositories'} can read it (ids ${added.join(', ')})`
+        : undefined;
+    settings.set(name, { body, takesEffect: organizationTakesEffect(visibility), differs, ...(warning ? { warning } : {}) });
   });
   return settings;
 }

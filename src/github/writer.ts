@@ -128,7 +128,11 @@ async function writeTarget(github: GitHub, prepared: PreparedTarget, secrets: re
   const results: SecretResult[] = [];
   for (const [index, { name, settings }] of due.entries()) {
     const secret = secrets.find((value) => value.name === name);
-    if (!secret) continue;
+    if (!secret) {
+      // Unreachable while secrets.ts builds a value for every name; never let it pass as success.
+      results.push(result(target, name, 'failed', 'the action built no value for this secret; please report this bug'));
+      continue;
+    }
     try {
       let status: number;
       try {
