@@ -36,9 +36,56 @@ export type WithInputs = Record<string, string | undefined>;
  * is built from scratch so that no AWS or GitHub setting of the machine running the tests can leak in.
  */
 export async function runAction(inputs: WithInputs, env: Record<string, string>, node = NODE_24): Promise<ActionRun> {
+  const step = prepareStep(inputs, env);
+  try {
+    const child = spawn(node, [ACTION_ENTRY], { env: step.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exitCode = await new Promise<number | null>((done, fail) => {
+      child.on('error', fail);
+      child.on('close', done);
+    });
+    return {
+      exitCode,
+      stdout,
+      stderr,
+      outputs: parseOutputFile(readFileSync(step.outputFile, 'utf8')),
+      summary: readFileSync(step.summaryFile, 'utf8'),
+      errors: stdout
+        .split('\n')
+        .filter((line) => line.startsWith('::error'))
+        .map((line) => decodeCommand(line.slice(line.indexOf('::', 2) + 2))),
+      files: readdirSync(step.home, { recursive: true, encoding: 'utf8' }).sort(),
+    };
+  } finally {
+    step.remove();
+  }
+}
+
+/** A step ready to start: its environment, its home with empty output and summary files, and how to remove it all. */
+export interface PreparedStep {
+  env: Record<string, string>;
+  home: string;
+  outputFile: string;
+  summaryFile: string;
+  remove: () => void;
+}
+
+/**
+ * The step's environment as the runner builds it (also for bench/startup.ts, which spawns the
+ * action itself to time it): fresh home and temp folder, the runner's variables, `env` on top,
+ * then the `INPUT_*` of every input action.yml declares.
+ */
+export function prepareStep(inputs: WithInputs, env: Record<string, string>): PreparedStep {
   const dir = mkdtempSync(join(tmpdir(), 'ecr-secret-refresh-'));
   // The runner's own files (the event payload) live outside the step's home, as under `_temp/_github_workflow`.
   const runnerDir = mkdtempSync(join(tmpdir(), 'ecr-secret-refresh-runner-'));
+  const remove = () => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(runnerDir, { recursive: true, force: true });
+  };
   const outputFile = join(dir, 'output');
   const summaryFile = join(dir, 'summary');
   const eventFile = join(runnerDir, 'event.json');
@@ -77,30 +124,10 @@ export async function runAction(inputs: WithInputs, env: Record<string, string>,
   };
   try {
     const childEnv = { ...runnerEnv, ...inputEnvironment(readActionYml(), inputs, emulatedContexts(runnerEnv)) };
-    const child = spawn(node, [ACTION_ENTRY], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const exitCode = await new Promise<number | null>((done, fail) => {
-      child.on('error', fail);
-      child.on('close', done);
-    });
-    return {
-      exitCode,
-      stdout,
-      stderr,
-      outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
-      summary: readFileSync(summaryFile, 'utf8'),
-      errors: stdout
-        .split('\n')
-        .filter((line) => line.startsWith('::error'))
-        .map((line) => decodeCommand(line.slice(line.indexOf('::', 2) + 2))),
-      files: readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort(),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(runnerDir, { recursive: true, force: true });
+    return { env: childEnv, home: dir, outputFile, summaryFile, remove };
+  } catch (error) {
+    remove();
+    throw error;
   }
 }
 

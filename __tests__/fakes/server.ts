@@ -16,6 +16,8 @@ export interface RecordedRequest {
   receivedAt: number;
   /** The client's port on the connection it came by: whose socket it was (the proxy test matches it to the proxy's). */
   remotePort: number;
+  /** True for the first request on its connection (a fresh TCP socket), false for one on a kept-alive connection. */
+  newConnection: boolean;
 }
 
 export interface Reply {
@@ -39,9 +41,20 @@ export type Handler = (request: { method: string; url: URL; headers: IncomingMes
 /**
  * A loopback HTTP server that records every request and can inject faults. Started with `tls`, it
  * speaks HTTPS with that certificate, as the real services do.
+ *
+ * Latency, for the start-up benchmark (both zero by default, so the tests run at loopback speed):
+ * every answer is sent `latencyMs` after its request arrived (one round trip to a distant service),
+ * and the first answer on each new connection `connectionSetupMs` later still. Set-up is the round
+ * trips paid before a request can be sent on a fresh connection: TCP's handshake is one, TLS 1.3's
+ * full handshake one more (RFC 8446, section 2; TLS 1.2 takes two), so `2 * latencyMs` models HTTPS.
+ * It is charged to the connection's first request rather than to the connect itself (loopback here
+ * needs no handshake worth the name), so a connection opened early but used late pays it all the same.
  */
 export class FakeServer {
   readonly requests: RecordedRequest[] = [];
+  latencyMs = 0;
+  connectionSetupMs = 0;
+  private seenSockets = new WeakSet<object>();
   private faults: (Fault & { remaining: number })[] = [];
   private server: Server = createServer();
   private handler: Handler;
@@ -71,12 +84,16 @@ export class FakeServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const receivedAt = performance.now();
+    const newConnection = !this.seenSockets.has(req.socket);
+    this.seenSockets.add(req.socket);
+    // Fixed when the request arrives, so that a knob changed mid-request does not change its answer's time.
+    const answerAt = receivedAt + this.latencyMs + (newConnection ? this.connectionSetupMs : 0);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
-    const record: RecordedRequest = { method, url, headers: req.headers, body, status: 0, receivedAt, remotePort: req.socket.remotePort ?? 0 };
+    const record: RecordedRequest = { method, url, headers: req.headers, body, status: 0, receivedAt, remotePort: req.socket.remotePort ?? 0, newConnection };
     this.requests.push(record);
 
     const fault = this.faults.find((f) => f.remaining > 0 && f.match({ method, url, body }));
@@ -97,8 +114,24 @@ export class FakeServer {
       reply = { status: 500, body: JSON.stringify({ message: `fake failed: ${(error as Error).message}` }) };
     }
     record.status = reply.status;
+    // Latency comes on top of an injected delay, as a slow service far away is slower still.
+    const due = answerAt + (fault?.delayMs ?? 0);
+    if (performance.now() < due) {
+      await waitUntil(due);
+      if (res.destroyed) return;
+    }
     res.writeHead(reply.status, reply.headers ?? {});
     res.end(reply.body ?? '');
+  }
+}
+
+/**
+ * Resolves once `performance.now()` has reached `time`. A timer may fire a little early by this
+ * clock (libuv counts whole milliseconds from the loop's cached time), so it waits again until it has.
+ */
+async function waitUntil(time: number): Promise<void> {
+  for (let left = time - performance.now(); left > 0; left = time - performance.now()) {
+    await new Promise((resolve) => setTimeout(resolve, Math.ceil(left)));
   }
 }
 
