@@ -73,6 +73,24 @@ describe('request order: GitHub reads do not wait for AWS, and ECR waits for a p
     expect(put.receivedAt).toBeGreaterThan(keyAnsweredAt);
   });
 
+  it('a target whose reads are slow holds back no other: octo/app is written while octo/slow still waits for its key', async () => {
+    fakes.github.addRepository('octo/slow');
+    const appWritten = signal();
+    fakes.github.server.inject({ match: ({ method, url }) => (method === 'PUT' && url.startsWith('/repos/octo/app/') && appWritten.seen(), false) });
+    let slowKeyAnsweredAt = Number.NaN;
+    fakes.github.server.inject({
+      match: ({ method, url }) => method === 'GET' && url === '/repos/octo/slow/actions/secrets/public-key',
+      until: async () => (slowKeyAnsweredAt = await appWritten.waited()),
+    });
+    const result = await run(fakes, { ...oidc(), repositories: 'octo/app, octo/slow' });
+
+    expect(result.exitCode).toBe(0);
+    for (const repository of ['octo/app', 'octo/slow']) expect(fakes.github.repositorySecret(repository, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+    const appPut = fakes.github.server.requests.find(({ method, url }) => method === 'PUT' && url.startsWith('/repos/octo/app/')) as RecordedRequest;
+    expect(appPut.receivedAt).toBeLessThan(slowKeyAnsweredAt);
+    expect(count(fakes, 'ecr')).toBe(1);
+  });
+
   it('a refused GitHub token (401 on the key read): OIDC and STS ran beside the read, ECR was never asked, nothing written', async () => {
     const result = await run(fakes, { ...oidc(), 'github-token': 'ghp_revoked' });
 
