@@ -1,15 +1,16 @@
 import * as core from '@actions/core';
 import { context } from '@actions/github';
-import { resolveCredentials } from './aws/credentials.ts';
 import type { EcrLogin } from './aws/ecr.ts';
-import { requestGitHubIdToken } from './aws/github-oidc.ts';
+import { AwsLogin } from './aws/login.ts';
 import { parseConfig, type Config, type RunContext } from './config.ts';
 import { createGitHubClient } from './github/client.ts';
 import { proxyPasswords } from './network.ts';
 import { describeTarget } from './github/targets.ts';
-import { isReadyToWrite, prepareTargets, writeSecrets } from './github/writer.ts';
-import { reportRun, type RunRecord } from './report.ts';
-import { secretNames, secretValues } from './secrets.ts';
+import { isReadyToWrite, prepareTargets, writeTarget, type PreparedTarget } from './github/writer.ts';
+import { awaitedLater } from './overlap.ts';
+import { reportRun, resultsAfterError, type RunRecord } from './report.ts';
+import { libsodium } from './seal.ts';
+import { secretNames, secretValues, unchangingSecretNames } from './secrets.ts';
 
 /** The action: inputs, which secrets are due, AWS credentials and ECR login, sealed writes, report. Wiring only. */
 export async function run(): Promise<void> {
@@ -29,38 +30,63 @@ export async function run(): Promise<void> {
   // Filled in as the run goes, so that however it ends every secret is reported; until GitHub is read, all are due.
   const record: RunRecord = { plans: targets.map((target) => ({ target, due: names.map((name) => ({ name })), results: [] })) };
   let error: unknown;
+  const aws = new AwsLogin(config, { setSecret: (value) => core.setSecret(value), env: process.env });
   try {
     const github = createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, log: core });
-    // GitHub first: every read that needs no password (lists, settings, public keys), so that a
-    // refused token or a missing target fails before AWS is asked for anything.
-    const prepared = await Promise.all(
-      prepareTargets(github, targets, names, { ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }), now }),
+    // Request order (README, "Performance"): GitHub's reads (lists, settings, public keys) start at
+    // once; they need nothing from AWS. Without max-age every run writes, so the AWS credentials (OIDC
+    // token, STS) start at once beside them: a token GitHub refuses then costs an OIDC and STS round,
+    // never an ECR password. With max-age they start only once a list shows something due, so that a
+    // run whose secrets are all fresh asks AWS nothing and never loads the AWS SDK.
+    if (config.maxAgeMs === undefined) aws.startCredentials();
+    const preparing = prepareTargets(github, targets, names, {
+      ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }),
+      now,
+      unchanging: unchangingSecretNames(config.secretNames),
+      onDue: () => aws.startCredentials(),
+    });
+    // ECR mints a password only once some target is ready to write (something due, key in hand);
+    // libsodium loads while that request is in flight.
+    const values = awaitedLater(
+      firstReady(preparing).then(async (ready) => {
+        if (!ready) return undefined;
+        const login = await aws.ecrLogin(() => void awaitedLater(libsodium()));
+        core.info(`ECR login for ${login.registry} expires at ${login.expiresAt.toISOString()}.`);
+        record.login = login;
+        return maskedSecretValues(config, login);
+      }),
     );
-    record.plans = prepared;
-
-    // ECR is asked only when some target is ready to be written (something due, key in hand).
-    const login = prepared.some(isReadyToWrite) ? await ecrLogin(config) : undefined;
-    if (login) record.login = login;
-    record.results = login ? await writeSecrets(github, prepared, maskedSecretValues(config, login), core) : prepared.flatMap((target) => target.results);
+    // Each target is written as soon as its own reads and the login are in hand: a slow target holds back no other.
+    const results = await Promise.all(
+      preparing.map(async (preparingTarget) => {
+        const prepared = await preparingTarget;
+        if (!isReadyToWrite(prepared)) return prepared.results;
+        try {
+          return await writeTarget(github, prepared, (await values) ?? [], core);
+        } catch (thrown) {
+          // An AWS failure (written for the user): every secret this target had due failed with it.
+          error ??= thrown;
+          return resultsAfterError([prepared], thrown);
+        }
+      }),
+    );
+    record.plans = await Promise.all(preparing);
+    record.results = results.flat();
   } catch (thrown) {
-    // AWS and GitHub errors reaching here were written for the user; the report turns them into failed secrets.
+    // Errors reaching here were written for the user; the report turns them into failed secrets.
     error = thrown;
   }
+  // An OIDC or STS call still in flight when nothing was due ends before the report; its outcome no longer matters.
+  await aws.settled();
   await reportRun(core, record, now, error);
 }
 
-async function ecrLogin(config: Config): Promise<EcrLogin> {
-  const credentials = await resolveCredentials(config.auth, config.region, {
-    getIDToken: (audience) => requestGitHubIdToken(audience, process.env, (value) => core.setSecret(value)),
-    setSecret: (value) => core.setSecret(value),
-    env: process.env,
+/** Whether some target becomes ready to write; false once all are prepared and none is. */
+function firstReady(preparing: readonly Promise<PreparedTarget>[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    for (const target of preparing) void target.then((prepared) => isReadyToWrite(prepared) && resolve(true), () => undefined);
+    void Promise.allSettled(preparing).then(() => resolve(false));
   });
-  const roleArn = 'roleArn' in config.auth ? config.auth.roleArn : undefined;
-  // The AWS SDK is loaded only by runs that need a password: a max-age run with every secret fresh never pays for it.
-  const { getEcrLogin } = await import('./aws/ecr.ts');
-  const login = await getEcrLogin(config.region, credentials, (value) => core.setSecret(value), roleArn);
-  core.info(`ECR login for ${login.registry} expires at ${login.expiresAt.toISOString()}.`);
-  return login;
 }
 
 function maskedSecretValues(config: Config, login: EcrLogin) {

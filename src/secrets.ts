@@ -11,16 +11,24 @@ export interface SecretValue {
 
 type Login = Pick<EcrLogin, 'registry' | 'username' | 'password'>;
 
-/** What each kind of secret holds; a new kind is a new row. */
+/**
+ * What each kind of secret holds; a new kind is a new row. `unchanging`: the value is the same on
+ * every run (ECR's user name is always `AWS`), so it is written only where the target lacks it.
+ */
 const KINDS = {
-  password: { sensitive: true, value: (login: Login) => login.password },
-  username: { sensitive: false, value: (login: Login) => login.username },
-  dockerConfig: { sensitive: true, value: (login: Login) => dockerConfigJson([login]) },
-} as const satisfies Record<keyof SecretNames, { sensitive: boolean; value: (login: Login) => string }>;
+  password: { sensitive: true, unchanging: false, value: (login: Login) => login.password },
+  username: { sensitive: false, unchanging: true, value: (login: Login) => login.username },
+  dockerConfig: { sensitive: true, unchanging: false, value: (login: Login) => dockerConfigJson([login]) },
+} as const satisfies Record<keyof SecretNames, { sensitive: boolean; unchanging: boolean; value: (login: Login) => string }>;
 
 /** The names a run writes, in order: the password, then the optional username and docker config. */
 export function secretNames(names: SecretNames): string[] {
   return namedKinds(names).map(([, name]) => name);
+}
+
+/** The names whose value never changes (the username): written only where the target does not hold them yet. */
+export function unchangingSecretNames(names: SecretNames): string[] {
+  return namedKinds(names).flatMap(([kind, name]) => (KINDS[kind].unchanging ? [name] : []));
 }
 
 /** The secrets a run writes, in the order of `secretNames`, with their values from the ECR login. */

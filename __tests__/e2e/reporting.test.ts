@@ -71,12 +71,13 @@ describe('an AWS failure after planning still reports every secret', () => {
     fakes.aws.ecrDenied.add(keys.accessKeyId);
     const store = fakes.github.repositories.get(REPO)!.store;
     fakes.github.seed(store, 'ECR_PASSWORD', 'fresh-password', new Date(Date.now() - HOUR));
-    fakes.github.seed(store, 'ECR_USERNAME', 'AWS', new Date(Date.now() - 8 * HOUR));
+    // A stale docker config is due (a stored username secret would not be: it never changes).
+    fakes.github.seed(store, 'DOCKER_AUTH_CONFIG', 'old', new Date(Date.now() - 8 * HOUR));
     const result = await run(fakes, {
       'aws-access-key-id': keys.accessKeyId,
       'aws-secret-access-key': keys.secretAccessKey,
       'max-age': '6h',
-      'username-secret-name': 'ECR_USERNAME',
+      'docker-config-secret-name': 'DOCKER_AUTH_CONFIG',
     });
 
     expect(result.exitCode).toBe(1);
@@ -85,14 +86,14 @@ describe('an AWS failure after planning still reports every secret', () => {
     expect(result.outputs['secrets-written']).toBe('[]');
     expect(list(result.outputs, 'secrets-skipped')).toEqual([{ target: 'octo/app', secret: 'ECR_PASSWORD', status: 'skipped' }]);
     expect(list(result.outputs, 'secrets-failed')).toEqual([
-      { target: 'octo/app', secret: 'ECR_USERNAME', status: 'failed', reason: expect.stringContaining('may not call ecr:GetAuthorizationToken') },
+      { target: 'octo/app', secret: 'DOCKER_AUTH_CONFIG', status: 'failed', reason: expect.stringContaining('may not call ecr:GetAuthorizationToken') },
     ]);
     expect(result.outputs['registry']).toBeUndefined();
     expect(headline(result.summary)).toBe('### ECR password not written');
     expect(result.summary).toMatch(/\| octo\/app \| `ECR_PASSWORD` \| skipped \| updated .*, younger than max-age \|/);
-    expect(result.summary).toMatch(/\| octo\/app \| `ECR_USERNAME` \| failed \| This AWS identity may not call ecr:GetAuthorizationToken/);
+    expect(result.summary).toMatch(/\| octo\/app \| `DOCKER_AUTH_CONFIG` \| failed \| This AWS identity may not call ecr:GetAuthorizationToken/);
     expect(result.errors).toHaveLength(1);
-    expect(result.errors[0]).toMatch(/could not be written \(0 written, 1 skipped\):\n- octo\/app ECR_USERNAME: This AWS identity may not call ecr:GetAuthorizationToken/);
+    expect(result.errors[0]).toMatch(/could not be written \(0 written, 1 skipped\):\n- octo\/app DOCKER_AUTH_CONFIG: This AWS identity may not call ecr:GetAuthorizationToken/);
   });
 
   it('several targets and secrets: the AWS reason is said once for all of them', async () => {

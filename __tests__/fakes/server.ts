@@ -34,6 +34,8 @@ export interface Fault {
   reply?: Reply;
   reset?: boolean;
   delayMs?: number;
+  /** Holds the answer until this settles: a service slow to answer, timed against what another fake has seen. */
+  until?: () => Promise<unknown>;
 }
 
 export type Handler = (request: { method: string; url: URL; headers: IncomingMessage['headers']; body: string }) => Reply | Promise<Reply>;
@@ -103,6 +105,7 @@ export class FakeServer {
       return;
     }
     if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault?.until) await fault.until();
     if (res.destroyed) return;
 
     let reply: Reply;

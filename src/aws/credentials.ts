@@ -2,6 +2,7 @@ import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { AwsAuth } from '../config.ts';
 import { explainAwsError } from './errors.ts';
 import { awsClientConfig } from './client-config.ts';
+import { afterRequestsLeave, awaitedLater } from '../overlap.ts';
 
 export interface CredentialDeps {
   /** `requestGitHubIdToken` (github-oidc.ts): asks the runner for a GitHub OIDC token, and masks it. */
@@ -31,17 +32,21 @@ export async function resolveCredentials(
     case 'access-keys':
       return auth.keys;
     case 'oidc': {
-      const webIdentityToken = await requestIdToken(auth.audience, deps);
+      checkIdTokenPermission(deps);
+      // The STS client loads while the token request is in flight, not after it.
+      const idToken = awaitedLater(requestIdToken(auth.audience, deps));
+      await afterRequestsLeave();
+      const sts = awaitedLater(stsClient(region, undefined));
+      const webIdentityToken = await idToken;
       try {
-        const { Credentials } = await callSts(region, undefined, (sts, client) =>
-          client.send(
-            new sts.AssumeRoleWithWebIdentityCommand({
-              RoleArn: auth.roleArn,
-              RoleSessionName: auth.sessionName,
-              DurationSeconds: auth.durationSeconds,
-              WebIdentityToken: webIdentityToken,
-            }),
-          ),
+        const { module, client } = await sts;
+        const { Credentials } = await client.send(
+          new module.AssumeRoleWithWebIdentityCommand({
+            RoleArn: auth.roleArn,
+            RoleSessionName: auth.sessionName,
+            DurationSeconds: auth.durationSeconds,
+            WebIdentityToken: webIdentityToken,
+          }),
         );
         return temporaryCredentials(Credentials, deps.setSecret);
       } catch (error) {
@@ -50,9 +55,8 @@ export async function resolveCredentials(
     }
     case 'access-keys-and-role': {
       try {
-        const { Credentials } = await callSts(region, auth.keys, (sts, client) =>
-          client.send(new sts.AssumeRoleCommand({ RoleArn: auth.roleArn, RoleSessionName: auth.sessionName, DurationSeconds: auth.durationSeconds })),
-        );
+        const { module, client } = await stsClient(region, auth.keys);
+        const { Credentials } = await client.send(new module.AssumeRoleCommand({ RoleArn: auth.roleArn, RoleSessionName: auth.sessionName, DurationSeconds: auth.durationSeconds }));
         return temporaryCredentials(Credentials, deps.setSecret);
       } catch (error) {
         throw explainAwsError(error, { action: 'sts:AssumeRole', region, roleArn: auth.roleArn });
@@ -61,12 +65,16 @@ export async function resolveCredentials(
   }
 }
 
-async function requestIdToken(audience: string, deps: CredentialDeps): Promise<string> {
+/** Throws, before anything is requested or loaded, when the job may not ask for an OIDC token. */
+function checkIdTokenPermission(deps: CredentialDeps): void {
   if (!deps.env['ACTIONS_ID_TOKEN_REQUEST_URL'] || !deps.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN']) {
     throw new Error(
       "role-to-assume is set without access keys, so the action uses GitHub OIDC, but this job cannot request an OIDC token. Add 'permissions: id-token: write' to the workflow or job (and keep 'contents: read'), or pass aws-access-key-id and aws-secret-access-key.",
     );
   }
+}
+
+async function requestIdToken(audience: string, deps: CredentialDeps): Promise<string> {
   try {
     return await deps.getIDToken(audience);
   } catch (error) {
@@ -74,20 +82,14 @@ async function requestIdToken(audience: string, deps: CredentialDeps): Promise<s
   }
 }
 
-type StsModule = typeof import('@aws-sdk/client-sts');
-
 /**
- * One STS call. The STS client is loaded only here, when a role is assumed: runs with keys or the
- * default chain never pay for it. IDPCommunicationError (STS briefly failing to reach GitHub's OIDC
- * keys) is modelled as retryable, so the SDK's standard retry covers it with throttling and 5xx.
+ * An STS client. Its code is loaded only here, when a role is assumed: runs with keys or the default
+ * chain never pay for it. IDPCommunicationError (STS briefly failing to reach GitHub's OIDC keys) is
+ * modelled as retryable, so the SDK's standard retry covers it with throttling and 5xx.
  */
-async function callSts<T>(
-  region: string,
-  credentials: AwsCredentialIdentity | undefined,
-  call: (sts: StsModule, client: InstanceType<StsModule['STSClient']>) => Promise<T>,
-): Promise<T> {
-  const sts = await import('@aws-sdk/client-sts');
-  return call(sts, new sts.STSClient({ ...(await awsClientConfig(region)), ...(credentials ? { credentials } : {}) }));
+async function stsClient(region: string, credentials: AwsCredentialIdentity | undefined) {
+  const module = await import('@aws-sdk/client-sts');
+  return { module, client: new module.STSClient({ ...(await awsClientConfig(region)), ...(credentials ? { credentials } : {}) }) };
 }
 
 interface StsCredentials {

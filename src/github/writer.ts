@@ -21,6 +21,10 @@ export interface PrepareOptions {
   /** Skip a secret whose stored `updated_at` is younger than this. */
   maxAgeMs?: number;
   now: Date;
+  /** Names whose value never changes (the username `AWS`): written only where the target does not hold them yet. */
+  unchanging?: readonly string[];
+  /** Called as soon as some secret of the target is known to be due (perhaps more than once): the AWS side may start then. */
+  onDue?: () => void;
 }
 
 /** One secret due for a write, with what its PUT carries beyond the sealed value. */
@@ -36,16 +40,17 @@ export interface PreparedTarget {
   due: DueSecret[];
   /** Set whenever something is due: read (and checked) before any password exists. */
   key?: PublicKey;
-  /** Results already known: skipped by max-age, or failed reads. */
+  /** Results already known: skipped (max-age, or an unchanging secret already stored), or failed reads. */
   results: SecretResult[];
 }
 
 /**
  * The GitHub reads that need nothing from AWS, one promise per target (none rejects: a failed read
- * is a failed result): with max-age the list, each secret's settings (an organisation secret's
- * visibility, selected repository ids), and the public key when something is due. A token GitHub
- * refuses, a missing target or a malformed key thus fails before any password is minted. main.ts
- * awaits them all; it could as well race them against the AWS side and ask ECR once one is ready.
+ * is a failed result): the list of stored secrets (with max-age, or to learn whether an unchanging
+ * secret is there already), each secret's settings (an organisation secret's visibility, selected
+ * repository ids), and the public key when something is due. A token GitHub refuses, a missing
+ * target or a malformed key thus fails before any password is minted. main.ts asks ECR once one
+ * of them is ready to write, and writes each target as soon as it is.
  */
 export function prepareTargets(github: GitHub, targets: readonly Target[], names: readonly string[], options: PrepareOptions): Promise<PreparedTarget>[] {
   return targets.map((target) => prepareTarget(github, target, names, options));
@@ -56,24 +61,38 @@ export function isReadyToWrite(prepared: PreparedTarget): boolean {
   return prepared.key !== undefined && prepared.due.length > 0;
 }
 
-async function prepareTarget(github: GitHub, target: Target, names: readonly string[], { maxAgeMs, now }: PrepareOptions): Promise<PreparedTarget> {
+async function prepareTarget(github: GitHub, target: Target, names: readonly string[], { maxAgeMs, now, unchanging = [], onDue }: PrepareOptions): Promise<PreparedTarget> {
   const fail = (items: readonly string[], detail: string) => items.map((name) => result(target, name, 'failed', detail));
-  const fresh = new Map<string, Date>();
+  const isUnchanging = (name: string) => unchanging.includes(name);
+  /** Why a secret need not be written, from the list (stored names and their `updated_at`), or undefined. */
+  const skipReason = (name: string, stored: ReadonlyMap<string, Date>): string | undefined => {
+    const updatedAt = stored.get(name.toUpperCase());
+    if (updatedAt === undefined) return undefined;
+    // The list tells names and dates, never values: a stored username secret is taken to hold `AWS`.
+    if (isUnchanging(name)) return `already stored (updated ${updatedAt.toISOString()}); its value never changes, so it is written only when missing`;
+    if (maxAgeMs !== undefined && now.getTime() - updatedAt.getTime() < maxAgeMs) return `updated ${updatedAt.toISOString()}, younger than max-age`;
+    return undefined;
+  };
+
+  // With max-age the list comes first: it decides whether anything, the key included, is needed.
+  // Without it, the list only tells whether an unchanging secret is there, and runs beside the key.
+  const listing = maxAgeMs !== undefined || names.some(isUnchanging) ? listUpdatedAt(github, target) : undefined;
+  let stored: ReadonlyMap<string, Date> | undefined;
   if (maxAgeMs !== undefined) {
     try {
-      const updatedAt = await listUpdatedAt(github, target);
-      for (const name of names) {
-        const stored = updatedAt.get(name.toUpperCase());
-        if (stored !== undefined && now.getTime() - stored.getTime() < maxAgeMs) fresh.set(name, stored);
-      }
+      stored = await listing;
     } catch (error) {
       return { target, due: [], results: fail(names, explain(target, error, 'list the secrets of')) };
     }
   }
 
-  // The key is read beside the settings as soon as some secret is due whatever its settings say.
-  const early = names.some((name) => !fresh.has(name)) ? readPublicKey(github, target) : undefined;
-  const [keyRead, settingsRead] = await Promise.allSettled([early, target.settings(github, names, { compare: maxAgeMs !== undefined })]);
+  // The key is read beside the settings (and the list) as soon as some secret is due whatever they say.
+  const certainlyDue = names.some((name) => (stored ? skipReason(name, stored) === undefined : !isUnchanging(name)));
+  if (certainlyDue) onDue?.();
+  const early = certainlyDue ? readPublicKey(github, target) : undefined;
+  const [keyRead, settingsRead, listRead] = await Promise.allSettled([early, target.settings(github, names, { compare: maxAgeMs !== undefined }), stored ?? listing]);
+  // Without max-age a failed list costs only the saving: the unchanging secrets are written as if missing.
+  if (!stored && listRead.status === 'fulfilled') stored = listRead.value;
   // When both fail, the key's failure says more: it concerns the token and the target as a whole.
   const keyFailure = keyRead.status === 'rejected' ? explain(target, keyRead.reason, 'read the secrets public key of') : undefined;
   if (settingsRead.status === 'rejected') return { target, due: [], results: fail(names, keyFailure ?? errorText(settingsRead.reason)) };
@@ -82,12 +101,13 @@ async function prepareTarget(github: GitHub, target: Target, names: readonly str
   const due: DueSecret[] = [];
   for (const name of names) {
     const settings = settingsRead.value.get(name) as SecretSettings;
-    const stored = fresh.get(name);
-    // A fresh secret whose visibility or selected repositories differ from the inputs is due all the same.
-    if (stored !== undefined && !settings.differs) results.push(result(target, name, 'skipped', `updated ${stored.toISOString()}, younger than max-age`));
+    const skip = stored ? skipReason(name, stored) : undefined;
+    // A secret whose visibility or selected repositories differ from the inputs is due all the same.
+    if (skip !== undefined && !settings.differs) results.push(result(target, name, 'skipped', skip));
     else due.push({ name, settings });
   }
   if (due.length === 0) return { target, due, results };
+  onDue?.();
   if (keyFailure) return { target, due: [], results: [...results, ...fail(due.map(({ name }) => name), keyFailure)] };
   try {
     const key = keyRead.status === 'fulfilled' && keyRead.value ? keyRead.value : await readPublicKey(github, target);
@@ -95,12 +115,6 @@ async function prepareTarget(github: GitHub, target: Target, names: readonly str
   } catch (error) {
     return { target, due: [], results: [...results, ...fail(due.map(({ name }) => name), explain(target, error, 'read the secrets public key of'))] };
   }
-}
-
-/** Writes the due secrets of every prepared target, each target on its own, so that one failing target stops no other. */
-export async function writeSecrets(github: GitHub, prepared: readonly PreparedTarget[], secrets: readonly SecretValue[], log: Pick<Log, 'warning'>): Promise<SecretResult[]> {
-  const perTarget = await Promise.all(prepared.map(async (target) => [...target.results, ...(await writeTarget(github, target, secrets, log))]));
-  return perTarget.flat();
 }
 
 function result(target: Target, secret: string, status: SecretStatus, detail?: string, takesEffect = target.takesEffect): SecretResult {
@@ -120,12 +134,15 @@ function errorText(error: unknown): string {
 /** The statuses GitHub answers a stored secret with: 201 created, 204 updated. Anything else stored nothing we can vouch for. */
 const WRITTEN_STATUS: Readonly<Record<number, SecretStatus>> = { 201: 'created', 204: 'updated' };
 
-/** One target: one PUT per due secret, sealed with the key read while preparing. */
-async function writeTarget(github: GitHub, prepared: PreparedTarget, secrets: readonly SecretValue[], log: Pick<Log, 'warning'>): Promise<SecretResult[]> {
+/**
+ * One prepared target: one PUT per due secret, sealed with the key read while preparing. Each target
+ * is written on its own, so that one failing (or slow to prepare) target holds back no other.
+ */
+export async function writeTarget(github: GitHub, prepared: PreparedTarget, secrets: readonly SecretValue[], log: Pick<Log, 'warning'>): Promise<SecretResult[]> {
   const { target, due } = prepared;
   let key = prepared.key;
-  if (!key || due.length === 0) return [];
-  const results: SecretResult[] = [];
+  if (!key || due.length === 0) return [...prepared.results];
+  const results: SecretResult[] = [...prepared.results];
   for (const [index, { name, settings }] of due.entries()) {
     const secret = secrets.find((value) => value.name === name);
     if (!secret) {

@@ -1,0 +1,76 @@
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import type { Config } from '../config.ts';
+import { afterRequestsLeave, awaitedLater } from '../overlap.ts';
+import { resolveCredentials } from './credentials.ts';
+import type { EcrLogin } from './ecr.ts';
+import { requestGitHubIdToken } from './github-oidc.ts';
+
+export interface AwsLoginDeps {
+  setSecret: (value: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The AWS side of a run, in two steps that main.ts starts apart: the credentials (OIDC token and
+ * STS, or keys, or the default chain), which need nothing from GitHub and may run beside its reads;
+ * and the ECR login, which mints a password and is asked for only once a target is ready to write.
+ * Each step starts once, whoever asks first; the ECR code loads while the credentials are in flight.
+ */
+export class AwsLogin {
+  private credentials?: Promise<AwsCredentialIdentity | undefined>;
+  private ecrCode?: Promise<typeof import('./ecr.ts')>;
+  private login?: Promise<EcrLogin>;
+  private readonly config: Pick<Config, 'auth' | 'region'>;
+  private readonly deps: AwsLoginDeps;
+
+  constructor(config: Pick<Config, 'auth' | 'region'>, deps: AwsLoginDeps) {
+    this.config = config;
+    this.deps = deps;
+  }
+
+  /** Starts the credential step, if not started yet. Its failure surfaces from `ecrLogin`, or nowhere when no password is needed. */
+  startCredentials(): void {
+    this.started();
+  }
+
+  /**
+   * The ECR login (GetAuthorizationToken): called once, when some target is ready to write.
+   * `whileInFlight` runs once the request has left, to load what the writes need meanwhile.
+   */
+  ecrLogin(whileInFlight?: () => void): Promise<EcrLogin> {
+    this.login ??= this.getEcrLogin(whileInFlight);
+    return this.login;
+  }
+
+  /** Waits until whatever was started has ended, however it ended, so that nothing of it outlives the report. */
+  async settled(): Promise<unknown> {
+    return Promise.allSettled([this.credentials, this.ecrCode, this.login]);
+  }
+
+  private started() {
+    if (!this.credentials || !this.ecrCode) {
+      const { auth, region } = this.config;
+      const { setSecret, env } = this.deps;
+      this.credentials = awaitedLater(
+        resolveCredentials(auth, region, { getIDToken: (audience) => requestGitHubIdToken(audience, env, setSecret), setSecret, env }),
+      );
+      // The AWS SDK is loaded only by runs that may need a password (a max-age run with every secret
+      // fresh never pays for it), and while the credential requests are in flight.
+      this.ecrCode = awaitedLater(afterRequestsLeave().then(() => import('./ecr.ts')));
+    }
+    return { credentials: this.credentials, ecrCode: this.ecrCode };
+  }
+
+  private async getEcrLogin(whileInFlight: (() => void) | undefined): Promise<EcrLogin> {
+    const started = this.started();
+    const [credentials, { getEcrLogin }] = await Promise.all([started.credentials, started.ecrCode]);
+    const { auth, region } = this.config;
+    const roleArn = 'roleArn' in auth ? auth.roleArn : undefined;
+    const login = awaitedLater(getEcrLogin(region, credentials, this.deps.setSecret, roleArn));
+    if (whileInFlight) {
+      await afterRequestsLeave();
+      whileInFlight();
+    }
+    return login;
+  }
+}
