@@ -2,6 +2,8 @@ import { getProxyUrl } from '@actions/http-client/lib/proxy';
 
 /** How long one request (GitHub, AWS, the OIDC token service) may take before it is dropped and, where allowed, retried. */
 export const REQUEST_TIMEOUT_MS = 10_000;
+/** How long opening a connection may take, within that. */
+export const CONNECT_TIMEOUT_MS = 5_000;
 
 /** Why a host could not be reached, as a kind (for the advice) and in words (for the message). */
 export interface NetworkFailure {

@@ -1,7 +1,7 @@
-import { REQUEST_TIMEOUT_MS } from '../network.ts';
+import { CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../network.ts';
 import { USER_AGENT } from '../version.ts';
 
-const REQUEST_HANDLER_OPTIONS = { connectionTimeout: 5_000, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true };
+const REQUEST_HANDLER_OPTIONS = { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true };
 
 /**
  * Settings shared by the STS and ECR clients. Endpoints come from the SDK's own `AWS_ENDPOINT_URL_*`

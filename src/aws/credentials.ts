@@ -5,7 +5,7 @@ import { awsClientConfig } from './client-config.ts';
 import { afterRequestsLeave, awaitedLater } from '../overlap.ts';
 
 export interface CredentialDeps {
-  /** `requestGitHubIdToken` (github-oidc.ts): asks the runner for a GitHub OIDC token, and masks it. */
+  /** `requestGitHubIdToken` (github/id-token.ts): asks the runner for a GitHub OIDC token, and masks it. */
   getIDToken: (audience: string) => Promise<string>;
   /** `core.setSecret`. */
   setSecret: (value: string) => void;

@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import { afterRequestsLeave, awaitedLater } from '../overlap.ts';
 import { resolveCredentials } from './credentials.ts';
 import type { EcrLogin } from './ecr.ts';
-import { requestGitHubIdToken } from './github-oidc.ts';
+import { requestGitHubIdToken } from '../github/id-token.ts';
 
 export interface AwsLoginDeps {
   setSecret: (value: string) => void;

@@ -1,3 +1,4 @@
+import { getOctokitOptions } from '@actions/github/lib/utils';
 import { HttpClient } from '@actions/http-client';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
@@ -16,7 +17,6 @@ export interface Log {
   warning: (message: string) => void;
 }
 
-
 /**
  * What the retry plugin never retries: its own list (refusals that cannot succeed on retry) and
  * 429, which GitHub sends only for rate limits (docs, "Rate limits for the REST API"): the
@@ -32,10 +32,12 @@ const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
  */
 export function createGitHubClient(options: { token: string; apiUrl: string; log: Log }): GitHub {
   const { log } = options;
+  // `@actions/github`'s options: the token as GitHub expects it, and the runner's orchestration id in
+  // the user agent. Its own proxy-aware fetch is made for GITHUB_API_URL at import; ours below is made
+  // the same way (`@actions/http-client`) for github-api-url, which may name another host.
   const github = new GitHubWithPlugins({
-    auth: options.token,
+    ...getOctokitOptions(options.token, { userAgent: USER_AGENT }),
     baseUrl: options.apiUrl,
-    userAgent: USER_AGENT,
     log: { debug: log.debug, info: log.debug, warn: log.warning, error: log.warning },
     request: { fetch: proxyAwareFetch(options.apiUrl) },
     retry: { doNotRetry: DO_NOT_RETRY },
