@@ -39,17 +39,19 @@ export async function run(): Promise<void> {
     // never an ECR password. With max-age they start only once a list shows something due, so that a
     // run whose secrets are all fresh asks AWS nothing and never loads the AWS SDK.
     if (config.maxAgeMs === undefined) aws.startCredentials();
+    const unchanging = new Set(unchangingSecretNames(config.secretNames));
     const preparing = prepareTargets(github, targets, names, {
       ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }),
       now,
-      unchanging: unchangingSecretNames(config.secretNames),
+      unchanging: [...unchanging],
       onDue: () => aws.startCredentials(),
     });
-    // ECR mints a password only once some target is ready to write (something due, key in hand);
-    // libsodium loads while that request is in flight.
+    // ECR mints a password only once some target is ready to write a secret that needs one (due, key
+    // in hand; the username needs none); libsodium loads while that request is in flight.
+    const needsPassword = (prepared: PreparedTarget) => isReadyToWrite(prepared) && prepared.due.some(({ name }) => !unchanging.has(name));
     const values = awaitedLater(
-      firstReady(preparing).then(async (ready) => {
-        if (!ready) return undefined;
+      firstReady(preparing, needsPassword).then(async (needed) => {
+        if (!needed) return secretValues(config.secretNames, undefined);
         const login = await aws.ecrLogin(() => void awaitedLater(libsodium()));
         core.info(`ECR login for ${login.registry} expires at ${login.expiresAt.toISOString()}.`);
         record.login = login;
@@ -62,7 +64,7 @@ export async function run(): Promise<void> {
         const prepared = await preparingTarget;
         if (!isReadyToWrite(prepared)) return prepared.results;
         try {
-          return await writeTarget(github, prepared, (await values) ?? [], core);
+          return await writeTarget(github, prepared, await values, core);
         } catch (thrown) {
           // An AWS failure (written for the user): every secret this target had due failed with it.
           error ??= thrown;
@@ -70,7 +72,6 @@ export async function run(): Promise<void> {
         }
       }),
     );
-    record.plans = await Promise.all(preparing);
     record.results = results.flat();
   } catch (thrown) {
     // Errors reaching here were written for the user; the report turns them into failed secrets.
@@ -81,10 +82,10 @@ export async function run(): Promise<void> {
   await reportRun(core, record, now, error);
 }
 
-/** Whether some target becomes ready to write; false once all are prepared and none is. */
-function firstReady(preparing: readonly Promise<PreparedTarget>[]): Promise<boolean> {
+/** Whether some target becomes `ready`, as soon as one does; false once all are prepared and none is. */
+function firstReady(preparing: readonly Promise<PreparedTarget>[], ready: (prepared: PreparedTarget) => boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    for (const target of preparing) void target.then((prepared) => isReadyToWrite(prepared) && resolve(true), () => undefined);
+    for (const target of preparing) void target.then((prepared) => ready(prepared) && resolve(true), () => undefined);
     void Promise.allSettled(preparing).then(() => resolve(false));
   });
 }

@@ -111,9 +111,9 @@ export function summaryMarkdown(login: EcrLogin | undefined, results: readonly S
   const { written, failed, skipped } = tally(results);
   const said = outcome(results);
   const lines: Record<Outcome, string[]> = {
-    'not written': [`No secret was written: ${failed} failed${skipped ? `, ${skipped} skipped as still fresh` : ''}. Each failure and what to do is listed below.`, ...expiry],
+    'not written': [`No secret was written: ${failed} failed${skipped ? `, ${skipped} skipped (see why below)` : ''}. Each failure and what to do is listed below.`, ...expiry],
     'partly written': [
-      `${written} of ${results.length} secrets written, ${failed} failed${skipped ? `, ${skipped} skipped as still fresh` : ''}. Each failure and what to do is listed below.`,
+      `${written} of ${results.length} secrets written, ${failed} failed${skipped ? `, ${skipped} skipped (see why below)` : ''}. Each failure and what to do is listed below.`,
       ...expiry,
     ],
     refreshed: expiry,

@@ -11,13 +11,17 @@ export interface SecretValue {
 
 type Login = Pick<EcrLogin, 'registry' | 'username' | 'password'>;
 
+/** The user name of every ECR login (GetAuthorizationToken's token is `AWS:<password>`). */
+export const ECR_USERNAME = 'AWS';
+
 /**
  * What each kind of secret holds; a new kind is a new row. `unchanging`: the value is the same on
- * every run (ECR's user name is always `AWS`), so it is written only where the target lacks it.
+ * every run and needs no login (ECR's user name is always `AWS`), so it is written only where the
+ * target lacks it, and writing it alone mints no password.
  */
 const KINDS = {
   password: { sensitive: true, unchanging: false, value: (login: Login) => login.password },
-  username: { sensitive: false, unchanging: true, value: (login: Login) => login.username },
+  username: { sensitive: false, unchanging: true, value: () => ECR_USERNAME },
   dockerConfig: { sensitive: true, unchanging: false, value: (login: Login) => dockerConfigJson([login]) },
 } as const satisfies Record<keyof SecretNames, { sensitive: boolean; unchanging: boolean; value: (login: Login) => string }>;
 
@@ -31,9 +35,16 @@ export function unchangingSecretNames(names: SecretNames): string[] {
   return namedKinds(names).flatMap(([kind, name]) => (KINDS[kind].unchanging ? [name] : []));
 }
 
-/** The secrets a run writes, in the order of `secretNames`, with their values from the ECR login. */
-export function secretValues(names: SecretNames, login: Login): SecretValue[] {
-  return namedKinds(names).map(([kind, name]) => ({ name, value: KINDS[kind].value(login), sensitive: KINDS[kind].sensitive }));
+/**
+ * The secrets a run writes, in the order of `secretNames`, with their values from the ECR login;
+ * without a login (nothing due needed one), only the unchanging ones.
+ */
+export function secretValues(names: SecretNames, login: Login | undefined): SecretValue[] {
+  return namedKinds(names).flatMap(([kind, name]) => {
+    const { unchanging, sensitive, value } = KINDS[kind];
+    if (!login && !unchanging) return [];
+    return [{ name, value: value(login as Login), sensitive }];
+  });
 }
 
 function namedKinds(names: SecretNames): [keyof SecretNames, string][] {

@@ -127,6 +127,18 @@ function loadedChunks(stderr: string): string[] {
   return [...new Set([...stderr.matchAll(/Translating \w+ file:\/\/\S*\/(\d+\.index\.js)/g)].map((m) => m[1] ?? ''))];
 }
 
+describe('credentials no longer needed are dropped', () => {
+  it('a refused token while STS is slow: the STS request is aborted, not retried, and no password is minted', async () => {
+    fakes.aws.sts.inject({ match: () => true, times: 10, delayMs: 12_000 });
+    const result = await run(fakes, { ...oidc(), 'github-token': 'ghp_revoked' });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors[0]).toContain('github-token was refused');
+    // Without the abort, the SDK's 10 s timeout and retries would send it 4 times before the report.
+    expect([count(fakes, 'oidc'), count(fakes, 'sts'), count(fakes, 'ecr')]).toEqual([1, 1, 0]);
+  });
+});
+
 describe('code is loaded only by runs that need it', () => {
   it('max-age with every secret fresh: no AWS request, and neither the AWS SDK nor libsodium is loaded', async () => {
     fakes.github.seed(fakes.github.repositories.get(REPO)!.store, 'ECR_PASSWORD', 'recent', new Date(Date.now() - HOUR));
@@ -197,7 +209,7 @@ describe('the username secret (always AWS) is written only where the target lack
     expect(list(result.outputs, 'secrets-skipped')).toEqual([{ target: REPO, secret: 'ECR_USERNAME', status: 'skipped' }]);
   });
 
-  it('with max-age, missing while the password is fresh: the username alone is due, and written', async () => {
+  it('with max-age, missing while the password is fresh: the username alone is due, written with no password minted', async () => {
     fakes.github.seed(fakes.github.repositories.get(REPO)!.store, 'ECR_PASSWORD', 'fresh', new Date(Date.now() - HOUR));
     const result = await run(fakes, { ...oidc(), ...USERNAME, 'max-age': '6h' });
 
@@ -205,7 +217,21 @@ describe('the username secret (always AWS) is written only where the target lack
     expect(fakes.github.repositorySecret(REPO, 'ECR_USERNAME')?.plaintext).toBe('AWS');
     expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe('fresh');
     expect(fakes.github.writes().map((request) => request.url)).toEqual(['/repos/octo/app/actions/secrets/ECR_USERNAME']);
-    expect([count(fakes, 'oidc'), count(fakes, 'sts'), count(fakes, 'ecr')]).toEqual([1, 1, 1]);
+    // The username is always AWS: writing it needs nothing from AWS, and no password is minted for nothing.
+    expect([count(fakes, 'oidc'), count(fakes, 'sts'), count(fakes, 'ecr')]).toEqual([0, 0, 0]);
+    // No login, so no expiry to report: the stored password's is unknown.
+    expect(result.outputs['expires-at']).toBeUndefined();
+  });
+
+  it('an organisation username secret whose selected repositories differ from the inputs is written, without max-age too', async () => {
+    const org = fakes.github.addOrganization('octo');
+    const [api, web] = ['octo/api', 'octo/web'].map((name) => fakes.github.addRepository(name));
+    for (const name of ['ECR_PASSWORD', 'ECR_USERNAME']) fakes.github.seed(org, name, 'old', new Date(), { visibility: 'selected', selectedRepositoryIds: [api!.id] });
+    const result = await run(fakes, { ...oidc(), ...USERNAME, organization: 'octo', visibility: 'selected', 'selected-repositories': 'api\nweb' });
+
+    expect(result.exitCode).toBe(0);
+    for (const name of ['ECR_PASSWORD', 'ECR_USERNAME']) expect(fakes.github.organizationSecret('octo', name)?.selectedRepositoryIds).toEqual([api!.id, web!.id]);
+    expect(fakes.github.organizationSecret('octo', 'ECR_USERNAME')?.plaintext).toBe('AWS');
   });
 
   it('an organisation username secret whose visibility differs from the inputs is written all the same', async () => {

@@ -58,7 +58,7 @@ describe('the headline follows from the results', () => {
     expect(outcome([failed, skipped])).toBe('not written');
     const markdown = summaryMarkdown(login, [failed, skipped], now);
     expect(headline(markdown)).toBe('### ECR password not written');
-    expect(markdown).toContain('No secret was written: 1 failed, 1 skipped as still fresh.');
+    expect(markdown).toContain('No secret was written: 1 failed, 1 skipped (see why below).');
     expect(markdown).not.toContain('refreshed');
   });
 
@@ -72,7 +72,7 @@ describe('the headline follows from the results', () => {
     expect(outcome(results)).toBe('partly written');
     const markdown = summaryMarkdown(login, results, now);
     expect(headline(markdown)).toBe('### ECR password partly written');
-    expect(markdown).toContain('1 of 3 secrets written, 1 failed, 1 skipped as still fresh.');
+    expect(markdown).toContain('1 of 3 secrets written, 1 failed, 1 skipped (see why below).');
     expect(markdown).toContain('expires at 2026-01-01T12:00:00.000Z (in 11h30m)');
   });
 

@@ -55,7 +55,7 @@ describe('the PUT body the writer sends, from settings read through the real cli
   const sealed = { encryptedValue: Buffer.alloc(48).toString('base64'), keyId: '568250167242549743' };
   const bodyFor = async (spec: TargetSpec, name: string) => {
     const target = describeTarget(spec);
-    const settings = (await target.settings(github, [name], { compare: false })).get(name)!;
+    const settings = (await target.settings(github, [name])).get(name)!;
     const body = writeRequestBody(sealed, settings);
     return { body, violations: contractViolations({ ...fill(target.routes.write, { ...target.params, secret_name: name }), body: JSON.stringify(body) }) };
   };

@@ -10,6 +10,8 @@ export interface CredentialDeps {
   /** `core.setSecret`. */
   setSecret: (value: string) => void;
   env: NodeJS.ProcessEnv;
+  /** Aborts the STS requests in flight (and `getIDToken`'s, which is given the same signal) once no password is needed. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function resolveCredentials(
             DurationSeconds: auth.durationSeconds,
             WebIdentityToken: webIdentityToken,
           }),
+          abortable(deps),
         );
         return temporaryCredentials(Credentials, deps.setSecret);
       } catch (error) {
@@ -56,7 +59,10 @@ export async function resolveCredentials(
     case 'access-keys-and-role': {
       try {
         const { module, client } = await stsClient(region, auth.keys);
-        const { Credentials } = await client.send(new module.AssumeRoleCommand({ RoleArn: auth.roleArn, RoleSessionName: auth.sessionName, DurationSeconds: auth.durationSeconds }));
+        const { Credentials } = await client.send(
+          new module.AssumeRoleCommand({ RoleArn: auth.roleArn, RoleSessionName: auth.sessionName, DurationSeconds: auth.durationSeconds }),
+          abortable(deps),
+        );
         return temporaryCredentials(Credentials, deps.setSecret);
       } catch (error) {
         throw explainAwsError(error, { action: 'sts:AssumeRole', region, roleArn: auth.roleArn });
@@ -107,4 +113,8 @@ function temporaryCredentials(credentials: StsCredentials | undefined, setSecret
   // Masked the moment they exist, before any log line could hold them.
   for (const value of [AccessKeyId, SecretAccessKey, SessionToken]) setSecret(value);
   return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken, ...(Expiration ? { expiration: Expiration } : {}) };
+}
+
+function abortable({ signal }: CredentialDeps): { abortSignal?: AbortSignal } {
+  return signal ? { abortSignal: signal } : {};
 }

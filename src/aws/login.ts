@@ -20,6 +20,8 @@ export class AwsLogin {
   private credentials?: Promise<AwsCredentialIdentity | undefined>;
   private ecrCode?: Promise<typeof import('./ecr.ts')>;
   private login?: Promise<EcrLogin>;
+  /** Ends the credential requests once no password will be asked for: nothing should wait on them then. */
+  private readonly abandon = new AbortController();
   private readonly config: Pick<Config, 'auth' | 'region'>;
   private readonly deps: AwsLoginDeps;
 
@@ -42,8 +44,13 @@ export class AwsLogin {
     return this.login;
   }
 
-  /** Waits until whatever was started has ended, however it ended, so that nothing of it outlives the report. */
+  /**
+   * Waits until whatever was started has ended, however it ended, so that nothing of it outlives the
+   * report. Credential requests still in flight when no login was asked for (GitHub refused, nothing
+   * was due) are aborted first: their SDK retries would otherwise hold the report back for nothing.
+   */
   async settled(): Promise<unknown> {
+    if (!this.login) this.abandon.abort();
     return Promise.allSettled([this.credentials, this.ecrCode, this.login]);
   }
 
@@ -52,7 +59,12 @@ export class AwsLogin {
       const { auth, region } = this.config;
       const { setSecret, env } = this.deps;
       this.credentials = awaitedLater(
-        resolveCredentials(auth, region, { getIDToken: (audience) => requestGitHubIdToken(audience, env, setSecret), setSecret, env }),
+        resolveCredentials(auth, region, {
+          getIDToken: (audience) => requestGitHubIdToken(audience, env, setSecret, this.abandon.signal),
+          setSecret,
+          env,
+          signal: this.abandon.signal,
+        }),
       );
       // The AWS SDK is loaded only by runs that may need a password (a max-age run with every secret
       // fresh never pays for it), and while the credential requests are in flight.

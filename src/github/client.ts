@@ -38,7 +38,8 @@ export function createGitHubClient(options: { token: string; apiUrl: string; log
   const github = new GitHubWithPlugins({
     ...getOctokitOptions(options.token, { userAgent: USER_AGENT }),
     baseUrl: options.apiUrl,
-    log: { debug: log.debug, info: log.debug, warn: log.warning, error: log.warning },
+    // Octokit logs every failed request as an error; the action reports the ones that matter in its own words.
+    log: { debug: log.debug, info: log.debug, warn: log.warning, error: log.debug },
     request: { fetch: proxyAwareFetch(options.apiUrl) },
     retry: { doNotRetry: DO_NOT_RETRY },
     throttle: {

@@ -28,7 +28,7 @@ const TRANSIENT_ERROR_CODES = [
  * The connection goes where `@actions/http-client` sends it for this URL, as in core: through the
  * runner's `https_proxy` / `http_proxy` unless `no_proxy` (or a loopback host) says otherwise.
  */
-export async function requestGitHubIdToken(audience: string, env: NodeJS.ProcessEnv, setSecret: (value: string) => void): Promise<string> {
+export async function requestGitHubIdToken(audience: string, env: NodeJS.ProcessEnv, setSecret: (value: string) => void, signal?: AbortSignal): Promise<string> {
   // Set by the runner for jobs with `permissions: id-token: write`; credentials.ts checks both first.
   const { ACTIONS_ID_TOKEN_REQUEST_URL: endpoint, ACTIONS_ID_TOKEN_REQUEST_TOKEN: requestToken } = env;
   if (!endpoint || !requestToken) throw new Error('this job has no ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN.');
@@ -45,6 +45,7 @@ export async function requestGitHubIdToken(audience: string, env: NodeJS.Process
     try {
       answer = await request(url, {
         dispatcher,
+        ...(signal ? { signal } : {}),
         headers: { authorization: `Bearer ${requestToken}`, accept: 'application/json', 'user-agent': USER_AGENT },
         headersTimeout: REQUEST_TIMEOUT_MS,
         bodyTimeout: REQUEST_TIMEOUT_MS,

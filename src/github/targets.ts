@@ -10,14 +10,14 @@ export interface SecretSettings {
   body: Record<string, unknown>;
   /** When runs read the value written here. */
   takesEffect: string;
-  /** The stored secret's settings differ from the inputs, so max-age must not skip it however fresh it is. */
+  /** The stored secret's settings differ from the inputs, so it must be written however fresh it is (max-age) or whatever it holds (the username). */
   differs: boolean;
   /** Something the user must hear about the write, such as a visibility widened by the inputs. */
   warning?: string;
 }
 
 /** Reads what a kind needs from GitHub, before any password exists, to decide each secret's settings. */
-export type SettingsReader = (github: GitHub, names: readonly string[], options: { compare: boolean }) => Promise<Map<string, SecretSettings>>;
+export type SettingsReader = (github: GitHub, names: readonly string[]) => Promise<Map<string, SecretSettings>>;
 
 /**
  * A kind of place that holds secrets, as data: its routes, what the token needs, and when a
@@ -88,7 +88,7 @@ const KINDS: Kinds = {
     permission: ORGANIZATION_PERMISSION,
     notFoundHint: ORGANIZATION_NOT_FOUND_HINT,
     takesEffect: ({ visibility }) => organizationTakesEffect(visibility),
-    settings: (spec) => (github, names, options) => organizationSettings(spec, github, names, options),
+    settings: (spec) => (github, names) => organizationSettings(spec, github, names),
   },
 };
 
@@ -130,7 +130,7 @@ function organizationTakesEffect(visibility: Visibility | undefined): string {
 /** An organisation secret as GitHub holds it. */
 interface StoredOrganizationSecret {
   visibility: Visibility;
-  /** Read only when needed: to keep them, or to compare them with selected-repositories. */
+  /** Read only when the secret is selected and the inputs keep or name selected repositories. */
   selectedRepositoryIds?: number[];
 }
 
@@ -143,11 +143,11 @@ async function organizationSettings(
   spec: Extract<TargetSpec, { kind: 'organization' }>,
   github: GitHub,
   names: readonly string[],
-  { compare }: { compare: boolean },
 ): Promise<Map<string, SecretSettings>> {
   const { org, visibility: wanted } = spec;
-  // Stored ids are needed to keep them (no visibility given), to compare them (max-age), and to tell
-  // whether a selected list grows: repositories added to it can read the password from now on.
+  // Stored ids are needed to keep them (no visibility given), to compare them (a fresh or unchanging
+  // secret with other repositories is due), and to tell whether a selected list grows: repositories
+  // added to it can read the password from now on.
   const needIds = wanted === undefined || wanted === 'selected';
   const [wantedIds, stored] = await Promise.all([
     wanted === 'selected' ? repositoryIds(github, org, spec.selectedRepositories) : undefined,
@@ -160,7 +160,7 @@ async function organizationSettings(
     const ids = wanted === undefined ? current?.selectedRepositoryIds : wantedIds;
     const body = { visibility, ...(visibility === 'selected' ? { selected_repository_ids: ids ?? [] } : {}) };
     const differs =
-      wanted !== undefined && current !== undefined && (current.visibility !== wanted || (wanted === 'selected' && compare && !sameIds(current.selectedRepositoryIds, wantedIds)));
+      wanted !== undefined && current !== undefined && (current.visibility !== wanted || (wanted === 'selected' && !sameIds(current.selectedRepositoryIds, wantedIds)));
     const widened = current !== undefined && WIDTH.indexOf(visibility) > WIDTH.indexOf(current.visibility);
     const added = current?.visibility === 'selected' && visibility === 'selected' ? (ids ?? []).filter((id) => !current.selectedRepositoryIds?.includes(id)) : [];
     const warning = widened

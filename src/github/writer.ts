@@ -23,7 +23,7 @@ export interface PrepareOptions {
   now: Date;
   /** Names whose value never changes (the username `AWS`): written only where the target does not hold them yet. */
   unchanging?: readonly string[];
-  /** Called as soon as some secret of the target is known to be due (perhaps more than once): the AWS side may start then. */
+  /** Called as soon as some secret of the target that needs a password is known to be due (perhaps more than once): the AWS side may start then. */
   onDue?: () => void;
 }
 
@@ -88,9 +88,9 @@ async function prepareTarget(github: GitHub, target: Target, names: readonly str
 
   // The key is read beside the settings (and the list) as soon as some secret is due whatever they say.
   const certainlyDue = names.some((name) => (stored ? skipReason(name, stored) === undefined : !isUnchanging(name)));
-  if (certainlyDue) onDue?.();
+  if (names.some((name) => !isUnchanging(name) && (stored ? skipReason(name, stored) === undefined : true))) onDue?.();
   const early = certainlyDue ? readPublicKey(github, target) : undefined;
-  const [keyRead, settingsRead, listRead] = await Promise.allSettled([early, target.settings(github, names, { compare: maxAgeMs !== undefined }), stored ?? listing]);
+  const [keyRead, settingsRead, listRead] = await Promise.allSettled([early, target.settings(github, names), stored ?? listing]);
   // Without max-age a failed list costs only the saving: the unchanging secrets are written as if missing.
   if (!stored && listRead.status === 'fulfilled') stored = listRead.value;
   // When both fail, the key's failure says more: it concerns the token and the target as a whole.
@@ -107,7 +107,7 @@ async function prepareTarget(github: GitHub, target: Target, names: readonly str
     else due.push({ name, settings });
   }
   if (due.length === 0) return { target, due, results };
-  onDue?.();
+  if (due.some(({ name }) => !isUnchanging(name))) onDue?.();
   if (keyFailure) return { target, due: [], results: [...results, ...fail(due.map(({ name }) => name), keyFailure)] };
   try {
     const key = keyRead.status === 'fulfilled' && keyRead.value ? keyRead.value : await readPublicKey(github, target);
