@@ -41,8 +41,12 @@ const workflowTexts = Object.fromEntries(
     .filter((name) => /\.ya?ml$/.test(name))
     .map((name) => [name, readFileSync(join(workflowsDir, name), 'utf8')]),
 );
-const workflows = Object.fromEntries(Object.entries(workflowTexts).map(([name, text]) => [name, parse(text) as Workflow]));
-const allSteps = Object.values(workflows).flatMap((workflow) => Object.values(workflow.jobs).flatMap((job) => job.steps ?? []));
+const workflows = Object.fromEntries(
+  Object.entries(workflowTexts).map(([name, text]) => [name, parse(text) as Workflow]),
+);
+const allSteps = Object.values(workflows).flatMap((workflow) =>
+  Object.values(workflow.jobs).flatMap((job) => job.steps ?? []),
+);
 
 interface Pin {
   line: number;
@@ -59,7 +63,12 @@ function thirdPartyUses(text: string): Pin[] {
     const target = match?.[1];
     if (target === undefined || target.startsWith('./') || target.startsWith('docker://')) return;
     const at = target.lastIndexOf('@');
-    pins.push({ line: index + 1, action: target.slice(0, at), ref: at < 0 ? '' : target.slice(at + 1), comment: match?.[2] });
+    pins.push({
+      line: index + 1,
+      action: target.slice(0, at),
+      ref: at < 0 ? '' : target.slice(at + 1),
+      comment: match?.[2],
+    });
   });
   return pins;
 }
@@ -110,14 +119,16 @@ describe('one node version', () => {
     const nodeVersion = read('.node-version').trim();
     expect(nodeVersion).toMatch(/^\d+$/);
     expect(readActionYml().runs.using).toBe(`node${nodeVersion}`);
-    const devNode = (JSON.parse(read('package.json')) as { devDependencies: Record<string, string> }).devDependencies['node'];
+    const manifest = JSON.parse(read('package.json')) as { devDependencies: Record<string, string> };
+    const devNode = manifest.devDependencies['node'];
     expect(devNode?.replace(/^[\^~]/, '').split('.')[0]).toBe(nodeVersion);
   });
 
   it('every setup-node step reads .node-version', () => {
     const setupNode = allSteps.filter((step) => step.uses?.startsWith('actions/setup-node@'));
     expect(setupNode.length).toBeGreaterThanOrEqual(3);
-    for (const step of setupNode) expect(step.with).toEqual(expect.objectContaining({ 'node-version-file': '.node-version' }));
+    for (const step of setupNode)
+      expect(step.with).toEqual(expect.objectContaining({ 'node-version-file': '.node-version' }));
     expect(setupNode.filter((step) => step.with?.['node-version'] !== undefined)).toEqual([]);
   });
 });
@@ -165,7 +176,13 @@ describe('release.yml', () => {
     const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', file], {
       cwd,
       encoding: 'utf8',
-      env: { PATH: process.env['PATH'] ?? '', HOME: scratch, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: join(scratch, 'summary'), ...env },
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: scratch,
+        GITHUB_OUTPUT: output,
+        GITHUB_STEP_SUMMARY: join(scratch, 'summary'),
+        ...env,
+      },
     });
     return { status: result.status, log: result.stdout + result.stderr, output: readFileSync(output, 'utf8') };
   }
@@ -187,7 +204,10 @@ describe('release.yml', () => {
 
   it('checks the tagged commit with .ci/run, holding no token; the writing job runs no repository code', () => {
     const checkout = check.steps?.find((candidate) => candidate.uses?.startsWith('actions/checkout@'));
-    expect(checkout?.with).toEqual({ ref: 'refs/tags/${{ github.event.release.tag_name }}', 'persist-credentials': false });
+    expect(checkout?.with).toEqual({
+      ref: 'refs/tags/${{ github.event.release.tag_name }}',
+      'persist-credentials': false,
+    });
     expect(check.steps?.at(-1)?.run).toBe('bash .ci/run');
     expect(move.steps?.filter((candidate) => /\b(npm|npx|node)\b|\.ci\//.test(candidate.run ?? ''))).toEqual([]);
   });
@@ -201,15 +221,22 @@ describe('release.yml', () => {
     expect(result).toEqual({ status: 0, log: '', output: `major=${major}\n` });
   });
 
-  it.each(['v1.2.3-rc.1', 'v1.2.3+build.5', '1.2.3', 'v1.2', 'v01.2.3', 'V1.2.3', 'v1.2.3 ', 'v1.2.3\nv2.0.0', 'latest'])(
-    'refuses the tag %j, naming it, and moves nothing',
-    (tag) => {
-      const result = runStep(versionStep.run ?? '', { TAG: tag, PRERELEASE: 'false' });
-      expect(result.status).toBe(1);
-      expect(result.log).toContain(`::error::The release tag '${tag}' is not vMAJOR.MINOR.PATCH`);
-      expect(result.output).toBe('');
-    },
-  );
+  it.each([
+    'v1.2.3-rc.1',
+    'v1.2.3+build.5',
+    '1.2.3',
+    'v1.2',
+    'v01.2.3',
+    'V1.2.3',
+    'v1.2.3 ',
+    'v1.2.3\nv2.0.0',
+    'latest',
+  ])('refuses the tag %j, naming it, and moves nothing', (tag) => {
+    const result = runStep(versionStep.run ?? '', { TAG: tag, PRERELEASE: 'false' });
+    expect(result.status).toBe(1);
+    expect(result.log).toContain(`::error::The release tag '${tag}' is not vMAJOR.MINOR.PATCH`);
+    expect(result.output).toBe('');
+  });
 
   it('refuses a release marked as a pre-release, whatever its tag', () => {
     const result = runStep(versionStep.run ?? '', { TAG: 'v2.0.0', PRERELEASE: 'true' });
@@ -222,7 +249,11 @@ describe('release.yml', () => {
     let origin: string;
     let commits: string[];
     const git = (cwd: string, ...args: string[]) =>
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' }).trim();
+      execFileSync(
+        'git',
+        ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'init.defaultBranch=main', ...args],
+        { cwd, encoding: 'utf8' },
+      ).trim();
     const remoteTag = (name: string) => git(scratch, '--git-dir', origin, 'rev-parse', `refs/tags/${name}^{commit}`);
 
     beforeAll(() => {
@@ -235,7 +266,13 @@ describe('release.yml', () => {
         return git(work, 'rev-parse', 'HEAD');
       });
       // v1.9.0 then v1.10.0 (a lexical sort would pick v1.9.0); v10.0.0 is another major.
-      const tags: Array<[string, number]> = [['v1.0.0', 0], ['v1', 0], ['v1.9.0', 1], ['v1.10.0', 2], ['v10.0.0', 2]];
+      const tags: Array<[string, number]> = [
+        ['v1.0.0', 0],
+        ['v1', 0],
+        ['v1.9.0', 1],
+        ['v1.10.0', 2],
+        ['v10.0.0', 2],
+      ];
       for (const [name, index] of tags) git(work, 'tag', '--annotate', '-m', name, name, commits[index] ?? '');
       git(work, 'push', '--quiet', origin, 'main', '--tags');
     });
@@ -276,15 +313,24 @@ describe('Dependabot', () => {
   }
   const config = parse(read('.github/dependabot.yml')) as { version: number; updates: Update[] };
   const npm = config.updates.find((update) => update['package-ecosystem'] === 'npm');
-  const manifest = JSON.parse(read('package.json')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  const manifest = JSON.parse(read('package.json')) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
   const matches = (pattern: string, name: string) =>
-    new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\/@-]/g, '\\$&')).join('.*')}$`).test(name);
+    new RegExp(
+      `^${pattern
+        .split('*')
+        .map((part) => part.replace(/[.+?^${}()|[\]\\/@-]/g, '\\$&'))
+        .join('.*')}$`,
+    ).test(name);
   /** The group Dependabot puts a dependency in: the first whose rules match it. */
   const groupOf = (name: string, development: boolean) =>
     Object.entries(npm?.groups ?? {}).find(
       ([, group]) =>
         (group.patterns === undefined || group.patterns.some((pattern) => matches(pattern, name))) &&
-        (group['dependency-type'] === undefined || group['dependency-type'] === (development ? 'development' : 'production')),
+        (group['dependency-type'] === undefined ||
+          group['dependency-type'] === (development ? 'development' : 'production')),
     )?.[0];
 
   it('updates npm packages and GitHub Actions, from the root', () => {
@@ -312,10 +358,13 @@ describe('Dependabot', () => {
       expect([name, groupOf(name, development)]).toEqual([name, expected]);
     }
     // No group is left matching nothing.
-    for (const group of Object.keys(npm?.groups ?? {})) expect(all.some(([name, development]) => groupOf(name, development) === group)).toBe(true);
+    for (const group of Object.keys(npm?.groups ?? {}))
+      expect(all.some(([name, development]) => groupOf(name, development) === group)).toBe(true);
   });
 
   it('never proposes a node major: the runtime follows runs.using', () => {
-    expect(npm?.ignore).toEqual(expect.arrayContaining([{ 'dependency-name': 'node', 'update-types': ['version-update:semver-major'] }]));
+    expect(npm?.ignore).toEqual(
+      expect.arrayContaining([{ 'dependency-name': 'node', 'update-types': ['version-update:semver-major'] }]),
+    );
   });
 });
