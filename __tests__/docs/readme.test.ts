@@ -101,16 +101,6 @@ describe('troubleshooting: one row per message the action can print', () => {
   });
 });
 
-const RECIPES = [
-  '1. Scheduled rotation every 6 hours with OIDC',
-  '2. A step ahead of container jobs in the same run',
-  '3. Organisation-wide',
-  '4. A GitHub App token, or a fine-grained PAT',
-  '5. Self-hosted runners on EC2 with the instance profile',
-  '6. Access keys and a chained role, or credentials from an earlier step',
-  '7. The docker config, for tools that read `DOCKER_AUTH_CONFIG` or `~/.docker/config.json`',
-];
-
 interface Finding {
   file: string;
   line: number;
@@ -120,13 +110,11 @@ interface Finding {
 describe('recipes: complete workflows', () => {
   const recipes = subsections(section(readme, 'Recipes'), 3);
 
-  it('are the seven, in order', () => {
-    expect(recipes.map((r) => r.title)).toEqual(RECIPES);
-  });
-
   it('each is a complete workflow (on, permissions, jobs) that actionlint finds nothing in', () => {
     const blocks = recipes.flatMap((recipe) => yamlBlocks(recipe.body).map((text, index) => ({ name: `${recipe.title.slice(0, 2)}${index}`, text })));
-    expect(blocks.length).toBeGreaterThanOrEqual(RECIPES.length);
+    // recipes.test.ts holds the seven titles; here, every workflow of every recipe.
+    expect(recipes.length).toBeGreaterThanOrEqual(7);
+    expect(blocks.length).toBeGreaterThan(recipes.length);
     for (const { text } of blocks) expect(Object.keys(parse(text) as object)).toEqual(expect.arrayContaining(['on', 'permissions', 'jobs']));
     const dir = mkdtempSync(join(tmpdir(), 'recipes-'));
     try {

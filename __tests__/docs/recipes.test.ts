@@ -195,10 +195,18 @@ function expectedSecrets(inputs: Record<string, string>, fakes: Fakes) {
 const steps = recipeSteps();
 
 describe('the README recipes, run as written', () => {
-  it('finds the action in every recipe: one step each, two where a recipe shows two ways', () => {
-    const perRecipe = new Map<string, number>();
-    for (const { recipe } of steps) perRecipe.set(recipe.slice(0, 2), (perRecipe.get(recipe.slice(0, 2)) ?? 0) + 1);
-    expect(Object.fromEntries(perRecipe)).toEqual({ '1.': 1, '2.': 1, '3.': 2, '4.': 1, '5.': 1, '6.': 2, '7.': 1 });
+  it('finds the seven recipes, in order, and the action in each: once, twice where a recipe shows two ways', () => {
+    const perRecipe = new Map(subsections(section(readReadme(), 'Recipes'), 3).map(({ title }) => [title, 0]));
+    for (const { recipe } of steps) perRecipe.set(recipe, (perRecipe.get(recipe) ?? 0) + 1);
+    expect([...perRecipe]).toEqual([
+      ['1. Scheduled rotation every 6 hours with OIDC', 1],
+      ['2. A step ahead of container jobs in the same run', 1],
+      ['3. Organisation-wide', 2],
+      ['4. A GitHub App token, or a fine-grained PAT', 1],
+      ['5. Self-hosted runners on EC2 with the instance profile', 1],
+      ['6. Access keys and a chained role, or credentials from an earlier step', 2],
+      ['7. The docker config, for tools that read `DOCKER_AUTH_CONFIG` or `~/.docker/config.json`', 1],
+    ]);
     expect(ACCOUNT_ID).toBe(WORLD.accountId);
   });
 
