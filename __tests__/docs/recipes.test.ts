@@ -241,7 +241,7 @@ describe('the README recipes, run as written', () => {
       for (const { stored } of expected) expect({ visibility: stored?.visibility, ids: stored?.selectedRepositoryIds }).toEqual({ visibility: 'selected', ids });
     }
     // With the recipe's own token, and no other.
-    const tokensSent = new Set(fakes.github.server.requests.map(({ headers }) => String(headers.authorization).replace(/^(token|bearer) /i, '')));
+    const tokensSent = new Set(fakes.github.server.requests.map(({ headers }) => String(headers['authorization']).replace(/^(token|bearer) /i, '')));
     expect([...tokensSent]).toEqual([inputs['github-token']]);
 
     if (inputs['max-age']) {
