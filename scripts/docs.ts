@@ -1,0 +1,76 @@
+/**
+ * Rewrites the README's inputs and outputs tables from action.yml, the one source of truth for
+ * what each input and output means:
+ *
+ *   npm run docs           # rewrite README.md
+ *   npm run docs -- --check  # exit 1, saying so, when README.md differs from what it would write
+ *
+ * The tables sit between marker comments (`<!-- inputs:start -->` ... `<!-- inputs:end -->`, the
+ * same for outputs); everything outside them is left as it is. __tests__/docs/readme.test.ts fails
+ * when the README differs, so CI does.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readActionYml, type ActionMetadata } from '../__tests__/fakes/action-yml.ts';
+
+const root = resolve(fileURLToPath(import.meta.url), '../..');
+export const README = join(root, 'README.md');
+
+/** The inputs table: name, default (or "required"), description, in action.yml's order. */
+export function inputsTable({ inputs }: ActionMetadata): string {
+  const rows = Object.entries(inputs).map(([name, input]) => {
+    const byDefault = input.required ? 'required' : input.default === undefined ? '' : code(input.default);
+    return `| \`${name}\` | ${byDefault} | ${cell(input.description)} |`;
+  });
+  return ['| input | default | description |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
+export function outputsTable({ outputs }: ActionMetadata): string {
+  const rows = Object.entries(outputs).map(([name, output]) => `| \`${name}\` | ${cell(output.description)} |`);
+  return ['| output | description |', '| --- | --- |', ...rows].join('\n');
+}
+
+/** The README with each generated block replaced; throws when a marker is missing or out of order. */
+export function renderReadme(readme: string, metadata: ActionMetadata = readActionYml()): string {
+  const blocks = { inputs: inputsTable(metadata), outputs: outputsTable(metadata) };
+  return Object.entries(blocks).reduce((text, [name, table]) => replaceBetween(text, name, table), readme);
+}
+
+function replaceBetween(text: string, name: string, content: string): string {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from === -1 || to < from || text.indexOf(start, from + 1) !== -1) {
+    throw new Error(`README.md needs exactly one "${start}" followed by "${end}" around the ${name} table.`);
+  }
+  return `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
+}
+
+/** A description as one table cell: one line, pipes escaped (GitHub's tables split on them, code spans included). */
+function cell(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
+}
+
+function code(text: string): string {
+  // A default holding a backquote (`${{ ... }}` does not) would need a longer fence.
+  return text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const current = readFileSync(README, 'utf8');
+  const wanted = renderReadme(current);
+  if (process.argv.includes('--check')) {
+    if (current !== wanted) {
+      console.error('README.md: the inputs or outputs table differs from action.yml. Run `npm run docs` and commit README.md.');
+      process.exit(1);
+    }
+    console.log('README.md: inputs and outputs tables match action.yml.');
+  } else if (current === wanted) {
+    console.log('README.md: inputs and outputs tables already match action.yml.');
+  } else {
+    writeFileSync(README, wanted);
+    console.log('README.md: inputs and outputs tables rewritten from action.yml.');
+  }
+}
