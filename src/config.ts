@@ -1,6 +1,9 @@
 import { partitionById, partitionOfRegion, PARTITIONS } from './aws/partitions.ts';
 import { urlForMessages } from './network.ts';
 import { parseDuration, formatDuration } from './duration.ts';
+import type { AccessKeys, AwsAuth } from './aws/auth.ts';
+import type { TargetSpec } from './github/target-spec.ts';
+import { SECRET_KINDS, type SecretKindName, type SecretNames } from './secrets.ts';
 
 /** Reads one input by its name in action.yml; `core.getInput` in the action, a plain map in tests. */
 export type InputReader = (name: string) => string;
@@ -13,34 +16,6 @@ export interface RunContext {
   runAttempt?: number;
   /** The runner's GitHub REST API, for when github-api-url is empty. */
   apiUrl: string;
-}
-
-export type Visibility = 'all' | 'private' | 'selected';
-
-/** How the action gets its AWS identity; picked from which inputs are set. */
-export type AwsAuth =
-  | { kind: 'oidc'; roleArn: string; audience: string; sessionName: string; durationSeconds: number }
-  | { kind: 'access-keys'; keys: AccessKeys }
-  | { kind: 'access-keys-and-role'; keys: AccessKeys; roleArn: string; sessionName: string; durationSeconds: number }
-  | { kind: 'default-chain' };
-
-export interface AccessKeys {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
-
-/** Where secrets go. Each is one owner of one public key. */
-export type TargetSpec =
-  | { kind: 'repository'; owner: string; repo: string }
-  | { kind: 'environment'; owner: string; repo: string; environment: string }
-  /** `visibility` undefined: not given, so an existing secret keeps its own and a new one is `private`. */
-  | { kind: 'organization'; org: string; visibility?: Visibility; selectedRepositories: string[] };
-
-export interface SecretNames {
-  password: string;
-  username?: string;
-  dockerConfig?: string;
 }
 
 export interface Config {
@@ -405,15 +380,14 @@ function isValidEnvironmentName(name: string): boolean {
   return name.length <= 255 && !/[\u0000-\u001f\u007f]/.test(name) && name !== '.' && name !== '..';
 }
 
+/** One name per kind of secret (secrets.ts): a kind's input, or its default name when the input is empty. */
 function parseSecretNames(read: Read, report: Report): SecretNames {
-  const inputs = [
-    ['secret-name', read('secret-name') || 'ECR_PASSWORD'],
-    ['username-secret-name', read('username-secret-name')],
-    ['docker-config-secret-name', read('docker-config-secret-name')],
-  ] as const;
+  const names: Partial<Record<SecretKindName, string>> = {};
   const seen = new Map<string, string>();
-  for (const [input, name] of inputs) {
+  for (const { kind, input, defaultName } of SECRET_KINDS) {
+    const name = read(input) || defaultName;
     if (!name) continue;
+    names[kind] = name;
     const problem = secretNameProblem(name);
     if (problem) {
       report(input, `"${name}" ${problem}`, 'Secret names may contain only letters, digits and underscores, must not start with a digit or GITHUB_, and are at most 255 characters.');
@@ -425,10 +399,8 @@ function parseSecretNames(read: Read, report: Report): SecretNames {
     }
     seen.set(name.toUpperCase(), input);
   }
-  const [, password] = inputs[0];
-  const [, username] = inputs[1];
-  const [, dockerConfig] = inputs[2];
-  return { password, ...(username ? { username } : {}), ...(dockerConfig ? { dockerConfig } : {}) };
+  // Every kind that SecretNames requires has a default name, so it is set.
+  return names as SecretNames;
 }
 
 /** GitHub's naming rules ("Secrets reference"); the API itself does not check them. */

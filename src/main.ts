@@ -3,6 +3,7 @@ import { context } from '@actions/github';
 import type { EcrLogin } from './aws/ecr.ts';
 import { AwsLogin } from './aws/login.ts';
 import { parseConfig, type Config, type RunContext } from './config.ts';
+import { errorMessage } from './errors.ts';
 import { createGitHubClient } from './github/client.ts';
 import { proxyPasswords } from './network.ts';
 import { describeTarget } from './github/targets.ts';
@@ -19,7 +20,7 @@ export async function run(): Promise<void> {
     config = parseConfig((name) => core.getInput(name), process.env, runContext());
   } catch (error) {
     // Bad input: the message names the input and the fix, and nothing was asked of GitHub or AWS.
-    core.setFailed(error instanceof Error ? error.message : String(error));
+    core.setFailed(errorMessage(error));
     return;
   }
   core.setSecret(config.github.token);

@@ -1,5 +1,6 @@
 import type { EcrLogin } from './aws/ecr.ts';
 import { formatDuration } from './duration.ts';
+import { errorMessage } from './errors.ts';
 import type { Target } from './github/targets.ts';
 import type { SecretResult } from './github/writer.ts';
 
@@ -49,14 +50,14 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
   try {
     setOutputs(core, record.login, results);
   } catch (outputError) {
-    core.warning(`Could not set the step's outputs (GITHUB_OUTPUT): ${messageOf(outputError)}`);
+    core.warning(`Could not set the step's outputs (GITHUB_OUTPUT): ${errorMessage(outputError)}`);
   }
   try {
     await writeSummary(core, summaryMarkdown(record.login, results, now));
   } catch (summaryError) {
-    core.warning(`Could not write the job summary (GITHUB_STEP_SUMMARY): ${messageOf(summaryError)}`);
+    core.warning(`Could not write the job summary (GITHUB_STEP_SUMMARY): ${errorMessage(summaryError)}`);
   }
-  const failure = failureMessage(results) ?? (error === undefined ? undefined : messageOf(error));
+  const failure = failureMessage(results) ?? (error === undefined ? undefined : errorMessage(error));
   if (failure) core.setFailed(failure);
 }
 
@@ -65,7 +66,7 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
  * already knew (skipped, failed to list) stays, and every secret still due failed with the error.
  */
 export function resultsAfterError(plans: readonly PlannedTarget[], error: unknown): SecretResult[] {
-  const detail = messageOf(error);
+  const detail = errorMessage(error);
   return plans.flatMap(({ target, due, results }) => [
     ...results,
     ...due.map(({ name }): SecretResult => ({ target: target.label, secret: name, status: 'failed', detail, takesEffect: target.takesEffect })),
@@ -147,10 +148,6 @@ export function failureMessage(results: readonly SecretResult[]): string | undef
 function tally(results: readonly SecretResult[]) {
   const count = (keep: (r: SecretResult) => boolean) => results.filter(keep).length;
   return { written: count((r) => WRITTEN.has(r.status)), failed: count((r) => r.status === 'failed'), skipped: count((r) => r.status === 'skipped') };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function cell(text: string): string {

@@ -1,4 +1,3 @@
-import type { SecretNames } from './config.ts';
 import type { EcrLogin } from './aws/ecr.ts';
 
 /** One secret to write: its name and plaintext value. */
@@ -14,16 +13,51 @@ type Login = Pick<EcrLogin, 'registry' | 'username' | 'password'>;
 /** The user name of every ECR login (GetAuthorizationToken's token is `AWS:<password>`). */
 export const ECR_USERNAME = 'AWS';
 
+/** What a kind of secret is: the input that names it, and what it holds. */
+interface SecretKind {
+  /** The input (action.yml) that names the secret. */
+  input: string;
+  /** The name when that input is empty; a kind without one is written only when its input is set. */
+  defaultName?: string;
+  /** Whether the value must be masked (see `SecretValue`). */
+  sensitive: boolean;
+  /**
+   * The value is the same on every run and needs no login (ECR's user name is always `AWS`), so it
+   * is written only where the target lacks it, and writing it alone mints no password.
+   */
+  unchanging: boolean;
+  value: (login: Login) => string;
+}
+
 /**
- * What each kind of secret holds; a new kind is a new row. `unchanging`: the value is the same on
- * every run and needs no login (ECR's user name is always `AWS`), so it is written only where the
- * target lacks it, and writing it alone mints no password.
+ * Every kind of secret, from the input that names it to the value written, in the order they are
+ * written; a new kind is a new row (and its input in action.yml).
  */
 const KINDS = {
-  password: { sensitive: true, unchanging: false, value: (login: Login) => login.password },
-  username: { sensitive: false, unchanging: true, value: () => ECR_USERNAME },
-  dockerConfig: { sensitive: true, unchanging: false, value: (login: Login) => dockerConfigJson([login]) },
-} as const satisfies Record<keyof SecretNames, { sensitive: boolean; unchanging: boolean; value: (login: Login) => string }>;
+  password: { input: 'secret-name', defaultName: 'ECR_PASSWORD', sensitive: true, unchanging: false, value: (login: Login) => login.password },
+  username: { input: 'username-secret-name', sensitive: false, unchanging: true, value: () => ECR_USERNAME },
+  dockerConfig: { input: 'docker-config-secret-name', sensitive: true, unchanging: false, value: (login: Login) => dockerConfigJson([login]) },
+} as const satisfies Record<string, SecretKind>;
+
+export type SecretKindName = keyof typeof KINDS;
+
+/** The kinds with a default name: every run writes them. */
+type AlwaysWritten = { [K in SecretKindName]: (typeof KINDS)[K] extends { defaultName: string } ? K : never }[SecretKindName];
+
+/** The name of each secret a run writes: the kinds with a default always, the others when their input names them. */
+export type SecretNames = { [K in AlwaysWritten]: string } & { [K in Exclude<SecretKindName, AlwaysWritten>]?: string };
+
+export interface SecretKindInput {
+  kind: SecretKindName;
+  input: string;
+  defaultName?: string;
+}
+
+/** Each kind's input and default name, in the order the secrets are written: what config.ts reads. */
+export const SECRET_KINDS: readonly SecretKindInput[] = (Object.keys(KINDS) as SecretKindName[]).map((kind) => {
+  const { input, defaultName }: SecretKind = KINDS[kind];
+  return { kind, input, ...(defaultName === undefined ? {} : { defaultName }) };
+});
 
 /** The names a run writes, in order: the password, then the optional username and docker config. */
 export function secretNames(names: SecretNames): string[] {
@@ -47,10 +81,10 @@ export function secretValues(names: SecretNames, login: Login | undefined): Secr
   });
 }
 
-function namedKinds(names: SecretNames): [keyof SecretNames, string][] {
-  return (Object.keys(KINDS) as (keyof SecretNames)[]).flatMap((kind) => {
+function namedKinds(names: SecretNames): [SecretKindName, string][] {
+  return SECRET_KINDS.flatMap(({ kind }) => {
     const name = names[kind];
-    return name ? [[kind, name] as [keyof SecretNames, string]] : [];
+    return name ? [[kind, name] as [SecretKindName, string]] : [];
   });
 }
 

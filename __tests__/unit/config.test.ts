@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, parseConfig, secretNameProblem, splitList, type Config, type RunContext } from '../../src/config.ts';
+import { SECRET_KINDS } from '../../src/secrets.ts';
 
 const ENV = { GITHUB_REPOSITORY: 'octo/app', GITHUB_RUN_ID: '77', GITHUB_RUN_ATTEMPT: '2', GITHUB_API_URL: 'https://api.github.com' };
 /** The run context as `@actions/github` builds it from the same variables. */
@@ -187,6 +188,21 @@ describe('parseConfig', () => {
 
   it('collects every problem in one error', () => {
     expect(problems({ 'github-token': '', 'aws-region': 'nowhere', 'secret-name': 'GITHUB_X', visibility: 'all' })).toEqual(['aws-region', 'github-token', 'visibility', 'secret-name']);
+  });
+});
+
+describe('secret names: every kind in secrets.ts is checked under its own input', () => {
+  it.each(SECRET_KINDS.map(({ input }) => [input]))('%s: a name GitHub refuses', (input) => {
+    expect(problems({ ...BASE, [input]: '1X' })).toEqual([input]);
+  });
+
+  it.each(SECRET_KINDS.slice(1).map(({ input }) => [input]))('%s: the name of a kind before it, in any case', (input) => {
+    expect(problems({ ...BASE, [SECRET_KINDS[0]?.input ?? '']: 'SAME', [input]: 'same' })).toEqual([input]);
+  });
+
+  it('a kind with no default name is written only when its input names it', () => {
+    expect(SECRET_KINDS.filter(({ defaultName }) => defaultName === undefined).map(({ kind }) => kind)).toEqual(['username', 'dockerConfig']);
+    expect(parse(BASE).secretNames).toEqual({ password: 'ECR_PASSWORD' });
   });
 });
 

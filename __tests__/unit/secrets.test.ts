@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { dockerConfigJson, secretNames, secretValues } from '../../src/secrets.ts';
+import { parseConfig } from '../../src/config.ts';
+import { dockerConfigJson, SECRET_KINDS, secretNames, secretValues } from '../../src/secrets.ts';
+import { readActionYml } from '../fakes/action-yml.ts';
 
 const login = { registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', username: 'AWS', password: 'pw:with:colons', expiresAt: new Date(0) };
 
@@ -34,5 +36,22 @@ describe('dockerConfigJson', () => {
   it('holds several registries', () => {
     const other = { ...login, registry: '210987654321.dkr.ecr.us-east-1.amazonaws.com', password: 'b' };
     expect(Object.keys((JSON.parse(dockerConfigJson([login, other])) as { auths: object }).auths)).toEqual([login.registry, other.registry]);
+  });
+});
+
+describe('SECRET_KINDS: one row per kind, from input to write', () => {
+  it('names inputs action.yml declares, with the default action.yml gives', () => {
+    const { inputs } = readActionYml();
+    expect(SECRET_KINDS.map(({ input, defaultName }) => [input, defaultName])).toEqual(
+      SECRET_KINDS.map(({ input }) => [input, inputs[input]?.default]),
+    );
+    expect(SECRET_KINDS.map(({ input }) => input)).toEqual(['secret-name', 'username-secret-name', 'docker-config-secret-name']);
+  });
+
+  it('parseConfig reads each kind from its own input, and secretValues writes them in the table\'s order', () => {
+    const inputs: Record<string, string> = { 'aws-region': 'eu-west-1', 'github-token': 'ghp_x', repositories: 'octo/app' };
+    for (const { input } of SECRET_KINDS) inputs[input] = `FROM_${input.replace(/-/g, '_').toUpperCase()}`;
+    const { secretNames: names } = parseConfig((name) => inputs[name] ?? '', {}, { apiUrl: 'https://api.github.com' });
+    expect(secretValues(names, login).map(({ name }) => name)).toEqual(SECRET_KINDS.map(({ input }) => inputs[input]));
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { TargetSpec } from '../../src/config.ts';
+import type { TargetSpec } from '../../src/github/target-spec.ts';
 import { createGitHubClient, type GitHub } from '../../src/github/client.ts';
 import { describeTarget, repositoryLookupProblem, writeRequestBody } from '../../src/github/targets.ts';
 import { contractViolations } from '../contract/openapi.ts';

@@ -1,5 +1,6 @@
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
-import type { AwsAuth } from '../config.ts';
+import type { AwsAuth } from './auth.ts';
+import { errorMessage } from '../errors.ts';
 import { explainAwsError } from './errors.ts';
 import { awsClientConfig } from './client-config.ts';
 import { afterRequestsLeave, awaitedLater } from '../overlap.ts';
@@ -84,7 +85,7 @@ async function requestIdToken(audience: string, deps: CredentialDeps): Promise<s
   try {
     return await deps.getIDToken(audience);
   } catch (error) {
-    throw new Error(`Could not get a GitHub OIDC token for audience "${audience}": ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`Could not get a GitHub OIDC token for audience "${audience}": ${errorMessage(error)}`);
   }
 }
 

@@ -1,9 +1,15 @@
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
-import type { Config } from '../config.ts';
+import type { AwsAuth } from './auth.ts';
 import { afterRequestsLeave, awaitedLater } from '../overlap.ts';
 import { resolveCredentials } from './credentials.ts';
 import type { EcrLogin } from './ecr.ts';
 import { requestGitHubIdToken } from '../github/id-token.ts';
+
+/** What the AWS side needs to know: how to authenticate, and where. */
+export interface AwsLoginSettings {
+  auth: AwsAuth;
+  region: string;
+}
 
 export interface AwsLoginDeps {
   setSecret: (value: string) => void;
@@ -22,10 +28,10 @@ export class AwsLogin {
   private login?: Promise<EcrLogin>;
   /** Ends the credential requests once no password will be asked for: nothing should wait on them then. */
   private readonly abandon = new AbortController();
-  private readonly config: Pick<Config, 'auth' | 'region'>;
+  private readonly config: AwsLoginSettings;
   private readonly deps: AwsLoginDeps;
 
-  constructor(config: Pick<Config, 'auth' | 'region'>, deps: AwsLoginDeps) {
+  constructor(config: AwsLoginSettings, deps: AwsLoginDeps) {
     this.config = config;
     this.deps = deps;
   }

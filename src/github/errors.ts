@@ -1,4 +1,5 @@
 import { RequestError } from '@octokit/request-error';
+import { errorMessage } from '../errors.ts';
 import { hostOf, networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage, withoutUrlCredentials } from '../network.ts';
 
 export interface GitHubCallContext {
@@ -27,7 +28,7 @@ function describe(error: unknown, context: GitHubCallContext): string {
     return `Could not ${context.doing} ${context.target}: ${unreachableMessage(host, network, { ...(url ? { url } : {}), settings: 'github-api-url (GitHub Enterprise Server: https://<host>/api/v3)' })}`;
   }
   if (!(error instanceof RequestError)) {
-    return `Could not ${context.doing} ${context.target}: ${error instanceof Error ? error.message : String(error)}`;
+    return `Could not ${context.doing} ${context.target}: ${errorMessage(error)}`;
   }
   if (!error.response) {
     // No answer at all, for a reason other than the network (a URL fetch refuses, say): not GitHub's doing either.

@@ -1,5 +1,6 @@
 import { HttpClient } from '@actions/http-client';
 import { Agent, RetryAgent, request } from 'undici';
+import { errorMessage } from '../errors.ts';
 import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage } from '../network.ts';
 import { USER_AGENT } from '../version.ts';
 /** Retries after the first attempt, as for AWS (maxAttempts 4) and GitHub (the retry plugin's 3). */
@@ -79,7 +80,7 @@ function failureMessage(host: string, url: string, error: unknown): string {
   const { code, statusCode } = (error ?? {}) as { code?: string; statusCode?: number };
   const attempts = `${MAX_RETRIES + 1} attempts`;
   if (code === 'UND_ERR_REQ_RETRY' && statusCode) return `the token service at ${host} answered ${statusCode} (${attempts}); GitHub may be having trouble: re-run the job later.`;
-  const failure = networkFailure(error, REQUEST_TIMEOUT_MS) ?? { kind: 'unreachable', words: error instanceof Error ? error.message : String(error) };
+  const failure = networkFailure(error, REQUEST_TIMEOUT_MS) ?? { kind: 'unreachable', words: errorMessage(error) };
   const tried = code && TRANSIENT_ERROR_CODES.includes(code) ? ` (${attempts})` : '';
   return unreachableMessage(host, { ...failure, words: `${failure.words}${tried}` }, { url, settings: "the runner's ACTIONS_ID_TOKEN_REQUEST_URL" });
 }

@@ -1,6 +1,6 @@
 import { GraphqlResponseError } from '@octokit/graphql';
 import { RequestError } from '@octokit/request-error';
-import type { TargetSpec, Visibility } from '../config.ts';
+import type { TargetSpec, Visibility } from './target-spec.ts';
 import type { GitHub } from './client.ts';
 import { describeGitHubError, SAML_SSO_FIX } from './errors.ts';
 

@@ -1,5 +1,6 @@
 import { RequestError } from '@octokit/request-error';
 import type { SecretValue } from '../secrets.ts';
+import { errorMessage } from '../errors.ts';
 import { publicKeyProblem, seal } from '../seal.ts';
 import type { GitHub, Log } from './client.ts';
 import { describeGitHubError } from './errors.ts';
@@ -95,7 +96,7 @@ async function prepareTarget(github: GitHub, target: Target, names: readonly str
   if (!stored && listRead.status === 'fulfilled') stored = listRead.value;
   // When both fail, the key's failure says more: it concerns the token and the target as a whole.
   const keyFailure = keyRead.status === 'rejected' ? explain(target, keyRead.reason, 'read the secrets public key of') : undefined;
-  if (settingsRead.status === 'rejected') return { target, due: [], results: fail(names, keyFailure ?? errorText(settingsRead.reason)) };
+  if (settingsRead.status === 'rejected') return { target, due: [], results: fail(names, keyFailure ?? errorMessage(settingsRead.reason)) };
 
   const results: SecretResult[] = [];
   const due: DueSecret[] = [];
@@ -123,12 +124,8 @@ function result(target: Target, secret: string, status: SecretStatus, detail?: s
 
 /** A RequestError explained for the user; any other error was already written for them. */
 function explain(target: Target, error: unknown, doing: string): string {
-  if (!(error instanceof RequestError)) return errorText(error);
+  if (!(error instanceof RequestError)) return errorMessage(error);
   return describeGitHubError(error, { doing, target: target.label, permission: target.permission, notFoundHint: target.notFoundHint });
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The statuses GitHub answers a stored secret with: 201 created, 204 updated. Anything else stored nothing we can vouch for. */
