@@ -1,10 +1,17 @@
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ECR_REPOSITORY_ARN, EXAMPLES, SCOPES, VALUES, actionSource, iamJson } from './fixtures.ts';
 import { AUD, ECR_PUBLIC_ACTIONS, PULL_ACTIONS, SUB, allowedActions, normalise, policyProblems } from './policy.ts';
 
 const trustFile = (scope: string) => `trust-policy-${scope}.json`;
+
+/** The sub condition of a scope's trust policy, as "<operator> <pattern>". */
+function subCondition(scope: string): string {
+  const condition = normalise(iamJson(trustFile(scope))).Statement[0]?.Condition ?? {};
+  const [operator, block] = Object.entries(condition).find(([, keys]) => SUB in keys) ?? [];
+  return `${operator} ${block?.[SUB]?.join()}`;
+}
 
 describe('examples/iam: the policy JSON alone', () => {
   it('holds exactly the trust policy of each scope, the pull policy and the ECR Public policy', () => {
@@ -16,13 +23,7 @@ describe('examples/iam: the policy JSON alone', () => {
   });
 
   it('each scope lets in the runs it names, with StringLike only where the subject has a wildcard', () => {
-    const subjects = Object.fromEntries(
-      SCOPES.map((scope) => {
-        const [statement] = normalise(iamJson(trustFile(scope))).Statement;
-        const [operator, block] = Object.entries(statement?.Condition ?? {}).find(([, keys]) => SUB in keys) ?? [];
-        return [scope, `${operator} ${block?.[SUB]?.join()}`];
-      }),
-    );
+    const subjects = Object.fromEntries(SCOPES.map((scope) => [scope, subCondition(scope)]));
     const { org, repository, branch, environment } = VALUES;
     expect(subjects).toEqual({
       organization: `StringLike repo:${org}/*`,
@@ -30,6 +31,12 @@ describe('examples/iam: the policy JSON alone', () => {
       branch: `StringEquals repo:${org}/${repository}:ref:refs/heads/${branch}`,
       environment: `StringEquals repo:${org}/${repository}:environment:${environment}`,
     });
+  });
+
+  it("examples/README.md's table of scopes says what the JSON does", () => {
+    const readme = readFileSync(join(EXAMPLES, 'README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| `(\w+)` \| `(String\w+)` `([^`]+)` \|/gm)].map(([, scope, operator, pattern]) => [scope, `${operator} ${pattern}`]);
+    expect(rows).toEqual(SCOPES.map((scope) => [scope, subCondition(scope)]));
   });
 
   it("the audience each trust policy expects is the action's default audience", () => {

@@ -10,7 +10,7 @@ variable "repository" {
 }
 
 variable "subject_scope" {
-  description = "Which workflow runs may assume the role: organization (any repository of github_org), repository (any run of repository), branch (jobs of repository on branch without an environment) or environment (jobs of repository that name environment)."
+  description = "Which workflow jobs may assume the role: organization (any job of any repository of github_org), repository (any job of repository), branch (jobs of repository on branch that name no environment) or environment (jobs of repository that run in environment, so that its protection rules guard the role)."
   type        = string
   default     = "branch"
 
