@@ -43,7 +43,7 @@ interface CodedError {
  */
 export function networkFailure(error: unknown, timeoutMs?: number): NetworkFailure | undefined {
   for (let link = error, depth = 0; link && typeof link === 'object' && depth < 5; link = (link as CodedError).cause, depth++) {
-    const failure = classify(link as CodedError, timeoutMs);
+    const failure = classify(link, timeoutMs);
     if (failure) return failure;
   }
   return undefined;

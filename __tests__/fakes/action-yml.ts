@@ -37,11 +37,18 @@ export function readActionYml(text = readFileSync(ACTION_YML, 'utf8')): ActionMe
   const inputs: Record<string, ActionInput> = {};
   for (const [name, input] of Object.entries(parsed.inputs ?? {})) {
     inputs[name] = {
-      description: String(input.description ?? ''),
+      description: scalarText(input.description, `inputs.${name}.description`),
       required: input.required === true || input.required === 'true',
-      ...(input.default === undefined || input.default === null ? {} : { default: String(input.default) }),
+      ...(input.default === undefined || input.default === null ? {} : { default: scalarText(input.default, `inputs.${name}.default`) }),
     };
   }
-  const outputs = Object.fromEntries(Object.entries(parsed.outputs ?? {}).map(([name, output]) => [name, { description: String(output.description ?? '') }]));
-  return { inputs, outputs, runs: { using: String(parsed.runs?.using ?? ''), main: String(parsed.runs?.main ?? '') } };
+  const outputs = Object.fromEntries(Object.entries(parsed.outputs ?? {}).map(([name, output]) => [name, { description: scalarText(output.description, `outputs.${name}.description`) }]));
+  return { inputs, outputs, runs: { using: scalarText(parsed.runs?.using, 'runs.using'), main: scalarText(parsed.runs?.main, 'runs.main') } };
+}
+
+/** A scalar's text as the runner reads it (absent is empty); a mapping or list where text belongs is a mistake. */
+function scalarText(value: unknown, key: string): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new Error(`action.yml: ${key} must be text, not a mapping or a list.`);
 }

@@ -85,7 +85,7 @@ async function requestIdToken(audience: string, deps: CredentialDeps): Promise<s
   try {
     return await deps.getIDToken(audience);
   } catch (error) {
-    throw new Error(`Could not get a GitHub OIDC token for audience "${audience}": ${errorMessage(error)}`);
+    throw new Error(`Could not get a GitHub OIDC token for audience "${audience}": ${errorMessage(error)}`, { cause: error });
   }
 }
 

@@ -111,7 +111,7 @@ function proxyAwareFetch(apiUrl: string): typeof fetch {
     return undiciFetch(url, { ...(init as object), signal, redirect: 'manual', ...(dispatcher ? { dispatcher } : {}) });
   };
   return (async (input: string | URL | Request, init?: RequestInit) => {
-    let url = String(input);
+    let url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     for (let hops = 0; ; hops++) {
       const response = await fetchOnce(url, init);
       const location = response.headers.get('location');

@@ -52,7 +52,7 @@ export async function requestGitHubIdToken(audience: string, env: NodeJS.Process
         bodyTimeout: REQUEST_TIMEOUT_MS,
       });
     } catch (error) {
-      throw new Error(failureMessage(url.host, url.href, error));
+      throw new Error(failureMessage(url.host, url.href, error), { cause: error });
     }
     const body = await answer.body.text().catch(() => '');
     if (answer.statusCode !== 200) throw new Error(refusalMessage(url.host, answer.statusCode));

@@ -241,6 +241,7 @@ async function repositoryIdsQuery(github: GitHub, org: string, names: string[]):
           permission: "read access to the selected repositories ('Metadata: Read')",
           notFoundHint: `Check that the organisation ${org} exists and that the token can see it.`,
         })}`,
+        { cause: error },
       );
     }
     // GraphQL answers 200 with `errors` beside partial `data`: a null field per repository it did not give.

@@ -190,7 +190,7 @@ interface PublicKey {
 async function readPublicKey(github: GitHub, target: Target): Promise<PublicKey> {
   let problem = '';
   for (let attempt = 0; attempt < 2; attempt++) {
-    const { data } = await github.request(target.routes.publicKey, target.params);
+    const data: unknown = (await github.request(target.routes.publicKey, target.params)).data;
     const { key_id, key } = data as Partial<PublicKey>;
     problem = typeof key_id !== 'string' || typeof key !== 'string' ? 'has no key_id and key' : (publicKeyProblem(key) ?? '');
     if (!problem && typeof key_id === 'string' && typeof key === 'string') return { key_id, key };
@@ -231,7 +231,12 @@ interface StoredSecretInfo {
  */
 function listedSecrets(data: unknown): StoredSecretInfo[] {
   const items = Array.isArray(data) ? data : (data as { secrets?: unknown } | null)?.secrets;
-  return Array.isArray(items) ? items.filter((item): item is StoredSecretInfo => typeof item?.name === 'string' && typeof item?.updated_at === 'string') : [];
+  return Array.isArray(items) ? (items as unknown[]).filter(isStoredSecretInfo) : [];
+}
+
+function isStoredSecretInfo(item: unknown): item is StoredSecretInfo {
+  const { name, updated_at } = (item ?? {}) as Partial<Record<keyof StoredSecretInfo, unknown>>;
+  return typeof name === 'string' && typeof updated_at === 'string';
 }
 
 /** GitHub holds at most 1,000 secrets per organisation and 100 per repository or environment: ten pages of 100. */
