@@ -27,13 +27,21 @@ console.log(`  ${kb(total)}  total (${(total / 1_000_000).toFixed(2)} MB; target
 const out = mkdtempSync(join(tmpdir(), 'bench-size-'));
 try {
   const statsFile = join(out, 'stats.json');
-  execFileSync(join(root, 'node_modules', '.bin', 'ncc'), ['build', join(root, 'src', 'index.ts'), '-o', join(out, 'dist'), '--stats-out', statsFile], { stdio: 'ignore' });
-  const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as { modules: { name?: string; identifier: string; size: number; modules?: { name: string; size: number }[] }[] };
+  execFileSync(
+    join(root, 'node_modules', '.bin', 'ncc'),
+    ['build', join(root, 'src', 'index.ts'), '-o', join(out, 'dist'), '--stats-out', statsFile],
+    { stdio: 'ignore' },
+  );
+  const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as {
+    modules: { name?: string; identifier: string; size: number; modules?: { name: string; size: number }[] }[];
+  };
   const byPackage = new Map<string, number>();
   // Concatenated ES modules are listed inside their parent: count each inner module once.
   const leaves = stats.modules.flatMap((m) => m.modules ?? [{ name: m.name ?? m.identifier, size: m.size }]);
   for (const { name, size } of leaves) {
-    const owner = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(name)?.[1] ?? (name.startsWith('webpack/') ? '(webpack runtime)' : '(this action)');
+    const owner =
+      /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(name)?.[1] ??
+      (name.startsWith('webpack/') ? '(webpack runtime)' : '(this action)');
     byPackage.set(owner, (byPackage.get(owner) ?? 0) + size);
   }
   const sum = [...byPackage.values()].reduce((a, b) => a + b, 0);

@@ -45,17 +45,25 @@ function parseArguments(argv: string[]): { runs: number; modes: Mode[]; machineN
     if (argument.startsWith('--modes=')) modes = argument.slice('--modes='.length);
     else if (argument === '--machine-node') machineNode = true;
     else if (/^\d+$/.test(argument) && Number(argument) > 0) runs = Number(argument);
-    else throw new Error(`unknown argument ${argument}; usage: node bench/startup.ts [runs] [--modes=0,50,100,50+setup,100+setup] [--machine-node]`);
+    else
+      throw new Error(
+        `unknown argument ${argument}; usage: node bench/startup.ts [runs] [--modes=0,50,100,50+setup,100+setup] [--machine-node]`,
+      );
   }
   const parsed = modes.split(',').map((text): Mode => {
     const match = /^(\d+)(\+setup)?$/.exec(text.trim());
-    if (!match) throw new Error(`--modes: "${text}" is not a mode; write a delay in ms, optionally with +setup (e.g. 50 or 50+setup)`);
+    if (!match)
+      throw new Error(
+        `--modes: "${text}" is not a mode; write a delay in ms, optionally with +setup (e.g. 50 or 50+setup)`,
+      );
     const latencyMs = Number(match[1]);
     const setup = Boolean(match[2]) && latencyMs > 0;
     return { label: `${latencyMs} ms${setup ? ' + setup' : ''}`, latencyMs, setup };
   });
   // The zero-latency figures (a) to (d) are always taken: the ratios to a bare node start rest on them.
-  const unique = [ZERO, ...parsed].filter((mode, index, all) => all.findIndex((other) => other.label === mode.label) === index);
+  const unique = [ZERO, ...parsed].filter(
+    (mode, index, all) => all.findIndex((other) => other.label === mode.label) === index,
+  );
   return { runs, modes: unique, machineNode };
 }
 
@@ -69,7 +77,9 @@ function spawnTimed(node: string, args: string[], env: NodeJS.ProcessEnv): Promi
   const child = spawn(node, args, { env, stdio: 'ignore' });
   return new Promise((done, fail) => {
     child.on('error', fail);
-    child.on('close', (code) => (code === 0 ? done({ start, end: performance.now() }) : fail(new Error(`${args.join(' ')} exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? done({ start, end: performance.now() }) : fail(new Error(`${args.join(' ')} exited ${code}`)),
+    );
   });
 }
 
@@ -83,7 +93,12 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 const spread = (s: Stats) => `${ms(s.median)} (${s.p10.toFixed(1)} to ${s.p90.toFixed(1)})`;
 
 /** The fakes' servers by service name, as `Fakes.allRequests` names them. */
-const servers = (fakes: Fakes): Record<string, FakeServer> => ({ oidc: fakes.oidc.server, sts: fakes.aws.sts, ecr: fakes.aws.ecr, github: fakes.github.server });
+const servers = (fakes: Fakes): Record<string, FakeServer> => ({
+  oidc: fakes.oidc.server,
+  sts: fakes.aws.sts,
+  ecr: fakes.aws.ecr,
+  github: fakes.github.server,
+});
 
 function setLatency(fakes: Fakes, mode: Mode): void {
   for (const server of Object.values(servers(fakes))) {
@@ -95,8 +110,13 @@ function setLatency(fakes: Fakes, mode: Mode): void {
 
 /** The requests each fake received from here on. */
 function requestsSince(fakes: Fakes): () => Record<string, RecordedRequest[]> {
-  const marks = Object.fromEntries(Object.entries(servers(fakes)).map(([name, server]) => [name, server.requests.length]));
-  return () => Object.fromEntries(Object.entries(servers(fakes)).map(([name, server]) => [name, server.requests.slice(marks[name])]));
+  const marks = Object.fromEntries(
+    Object.entries(servers(fakes)).map(([name, server]) => [name, server.requests.length]),
+  );
+  return () =>
+    Object.fromEntries(
+      Object.entries(servers(fakes)).map(([name, server]) => [name, server.requests.slice(marks[name])]),
+    );
 }
 
 /**
@@ -114,7 +134,9 @@ function requestsSince(fakes: Fakes): () => Record<string, RecordedRequest[]> {
 function floorMs(mode: Mode, firstRequestMs: number, put: RecordedRequest): number {
   const chainRequests = 4;
   const newConnectionsOnChain = 3 + (put.newConnection ? 1 : 0);
-  return firstRequestMs + chainRequests * mode.latencyMs + (mode.setup ? newConnectionsOnChain * 2 * mode.latencyMs : 0);
+  return (
+    firstRequestMs + chainRequests * mode.latencyMs + (mode.setup ? newConnectionsOnChain * 2 * mode.latencyMs : 0)
+  );
 }
 
 interface ModeResult {
@@ -131,7 +153,9 @@ async function measure(node: string, runs: number, modes: Mode[]) {
   const bare: number[] = [];
   const skip: number[] = [];
   const skipRss: number[] = [];
-  const results = new Map<Mode, ModeResult>(modes.map((mode) => [mode, { whole: [], firstRequest: [], floor: [], rss: [], putReconnected: 0 }]));
+  const results = new Map<Mode, ModeResult>(
+    modes.map((mode) => [mode, { whole: [], firstRequest: [], floor: [], rss: [], putReconnected: 0 }]),
+  );
   const fakes = await startFakes();
   const scratch = mkdtempSync(join(tmpdir(), 'bench-'));
   const rssFile = join(scratch, 'rss');
@@ -142,7 +166,12 @@ async function measure(node: string, runs: number, modes: Mode[]) {
     fakes.github.addRepository('octo/app');
     const roleArn = fakes.aws.addRole('ecr-pull', { audience: 'sts.amazonaws.com', subject: fakes.oidc.subject });
     // The step's environment as the runner builds it from action.yml (as the end-to-end tests run it).
-    const inputs = { 'role-to-assume': roleArn, 'aws-region': 'eu-west-1', 'github-token': 'bench-token', 'github-api-url': fakes.github.server.url };
+    const inputs = {
+      'role-to-assume': roleArn,
+      'aws-region': 'eu-west-1',
+      'github-token': 'bench-token',
+      'github-api-url': fakes.github.server.url,
+    };
     const env = { ...fakes.env, BENCH_RSS_FILE: rssFile };
     const write = prepareStep(inputs, env);
     const fresh = prepareStep({ ...inputs, 'max-age': '6h' }, env);
@@ -162,7 +191,14 @@ async function measure(node: string, runs: number, modes: Mode[]) {
       const put = seen['github']?.find((request) => request.method === 'PUT');
       const written = fakes.aws.lastLogin?.password;
       // (c) must have done the whole job: asked each service on the chain and written the password it got.
-      if (!seen['oidc']?.length || !seen['sts']?.length || !seen['ecr']?.length || !put || !written || fakes.github.repositorySecret('octo/app', 'ECR_PASSWORD')?.plaintext !== written) {
+      if (
+        !seen['oidc']?.length ||
+        !seen['sts']?.length ||
+        !seen['ecr']?.length ||
+        !put ||
+        !written ||
+        fakes.github.repositorySecret('octo/app', 'ECR_PASSWORD')?.plaintext !== written
+      ) {
         throw new Error(`the run in mode ${mode.label} did not go OIDC -> STS -> ECR -> PUT and write the password`);
       }
       const result = results.get(mode) as ModeResult;
@@ -182,7 +218,8 @@ async function measure(node: string, runs: number, modes: Mode[]) {
       const writes = fakes.github.writes().length;
       const run = await start(fresh);
       // The secret was written by an earlier (c), so this run lists, finds it fresh, and writes nothing.
-      if (fakes.github.writes().length !== writes) throw new Error('the max-age run wrote a secret that was still fresh');
+      if (fakes.github.writes().length !== writes)
+        throw new Error('the max-age run wrote a secret that was still fresh');
       skip.push(run.end - run.start);
       skipRss.push(readRss());
     };
@@ -190,7 +227,8 @@ async function measure(node: string, runs: number, modes: Mode[]) {
     // The first (c) writes the secret that (d) then finds fresh; the warm-up runs are not counted.
     await wholeRun(ZERO);
     await freshRun();
-    for (const result of results.values()) Object.assign(result, { whole: [], firstRequest: [], floor: [], rss: [], putReconnected: 0 });
+    for (const result of results.values())
+      Object.assign(result, { whole: [], firstRequest: [], floor: [], rss: [], putReconnected: 0 });
     skip.length = 0;
     skipRss.length = 0;
 
@@ -212,8 +250,14 @@ const target = (mode: Mode) => (mode.latencyMs === 0 ? '' : mode.setup ? '<= 1.2
 
 const { runs, modes, machineNode: alsoMachineNode } = parseArguments(process.argv.slice(2));
 const cpu = cpus();
-console.log(`start-up: ${runs} runs per figure, interleaved; ${cpu.length} x ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log('single-secret OIDC run against local fakes (dist/index.js, environment from action.yml as the runner builds it)');
+console.log(
+  `start-up: ${runs} runs per figure, interleaved; ${cpu.length} x ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB; load ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
+console.log(
+  'single-secret OIDC run against local fakes (dist/index.js, environment from action.yml as the runner builds it)',
+);
 for (const node of alsoMachineNode ? [NODE_24, machineNode()] : [NODE_24]) {
   const r = await measure(node, runs, modes);
   const zero = r.modes.get(modes[0] as Mode) as ModeResult;
@@ -224,13 +268,25 @@ for (const node of alsoMachineNode ? [NODE_24, machineNode()] : [NODE_24]) {
   console.log(`\nnode ${r.version} (${node})`);
   console.log('zero latency:');
   console.log(`  (a) node -e 0              median ${ms(r.bare.median)}  p10-p90 ${ms(r.bare.p10)}-${ms(r.bare.p90)}`);
-  console.log(`  (b) start to first request median ${ms(first.median)}  p10-p90 ${ms(first.p10)}-${ms(first.p90)}  (b)/(a) ${toBare(first)}`);
-  console.log(`  (c) whole run              median ${ms(whole.median)}  p10-p90 ${ms(whole.p10)}-${ms(whole.p90)}  (c)/(a) ${toBare(whole)}`);
+  console.log(
+    `  (b) start to first request median ${ms(first.median)}  p10-p90 ${ms(first.p10)}-${ms(first.p90)}  (b)/(a) ${toBare(first)}`,
+  );
+  console.log(
+    `  (c) whole run              median ${ms(whole.median)}  p10-p90 ${ms(whole.p10)}-${ms(whole.p90)}  (c)/(a) ${toBare(whole)}`,
+  );
   console.log(`  peak RSS of (c)            median ${rss.median.toFixed(1)} MB  p90 ${rss.p90.toFixed(1)} MB`);
-  console.log(`  (d) max-age, still fresh   median ${ms(r.skip.median)}  p10-p90 ${ms(r.skip.p10)}-${ms(r.skip.p90)}  (d)/(a) ${toBare(r.skip)}`);
-  console.log(`  peak RSS of (d)            median ${r.skipRss.median.toFixed(1)} MB  p90 ${r.skipRss.p90.toFixed(1)} MB`);
-  console.log('latency modes, (c) single-secret run: median (p10 to p90); floor = start to first request + chain delays + set-up:');
-  console.log(`  ${'mode'.padEnd(16)}${'whole run'.padEnd(30)}${'first request'.padEnd(16)}${'floor'.padEnd(12)}${'whole/floor'.padEnd(13)}${'target'.padEnd(9)}PUT reconnected`);
+  console.log(
+    `  (d) max-age, still fresh   median ${ms(r.skip.median)}  p10-p90 ${ms(r.skip.p10)}-${ms(r.skip.p90)}  (d)/(a) ${toBare(r.skip)}`,
+  );
+  console.log(
+    `  peak RSS of (d)            median ${r.skipRss.median.toFixed(1)} MB  p90 ${r.skipRss.p90.toFixed(1)} MB`,
+  );
+  console.log(
+    'latency modes, (c) single-secret run: median (p10 to p90); floor = start to first request + chain delays + set-up:',
+  );
+  console.log(
+    `  ${'mode'.padEnd(16)}${'whole run'.padEnd(30)}${'first request'.padEnd(16)}${'floor'.padEnd(12)}${'whole/floor'.padEnd(13)}${'target'.padEnd(9)}PUT reconnected`,
+  );
   for (const mode of modes) {
     const result = r.modes.get(mode) as ModeResult;
     const w = stats(result.whole);
@@ -241,4 +297,8 @@ for (const node of alsoMachineNode ? [NODE_24, machineNode()] : [NODE_24]) {
     );
   }
 }
-console.log(`\nload at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `\nload at the end: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);

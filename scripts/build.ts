@@ -12,7 +12,11 @@ const dist = join(root, 'dist');
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 
 rmSync(dist, { recursive: true, force: true });
-execFileSync(bin('ncc'), ['build', join(root, 'src', 'index.ts'), '-o', dist, '--minify', '--license', 'licenses.txt'], { stdio: 'inherit' });
+execFileSync(
+  bin('ncc'),
+  ['build', join(root, 'src', 'index.ts'), '-o', dist, '--minify', '--license', 'licenses.txt'],
+  { stdio: 'inherit' },
+);
 for (const chunk of readdirSync(dist).filter((name) => /^\d+\.index\.js$/.test(name))) {
   const file = join(dist, chunk);
   execFileSync(bin('terser'), [file, '--module', '--compress', '--mangle', '--output', file], { stdio: 'inherit' });

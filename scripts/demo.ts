@@ -30,13 +30,20 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   {
     title: 'OIDC, repository secret',
-    workflow: 'on: schedule (every 6 hours); permissions: id-token: write; the password goes to this repository (octo/app).',
+    workflow:
+      'on: schedule (every 6 hours); permissions: id-token: write; the password goes to this repository (octo/app).',
     env: { GITHUB_EVENT_NAME: 'schedule' },
     setUp: (fakes, roleArn) => {
       fakes.github.addRepository('octo/app');
       return {
         inputs: { 'role-to-assume': roleArn, 'aws-region': 'eu-west-1', 'github-token': TOKEN },
-        prove: (password) => [storedEquals('octo/app ECR_PASSWORD', fakes.github.repositorySecret('octo/app', 'ECR_PASSWORD')?.plaintext, password)],
+        prove: (password) => [
+          storedEquals(
+            'octo/app ECR_PASSWORD',
+            fakes.github.repositorySecret('octo/app', 'ECR_PASSWORD')?.plaintext,
+            password,
+          ),
+        ],
       };
     },
   },
@@ -48,12 +55,22 @@ const SCENARIOS: Scenario[] = [
       const ids = ['octo/api', 'octo/web'].map((name) => fakes.github.addRepository(name).id);
       fakes.github.addRepository('octo/other');
       return {
-        inputs: { 'role-to-assume': roleArn, 'aws-region': 'eu-west-1', 'github-token': TOKEN, organization: 'octo', visibility: 'selected', 'selected-repositories': 'api\nweb' },
+        inputs: {
+          'role-to-assume': roleArn,
+          'aws-region': 'eu-west-1',
+          'github-token': TOKEN,
+          organization: 'octo',
+          visibility: 'selected',
+          'selected-repositories': 'api\nweb',
+        },
         prove: (password) => {
           const stored = fakes.github.organizationSecret('octo', 'ECR_PASSWORD');
           return [
             storedEquals('organization octo ECR_PASSWORD', stored?.plaintext, password),
-            { claim: `visibility is selected, for octo/api and octo/web (ids ${ids.join(', ')}) only`, holds: stored?.visibility === 'selected' && sameList(stored.selectedRepositoryIds, ids) },
+            {
+              claim: `visibility is selected, for octo/api and octo/web (ids ${ids.join(', ')}) only`,
+              holds: stored?.visibility === 'selected' && sameList(stored.selectedRepositoryIds, ids),
+            },
           ];
         },
       };
@@ -78,7 +95,10 @@ const SCENARIOS: Scenario[] = [
           return [
             storedEquals('octo/app ECR_PASSWORD', stored('ECR_PASSWORD'), password),
             { claim: 'octo/app ECR_USERNAME is AWS', holds: stored('ECR_USERNAME') === 'AWS' },
-            { claim: `octo/app DOCKER_AUTH_CONFIG logs in to ${registry} as AWS with that password, and to nothing else`, holds: dockerConfigLogsIn(stored('DOCKER_AUTH_CONFIG'), registry, password) },
+            {
+              claim: `octo/app DOCKER_AUTH_CONFIG logs in to ${registry} as AWS with that password, and to nothing else`,
+              holds: dockerConfigLogsIn(stored('DOCKER_AUTH_CONFIG'), registry, password),
+            },
           ];
         },
       };
@@ -99,7 +119,10 @@ async function runScenario(scenario: Scenario, number: number): Promise<boolean>
     fakes.github.addToken(TOKEN);
     const roleArn = fakes.aws.addRole('ecr-pull', { audience: 'sts.amazonaws.com', subject: fakes.oidc.subject });
     const { inputs, prove } = scenario.setUp(fakes, roleArn);
-    const run = await runAction({ ...inputs, 'github-api-url': fakes.github.server.url }, { ...fakes.env, ...scenario.env });
+    const run = await runAction(
+      { ...inputs, 'github-api-url': fakes.github.server.url },
+      { ...fakes.env, ...scenario.env },
+    );
     const log = renderStepLog(`${run.stdout}\n${run.stderr}`);
 
     heading(`${number}. ${scenario.title}`);
@@ -113,7 +136,9 @@ async function runScenario(scenario: Scenario, number: number): Promise<boolean>
       shown.split('\n').forEach((line, i) => console.log(i === 0 ? `    ${name}: ${line}` : `      ${line}`));
     }
     for (const line of log.lines) console.log(line);
-    console.log(`(${log.hiddenDebugLines} debug lines hidden: shown with step debug logging on; exit code ${run.exitCode})`);
+    console.log(
+      `(${log.hiddenDebugLines} debug lines hidden: shown with step debug logging on; exit code ${run.exitCode})`,
+    );
     section('outputs');
     for (const [name, value] of Object.entries(run.outputs)) console.log(`${name} = ${value}`);
     section('job summary');
@@ -129,7 +154,8 @@ async function runScenario(scenario: Scenario, number: number): Promise<boolean>
       { claim: 'ECR issued one password', holds: password !== undefined },
       ...(password === undefined ? [] : prove(password)),
       {
-        claim: 'the password and every other secret value were masked before any line could show them: none appears in the step log',
+        claim:
+          'the password and every other secret value were masked before any line could show them: none appears in the step log',
         holds: password !== undefined && ![password, ...storedValues].some((value) => shownLog.includes(value)),
       },
     ];
@@ -144,7 +170,9 @@ async function runScenario(scenario: Scenario, number: number): Promise<boolean>
 function storedSecretValues(fakes: Fakes): string[] {
   const { repositories, organizations } = fakes.github;
   const stores = [...repositories.values()].flatMap(({ store, environments }) => [store, ...environments.values()]);
-  return [...stores, ...organizations.values()].flatMap((store) => [...store.secrets.values()].map(({ plaintext }) => plaintext));
+  return [...stores, ...organizations.values()].flatMap((store) =>
+    [...store.secrets.values()].map(({ plaintext }) => plaintext),
+  );
 }
 
 /** Compares without printing either value: a fingerprint shows that they are the same. */
@@ -152,7 +180,10 @@ function storedEquals(what: string, stored: string | undefined, issued: string):
   const fingerprint = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
   return stored === undefined
     ? { claim: `${what} was stored`, holds: false }
-    : { claim: `${what} is the password ECR issued (${stored.length} characters, sha256 ${fingerprint(stored)}… = ${fingerprint(issued)}…)`, holds: stored === issued };
+    : {
+        claim: `${what} is the password ECR issued (${stored.length} characters, sha256 ${fingerprint(stored)}… = ${fingerprint(issued)}…)`,
+        holds: stored === issued,
+      };
 }
 
 /** `{"auths":{"<registry>":{"auth":"<base64 AWS:password>"}}}` and nothing more. */
@@ -161,7 +192,9 @@ function dockerConfigLogsIn(json: string | undefined, registry: string, password
     const { auths } = JSON.parse(json ?? '') as { auths?: Record<string, { auth?: string }> };
     const hosts = Object.keys(auths ?? {});
     const auth = auths?.[registry]?.auth ?? '';
-    return hosts.length === 1 && hosts[0] === registry && Buffer.from(auth, 'base64').toString('utf8') === `AWS:${password}`;
+    return (
+      hosts.length === 1 && hosts[0] === registry && Buffer.from(auth, 'base64').toString('utf8') === `AWS:${password}`
+    );
   } catch {
     return false;
   }

@@ -50,7 +50,10 @@ function replaceBetween(text: string, name: string, content: string): string {
 
 /** A description as one table cell: one line, pipes escaped (GitHub's tables split on them, code spans included). */
 function cell(text: string): string {
-  return text.trim().replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
+  return text
+    .trim()
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\|/g, '\\|');
 }
 
 function code(text: string): string {
@@ -63,7 +66,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const wanted = renderReadme(current);
   if (process.argv.includes('--check')) {
     if (current !== wanted) {
-      console.error('README.md: the inputs or outputs table differs from action.yml. Run `npm run docs` and commit README.md.');
+      console.error(
+        'README.md: the inputs or outputs table differs from action.yml. Run `npm run docs` and commit README.md.',
+      );
       process.exit(1);
     }
     console.log('README.md: inputs and outputs tables match action.yml.');

@@ -109,7 +109,11 @@ function renderTable(rows: readonly string[]): string[] {
         .map((cell) => inline(cell.trim())),
     );
   const widths = cells.reduce<number[]>((acc, row) => row.map((cell, c) => Math.max(acc[c] ?? 0, cell.length)), []);
-  const line = (row: readonly string[]) => row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd();
+  const line = (row: readonly string[]) =>
+    row
+      .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+      .join('  ')
+      .trimEnd();
   const [header = [], ...body] = cells;
   return [line(header), line(widths.map((width) => '─'.repeat(width))), ...body.map(line)];
 }

@@ -109,11 +109,19 @@ type Read = (name: string) => string;
 function parseRegion(value: string, env: NodeJS.ProcessEnv, report: Report): string | undefined {
   const region = value || env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || '';
   if (!region) {
-    report('aws-region', 'no AWS region is set', 'Set aws-region (for example eu-west-1), or AWS_REGION in the environment.');
+    report(
+      'aws-region',
+      'no AWS region is set',
+      'Set aws-region (for example eu-west-1), or AWS_REGION in the environment.',
+    );
     return undefined;
   }
   if (!partitionOfRegion(region)) {
-    report('aws-region', `"${region}" is not an AWS region code`, 'Use a region code in lower case, such as eu-west-1, cn-north-1 or us-gov-west-1.');
+    report(
+      'aws-region',
+      `"${region}" is not an AWS region code`,
+      'Use a region code in lower case, such as eu-west-1, cn-north-1 or us-gov-west-1.',
+    );
     return undefined;
   }
   return region;
@@ -127,29 +135,58 @@ function parseAuth(read: Read, context: RunContext, region: string | undefined, 
 
   if (roleArn) checkRoleArn(roleArn, region, report);
   if (accessKeyId && !secretAccessKey) {
-    report('aws-secret-access-key', "it must be provided if 'aws-access-key-id' is provided", 'Set both keys, or neither to use OIDC or the default credential chain.');
+    report(
+      'aws-secret-access-key',
+      "it must be provided if 'aws-access-key-id' is provided",
+      'Set both keys, or neither to use OIDC or the default credential chain.',
+    );
   }
   if (secretAccessKey && !accessKeyId) {
-    report('aws-access-key-id', "it must be provided if 'aws-secret-access-key' is provided", 'Set both keys, or neither to use OIDC or the default credential chain.');
+    report(
+      'aws-access-key-id',
+      "it must be provided if 'aws-secret-access-key' is provided",
+      'Set both keys, or neither to use OIDC or the default credential chain.',
+    );
   }
   if (accessKeyId && !PATTERNS.accessKeyId.test(accessKeyId)) {
     // Never echo the value: a mistyped key can be a secret pasted into the wrong input.
-    report('aws-access-key-id', 'it is not an AWS access key id (upper-case letters and digits, such as AKIA...)', 'Check that the right secret is passed to aws-access-key-id.');
+    report(
+      'aws-access-key-id',
+      'it is not an AWS access key id (upper-case letters and digits, such as AKIA...)',
+      'Check that the right secret is passed to aws-access-key-id.',
+    );
   }
   if (sessionToken && !accessKeyId) {
-    report('aws-session-token', 'it is only used together with aws-access-key-id and aws-secret-access-key', 'Set the keys too, or remove aws-session-token.');
+    report(
+      'aws-session-token',
+      'it is only used together with aws-access-key-id and aws-secret-access-key',
+      'Set the keys too, or remove aws-session-token.',
+    );
   }
 
   const audience = read('audience') || DEFAULT_AUDIENCE;
   const sessionName = read('role-session-name') || defaultSessionName(context);
   if (!PATTERNS.sessionName.test(sessionName)) {
-    report('role-session-name', `"${sessionName}" is not a valid session name`, 'Use 2 to 64 characters of letters, digits and =,.@_+-.');
+    report(
+      'role-session-name',
+      `"${sessionName}" is not a valid session name`,
+      'Use 2 to 64 characters of letters, digits and =,.@_+-.',
+    );
   }
   const durationText = read('role-duration-seconds');
   // Decimal digits only: Number() would also read 0x384, 1e3 or 900.0.
-  const durationSeconds = durationText === '' ? DEFAULT_DURATION_SECONDS : PATTERNS.durationSeconds.test(durationText) ? Number(durationText) : Number.NaN;
+  const durationSeconds =
+    durationText === ''
+      ? DEFAULT_DURATION_SECONDS
+      : PATTERNS.durationSeconds.test(durationText)
+        ? Number(durationText)
+        : Number.NaN;
   if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
-    report('role-duration-seconds', `"${durationText}" is not a whole number of seconds from 900 to 43200, in decimal digits`, 'Leave it unset for the default of 900, which is enough: the action needs the role for seconds.');
+    report(
+      'role-duration-seconds',
+      `"${durationText}" is not a whole number of seconds from 900 to 43200, in decimal digits`,
+      'Leave it unset for the default of 900, which is enough: the action needs the role for seconds.',
+    );
   } else if (roleArn && sessionToken && durationSeconds > ROLE_CHAINING_MAX_SECONDS) {
     report(
       'role-duration-seconds',
@@ -159,11 +196,16 @@ function parseAuth(read: Read, context: RunContext, region: string | undefined, 
   }
   if (!roleArn) {
     for (const input of ['role-session-name', 'role-duration-seconds', 'audience']) {
-      if (read(input)) report(input, 'it only applies when role-to-assume is set', `Set role-to-assume, or remove ${input}.`);
+      if (read(input))
+        report(input, 'it only applies when role-to-assume is set', `Set role-to-assume, or remove ${input}.`);
     }
   } else if (accessKeyId && read('audience')) {
     // With keys the role is assumed by sts:AssumeRole, which has no audience: an ignored input would mislead.
-    report('audience', 'it only applies to GitHub OIDC, and access keys are set, so role-to-assume is assumed with them (sts:AssumeRole)', 'Remove audience, or remove the access keys to use OIDC.');
+    report(
+      'audience',
+      'it only applies to GitHub OIDC, and access keys are set, so role-to-assume is assumed with them (sts:AssumeRole)',
+      'Remove audience, or remove the access keys to use OIDC.',
+    );
   }
   const keys: AccessKeys | undefined = accessKeyId
     ? { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) }
@@ -208,13 +250,21 @@ function defaultSessionName({ runId, runAttempt }: RunContext): string {
 function parseGitHub(read: Read, context: RunContext, report: Report): Config['github'] | undefined {
   const token = read('github-token');
   if (!token) {
-    report('github-token', 'it is empty', 'Pass a token that may write secrets, such as ${{ secrets.SECRETS_WRITER_TOKEN }} (a fine-grained PAT or a GitHub App token). The workflow\'s GITHUB_TOKEN cannot write secrets.');
+    report(
+      'github-token',
+      'it is empty',
+      "Pass a token that may write secrets, such as ${{ secrets.SECRETS_WRITER_TOKEN }} (a fine-grained PAT or a GitHub App token). The workflow's GITHUB_TOKEN cannot write secrets.",
+    );
   }
   // Never quote it: a token with a line break in it could not be masked as one value.
   // eslint-disable-next-line no-control-regex
   const tokenIsOneWord = !/[\u0000-\u001f\u007f\s]/.test(token);
   if (token && !tokenIsOneWord) {
-    report('github-token', 'it contains spaces, line breaks or other control characters, which no GitHub token has', 'Check the secret that holds it: paste the token alone, on one line.');
+    report(
+      'github-token',
+      'it contains spaces, line breaks or other control characters, which no GitHub token has',
+      'Check the secret that holds it: paste the token alone, on one line.',
+    );
   }
   const apiUrl = parseApiUrl(read('github-api-url') || context.apiUrl, report);
   return token && tokenIsOneWord && apiUrl ? { token, apiUrl } : undefined;
@@ -236,20 +286,31 @@ function parseApiUrl(text: string, report: Report): string | undefined {
     return undefined;
   }
   if (url.username || url.password) {
-    report('github-api-url', `${shown} holds credentials (user:password@)`, 'Remove them: the action authenticates with github-token. Rotate that password if it was a real one.');
+    report(
+      'github-api-url',
+      `${shown} holds credentials (user:password@)`,
+      'Remove them: the action authenticates with github-token. Rotate that password if it was a real one.',
+    );
     return undefined;
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
-    report('github-api-url', `${shown} is not an https URL (plain http is accepted for loopback hosts only)`, 'Use https://, such as https://ghe.example.com/api/v3.');
+    report(
+      'github-api-url',
+      `${shown} is not an https URL (plain http is accepted for loopback hosts only)`,
+      'Use https://, such as https://ghe.example.com/api/v3.',
+    );
     return undefined;
   }
   if (/[?#]/.test(text)) {
-    report('github-api-url', `${shown} has a query or fragment`, 'Give the API base URL alone, such as https://ghe.example.com/api/v3.');
+    report(
+      'github-api-url',
+      `${shown} has a query or fragment`,
+      'Give the API base URL alone, such as https://ghe.example.com/api/v3.',
+    );
     return undefined;
   }
   return url.href.replace(/\/+$/, '');
 }
-
 
 /** 127.0.0.0/8, localhost and [::1], as URL parsing normalises them. */
 function isLoopback(hostname: string): boolean {
@@ -272,23 +333,42 @@ function parseTargets(read: Read, context: RunContext, report: Report): TargetSp
   const selectedText = read('selected-repositories');
 
   if (organization) {
-    return parseOrganizationTarget(organization, { environment, repositoriesText, visibilityText, selectedText }, report);
+    return parseOrganizationTarget(
+      organization,
+      { environment, repositoriesText, visibilityText, selectedText },
+      report,
+    );
   }
-  for (const [input, value] of [['visibility', visibilityText], ['selected-repositories', selectedText]] as const) {
+  for (const [input, value] of [
+    ['visibility', visibilityText],
+    ['selected-repositories', selectedText],
+  ] as const) {
     if (value) report(input, 'it only applies to organisation secrets', `Set organization too, or remove ${input}.`);
   }
 
   if (environment && !isValidEnvironmentName(environment)) {
-    report('environment', `"${environment}" is not a valid environment name`, 'Use the name shown under Settings > Environments (at most 255 characters, no control characters, not . or ..).');
+    report(
+      'environment',
+      `"${environment}" is not a valid environment name`,
+      'Use the name shown under Settings > Environments (at most 255 characters, no control characters, not . or ..).',
+    );
   }
   const names = repositoriesText ? splitList(repositoriesText) : [context.repository ?? ''];
   if (!repositoriesText && !context.repository) {
-    report('repositories', 'it is empty and GITHUB_REPOSITORY is not set', 'List the repositories to write to as owner/name.');
+    report(
+      'repositories',
+      'it is empty and GITHUB_REPOSITORY is not set',
+      'List the repositories to write to as owner/name.',
+    );
     return undefined;
   }
   if (names.length === 0) {
     // Only separators (",", " , \n"): writing nothing and passing would hide the mistake.
-    report('repositories', `"${repositoriesText}" names no repository`, 'List the repositories to write to as owner/name, or leave it unset for the current repository.');
+    report(
+      'repositories',
+      `"${repositoriesText}" names no repository`,
+      'List the repositories to write to as owner/name, or leave it unset for the current repository.',
+    );
     return undefined;
   }
   const repositories: { owner: string; repo: string }[] = [];
@@ -296,7 +376,11 @@ function parseTargets(read: Read, context: RunContext, report: Report): TargetSp
   for (const name of names) {
     const parsed = parseRepositoryName(name);
     if (!parsed) {
-      report('repositories', `"${name}" is not of the form owner/name`, 'List repositories as owner/name, one per line or separated by commas.');
+      report(
+        'repositories',
+        `"${name}" is not of the form owner/name`,
+        'List repositories as owner/name, one per line or separated by commas.',
+      );
       continue;
     }
     const key = `${parsed.owner}/${parsed.repo}`.toLowerCase();
@@ -318,33 +402,65 @@ function parseOrganizationTarget(
   report: Report,
 ): TargetSpec[] | undefined {
   if (!PATTERNS.organization.test(org)) {
-    report('organization', `"${org}" is not a valid organisation login`, 'Give the organisation name as it appears in its URL, such as octo-org.');
+    report(
+      'organization',
+      `"${org}" is not a valid organisation login`,
+      'Give the organisation name as it appears in its URL, such as octo-org.',
+    );
   }
   if (others.environment) {
-    report('environment', 'organisation secrets have no environment', 'Remove environment to write organisation secrets, or remove organization to write environment secrets.');
+    report(
+      'environment',
+      'organisation secrets have no environment',
+      'Remove environment to write organisation secrets, or remove organization to write environment secrets.',
+    );
   }
   if (others.repositoriesText) {
-    report('repositories', 'it does not apply to organisation secrets', 'To choose which repositories see the organisation secret, use visibility: selected with selected-repositories.');
+    report(
+      'repositories',
+      'it does not apply to organisation secrets',
+      'To choose which repositories see the organisation secret, use visibility: selected with selected-repositories.',
+    );
   }
   const visibility = others.visibilityText ? others.visibilityText.toLowerCase() : undefined;
   if (visibility !== undefined && visibility !== 'all' && visibility !== 'private' && visibility !== 'selected') {
-    report('visibility', `"${others.visibilityText}" is not one of all, private, selected`, 'Use all, private or selected; leave it unset to keep an existing secret\'s visibility (a new one is private).');
+    report(
+      'visibility',
+      `"${others.visibilityText}" is not one of all, private, selected`,
+      "Use all, private or selected; leave it unset to keep an existing secret's visibility (a new one is private).",
+    );
     return undefined;
   }
   const selected = splitList(others.selectedText);
   if (visibility === 'selected' && selected.length === 0) {
-    report('selected-repositories', 'it is empty but visibility is selected', 'List the repositories that may read the secret, by name.');
+    report(
+      'selected-repositories',
+      'it is empty but visibility is selected',
+      'List the repositories that may read the secret, by name.',
+    );
   }
   if (visibility !== 'selected' && selected.length > 0) {
-    report('selected-repositories', `it only applies with visibility: selected (visibility is ${visibility ?? 'not set'})`, 'Set visibility: selected, or remove selected-repositories.');
+    report(
+      'selected-repositories',
+      `it only applies with visibility: selected (visibility is ${visibility ?? 'not set'})`,
+      'Set visibility: selected, or remove selected-repositories.',
+    );
   }
   const selectedRepositories: string[] = [];
   const seen = new Set<string>();
   for (const entry of selected) {
     // Every part counts: `octo/app/extra` is refused, not cut to octo/app.
-    const parsed = entry.includes('/') ? parseRepositoryName(entry) : isValidRepo(entry) ? { owner: org, repo: entry } : undefined;
+    const parsed = entry.includes('/')
+      ? parseRepositoryName(entry)
+      : isValidRepo(entry)
+        ? { owner: org, repo: entry }
+        : undefined;
     if (!parsed || parsed.owner.toLowerCase() !== org.toLowerCase()) {
-      report('selected-repositories', `"${entry}" is not a repository of ${org}`, `List repositories of ${org} by name, such as app or ${org}/app.`);
+      report(
+        'selected-repositories',
+        `"${entry}" is not a repository of ${org}`,
+        `List repositories of ${org} by name, such as app or ${org}/app.`,
+      );
       continue;
     }
     // Repository names are case-insensitive on GitHub: `api` and `API` are one repository.
@@ -390,12 +506,20 @@ function parseSecretNames(read: Read, report: Report): SecretNames {
     names[kind] = name;
     const problem = secretNameProblem(name);
     if (problem) {
-      report(input, `"${name}" ${problem}`, 'Secret names may contain only letters, digits and underscores, must not start with a digit or GITHUB_, and are at most 255 characters.');
+      report(
+        input,
+        `"${name}" ${problem}`,
+        'Secret names may contain only letters, digits and underscores, must not start with a digit or GITHUB_, and are at most 255 characters.',
+      );
       continue;
     }
     const other = seen.get(name.toUpperCase());
     if (other) {
-      report(input, `"${name}" is the same name as ${other} (secret names are case-insensitive)`, 'Give each secret its own name.');
+      report(
+        input,
+        `"${name}" is the same name as ${other} (secret names are case-insensitive)`,
+        'Give each secret its own name.',
+      );
     }
     seen.set(name.toUpperCase(), input);
   }

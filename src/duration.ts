@@ -14,7 +14,11 @@ export function parseDuration(text: string): number | undefined {
 export function formatDuration(ms: number): string {
   let seconds = Math.max(0, Math.round(ms / 1000));
   const parts: string[] = [];
-  for (const [unit, size] of [['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of [
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     if (seconds >= size || (unit === 's' && parts.length === 0)) {
       parts.push(`${Math.floor(seconds / size)}${unit}`);
       seconds %= size;

@@ -29,7 +29,9 @@ export async function run(): Promise<void> {
   const targets = config.targets.map(describeTarget);
   const names = secretNames(config.secretNames);
   // Filled in as the run goes, so that however it ends every secret is reported; until GitHub is read, all are due.
-  const record: RunRecord = { plans: targets.map((target) => ({ target, due: names.map((name) => ({ name })), results: [] })) };
+  const record: RunRecord = {
+    plans: targets.map((target) => ({ target, due: names.map((name) => ({ name })), results: [] })),
+  };
   let error: unknown;
   const aws = new AwsLogin(config, { setSecret: (value) => core.setSecret(value), env: process.env });
   try {
@@ -49,7 +51,8 @@ export async function run(): Promise<void> {
     });
     // ECR mints a password only once some target is ready to write a secret that needs one (due, key
     // in hand; the username needs none); libsodium loads while that request is in flight.
-    const needsPassword = (prepared: PreparedTarget) => isReadyToWrite(prepared) && prepared.due.some(({ name }) => !unchanging.has(name));
+    const needsPassword = (prepared: PreparedTarget) =>
+      isReadyToWrite(prepared) && prepared.due.some(({ name }) => !unchanging.has(name));
     const values = awaitedLater(
       firstReady(preparing, needsPassword).then(async (needed) => {
         if (!needed) return secretValues(config.secretNames, undefined);
@@ -84,9 +87,16 @@ export async function run(): Promise<void> {
 }
 
 /** Whether some target becomes `ready`, as soon as one does; false once all are prepared and none is. */
-function firstReady(preparing: readonly Promise<PreparedTarget>[], ready: (prepared: PreparedTarget) => boolean): Promise<boolean> {
+function firstReady(
+  preparing: readonly Promise<PreparedTarget>[],
+  ready: (prepared: PreparedTarget) => boolean,
+): Promise<boolean> {
   return new Promise((resolve) => {
-    for (const target of preparing) void target.then((prepared) => ready(prepared) && resolve(true), () => undefined);
+    for (const target of preparing)
+      void target.then(
+        (prepared) => ready(prepared) && resolve(true),
+        () => undefined,
+      );
     void Promise.allSettled(preparing).then(() => resolve(false));
   });
 }

@@ -42,7 +42,11 @@ interface CodedError {
  * deadline the caller set, for timeouts whose error does not say it.
  */
 export function networkFailure(error: unknown, timeoutMs?: number): NetworkFailure | undefined {
-  for (let link = error, depth = 0; link && typeof link === 'object' && depth < 5; link = (link as CodedError).cause, depth++) {
+  for (
+    let link = error, depth = 0;
+    link && typeof link === 'object' && depth < 5;
+    link = (link as CodedError).cause, depth++
+  ) {
     const failure = classify(link, timeoutMs);
     if (failure) return failure;
   }
@@ -55,7 +59,11 @@ function classify(error: CodedError, timeoutMs: number | undefined): NetworkFail
   // Codes first: the AWS SDK renames a reset socket's error to TimeoutError to have it retried.
   const byCode = BY_CODE[code];
   if (byCode) return byCode(error, timeoutMs);
-  if (/^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|ERR_TLS_CERT_ALTNAME_INVALID$|HOSTNAME_MISMATCH$)/.test(code)) {
+  if (
+    /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|ERR_TLS_CERT_ALTNAME_INVALID$|HOSTNAME_MISMATCH$)/.test(
+      code,
+    )
+  ) {
     return { kind: 'tls', words: `TLS certificate problem (${firstClause(message) || code})` };
   }
   if (/^ERR_(SSL|TLS)_/.test(code) || /SSL routines/.test(message)) {
@@ -138,7 +146,11 @@ export function proxyPasswords(env: NodeJS.ProcessEnv): string[] {
  * When the runner's proxy applies to `url` (the rules `@actions/http-client` follows), the proxy is
  * named: a refused or unresolvable proxy is the proxy's doing, not the service's.
  */
-export function unreachableMessage(host: string, failure: NetworkFailure, options: { url?: string; settings: string }): string {
+export function unreachableMessage(
+  host: string,
+  failure: NetworkFailure,
+  options: { url?: string; settings: string },
+): string {
   const proxy = options.url ? proxyHostFor(options.url) : undefined;
   const where = proxy ? `${host} through the proxy ${proxy}` : host;
   return `could not reach ${where}: ${failure.words}. ${unreachableAdvice(failure, options.settings, proxy)}`;

@@ -69,7 +69,13 @@ export function resultsAfterError(plans: readonly PlannedTarget[], error: unknow
   const detail = errorMessage(error);
   return plans.flatMap(({ target, due, results }) => [
     ...results,
-    ...due.map(({ name }): SecretResult => ({ target: target.label, secret: name, status: 'failed', detail, takesEffect: target.takesEffect })),
+    ...due.map(({ name }): SecretResult => ({
+      target: target.label,
+      secret: name,
+      status: 'failed',
+      detail,
+      takesEffect: target.takesEffect,
+    })),
   ]);
 }
 
@@ -84,7 +90,11 @@ export function outcome(results: readonly SecretResult[]): Outcome {
 }
 
 /** Step outputs; never the password. Without a login (every secret still fresh, or AWS failed) only the lists are set. */
-export function setOutputs(core: Pick<Reporter, 'setOutput'>, login: EcrLogin | undefined, results: readonly SecretResult[]): void {
+export function setOutputs(
+  core: Pick<Reporter, 'setOutput'>,
+  login: EcrLogin | undefined,
+  results: readonly SecretResult[],
+): void {
   const pick = (keep: (r: SecretResult) => boolean) =>
     JSON.stringify(results.filter(keep).map(({ target, secret, status }) => ({ target, secret, status })));
   if (login) {
@@ -92,10 +102,21 @@ export function setOutputs(core: Pick<Reporter, 'setOutput'>, login: EcrLogin | 
     core.setOutput('expires-at', login.expiresAt.toISOString());
     core.setOutput('username', login.username);
   }
-  core.setOutput('secrets-written', pick((r) => WRITTEN.has(r.status)));
-  core.setOutput('secrets-skipped', pick((r) => r.status === 'skipped'));
+  core.setOutput(
+    'secrets-written',
+    pick((r) => WRITTEN.has(r.status)),
+  );
+  core.setOutput(
+    'secrets-skipped',
+    pick((r) => r.status === 'skipped'),
+  );
   const failed = results.filter((r) => r.status === 'failed');
-  core.setOutput('secrets-failed', JSON.stringify(failed.map(({ target, secret, status, detail }) => ({ target, secret, status, reason: detail ?? 'failed' }))));
+  core.setOutput(
+    'secrets-failed',
+    JSON.stringify(
+      failed.map(({ target, secret, status, detail }) => ({ target, secret, status, reason: detail ?? 'failed' })),
+    ),
+  );
 }
 
 /** The job summary: a headline that says what happened, one row per secret per target, and when the password expires. */
@@ -112,7 +133,10 @@ export function summaryMarkdown(login: EcrLogin | undefined, results: readonly S
   const { written, failed, skipped } = tally(results);
   const said = outcome(results);
   const lines: Record<Outcome, string[]> = {
-    'not written': [`No secret was written: ${failed} failed${skipped ? `, ${skipped} skipped (see why below)` : ''}. Each failure and what to do is listed below.`, ...expiry],
+    'not written': [
+      `No secret was written: ${failed} failed${skipped ? `, ${skipped} skipped (see why below)` : ''}. Each failure and what to do is listed below.`,
+      ...expiry,
+    ],
     'partly written': [
       `${written} of ${results.length} secrets written, ${failed} failed${skipped ? `, ${skipped} skipped (see why below)` : ''}. Each failure and what to do is listed below.`,
       ...expiry,
@@ -147,7 +171,11 @@ export function failureMessage(results: readonly SecretResult[]): string | undef
 
 function tally(results: readonly SecretResult[]) {
   const count = (keep: (r: SecretResult) => boolean) => results.filter(keep).length;
-  return { written: count((r) => WRITTEN.has(r.status)), failed: count((r) => r.status === 'failed'), skipped: count((r) => r.status === 'skipped') };
+  return {
+    written: count((r) => WRITTEN.has(r.status)),
+    failed: count((r) => r.status === 'failed'),
+    skipped: count((r) => r.status === 'skipped'),
+  };
 }
 
 function cell(text: string): string {

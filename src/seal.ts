@@ -26,7 +26,7 @@ export function publicKeyProblem(publicKeyBase64: string): string | undefined {
   return bytes === PUBLIC_KEY_BYTES ? undefined : `is ${bytes} bytes, not ${PUBLIC_KEY_BYTES}`;
 }
 
-let loading: Promise<typeof import('libsodium-wrappers')['default']> | undefined;
+let loading: Promise<(typeof import('libsodium-wrappers'))['default']> | undefined;
 
 /**
  * libsodium is loaded on first use, not at start-up: its WebAssembly heap is the largest single

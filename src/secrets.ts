@@ -34,15 +34,28 @@ interface SecretKind {
  * written; a new kind is a new row (and its input in action.yml).
  */
 const KINDS = {
-  password: { input: 'secret-name', defaultName: 'ECR_PASSWORD', sensitive: true, unchanging: false, value: (login: Login) => login.password },
+  password: {
+    input: 'secret-name',
+    defaultName: 'ECR_PASSWORD',
+    sensitive: true,
+    unchanging: false,
+    value: (login: Login) => login.password,
+  },
   username: { input: 'username-secret-name', sensitive: false, unchanging: true, value: () => ECR_USERNAME },
-  dockerConfig: { input: 'docker-config-secret-name', sensitive: true, unchanging: false, value: (login: Login) => dockerConfigJson([login]) },
+  dockerConfig: {
+    input: 'docker-config-secret-name',
+    sensitive: true,
+    unchanging: false,
+    value: (login: Login) => dockerConfigJson([login]),
+  },
 } as const satisfies Record<string, SecretKind>;
 
 export type SecretKindName = keyof typeof KINDS;
 
 /** The kinds with a default name: every run writes them. */
-type AlwaysWritten = { [K in SecretKindName]: (typeof KINDS)[K] extends { defaultName: string } ? K : never }[SecretKindName];
+type AlwaysWritten = {
+  [K in SecretKindName]: (typeof KINDS)[K] extends { defaultName: string } ? K : never;
+}[SecretKindName];
 
 /** The name of each secret a run writes: the kinds with a default always, the others when their input names them. */
 export type SecretNames = { [K in AlwaysWritten]: string } & { [K in Exclude<SecretKindName, AlwaysWritten>]?: string };

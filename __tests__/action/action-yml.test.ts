@@ -22,7 +22,10 @@ describe('action.yml as the runner reads it', () => {
   });
 
   it('the strict reading refuses what the runner refuses', () => {
-    const colon = text.replace(/^ {4}description: AWS region of the ECR registry.*$/m, '    description: Region: such as eu-west-1.');
+    const colon = text.replace(
+      /^ {4}description: AWS region of the ECR registry.*$/m,
+      '    description: Region: such as eu-west-1.',
+    );
     expect(colon).not.toBe(text);
     expect(() => readActionYml(colon)).toThrow(/not valid YAML/);
     const duplicate = text.replace(/^ {2}max-age:$/m, '  secret-name:');
@@ -36,7 +39,12 @@ describe('action.yml as the runner reads it', () => {
   it("GitHub's parser flags an unknown key and a runtime the runner lacks", () => {
     const broken = text.replace('using: node24', 'using: node26').replace(/^outputs:$/m, 'output:');
     const errors = actionParserErrors(broken);
-    expect(errors).toEqual(expect.arrayContaining([expect.stringMatching(/Unexpected value 'node26'/), expect.stringMatching(/Unexpected value 'output'/)]));
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/Unexpected value 'node26'/),
+        expect.stringMatching(/Unexpected value 'output'/),
+      ]),
+    );
   });
 
   it('runs on node24 from dist/index.js, the file the end-to-end tests run', () => {
@@ -53,7 +61,12 @@ describe('action.yml as the runner reads it', () => {
 
   it('declares each input with a description, and marks only github-token required', () => {
     const { inputs } = readActionYml(text);
-    for (const [name, input] of Object.entries(inputs)) expect([name, input.description.length > 0]).toEqual([name, true]);
-    expect(Object.entries(inputs).filter(([, input]) => input.required).map(([name]) => name)).toEqual(['github-token']);
+    for (const [name, input] of Object.entries(inputs))
+      expect([name, input.description.length > 0]).toEqual([name, true]);
+    expect(
+      Object.entries(inputs)
+        .filter(([, input]) => input.required)
+        .map(([name]) => name),
+    ).toEqual(['github-token']);
   });
 });

@@ -27,7 +27,8 @@ for (const file of process.argv.slice(2)) {
   const path = resolve(file);
   // One file at a time: the linter runs in one Go runtime.
   for (const finding of await runLint(readFileSync(path, 'utf8'), path)) {
-    if (finding.message) findings.push({ file, line: finding.line, column: finding.column, kind: finding.kind, message: finding.message });
+    if (finding.message)
+      findings.push({ file, line: finding.line, column: finding.column, kind: finding.kind, message: finding.message });
   }
 }
 process.stdout.write(JSON.stringify(findings));

@@ -15,10 +15,31 @@ function inputsRead(): string[] {
   const context: RunContext = { apiUrl: 'https://api.github.com', repository: 'octo/app', runId: 1, runAttempt: 1 };
   const inputSets: Record<string, string>[] = [
     {},
-    { 'role-to-assume': 'arn:aws:iam::123456789012:role/ecr-pull', audience: 'sts.amazonaws.com', 'role-session-name': 'nightly', 'role-duration-seconds': '900' },
-    { 'aws-access-key-id': 'AKIAABCDEFGHIJKLMNOP', 'aws-secret-access-key': 'secret', 'aws-session-token': 'token', 'role-to-assume': 'arn:aws:iam::123456789012:role/ecr-pull' },
-    { repositories: 'octo/app, octo/api', environment: 'ecr', 'username-secret-name': 'ECR_USERNAME', 'docker-config-secret-name': 'DOCKER_AUTH_CONFIG' },
-    { organization: 'octo', visibility: 'selected', 'selected-repositories': 'api', 'max-age': '6h', 'secret-name': 'REGISTRY_PASSWORD' },
+    {
+      'role-to-assume': 'arn:aws:iam::123456789012:role/ecr-pull',
+      audience: 'sts.amazonaws.com',
+      'role-session-name': 'nightly',
+      'role-duration-seconds': '900',
+    },
+    {
+      'aws-access-key-id': 'AKIAABCDEFGHIJKLMNOP',
+      'aws-secret-access-key': 'secret',
+      'aws-session-token': 'token',
+      'role-to-assume': 'arn:aws:iam::123456789012:role/ecr-pull',
+    },
+    {
+      repositories: 'octo/app, octo/api',
+      environment: 'ecr',
+      'username-secret-name': 'ECR_USERNAME',
+      'docker-config-secret-name': 'DOCKER_AUTH_CONFIG',
+    },
+    {
+      organization: 'octo',
+      visibility: 'selected',
+      'selected-repositories': 'api',
+      'max-age': '6h',
+      'secret-name': 'REGISTRY_PASSWORD',
+    },
     { 'aws-region': 'eu-west-1', 'github-token': 'github_pat_x', 'github-api-url': 'https://ghe.example.com/api/v3' },
   ];
   for (const inputs of inputSets) {
@@ -33,7 +54,11 @@ function inputsRead(): string[] {
 
 function sourceFiles(dir = join(root, 'src')): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
   );
 }
 
@@ -47,8 +72,10 @@ describe('inputs and outputs: the code and action.yml agree', () => {
     for (const file of sourceFiles()) {
       const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
       const name = relative(root, file);
-      for (const match of code.matchAll(/\bget(?:Boolean|Multiline)?Input\b|INPUT_/g)) readers.push(`${name}: ${match[0]}`);
-      if (/\bcore\.get\w*Input\(/.test(code)) expect([name, /parseConfig\(\(name\) => core\.getInput\(name\)/.test(code)]).toEqual([name, true]);
+      for (const match of code.matchAll(/\bget(?:Boolean|Multiline)?Input\b|INPUT_/g))
+        readers.push(`${name}: ${match[0]}`);
+      if (/\bcore\.get\w*Input\(/.test(code))
+        expect([name, /parseConfig\(\(name\) => core\.getInput\(name\)/.test(code)]).toEqual([name, true]);
     }
     // config.ts names its reader parameter getInput; main.ts hands it core.getInput. Nothing else.
     expect(readers.sort()).toEqual(['src/config.ts: getInput', 'src/config.ts: getInput', 'src/main.ts: getInput']);
@@ -56,10 +83,20 @@ describe('inputs and outputs: the code and action.yml agree', () => {
 
   it('action.yml declares exactly the outputs the action sets', () => {
     const set = new Set<string>();
-    const reporter = { setOutput: (name: string) => void set.add(name), summary: { addRaw: () => undefined, write: async () => undefined } };
-    const login = { registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', username: 'AWS', password: 'x', expiresAt: new Date() };
+    const reporter = {
+      setOutput: (name: string) => void set.add(name),
+      summary: { addRaw: () => undefined, write: async () => undefined },
+    };
+    const login = {
+      registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+      username: 'AWS',
+      password: 'x',
+      expiresAt: new Date(),
+    };
     setOutputs(reporter, login, [{ target: 'octo/app', secret: 'ECR_PASSWORD', status: 'created', takesEffect: 'x' }]);
-    setOutputs(reporter, undefined, [{ target: 'octo/app', secret: 'ECR_PASSWORD', status: 'skipped', takesEffect: 'x' }]);
+    setOutputs(reporter, undefined, [
+      { target: 'octo/app', secret: 'ECR_PASSWORD', status: 'skipped', takesEffect: 'x' },
+    ]);
     expect([...set].sort()).toEqual(Object.keys(declared.outputs).sort());
   });
 });

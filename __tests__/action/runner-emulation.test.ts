@@ -1,8 +1,19 @@
 import { describe, expect, it } from '@jest/globals';
 import { readActionYml, type ActionMetadata } from '../fakes/action-yml.ts';
-import { emulatedContexts, evaluateTemplate, inputEnvironment, undeclaredOutputs, type ActionRun } from '../fakes/run-action.ts';
+import {
+  emulatedContexts,
+  evaluateTemplate,
+  inputEnvironment,
+  undeclaredOutputs,
+  type ActionRun,
+} from '../fakes/run-action.ts';
 
-const env = { GITHUB_API_URL: 'http://127.0.0.1:4000', GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'octo/app', RUNNER_TEMP: '/tmp/runner' };
+const env = {
+  GITHUB_API_URL: 'http://127.0.0.1:4000',
+  GITHUB_SERVER_URL: 'https://github.com',
+  GITHUB_REPOSITORY: 'octo/app',
+  RUNNER_TEMP: '/tmp/runner',
+};
 const contexts = emulatedContexts(env, 'ghs_job_token');
 
 describe('the end-to-end runner emulation builds INPUT_* from action.yml, as the runner does', () => {
@@ -11,7 +22,11 @@ describe('the end-to-end runner emulation builds INPUT_* from action.yml, as the
   it('sets every declared input: given values, else the default evaluated, else ""', () => {
     const environment = inputEnvironment(action, { 'github-token': 'github_pat_x', 'aws-region': undefined }, contexts);
 
-    expect(Object.keys(environment).sort()).toEqual(Object.keys(action.inputs).map((name) => `INPUT_${name.toUpperCase()}`).sort());
+    expect(Object.keys(environment).sort()).toEqual(
+      Object.keys(action.inputs)
+        .map((name) => `INPUT_${name.toUpperCase()}`)
+        .sort(),
+    );
     expect(environment['INPUT_GITHUB-TOKEN']).toBe('github_pat_x');
     // `default: ${{ github.api_url }}`, from GITHUB_API_URL of the emulated runner.
     expect(environment['INPUT_GITHUB-API-URL']).toBe('http://127.0.0.1:4000');
@@ -25,17 +40,25 @@ describe('the end-to-end runner emulation builds INPUT_* from action.yml, as the
   });
 
   it('refuses an input action.yml does not declare, naming it', () => {
-    expect(() => inputEnvironment(action, { 'github-tokn': 'x' }, contexts)).toThrow(/Unexpected input\(s\) 'github-tokn'/);
+    expect(() => inputEnvironment(action, { 'github-tokn': 'x' }, contexts)).toThrow(
+      /Unexpected input\(s\) 'github-tokn'/,
+    );
   });
 
   it('names INPUT_ with spaces as _, upper-cased, hyphens kept', () => {
-    const metadata: ActionMetadata = { inputs: { 'my input-name': { description: 'x', required: false, default: 'on ${{ runner.temp }}' } }, outputs: {}, runs: { using: 'node24', main: 'x.js' } };
+    const metadata: ActionMetadata = {
+      inputs: { 'my input-name': { description: 'x', required: false, default: 'on ${{ runner.temp }}' } },
+      outputs: {},
+      runs: { using: 'node24', main: 'x.js' },
+    };
     expect(inputEnvironment(metadata, {}, contexts)).toEqual({ 'INPUT_MY_INPUT-NAME': 'on /tmp/runner' });
   });
 
   it("evaluates defaults with GitHub's expression engine, github.token included", () => {
     expect(evaluateTemplate('${{ github.token }}', contexts)).toBe('ghs_job_token');
-    expect(evaluateTemplate('${{ github.server_url }}/${{ github.repository }}', contexts)).toBe('https://github.com/octo/app');
+    expect(evaluateTemplate('${{ github.server_url }}/${{ github.repository }}', contexts)).toBe(
+      'https://github.com/octo/app',
+    );
     expect(evaluateTemplate("${{ github.event_name || 'none' }}", contexts)).toBe('none');
     expect(() => evaluateTemplate('${{ secrets.X }}', contexts)).toThrow();
   });

@@ -10,7 +10,9 @@ import { NODE_24 } from '../fakes/run-action.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const workflowsDir = join(root, '.github', 'workflows');
-const workflowFiles = readdirSync(workflowsDir).filter((name) => /\.ya?ml$/.test(name)).map((name) => join(workflowsDir, name));
+const workflowFiles = readdirSync(workflowsDir)
+  .filter((name) => /\.ya?ml$/.test(name))
+  .map((name) => join(workflowsDir, name));
 
 interface Finding {
   file: string;
@@ -22,7 +24,10 @@ interface Finding {
 
 /** actionlint's findings, from a child process (see actionlint.ts for why). */
 function actionlint(files: string[]): Finding[] {
-  const output = execFileSync(NODE_24, [join(root, '__tests__', 'action', 'actionlint.ts'), ...files], { encoding: 'utf8', timeout: 60_000 });
+  const output = execFileSync(NODE_24, [join(root, '__tests__', 'action', 'actionlint.ts'), ...files], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return JSON.parse(output) as Finding[];
 }
 
@@ -40,7 +45,11 @@ interface Job {
   steps: Step[];
 }
 const selfTestText = readFileSync(join(workflowsDir, 'self-test.yml'), 'utf8');
-const selfTest = parse(selfTestText) as { permissions: unknown; env: Record<string, string>; jobs: Record<string, Job> };
+const selfTest = parse(selfTestText) as {
+  permissions: unknown;
+  env: Record<string, string>;
+  jobs: Record<string, Job>;
+};
 
 describe('workflows', () => {
   it('actionlint finds nothing in any workflow', () => {
@@ -52,8 +61,13 @@ describe('workflows', () => {
     const dir = mkdtempSync(join(tmpdir(), 'actionlint-'));
     try {
       const file = join(dir, 'bad.yml');
-      writeFileSync(file, "on: push\njobs:\n  a:\n    if: secrets.TOKEN != ''\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n");
-      expect(actionlint([file])).toEqual([expect.objectContaining({ line: 4, message: expect.stringContaining('context "secrets" is not allowed here') })]);
+      writeFileSync(
+        file,
+        "on: push\njobs:\n  a:\n    if: secrets.TOKEN != ''\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n",
+      );
+      expect(actionlint([file])).toEqual([
+        expect.objectContaining({ line: 4, message: expect.stringContaining('context "secrets" is not allowed here') }),
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -78,20 +92,30 @@ describe('self-test.yml: the action on real AWS and GitHub', () => {
 
   it('writes a repository secret and an environment secret with uses: ./, passing only declared inputs', () => {
     const declared = Object.keys(readActionYml().inputs);
-    for (const step of ownSteps) expect(Object.keys(step.with ?? {}).filter((name) => !declared.includes(name))).toEqual([]);
-    expect(ownSteps.map((step) => step.with?.['environment'])).toEqual([undefined, '${{ env.ENVIRONMENT }}', '${{ env.ENVIRONMENT }}']);
+    for (const step of ownSteps)
+      expect(Object.keys(step.with ?? {}).filter((name) => !declared.includes(name))).toEqual([]);
+    expect(ownSteps.map((step) => step.with?.['environment'])).toEqual([
+      undefined,
+      '${{ env.ENVIRONMENT }}',
+      '${{ env.ENVIRONMENT }}',
+    ]);
     expect(ownSteps.every((step) => step.with?.['github-api-url'] === undefined)).toBe(true);
   });
 
   it('pulls its container with the environment secret, in that environment, not with the repository secret', () => {
     expect(pull.environment).toBe(selfTest.env['ENVIRONMENT']);
-    expect(pull.container?.credentials).toEqual({ username: 'AWS', password: `\${{ secrets.${selfTest.env['ENVIRONMENT_SECRET']} }}` });
+    expect(pull.container?.credentials).toEqual({
+      username: 'AWS',
+      password: `\${{ secrets.${selfTest.env['ENVIRONMENT_SECRET']} }}`,
+    });
     expect(selfTest.env['ENVIRONMENT_SECRET']).not.toBe(selfTest.env['REPOSITORY_SECRET']);
   });
 
   it('CONTRIBUTING.md explains every variable and secret the self-test needs', () => {
     const contributing = readFileSync(join(root, 'CONTRIBUTING.md'), 'utf8');
-    const needed = new Set([...selfTestText.matchAll(/\b(?:vars|secrets)\.(SELF_TEST_\w+)/g)].map((match) => match[1] ?? ''));
+    const needed = new Set(
+      [...selfTestText.matchAll(/\b(?:vars|secrets)\.(SELF_TEST_\w+)/g)].map((match) => match[1] ?? ''),
+    );
     expect(needed.size).toBeGreaterThanOrEqual(4);
     expect([...needed].filter((name) => !contributing.includes(name))).toEqual([]);
     expect(contributing).toContain(selfTest.env['ENVIRONMENT']);

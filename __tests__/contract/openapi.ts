@@ -47,7 +47,13 @@ function loadRoutes(): Route[] {
       names.push(name);
       return '([^/]+)';
     });
-    return { template, pattern: new RegExp(`^${source}$`), names, literalSegments: template.split('/').filter((s) => s && !s.startsWith('{')).length, operations };
+    return {
+      template,
+      pattern: new RegExp(`^${source}$`),
+      names,
+      literalSegments: template.split('/').filter((s) => s && !s.startsWith('{')).length,
+      operations,
+    };
   });
   return routes;
 }
@@ -80,7 +86,8 @@ export function contractViolations(request: Pick<RecordedRequest, 'method' | 'ur
     const parameter = parameters.find((p) => p.in === 'path' && p.name === name);
     const value = decodeURIComponent(values[index] ?? '');
     if (!parameter) problems.push(`${where}: path parameter ${name} is not described`);
-    else if (parameter.schema && !validator(`${operation.operationId}:path:${name}`, parameter.schema)(value)) problems.push(`${where}: path parameter ${name}=${value} does not match its schema`);
+    else if (parameter.schema && !validator(`${operation.operationId}:path:${name}`, parameter.schema)(value))
+      problems.push(`${where}: path parameter ${name}=${value} does not match its schema`);
   });
 
   for (const [name, raw] of url.searchParams) {
@@ -91,7 +98,8 @@ export function contractViolations(request: Pick<RecordedRequest, 'method' | 'ur
     }
     const schema = (parameter.schema ?? {}) as { type?: string };
     const value = schema.type === 'integer' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
-    if (!validator(`${operation.operationId}:query:${name}`, schema)(value)) problems.push(`${where}: query parameter ${name}=${raw} does not match its schema`);
+    if (!validator(`${operation.operationId}:query:${name}`, schema)(value))
+      problems.push(`${where}: query parameter ${name}=${raw} does not match its schema`);
   }
 
   const bodySchema = operation.requestBody?.content['application/json']?.schema;
@@ -114,7 +122,10 @@ export function contractViolations(request: Pick<RecordedRequest, 'method' | 'ur
     return [...problems, `${where}: the body is not JSON`];
   }
   if (!validate(body)) {
-    for (const error of validate.errors ?? []) problems.push(`${where}: body${error.instancePath} ${error.message ?? ''}${error.params && 'additionalProperty' in error.params ? ` (${String(error.params['additionalProperty'])})` : ''}`);
+    for (const error of validate.errors ?? [])
+      problems.push(
+        `${where}: body${error.instancePath} ${error.message ?? ''}${error.params && 'additionalProperty' in error.params ? ` (${String(error.params['additionalProperty'])})` : ''}`,
+      );
   }
   return problems;
 }

@@ -36,7 +36,11 @@ export function messageTemplates(): MessageTemplate[] {
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
   );
 }
 
@@ -45,7 +49,12 @@ export function templatesIn(path: string, text: string): MessageTemplate[] {
   const found: MessageTemplate[] = [];
   const add = (node: ts.Node, kind: MessageTemplate['kind'], prefix = '') => {
     for (const variant of variants(node)) {
-      found.push({ file: relative(ROOT, path), line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1, text: prefix + variant, kind });
+      found.push({
+        file: relative(ROOT, path),
+        line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1,
+        text: prefix + variant,
+        kind,
+      });
     }
   };
   const visit = (node: ts.Node, enclosingFunction: string | undefined): void => {
@@ -59,12 +68,22 @@ export function templatesIn(path: string, text: string): MessageTemplate[] {
       if (callee === 'warning' && first) add(first, 'warning');
       // `result(target, name, 'failed', detail)` (writer.ts): a secret's failure, as the step prints it.
       const status = node.arguments[2];
-      if (callee === 'result' && status && ts.isStringLiteralLike(status) && status.text === 'failed' && node.arguments[3]) add(node.arguments[3], 'error');
+      if (
+        callee === 'result' &&
+        status &&
+        ts.isStringLiteralLike(status) &&
+        status.text === 'failed' &&
+        node.arguments[3]
+      )
+        add(node.arguments[3], 'error');
     }
-    if (ts.isNewExpression(node) && /Error$/.test(node.expression.getText(source)) && node.arguments?.[0]) add(node.arguments[0], 'error');
-    if (ts.isReturnStatement(node) && node.expression && enclosingFunction && MESSAGE_FUNCTION.test(enclosingFunction)) add(node.expression, 'returned');
+    if (ts.isNewExpression(node) && /Error$/.test(node.expression.getText(source)) && node.arguments?.[0])
+      add(node.arguments[0], 'error');
+    if (ts.isReturnStatement(node) && node.expression && enclosingFunction && MESSAGE_FUNCTION.test(enclosingFunction))
+      add(node.expression, 'returned');
     if (ts.isPropertyAssignment(node) && node.name.getText(source) === 'words') add(node.initializer, 'network');
-    if (ts.isVariableDeclaration(node) && node.name.getText(source) === 'warning' && node.initializer) add(node.initializer, 'warning');
+    if (ts.isVariableDeclaration(node) && node.name.getText(source) === 'warning' && node.initializer)
+      add(node.initializer, 'warning');
     const name = functionName(node);
     ts.forEachChild(node, (child) => visit(child, name ?? enclosingFunction));
   };
@@ -81,7 +100,8 @@ function calleeName(expression: ts.Expression): string | undefined {
 
 function functionName(node: ts.Node): string | undefined {
   if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) && node.name) return node.name.getText();
-  if ((ts.isArrowFunction(node) || ts.isFunctionExpression(node)) && ts.isVariableDeclaration(node.parent)) return node.parent.name.getText();
+  if ((ts.isArrowFunction(node) || ts.isFunctionExpression(node)) && ts.isVariableDeclaration(node.parent))
+    return node.parent.name.getText();
   return undefined;
 }
 
@@ -103,5 +123,10 @@ function collapseHoles(text: string): string {
 
 /** How many words of at least two letters a template's literal text holds. */
 export function wordCount(text: string): number {
-  return text.split(HOLE).join(' ').match(/[A-Za-z]{2,}/g)?.length ?? 0;
+  return (
+    text
+      .split(HOLE)
+      .join(' ')
+      .match(/[A-Za-z]{2,}/g)?.length ?? 0
+  );
 }

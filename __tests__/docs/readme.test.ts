@@ -8,7 +8,17 @@ import { readActionYml } from '../fakes/action-yml.ts';
 import { NODE_24 } from '../fakes/run-action.ts';
 import { renderReadme } from '../../scripts/docs.ts';
 import { messageTemplates, ROOT, templatesIn, wordCount, type MessageTemplate } from './messages.ts';
-import { anchorOf, codeSpans, fragmentPattern, literalLength, readReadme, section, subsections, tableRows, yamlBlocks } from './readme.ts';
+import {
+  anchorOf,
+  codeSpans,
+  fragmentPattern,
+  literalLength,
+  readReadme,
+  section,
+  subsections,
+  tableRows,
+  yamlBlocks,
+} from './readme.ts';
 
 const readme = readReadme();
 
@@ -21,13 +31,20 @@ describe('inputs and outputs tables: generated from action.yml', () => {
     const metadata = readActionYml();
     const inputs = section(readme, 'Inputs');
     const outputs = section(readme, 'Outputs');
-    for (const [name, input] of Object.entries(metadata.inputs)) expect(inputs).toContain(`| \`${name}\` | ${input.required ? 'required' : input.default === undefined ? '' : `\`${input.default}\``} | ${input.description} |`);
-    for (const [name, output] of Object.entries(metadata.outputs)) expect(outputs).toContain(`| \`${name}\` | ${output.description} |`);
+    for (const [name, input] of Object.entries(metadata.inputs))
+      expect(inputs).toContain(
+        `| \`${name}\` | ${input.required ? 'required' : input.default === undefined ? '' : `\`${input.default}\``} | ${input.description} |`,
+      );
+    for (const [name, output] of Object.entries(metadata.outputs))
+      expect(outputs).toContain(`| \`${name}\` | ${output.description} |`);
   });
 
   it('a description changed in action.yml, or a row edited by hand, makes the README differ', () => {
     const metadata = readActionYml();
-    const changed = { ...metadata, inputs: { ...metadata.inputs, 'max-age': { ...metadata.inputs['max-age']!, description: 'Something else.' } } };
+    const changed = {
+      ...metadata,
+      inputs: { ...metadata.inputs, 'max-age': { ...metadata.inputs['max-age']!, description: 'Something else.' } },
+    };
     expect(renderReadme(readme, changed)).not.toBe(readme);
     const edited = readme.replace('| `username` | The registry username', '| `username` | The user name');
     expect(edited).not.toBe(readme);
@@ -51,7 +68,10 @@ function mustBeCovered(template: MessageTemplate): boolean {
 
 function uncovered(templates: readonly MessageTemplate[], fragments: readonly string[]): string[] {
   const patterns = fragments.map(fragmentPattern);
-  return templates.filter(mustBeCovered).filter((t) => !patterns.some((p) => p.test(t.text))).map((t) => `${t.file}:${t.line} ${t.text}`);
+  return templates
+    .filter(mustBeCovered)
+    .filter((t) => !patterns.some((p) => p.test(t.text)))
+    .map((t) => `${t.file}:${t.line} ${t.text}`);
 }
 
 describe('troubleshooting: one row per message the action can print', () => {
@@ -66,7 +86,9 @@ describe('troubleshooting: one row per message the action can print', () => {
     expect(byKind('returned')).toBeGreaterThanOrEqual(20);
     expect(byKind('warning')).toBeGreaterThanOrEqual(4);
     expect(byKind('network')).toBeGreaterThanOrEqual(10);
-    expect(templates.map((t) => t.text)).toEqual(expect.arrayContaining(["Input 'aws-region': no AWS region is set", 'connection refused']));
+    expect(templates.map((t) => t.text)).toEqual(
+      expect.arrayContaining(["Input 'aws-region': no AWS region is set", 'connection refused']),
+    );
   });
 
   it('every message in src/ has a row', () => {
@@ -79,7 +101,9 @@ describe('troubleshooting: one row per message the action can print', () => {
     expect(stale).toEqual([]);
     expect(fragments.filter((fragment) => literalLength(fragment) < 6)).toEqual([]);
     // A row that fits many messages would let a new one pass unseen.
-    expect(fragments.filter((fragment) => templates.filter((t) => fragmentPattern(fragment).test(t.text)).length > 4)).toEqual([]);
+    expect(
+      fragments.filter((fragment) => templates.filter((t) => fragmentPattern(fragment).test(t.text)).length > 4),
+    ).toEqual([]);
   });
 
   it('a new message without a row fails the check', () => {
@@ -89,7 +113,11 @@ describe('troubleshooting: one row per message the action can print', () => {
        throw new Error(\`ECR answered in Klingon (\${code}); try again.\`);
        log.warning('the moon is in the way');`,
     );
-    expect(added.map((t) => t.text)).toEqual([`Input 'max-age': "…" is in the future`, 'ECR answered in Klingon (…); try again.', 'the moon is in the way']);
+    expect(added.map((t) => t.text)).toEqual([
+      `Input 'max-age': "…" is in the future`,
+      'ECR answered in Klingon (…); try again.',
+      'the moon is in the way',
+    ]);
     // "ECR answered GetAuthorizationToken <...>" must not pass for a message that merely starts alike.
     expect(uncovered(added, fragments)).toHaveLength(3);
   });
@@ -97,7 +125,9 @@ describe('troubleshooting: one row per message the action can print', () => {
   it('a row removed from the README fails the check', () => {
     const without = readme.replace(/^\| `Input 'max-age': "<text>" is not a duration` \|.*\n/m, '');
     expect(without).not.toBe(readme);
-    expect(uncovered(templates, troubleshootingFragments(without))).toEqual([expect.stringContaining('is not a duration')]);
+    expect(uncovered(templates, troubleshootingFragments(without))).toEqual([
+      expect.stringContaining('is not a duration'),
+    ]);
   });
 });
 
@@ -111,11 +141,14 @@ describe('recipes: complete workflows', () => {
   const recipes = subsections(section(readme, 'Recipes'), 3);
 
   it('each is a complete workflow (on, permissions, jobs) that actionlint finds nothing in', () => {
-    const blocks = recipes.flatMap((recipe) => yamlBlocks(recipe.body).map((text, index) => ({ name: `${recipe.title.slice(0, 2)}${index}`, text })));
+    const blocks = recipes.flatMap((recipe) =>
+      yamlBlocks(recipe.body).map((text, index) => ({ name: `${recipe.title.slice(0, 2)}${index}`, text })),
+    );
     // recipes.test.ts holds the seven titles; here, every workflow of every recipe.
     expect(recipes.length).toBeGreaterThanOrEqual(7);
     expect(blocks.length).toBeGreaterThan(recipes.length);
-    for (const { text } of blocks) expect(Object.keys(parse(text) as object)).toEqual(expect.arrayContaining(['on', 'permissions', 'jobs']));
+    for (const { text } of blocks)
+      expect(Object.keys(parse(text) as object)).toEqual(expect.arrayContaining(['on', 'permissions', 'jobs']));
     const dir = mkdtempSync(join(tmpdir(), 'recipes-'));
     try {
       const files = blocks.map(({ name, text }) => {
@@ -123,15 +156,25 @@ describe('recipes: complete workflows', () => {
         writeFileSync(file, text);
         return file;
       });
-      const output = execFileSync(NODE_24, [join(ROOT, '__tests__', 'action', 'actionlint.ts'), ...files], { encoding: 'utf8', timeout: 60_000 });
-      expect((JSON.parse(output) as Finding[]).map(({ file, line, message }) => `${file}:${line} ${message}`)).toEqual([]);
+      const output = execFileSync(NODE_24, [join(ROOT, '__tests__', 'action', 'actionlint.ts'), ...files], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect((JSON.parse(output) as Finding[]).map(({ file, line, message }) => `${file}:${line} ${message}`)).toEqual(
+        [],
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('every link to a heading of the README leads somewhere', () => {
-    const anchors = new Set(readme.split('\n').flatMap((line) => /^#{1,6} (.*)$/.exec(line)?.[1] ?? []).map(anchorOf));
+    const anchors = new Set(
+      readme
+        .split('\n')
+        .flatMap((line) => /^#{1,6} (.*)$/.exec(line)?.[1] ?? [])
+        .map(anchorOf),
+    );
     const links = [...readme.matchAll(/\]\(#([^)]+)\)/g)].map((match) => match[1] as string);
     expect(links.length).toBeGreaterThan(5);
     expect(links.filter((link) => !anchors.has(link))).toEqual([]);

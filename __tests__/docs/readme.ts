@@ -12,7 +12,8 @@ export function readReadme(): string {
 /** The body of the `## title` section (level 2 by default), up to the next heading of that level or above. */
 export function section(markdown: string, title: string, level = 2): string {
   const found = subsections(markdown, level).filter((s) => s.title === title);
-  if (found.length !== 1) throw new Error(`README.md has ${found.length} sections titled "${'#'.repeat(level)} ${title}", not one.`);
+  if (found.length !== 1)
+    throw new Error(`README.md has ${found.length} sections titled "${'#'.repeat(level)} ${title}", not one.`);
   return (found[0] as { body: string }).body;
 }
 
@@ -24,7 +25,8 @@ export function subsections(markdown: string, level: number): { title: string; b
   for (const { text, inCode } of lines) {
     const heading = inCode ? undefined : /^(#{1,6}) (.*)$/.exec(text);
     if (heading && (heading[1] as string).length <= level) {
-      current = (heading[1] as string).length === level ? { title: (heading[2] as string).trim(), lines: [] } : undefined;
+      current =
+        (heading[1] as string).length === level ? { title: (heading[2] as string).trim(), lines: [] } : undefined;
       if (current) sections.push(current);
       continue;
     }
@@ -87,12 +89,7 @@ export function fragmentPattern(fragment: string): RegExp {
     const afterPlaceholder = i > 0 ? piece.trimStart() : piece;
     return i < pieces.length - 1 ? afterPlaceholder.trimEnd() : afterPlaceholder;
   });
-  return new RegExp(
-    '^' +
-    literal
-      .map((piece) => piece.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('[\\s\\S]*?'),
-  );
+  return new RegExp('^' + literal.map((piece) => piece.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]*?'));
 }
 
 /** How many characters of a fragment are its own words, placeholders left out. */

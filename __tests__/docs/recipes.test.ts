@@ -79,7 +79,13 @@ const EARLIER_STEPS: Record<string, (step: Step, stage: Stage) => Record<string,
   'aws-actions/configure-aws-credentials@': (step, { fakes }) => {
     const session = fakes.aws.sessionOf(knownRole(fakes, String(step.with?.['role-to-assume'])));
     const region = String(step.with?.['aws-region']);
-    return { AWS_ACCESS_KEY_ID: session.accessKeyId, AWS_SECRET_ACCESS_KEY: session.secretAccessKey, AWS_SESSION_TOKEN: session.sessionToken, AWS_REGION: region, AWS_DEFAULT_REGION: region };
+    return {
+      AWS_ACCESS_KEY_ID: session.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: session.secretAccessKey,
+      AWS_SESSION_TOKEN: session.sessionToken,
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+    };
   },
 };
 
@@ -91,11 +97,15 @@ const EARLIER_STEPS: Record<string, (step: Step, stage: Stage) => Record<string,
 function runnerEnvironment(job: Job, stage: Stage): Record<string, string> {
   const labels = ([] as string[]).concat(job['runs-on']);
   if (!labels.includes('self-hosted')) return {};
-  return { AWS_ACCESS_KEY_ID: stage.instanceProfile.accessKeyId, AWS_SECRET_ACCESS_KEY: stage.instanceProfile.secretAccessKey };
+  return {
+    AWS_ACCESS_KEY_ID: stage.instanceProfile.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: stage.instanceProfile.secretAccessKey,
+  };
 }
 
 function knownRole(fakes: Fakes, arn: string): string {
-  if (!fakes.aws.roles.has(arn)) throw new Error(`The recipe names the role ${arn}, which the test's WORLD does not hold.`);
+  if (!fakes.aws.roles.has(arn))
+    throw new Error(`The recipe names the role ${arn}, which the test's WORLD does not hold.`);
   return arn;
 }
 
@@ -103,7 +113,10 @@ function knownRole(fakes: Fakes, arn: string): string {
 function resolve(value: unknown, stage: Stage, where: string): string {
   return String(value).replace(/\$\{\{\s*(.*?)\s*\}\}/g, (_, expression: string) => {
     const lookup = EXPRESSIONS[expression];
-    if (!lookup) throw new Error(`${where} uses \${{ ${expression} }}, which EXPRESSIONS in recipes.test.ts does not map to a test value.`);
+    if (!lookup)
+      throw new Error(
+        `${where} uses \${{ ${expression} }}, which EXPRESSIONS in recipes.test.ts does not map to a test value.`,
+      );
     return lookup(stage);
   });
 }
@@ -126,7 +139,11 @@ function recipeSteps(): RecipeStep[] {
     yamlBlocks(body).flatMap((text, block) => {
       const workflow = parse(text) as Workflow;
       return Object.entries(workflow.jobs).flatMap(([jobName, job]) =>
-        job.steps.flatMap((step, index) => (step.uses === ACTION ? [{ recipe: title, label: `workflow ${block + 1}, job ${jobName}`, workflow, job, index }] : [])),
+        job.steps.flatMap((step, index) =>
+          step.uses === ACTION
+            ? [{ recipe: title, label: `workflow ${block + 1}, job ${jobName}`, workflow, job, index }]
+            : [],
+        ),
       );
     }),
   );
@@ -134,11 +151,17 @@ function recipeSteps(): RecipeStep[] {
 
 async function stageFor(): Promise<Stage> {
   const fakes = await startFakes({ region: WORLD.region });
-  for (const [repository, environments] of Object.entries(WORLD.repositories)) fakes.github.addRepository(repository, environments);
+  for (const [repository, environments] of Object.entries(WORLD.repositories))
+    fakes.github.addRepository(repository, environments);
   for (const organization of WORLD.organizations) fakes.github.addOrganization(organization);
   const ciUser = fakes.aws.addStaticKeys();
   const instanceProfile = fakes.aws.addStaticKeys();
-  for (const role of WORLD.roles) fakes.aws.addRole(role, { audience: 'sts.amazonaws.com', subject: fakes.oidc.subject, trustedAccessKeyIds: [ciUser.accessKeyId] });
+  for (const role of WORLD.roles)
+    fakes.aws.addRole(role, {
+      audience: 'sts.amazonaws.com',
+      subject: fakes.oidc.subject,
+      trustedAccessKeyIds: [ciUser.accessKeyId],
+    });
   const tokens = {
     writer: fakes.github.addToken('github_pat_11SECRETSWRITER'),
     organization: fakes.github.addToken('github_pat_11ORGSECRETS'),
@@ -155,7 +178,9 @@ function prepare({ workflow, job, index, recipe, label }: RecipeStep, stage: Sta
     GITHUB_REPOSITORY: WORLD.currentRepository,
     GITHUB_REPOSITORY_OWNER: WORLD.currentRepository.split('/')[0] as string,
     // The runner offers an OIDC token only to jobs with `id-token: write`.
-    ...(permissions['id-token'] === 'write' ? {} : { ACTIONS_ID_TOKEN_REQUEST_URL: '', ACTIONS_ID_TOKEN_REQUEST_TOKEN: '' }),
+    ...(permissions['id-token'] === 'write'
+      ? {}
+      : { ACTIONS_ID_TOKEN_REQUEST_URL: '', ACTIONS_ID_TOKEN_REQUEST_TOKEN: '' }),
     ...runnerEnvironment(job, stage),
     ...resolveAll(workflow.env, stage, where),
     ...resolveAll(job.env, stage, where),
@@ -163,7 +188,10 @@ function prepare({ workflow, job, index, recipe, label }: RecipeStep, stage: Sta
   for (const earlier of job.steps.slice(0, index)) {
     if (earlier.run !== undefined) continue;
     const known = Object.entries(EARLIER_STEPS).find(([prefix]) => earlier.uses?.startsWith(prefix));
-    if (!known) throw new Error(`${where} runs ${earlier.uses} before the action; say in EARLIER_STEPS what it leaves in the environment.`);
+    if (!known)
+      throw new Error(
+        `${where} runs ${earlier.uses} before the action; say in EARLIER_STEPS what it leaves in the environment.`,
+      );
     Object.assign(env, known[1](earlier, stage));
   }
   const step = job.steps[index] as Step;
@@ -178,18 +206,34 @@ function expectedSecrets(inputs: Record<string, string>, fakes: Fakes) {
   const values: Record<string, string> = { [inputs['secret-name'] || 'ECR_PASSWORD']: login.password };
   if (inputs['username-secret-name']) values[inputs['username-secret-name']] = 'AWS';
   if (inputs['docker-config-secret-name']) {
-    values[inputs['docker-config-secret-name']] = JSON.stringify({ auths: { [login.registry]: { auth: Buffer.from(`AWS:${login.password}`).toString('base64') } } });
+    values[inputs['docker-config-secret-name']] = JSON.stringify({
+      auths: { [login.registry]: { auth: Buffer.from(`AWS:${login.password}`).toString('base64') } },
+    });
   }
-  const list = (text: string) => text.split(/[\n,]/).map((item) => item.trim()).filter(Boolean);
+  const list = (text: string) =>
+    text
+      .split(/[\n,]/)
+      .map((item) => item.trim())
+      .filter(Boolean);
   const read: { target: string; get: (name: string) => StoredSecret | undefined }[] = inputs['organization']
-    ? [{ target: `organization ${inputs['organization']}`, get: (name) => fakes.github.organizationSecret(inputs['organization'] as string, name) }]
+    ? [
+        {
+          target: `organization ${inputs['organization']}`,
+          get: (name) => fakes.github.organizationSecret(inputs['organization'] as string, name),
+        },
+      ]
     : list(inputs['repositories'] || WORLD.currentRepository).map((repository) => {
         const environment = inputs['environment'];
         return environment
-          ? { target: `${repository} environment ${environment}`, get: (name: string) => fakes.github.environmentSecret(repository, environment, name) }
+          ? {
+              target: `${repository} environment ${environment}`,
+              get: (name: string) => fakes.github.environmentSecret(repository, environment, name),
+            }
           : { target: repository, get: (name: string) => fakes.github.repositorySecret(repository, name) };
       });
-  return read.flatMap(({ target, get }) => Object.entries(values).map(([name, value]) => ({ target, name, value, stored: get(name) })));
+  return read.flatMap(({ target, get }) =>
+    Object.entries(values).map(([name, value]) => ({ target, name, value, stored: get(name) })),
+  );
 }
 
 const steps = recipeSteps();
@@ -219,7 +263,12 @@ describe('the README recipes, run as written', () => {
     const { inputs, env } = prepare(step, stage);
     // The fakes' address is the one input a recipe never sets: the action must find GitHub there.
     expect(inputs).not.toHaveProperty('github-api-url');
-    const withInputs = { 'aws-region': undefined, 'github-token': undefined, ...inputs, 'github-api-url': fakes.github.server.url };
+    const withInputs = {
+      'aws-region': undefined,
+      'github-token': undefined,
+      ...inputs,
+      'github-api-url': fakes.github.server.url,
+    };
     const result: ActionRun = await run(fakes, withInputs, env);
 
     expect(result.errors).toEqual([]);
@@ -234,14 +283,27 @@ describe('the README recipes, run as written', () => {
 
     // Every secret the inputs ask for, at every target, holds what ECR issued.
     const expected = expectedSecrets(inputs, fakes);
-    for (const { target, name, value, stored } of expected) expect({ target, name, plaintext: stored?.plaintext }).toEqual({ target, name, plaintext: value });
+    for (const { target, name, value, stored } of expected)
+      expect({ target, name, plaintext: stored?.plaintext }).toEqual({ target, name, plaintext: value });
     expect(JSON.parse(result.outputs['secrets-written'] ?? '[]')).toHaveLength(expected.length);
     if (inputs['visibility'] === 'selected') {
-      const ids = (inputs['selected-repositories'] ?? '').split(/[\n,]/).map((name) => name.trim()).filter(Boolean).map((name) => fakes.github.repositories.get(`${inputs['organization']}/${name}`.toLowerCase())?.id);
-      for (const { stored } of expected) expect({ visibility: stored?.visibility, ids: stored?.selectedRepositoryIds }).toEqual({ visibility: 'selected', ids });
+      const ids = (inputs['selected-repositories'] ?? '')
+        .split(/[\n,]/)
+        .map((name) => name.trim())
+        .filter(Boolean)
+        .map((name) => fakes.github.repositories.get(`${inputs['organization']}/${name}`.toLowerCase())?.id);
+      for (const { stored } of expected)
+        expect({ visibility: stored?.visibility, ids: stored?.selectedRepositoryIds }).toEqual({
+          visibility: 'selected',
+          ids,
+        });
     }
     // With the recipe's own token, and no other.
-    const tokensSent = new Set(fakes.github.server.requests.map(({ headers }) => String(headers['authorization']).replace(/^(token|bearer) /i, '')));
+    const tokensSent = new Set(
+      fakes.github.server.requests.map(({ headers }) =>
+        String(headers['authorization']).replace(/^(token|bearer) /i, ''),
+      ),
+    );
     expect([...tokensSent]).toEqual([inputs['github-token']]);
 
     if (inputs['max-age']) {

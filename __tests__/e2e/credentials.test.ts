@@ -27,16 +27,31 @@ describe('AWS credential paths, each end to end', () => {
     expect(fakes.oidc.server.requests[0]?.url).toContain('audience=sts.amazonaws.com');
 
     // The fewest requests: one each for the ID token, STS, ECR and the public key, one PUT.
-    expect([count(fakes, 'oidc'), count(fakes, 'sts'), count(fakes, 'ecr'), count(fakes, 'github')]).toEqual([1, 1, 1, 2]);
+    expect([count(fakes, 'oidc'), count(fakes, 'sts'), count(fakes, 'ecr'), count(fakes, 'github')]).toEqual([
+      1, 1, 1, 2,
+    ]);
 
     // Temporary credentials, the token and the password were all masked.
     const temporary = fakes.aws.temporary.get(issued.signedWith)!;
-    expect(masked(result)).toEqual(expect.arrayContaining([issued.password, issued.authorizationToken, temporary.secretAccessKey, temporary.sessionToken, fakes.oidc.issued[0]]));
+    expect(masked(result)).toEqual(
+      expect.arrayContaining([
+        issued.password,
+        issued.authorizationToken,
+        temporary.secretAccessKey,
+        temporary.sessionToken,
+        fakes.oidc.issued[0],
+      ]),
+    );
   });
 
   it('OIDC honours audience, role-session-name and role-duration-seconds', async () => {
     const roleArn = fakes.aws.addRole('custom-aud', { audience: 'my-audience' });
-    const result = await run(fakes, { 'role-to-assume': roleArn, audience: 'my-audience', 'role-session-name': 'nightly-rotation', 'role-duration-seconds': '1800' });
+    const result = await run(fakes, {
+      'role-to-assume': roleArn,
+      audience: 'my-audience',
+      'role-session-name': 'nightly-rotation',
+      'role-duration-seconds': '1800',
+    });
 
     expect(result.exitCode).toBe(0);
     expect(stsParams().get('RoleSessionName')).toBe('nightly-rotation');
@@ -47,7 +62,10 @@ describe('AWS credential paths, each end to end', () => {
 
   it('static access keys: ECR signed with them, no STS call at all', async () => {
     const keys = fakes.aws.addStaticKeys();
-    const result = await run(fakes, { 'aws-access-key-id': keys.accessKeyId, 'aws-secret-access-key': keys.secretAccessKey });
+    const result = await run(fakes, {
+      'aws-access-key-id': keys.accessKeyId,
+      'aws-secret-access-key': keys.secretAccessKey,
+    });
 
     expect(result.exitCode).toBe(0);
     expect(fakes.aws.lastLogin?.signedWith).toBe(keys.accessKeyId);
@@ -60,7 +78,11 @@ describe('AWS credential paths, each end to end', () => {
   it('access keys plus role-to-assume: sts:AssumeRole signed with the keys, ECR with the role', async () => {
     const keys = fakes.aws.addStaticKeys();
     const roleArn = fakes.aws.addRole('cross-account', { trustedAccessKeyIds: [keys.accessKeyId] });
-    const result = await run(fakes, { 'role-to-assume': roleArn, 'aws-access-key-id': keys.accessKeyId, 'aws-secret-access-key': keys.secretAccessKey });
+    const result = await run(fakes, {
+      'role-to-assume': roleArn,
+      'aws-access-key-id': keys.accessKeyId,
+      'aws-secret-access-key': keys.secretAccessKey,
+    });
 
     expect(result.exitCode).toBe(0);
     expect(stsParams().get('Action')).toBe('AssumeRole');
@@ -75,7 +97,12 @@ describe('AWS credential paths, each end to end', () => {
     const source = fakes.aws.addRole('ci-runner', {});
     const session = fakes.aws.sessionOf(source);
     const roleArn = fakes.aws.addRole('ecr-pull-chained', { trustedRoleArns: [source], maxSessionDuration: 43200 });
-    const inputs = { 'role-to-assume': roleArn, 'aws-access-key-id': session.accessKeyId, 'aws-secret-access-key': session.secretAccessKey, 'aws-session-token': session.sessionToken };
+    const inputs = {
+      'role-to-assume': roleArn,
+      'aws-access-key-id': session.accessKeyId,
+      'aws-secret-access-key': session.secretAccessKey,
+      'aws-session-token': session.sessionToken,
+    };
     const result = await run(fakes, { ...inputs, 'role-duration-seconds': '3600' });
 
     expect(result.errors).toEqual([]);
@@ -107,7 +134,7 @@ describe('AWS credential paths, each end to end', () => {
     expect(fakes.github.writes()).toHaveLength(0);
   });
 
-  it('role-duration-seconds above the role\'s maximum session duration: STS refuses, the step says so, nothing written', async () => {
+  it("role-duration-seconds above the role's maximum session duration: STS refuses, the step says so, nothing written", async () => {
     const result = await run(fakes, { 'role-to-assume': fakes.roleArn, 'role-duration-seconds': '7200' });
 
     expect(result.exitCode).toBe(1);
@@ -121,7 +148,11 @@ describe('AWS credential paths, each end to end', () => {
 
   it('default chain: credentials an earlier step put in the environment, no STS call', async () => {
     const keys = fakes.aws.addStaticKeys();
-    const result = await run(fakes, {}, { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey, AWS_REGION: 'eu-west-1' });
+    const result = await run(
+      fakes,
+      {},
+      { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey, AWS_REGION: 'eu-west-1' },
+    );
 
     expect(result.exitCode).toBe(0);
     expect(fakes.aws.lastLogin?.signedWith).toBe(keys.accessKeyId);
@@ -139,7 +170,11 @@ describe('AWS credential paths, each end to end', () => {
   });
 
   it('OIDC without the id-token: write permission: says to add it, asks AWS nothing, writes nothing', async () => {
-    const result = await run(fakes, { 'role-to-assume': fakes.roleArn }, { ACTIONS_ID_TOKEN_REQUEST_URL: '', ACTIONS_ID_TOKEN_REQUEST_TOKEN: '' });
+    const result = await run(
+      fakes,
+      { 'role-to-assume': fakes.roleArn },
+      { ACTIONS_ID_TOKEN_REQUEST_URL: '', ACTIONS_ID_TOKEN_REQUEST_TOKEN: '' },
+    );
 
     expect(result.exitCode).toBe(1);
     expect(result.errors).toHaveLength(1);
@@ -150,7 +185,10 @@ describe('AWS credential paths, each end to end', () => {
   });
 
   it('a trust policy that does not match this run: AccessDenied explained with the sub, and not retried', async () => {
-    const roleArn = fakes.aws.addRole('other-repo-only', { audience: 'sts.amazonaws.com', subject: 'repo:octo/other:ref:refs/heads/main' });
+    const roleArn = fakes.aws.addRole('other-repo-only', {
+      audience: 'sts.amazonaws.com',
+      subject: 'repo:octo/other:ref:refs/heads/main',
+    });
     const result = await run(fakes, { 'role-to-assume': roleArn });
 
     expect(result.exitCode).toBe(1);
@@ -166,7 +204,10 @@ describe('AWS credential paths, each end to end', () => {
   it('an identity without ecr:GetAuthorizationToken: names the action, nothing written', async () => {
     const keys = fakes.aws.addStaticKeys();
     fakes.aws.ecrDenied.add(keys.accessKeyId);
-    const result = await run(fakes, { 'aws-access-key-id': keys.accessKeyId, 'aws-secret-access-key': keys.secretAccessKey });
+    const result = await run(fakes, {
+      'aws-access-key-id': keys.accessKeyId,
+      'aws-secret-access-key': keys.secretAccessKey,
+    });
 
     expect(result.exitCode).toBe(1);
     expect(result.errors[0]).toContain('ecr:GetAuthorizationToken');

@@ -10,8 +10,10 @@ afterEach(async () => fakes.stop());
 
 const oidc = () => ({ 'role-to-assume': fakes.roleArn });
 const isPut = ({ method }: { method: string }) => method === 'PUT';
-const isPublicKey = ({ method, url }: { method: string; url: string }) => method === 'GET' && url.endsWith('/public-key');
-const expectWrittenCorrectly = () => expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+const isPublicKey = ({ method, url }: { method: string; url: string }) =>
+  method === 'GET' && url.endsWith('/public-key');
+const expectWrittenCorrectly = () =>
+  expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
 
 describe('GitHub faults are survived, and nothing is lost', () => {
   it('a burst of 502 and 503 on the public key', async () => {
@@ -29,7 +31,9 @@ describe('GitHub faults are survived, and nothing is lost', () => {
     const result = await run(fakes, oidc());
 
     expect(result.exitCode).toBe(1);
-    expect(result.errors[0]).toMatch(/write secret ECR_PASSWORD to octo\/app: GitHub answered 502.*retries did not help/);
+    expect(result.errors[0]).toMatch(
+      /write secret ECR_PASSWORD to octo\/app: GitHub answered 502.*retries did not help/,
+    );
     expect(githubCalls(fakes).filter((call) => call.startsWith('PUT'))).toHaveLength(4);
     expect(result.outputs['secrets-written']).toBe('[]');
     expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')).toBeUndefined();
@@ -57,7 +61,11 @@ describe('GitHub faults are survived, and nothing is lost', () => {
     // GitHub sends 429 only for rate limits, with a message saying so (docs, "Rate limits for the REST API").
     fakes.github.server.inject({
       match: isPut,
-      reply: json(429, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': '1' }),
+      reply: json(
+        429,
+        { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' },
+        { 'retry-after': '1' },
+      ),
     });
     const result = await run(fakes, oidc());
 
@@ -69,7 +77,11 @@ describe('GitHub faults are survived, and nothing is lost', () => {
   it('secondary rate limit (403 with retry-after): waited out, with a warning', async () => {
     fakes.github.server.inject({
       match: isPut,
-      reply: json(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': '1' }),
+      reply: json(
+        403,
+        { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' },
+        { 'retry-after': '1' },
+      ),
     });
     const result = await run(fakes, oidc());
 
@@ -83,7 +95,11 @@ describe('GitHub faults are survived, and nothing is lost', () => {
     const reset = String(Math.ceil(Date.now() / 1000) + 1);
     fakes.github.server.inject({
       match: isPublicKey,
-      reply: json(403, { message: 'API rate limit exceeded for user ID 1.' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }),
+      reply: json(
+        403,
+        { message: 'API rate limit exceeded for user ID 1.' },
+        { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset },
+      ),
     });
     const result = await run(fakes, oidc());
 
@@ -104,11 +120,20 @@ describe('AWS faults', () => {
   });
 
   it('an answer ECR should never give: a clear failure, no secret written, nothing leaked', async () => {
-    fakes.aws.ecr.inject({ match: () => true, reply: { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: '{"authorizationData":[]}' } });
+    fakes.aws.ecr.inject({
+      match: () => true,
+      reply: {
+        status: 200,
+        headers: { 'content-type': 'application/x-amz-json-1.1' },
+        body: '{"authorizationData":[]}',
+      },
+    });
     const result = await run(fakes, oidc());
 
     expect(result.exitCode).toBe(1);
-    expect(result.errors).toEqual(['ECR password not written: 1 of 1 secrets could not be written (0 written):\n- octo/app ECR_PASSWORD: ECR answered GetAuthorizationToken without a token; try again.']);
+    expect(result.errors).toEqual([
+      'ECR password not written: 1 of 1 secrets could not be written (0 written):\n- octo/app ECR_PASSWORD: ECR answered GetAuthorizationToken without a token; try again.',
+    ]);
     // GitHub is read first (issue 8, item 7); nothing is written.
     expect(fakes.github.writes()).toHaveLength(0);
   });
@@ -123,7 +148,10 @@ describe('AWS faults', () => {
   });
 
   it("STS IDPCommunicationError (a passing failure to reach GitHub's keys) is retried", async () => {
-    fakes.aws.sts.inject({ match: () => true, reply: stsError(400, 'IDPCommunicationError', 'Couldn\'t retrieve verification key from your identity provider') });
+    fakes.aws.sts.inject({
+      match: () => true,
+      reply: stsError(400, 'IDPCommunicationError', "Couldn't retrieve verification key from your identity provider"),
+    });
     const result = await run(fakes, oidc());
 
     expect(result.exitCode).toBe(0);
@@ -165,7 +193,8 @@ describe('AWS faults', () => {
 describe('OIDC token endpoint faults', () => {
   const tokenRequests = () => fakes.oidc.server.requests;
   // GitHub is read before AWS (issue 8, item 7): reads are allowed, writes are not.
-  const nothingAfterOidc = () => expect([count(fakes, 'sts'), count(fakes, 'ecr'), fakes.github.writes().length]).toEqual([0, 0, 0]);
+  const nothingAfterOidc = () =>
+    expect([count(fakes, 'sts'), count(fakes, 'ecr'), fakes.github.writes().length]).toEqual([0, 0, 0]);
 
   it('a token endpoint that never answers: a clear error after 4 attempts of 10 s, and no STS, ECR or GitHub write', async () => {
     fakes.oidc.stalls = 100;
@@ -173,7 +202,9 @@ describe('OIDC token endpoint faults', () => {
 
     expect(result.exitCode).toBe(1);
     expect(result.errors).toEqual([
-      expect.stringMatching(/\n- octo\/app ECR_PASSWORD: Could not get a GitHub OIDC token for audience "sts\.amazonaws\.com": could not reach 127\.0\.0\.1:\d+: timed out after 10 s \(4 attempts\)\./),
+      expect.stringMatching(
+        /\n- octo\/app ECR_PASSWORD: Could not get a GitHub OIDC token for audience "sts\.amazonaws\.com": could not reach 127\.0\.0\.1:\d+: timed out after 10 s \(4 attempts\)\./,
+      ),
     ]);
     expect(tokenRequests()).toHaveLength(4);
     nothingAfterOidc();
@@ -202,7 +233,9 @@ describe('OIDC token endpoint faults', () => {
     const result = await run(fakes, oidc(), { ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'runtime-stale' });
 
     expect(result.exitCode).toBe(1);
-    expect(result.errors[0]).toMatch(/Could not get a GitHub OIDC token .*refused this job's request \(401\).*id-token: write/);
+    expect(result.errors[0]).toMatch(
+      /Could not get a GitHub OIDC token .*refused this job's request \(401\).*id-token: write/,
+    );
     expect(tokenRequests()).toHaveLength(1);
     nothingAfterOidc();
   });

@@ -28,7 +28,11 @@ describe('GitHub refusals and faults', () => {
   it('403 on an environment names the Environments permission', async () => {
     fakes.github.server.inject({
       match: ({ method }) => method === 'PUT',
-      reply: { status: 403, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Resource not accessible by personal access token' }) },
+      reply: {
+        status: 403,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ message: 'Resource not accessible by personal access token' }),
+      },
     });
     const result = await run(fakes, { ...oidc(), environment: 'ecr' });
 
@@ -57,7 +61,11 @@ describe('GitHub refusals and faults', () => {
 
   it('partial failure: writes what it can, names each failure, exits 1', async () => {
     fakes.github.addRepository('octo/api');
-    const result = await run(fakes, { ...oidc(), repositories: 'octo/app\nocto/gone\nocto/api', 'username-secret-name': 'ECR_USERNAME' });
+    const result = await run(fakes, {
+      ...oidc(),
+      repositories: 'octo/app\nocto/gone\nocto/api',
+      'username-secret-name': 'ECR_USERNAME',
+    });
 
     expect(result.exitCode).toBe(1);
     expect(fakes.github.repositorySecret('octo/app', 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
@@ -71,7 +79,10 @@ describe('GitHub refusals and faults', () => {
   });
 
   it('a 502 then success: retried by the retry plugin, stored correctly', async () => {
-    fakes.github.server.inject({ match: ({ method }) => method === 'PUT', reply: { status: 502, body: 'Bad Gateway' } });
+    fakes.github.server.inject({
+      match: ({ method }) => method === 'PUT',
+      reply: { status: 502, body: 'Bad Gateway' },
+    });
     const result = await run(fakes, oidc());
 
     expect(result.exitCode).toBe(0);

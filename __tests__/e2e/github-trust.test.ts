@@ -12,7 +12,8 @@ afterEach(async () => fakes.stop());
 
 const oidc = () => ({ 'role-to-assume': fakes.roleArn });
 const isPut = ({ method }: { method: string }) => method === 'PUT';
-const isPublicKey = ({ method, url }: { method: string; url: string }) => method === 'GET' && url.endsWith('/public-key');
+const isPublicKey = ({ method, url }: { method: string; url: string }) =>
+  method === 'GET' && url.endsWith('/public-key');
 const awsRequests = () => [count(fakes, 'oidc'), count(fakes, 'sts'), count(fakes, 'ecr')];
 // Issue 9: without max-age the AWS credentials (OIDC token, STS) are asked for beside GitHub's reads;
 // ECR, which mints the password, is asked only once a public key is in hand, so never here.
@@ -27,8 +28,12 @@ describe('GitHub is asked first: a refusal costs no password (item 7)', () => {
     expectNoPasswordMinted();
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0]).toContain('2 of 2 secrets could not be written (0 written)');
-    for (const target of ['octo/app', 'octo/api']) expect(result.errors[0]).toMatch(new RegExp(`- ${target} ECR_PASSWORD: github-token was refused`));
-    expect(githubCalls(fakes).sort()).toEqual(['GET /repos/octo/api/actions/secrets/public-key', 'GET /repos/octo/app/actions/secrets/public-key']);
+    for (const target of ['octo/app', 'octo/api'])
+      expect(result.errors[0]).toMatch(new RegExp(`- ${target} ECR_PASSWORD: github-token was refused`));
+    expect(githubCalls(fakes).sort()).toEqual([
+      'GET /repos/octo/api/actions/secrets/public-key',
+      'GET /repos/octo/app/actions/secrets/public-key',
+    ]);
   });
 
   it('a token that may not touch secrets (403): no password minted', async () => {
@@ -45,9 +50,12 @@ describe('GitHub is asked first: a refusal costs no password (item 7)', () => {
     const result = await run(fakes, { ...oidc(), repositories: 'octo/app, octo/gone, octo/api' });
 
     expect(result.exitCode).toBe(1);
-    expect(result.errors[0]).toContain('- octo/gone ECR_PASSWORD: Could not read the secrets public key of octo/gone: not found');
+    expect(result.errors[0]).toContain(
+      '- octo/gone ECR_PASSWORD: Could not read the secrets public key of octo/gone: not found',
+    );
     expect(count(fakes, 'ecr')).toBe(1);
-    for (const repository of ['octo/app', 'octo/api']) expect(fakes.github.repositorySecret(repository, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+    for (const repository of ['octo/app', 'octo/api'])
+      expect(fakes.github.repositorySecret(repository, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
   });
 
   it('a missing environment: explained, and AWS never asked', async () => {
@@ -69,19 +77,26 @@ describe('what counts as written, and where the sealed value may go (item 5)', (
     const result = await run(fakes, oidc());
 
     expect(result.exitCode).toBe(1);
-    expect(result.errors[0]).toContain('GitHub answered 200 to the write of secret ECR_PASSWORD to octo/app, not 201 (created) or 204 (updated)');
+    expect(result.errors[0]).toContain(
+      'GitHub answered 200 to the write of secret ECR_PASSWORD to octo/app, not 201 (created) or 204 (updated)',
+    );
     expect(result.outputs['secrets-written']).toBe('[]');
     expect(result.summary).toMatch(/\| octo\/app \| `ECR_PASSWORD` \| failed \|/);
   });
 
   it.each([307, 308])('a PUT redirected (%i) to another host: nothing sent there, failed, exit 1', async (status) => {
-    fakes.github.server.inject({ match: isPut, reply: { status, headers: { location: `${elsewhere.url}/repos/octo/app/actions/secrets/ECR_PASSWORD` } } });
+    fakes.github.server.inject({
+      match: isPut,
+      reply: { status, headers: { location: `${elsewhere.url}/repos/octo/app/actions/secrets/ECR_PASSWORD` } },
+    });
     const result = await run(fakes, oidc());
 
     expect(result.exitCode).toBe(1);
     expect(elsewhere.requests).toEqual([]);
     expect(result.errors[0]).toContain(`GitHub answered ${status}`);
-    expect(result.errors[0]).toContain(`redirected to ${elsewhere.url}, another origin than github-api-url: not followed, as it would carry github-token and the sealed value`);
+    expect(result.errors[0]).toContain(
+      `redirected to ${elsewhere.url}, another origin than github-api-url: not followed, as it would carry github-token and the sealed value`,
+    );
     expect(result.outputs['secrets-written']).toBe('[]');
     expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')).toBeUndefined();
     // A redirect is not retried.
@@ -89,7 +104,10 @@ describe('what counts as written, and where the sealed value may go (item 5)', (
   });
 
   it('a public-key read redirected to another host: the token is not sent there, and no password is minted', async () => {
-    fakes.github.server.inject({ match: isPublicKey, reply: { status: 302, headers: { location: `${elsewhere.url}/keys` } } });
+    fakes.github.server.inject({
+      match: isPublicKey,
+      reply: { status: 302, headers: { location: `${elsewhere.url}/keys` } },
+    });
     const result = await run(fakes, oidc());
 
     expect(result.exitCode).toBe(1);
@@ -98,18 +116,24 @@ describe('what counts as written, and where the sealed value may go (item 5)', (
     expectNoPasswordMinted();
   });
 
-  it("a list whose next page (Link header) is on another host: the token is not sent there, and the target fails", async () => {
-    const isList = ({ method, url }: { method: string; url: string }) => method === 'GET' && /\/actions\/secrets(\?|$)/.test(url);
-    fakes.github.server.inject({ match: isList, reply: json(200, { total_count: 200, secrets: [] }, { link: `<${elsewhere.url}/steal?page=2>; rel="next"` }) });
+  it('a list whose next page (Link header) is on another host: the token is not sent there, and the target fails', async () => {
+    const isList = ({ method, url }: { method: string; url: string }) =>
+      method === 'GET' && /\/actions\/secrets(\?|$)/.test(url);
+    fakes.github.server.inject({
+      match: isList,
+      reply: json(200, { total_count: 200, secrets: [] }, { link: `<${elsewhere.url}/steal?page=2>; rel="next"` }),
+    });
     const result = await run(fakes, { ...oidc(), 'max-age': '5h' });
 
     expect(result.exitCode).toBe(1);
     expect(elsewhere.requests).toEqual([]);
-    expect(result.errors[0]).toContain(`- octo/app ECR_PASSWORD: GitHub's answer pointed to ${elsewhere.url}, another origin than github-api-url: not followed`);
+    expect(result.errors[0]).toContain(
+      `- octo/app ECR_PASSWORD: GitHub's answer pointed to ${elsewhere.url}, another origin than github-api-url: not followed`,
+    );
     expect(awsRequests()).toEqual([0, 0, 0]);
   });
 
-  it('a renamed repository: GitHub\'s same-origin redirects (301 read, 307 write) are followed, with the token', async () => {
+  it("a renamed repository: GitHub's same-origin redirects (301 read, 307 write) are followed, with the token", async () => {
     fakes.github.renamed.set('octo/old-app', 'octo/app');
     const result = await run(fakes, { ...oidc(), repositories: 'octo/old-app' });
 
@@ -126,11 +150,16 @@ describe('what counts as written, and where the sealed value may go (item 5)', (
 });
 
 describe('GraphQL refusals are not "missing repositories" (item 10)', () => {
-  it('an organisation enforcing SAML SSO: GitHub\'s message and how to authorise the token; no password minted', async () => {
+  it("an organisation enforcing SAML SSO: GitHub's message and how to authorise the token; no password minted", async () => {
     fakes.github.addOrganization('octo');
     fakes.github.addRepository('octo/api');
     fakes.github.samlEnforced.add('octo');
-    const result = await run(fakes, { ...oidc(), organization: 'octo', visibility: 'selected', 'selected-repositories': 'api' });
+    const result = await run(fakes, {
+      ...oidc(),
+      organization: 'octo',
+      visibility: 'selected',
+      'selected-repositories': 'api',
+    });
 
     expect(result.exitCode).toBe(1);
     expect(result.errors[0]).toContain(SAML_MESSAGE);
@@ -163,7 +192,9 @@ describe('a malformed public key (item 11)', () => {
     const result = await run(fakes, oidc());
 
     expect(result.exitCode).toBe(1);
-    expect(result.errors[0]).toContain(`GitHub's public key for octo/app is not a valid key (${problem}), twice in a row`);
+    expect(result.errors[0]).toContain(
+      `GitHub's public key for octo/app is not a valid key (${problem}), twice in a row`,
+    );
     expect(result.errors[0]).not.toContain('invalid input');
     expect(githubCalls(fakes).filter((call) => call.endsWith('public-key'))).toHaveLength(2);
     expectNoPasswordMinted();
@@ -173,23 +204,34 @@ describe('a malformed public key (item 11)', () => {
 describe('pagination is bounded (item 15)', () => {
   it('a secret list that never ends and has no total_count: ten pages at most, and a sensible answer', async () => {
     fakes.github.endlessLists = true;
-    fakes.github.seed(fakes.github.repositories.get('octo/app')!.store, 'ECR_PASSWORD', 'recent', new Date(Date.now() - 30 * 60_000));
+    fakes.github.seed(
+      fakes.github.repositories.get('octo/app')!.store,
+      'ECR_PASSWORD',
+      'recent',
+      new Date(Date.now() - 30 * 60_000),
+    );
     const result = await run(fakes, { ...oidc(), 'max-age': '6h' });
 
     expect(result.exitCode).toBe(0);
     expect(githubCalls(fakes).filter((call) => call === 'GET /repos/octo/app/actions/secrets')).toHaveLength(10);
-    expect(JSON.parse(result.outputs['secrets-skipped'] ?? '[]')).toEqual([{ target: 'octo/app', secret: 'ECR_PASSWORD', status: 'skipped' }]);
+    expect(JSON.parse(result.outputs['secrets-skipped'] ?? '[]')).toEqual([
+      { target: 'octo/app', secret: 'ECR_PASSWORD', status: 'skipped' },
+    ]);
     // max-age with every secret fresh: AWS is not asked at all.
     expect(awsRequests()).toEqual([0, 0, 0]);
   });
 });
 
 describe('429 is retried by one plugin only', () => {
-  it('a 429 that does not pass: the throttling plugin\'s three retries, exactly four PUTs', async () => {
+  it("a 429 that does not pass: the throttling plugin's three retries, exactly four PUTs", async () => {
     fakes.github.server.inject({
       match: isPut,
       times: 20,
-      reply: json(429, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': '1' }),
+      reply: json(
+        429,
+        { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' },
+        { 'retry-after': '1' },
+      ),
     });
     const result = await run(fakes, oidc());
 

@@ -24,11 +24,18 @@ export async function setUp(options: FakesOptions = {}): Promise<Fakes & { roleA
  */
 export async function run(fakes: Fakes, inputs: WithInputs, env: Record<string, string> = {}): Promise<ActionRun> {
   const seen = fakes.github.server.requests.length;
-  const withInputs = { 'aws-region': 'eu-west-1', 'github-token': TOKEN, 'github-api-url': fakes.github.server.url, ...inputs };
+  const withInputs = {
+    'aws-region': 'eu-west-1',
+    'github-token': TOKEN,
+    'github-api-url': fakes.github.server.url,
+    ...inputs,
+  };
   const runEnv: Record<string, string> = { ...fakes.env, RUNNER_DEBUG: '1', ACTIONS_STEP_DEBUG: 'true', ...env };
   const result = await runAction(withInputs, runEnv);
   // The token given, sent or not, and the runner's token for the OIDC endpoint are secrets too.
-  const given = [withInputs['github-token'], runEnv['ACTIONS_ID_TOKEN_REQUEST_TOKEN']].filter((value): value is string => typeof value === 'string' && value.length >= 8);
+  const given = [withInputs['github-token'], runEnv['ACTIONS_ID_TOKEN_REQUEST_TOKEN']].filter(
+    (value): value is string => typeof value === 'string' && value.length >= 8,
+  );
   expectNothingLeaked(result, fakes, given);
   expect(undeclaredOutputs(result)).toEqual([]);
   // GraphQL is outside the REST description; the fake GitHub answers only the one query shape the action sends.
@@ -46,7 +53,12 @@ export async function run(fakes: Fakes, inputs: WithInputs, env: Record<string, 
  * sent appears in the output only inside `::add-mask::` commands, which the runner consumes.
  */
 export function expectNothingLeaked(result: ActionRun, fakes: Fakes, alsoSecret: readonly string[] = []): void {
-  const visible = [result.stdout.replace(/^::add-mask::.*$/gm, ''), result.stderr, result.summary, JSON.stringify(result.outputs)].join('\n');
+  const visible = [
+    result.stdout.replace(/^::add-mask::.*$/gm, ''),
+    result.stderr,
+    result.summary,
+    JSON.stringify(result.outputs),
+  ].join('\n');
   // Nothing but the runner's own output and summary files is written: no docker config, no temp file.
   expect(result.files).toEqual(['output', 'summary']);
   const secrets = [
@@ -61,7 +73,9 @@ export function expectNothingLeaked(result: ActionRun, fakes: Fakes, alsoSecret:
     }),
     // GitHub tokens: those the fake knows, and any the action sent it (a revoked one included).
     ...fakes.github.tokens.keys(),
-    ...fakes.github.server.requests.flatMap(({ headers }) => /^(?:token|bearer) (.+)$/i.exec(String(headers.authorization ?? ''))?.[1] ?? []),
+    ...fakes.github.server.requests.flatMap(
+      ({ headers }) => /^(?:token|bearer) (.+)$/i.exec(String(headers.authorization ?? ''))?.[1] ?? [],
+    ),
     fakes.oidc.requestToken,
     ...alsoSecret,
   ];

@@ -28,7 +28,9 @@ describe('network failures are named as such, not blamed on the service', () => 
     expect(result.errors[0]).toContain(`could not reach 127.0.0.1:${port}: connection refused`);
     expect(result.errors[0]).toContain('github-api-url');
     expect(result.errors[0]).not.toMatch(/GitHub answered|ECONNREFUSED/);
-    expect(result.summary).toMatch(/\| octo\/app \| `ECR_PASSWORD` \| failed \| .*could not reach 127\.0\.0\.1:\d+: connection refused/);
+    expect(result.summary).toMatch(
+      /\| octo\/app \| `ECR_PASSWORD` \| failed \| .*could not reach 127\.0\.0\.1:\d+: connection refused/,
+    );
     expect(result.outputs['secrets-written']).toBe('[]');
   }, 60_000);
 

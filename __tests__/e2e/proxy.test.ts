@@ -58,7 +58,9 @@ function receivedByFakes({ plain = false } = {}): string[] {
 /** Requests that came to a fake by a connection the proxy did not open, as `service METHOD path`. */
 function notThroughProxy(): string[] {
   return Object.entries(servers()).flatMap(([service, server]) =>
-    server.requests.filter((r) => !proxy.upstreamPorts.has(r.remotePort)).map(({ method, url }) => `${service} ${method} ${url}`),
+    server.requests
+      .filter((r) => !proxy.upstreamPorts.has(r.remotePort))
+      .map(({ method, url }) => `${service} ${method} ${url}`),
   );
 }
 
@@ -133,7 +135,9 @@ describe('behind a proxy', () => {
 
     expect(result.exitCode).toBe(1);
     // GitHub is read first (which secrets are due), and its name does not resolve: nothing else is asked.
-    expect(result.errors[0]).toMatch(/Could not read the secrets public key of octo\/app: could not reach github\.test:\d+: host not found/);
+    expect(result.errors[0]).toMatch(
+      /Could not read the secrets public key of octo\/app: could not reach github\.test:\d+: host not found/,
+    );
     expect(receivedByFakes()).toEqual([]);
     expect(proxy.requests).toEqual([]);
   });
@@ -159,7 +163,9 @@ describe('behind a proxy', () => {
     expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
     expect(fakes.aws.ecr.requests).toHaveLength(1);
     expect(proxy.requestsTo('0.0.0.0').map((r) => r.host)).toEqual([sts]);
-    expect(sorted(forwardedByProxy())).toEqual(sorted(receivedByFakes({ plain: true }).filter((line) => !line.startsWith('ecr '))));
+    expect(sorted(forwardedByProxy())).toEqual(
+      sorted(receivedByFakes({ plain: true }).filter((line) => !line.startsWith('ecr '))),
+    );
     // ECR's request alone came by a connection of its own; GitHub's, over TLS, came through the proxy.
     expect(notThroughProxy()).toEqual(['ecr POST /']);
     expect(fakes.github.server.requests.length).toBeGreaterThan(0);
@@ -170,14 +176,18 @@ describe('behind a proxy', () => {
     await start();
     // GitHub speaks TLS: its certificate names 0.0.0.0 too.
     const direct = (server: FakeServer) => `${new URL(server.url).protocol}//0.0.0.0:${port(server)}`;
-    const result = await run(fakes, { 'role-to-assume': fakes.roleArn, 'github-api-url': direct(fakes.github.server) }, {
-      ACTIONS_ID_TOKEN_REQUEST_URL: `${direct(fakes.oidc.server)}/token?api-version=2.0`,
-      AWS_ENDPOINT_URL_STS: direct(fakes.aws.sts),
-      AWS_ENDPOINT_URL_ECR: direct(fakes.aws.ecr),
-      HTTPS_PROXY: proxy.url,
-      HTTP_PROXY: proxy.url,
-      NO_PROXY: '*',
-    });
+    const result = await run(
+      fakes,
+      { 'role-to-assume': fakes.roleArn, 'github-api-url': direct(fakes.github.server) },
+      {
+        ACTIONS_ID_TOKEN_REQUEST_URL: `${direct(fakes.oidc.server)}/token?api-version=2.0`,
+        AWS_ENDPOINT_URL_STS: direct(fakes.aws.sts),
+        AWS_ENDPOINT_URL_ECR: direct(fakes.aws.ecr),
+        HTTPS_PROXY: proxy.url,
+        HTTP_PROXY: proxy.url,
+        NO_PROXY: '*',
+      },
+    );
 
     expect(result.exitCode).toBe(0);
     expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
@@ -190,5 +200,7 @@ describe('behind a proxy', () => {
 
 /** The Host header of every request the fakes received. */
 function allHosts(): { service: string; host: string }[] {
-  return Object.entries(servers()).flatMap(([service, server]) => server.requests.map((r) => ({ service, host: String(r.headers.host) })));
+  return Object.entries(servers()).flatMap(([service, server]) =>
+    server.requests.map((r) => ({ service, host: String(r.headers.host) })),
+  );
 }

@@ -23,11 +23,20 @@ describe('the summary headline says what happened', () => {
     expect(result.exitCode).toBe(1);
     expect(headline(result.summary)).toBe('### ECR password not written');
     expect(result.summary).not.toContain('still fresh');
-    expect(result.summary).toMatch(/\| octo\/app \| `ECR_PASSWORD` \| failed \| github-token may not list the secrets of octo\/app/);
+    expect(result.summary).toMatch(
+      /\| octo\/app \| `ECR_PASSWORD` \| failed \| github-token may not list the secrets of octo\/app/,
+    );
     expect(result.errors).toHaveLength(1);
-    expect(result.errors[0]).toMatch(/^ECR password not written: 1 of 1 secrets could not be written \(0 written\):\n- octo\/app ECR_PASSWORD: github-token may not list/);
+    expect(result.errors[0]).toMatch(
+      /^ECR password not written: 1 of 1 secrets could not be written \(0 written\):\n- octo\/app ECR_PASSWORD: github-token may not list/,
+    );
     expect(list(result.outputs, 'secrets-failed')).toEqual([
-      { target: 'octo/app', secret: 'ECR_PASSWORD', status: 'failed', reason: expect.stringContaining('github-token may not list the secrets of octo/app') },
+      {
+        target: 'octo/app',
+        secret: 'ECR_PASSWORD',
+        status: 'failed',
+        reason: expect.stringContaining('github-token may not list the secrets of octo/app'),
+      },
     ]);
   });
 
@@ -49,10 +58,16 @@ describe('the summary headline says what happened', () => {
     expect(result.exitCode).toBe(1);
     expect(headline(result.summary)).toBe('### ECR password partly written');
     expect(result.summary).toContain('1 of 2 secrets written, 1 failed');
-    expect(result.errors[0]).toMatch(/^ECR password partly written: 1 of 2 secrets could not be written \(1 written\):\n- octo\/gone ECR_PASSWORD: /);
+    expect(result.errors[0]).toMatch(
+      /^ECR password partly written: 1 of 2 secrets could not be written \(1 written\):\n- octo\/gone ECR_PASSWORD: /,
+    );
     expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
-    expect(list(result.outputs, 'secrets-written')).toEqual([{ target: 'octo/app', secret: 'ECR_PASSWORD', status: 'created' }]);
-    expect(list(result.outputs, 'secrets-failed')).toEqual([{ target: 'octo/gone', secret: 'ECR_PASSWORD', status: 'failed', reason: expect.stringContaining('not found') }]);
+    expect(list(result.outputs, 'secrets-written')).toEqual([
+      { target: 'octo/app', secret: 'ECR_PASSWORD', status: 'created' },
+    ]);
+    expect(list(result.outputs, 'secrets-failed')).toEqual([
+      { target: 'octo/gone', secret: 'ECR_PASSWORD', status: 'failed', reason: expect.stringContaining('not found') },
+    ]);
   });
 
   it('all written: "refreshed", with the expiry, and no failure output', async () => {
@@ -84,16 +99,27 @@ describe('an AWS failure after planning still reports every secret', () => {
     expect(count(fakes, 'ecr')).toBe(1);
     expect(fakes.github.writes()).toHaveLength(0);
     expect(result.outputs['secrets-written']).toBe('[]');
-    expect(list(result.outputs, 'secrets-skipped')).toEqual([{ target: 'octo/app', secret: 'ECR_PASSWORD', status: 'skipped' }]);
+    expect(list(result.outputs, 'secrets-skipped')).toEqual([
+      { target: 'octo/app', secret: 'ECR_PASSWORD', status: 'skipped' },
+    ]);
     expect(list(result.outputs, 'secrets-failed')).toEqual([
-      { target: 'octo/app', secret: 'DOCKER_AUTH_CONFIG', status: 'failed', reason: expect.stringContaining('may not call ecr:GetAuthorizationToken') },
+      {
+        target: 'octo/app',
+        secret: 'DOCKER_AUTH_CONFIG',
+        status: 'failed',
+        reason: expect.stringContaining('may not call ecr:GetAuthorizationToken'),
+      },
     ]);
     expect(result.outputs['registry']).toBeUndefined();
     expect(headline(result.summary)).toBe('### ECR password not written');
     expect(result.summary).toMatch(/\| octo\/app \| `ECR_PASSWORD` \| skipped \| updated .*, younger than max-age \|/);
-    expect(result.summary).toMatch(/\| octo\/app \| `DOCKER_AUTH_CONFIG` \| failed \| This AWS identity may not call ecr:GetAuthorizationToken/);
+    expect(result.summary).toMatch(
+      /\| octo\/app \| `DOCKER_AUTH_CONFIG` \| failed \| This AWS identity may not call ecr:GetAuthorizationToken/,
+    );
     expect(result.errors).toHaveLength(1);
-    expect(result.errors[0]).toMatch(/could not be written \(0 written, 1 skipped\):\n- octo\/app DOCKER_AUTH_CONFIG: This AWS identity may not call ecr:GetAuthorizationToken/);
+    expect(result.errors[0]).toMatch(
+      /could not be written \(0 written, 1 skipped\):\n- octo\/app DOCKER_AUTH_CONFIG: This AWS identity may not call ecr:GetAuthorizationToken/,
+    );
   });
 
   it('several targets and secrets: the AWS reason is said once for all of them', async () => {
@@ -109,9 +135,13 @@ describe('an AWS failure after planning still reports every secret', () => {
 
     expect(result.exitCode).toBe(1);
     expect(list(result.outputs, 'secrets-failed')).toHaveLength(4);
-    expect(result.summary.match(/\| failed \| This AWS identity may not call ecr:GetAuthorizationToken/g)).toHaveLength(4);
+    expect(result.summary.match(/\| failed \| This AWS identity may not call ecr:GetAuthorizationToken/g)).toHaveLength(
+      4,
+    );
     const message = result.errors[0] ?? '';
-    expect(message).toContain('- octo/app ECR_PASSWORD, octo/app ECR_USERNAME, octo/api ECR_PASSWORD, octo/api ECR_USERNAME: This AWS identity may not call');
+    expect(message).toContain(
+      '- octo/app ECR_PASSWORD, octo/app ECR_USERNAME, octo/api ECR_PASSWORD, octo/api ECR_USERNAME: This AWS identity may not call',
+    );
     expect(message.match(/may not call ecr:GetAuthorizationToken/g)).toHaveLength(1);
   });
 });
@@ -130,11 +160,17 @@ describe('a summary that cannot be written is a warning, and never hides the rea
     expect(result.errors).toEqual([]);
     expect(result.stdout).toMatch(/^::warning::Could not write the job summary \(GITHUB_STEP_SUMMARY\): .*EISDIR/m);
     expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
-    expect(list(result.outputs, 'secrets-written')).toEqual([{ target: 'octo/app', secret: 'ECR_PASSWORD', status: 'created' }]);
+    expect(list(result.outputs, 'secrets-written')).toEqual([
+      { target: 'octo/app', secret: 'ECR_PASSWORD', status: 'created' },
+    ]);
   });
 
   it('GITHUB_STEP_SUMMARY cannot be opened and a write fails: the step fails with the write failure, not the summary', async () => {
-    const result = await run(fakes, { ...oidc(), repositories: 'octo/app\nocto/gone' }, { GITHUB_STEP_SUMMARY: join(elsewhere, 'missing', 'summary') });
+    const result = await run(
+      fakes,
+      { ...oidc(), repositories: 'octo/app\nocto/gone' },
+      { GITHUB_STEP_SUMMARY: join(elsewhere, 'missing', 'summary') },
+    );
 
     expect(result.exitCode).toBe(1);
     expect(result.errors).toHaveLength(1);

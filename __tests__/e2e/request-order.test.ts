@@ -14,14 +14,18 @@ const oidc = () => ({ 'role-to-assume': fakes.roleArn });
 const HOUR = 3_600_000;
 /** How long a held answer waits for what it waits on, at most: a program that never sends it must still end, and fail. */
 const HOLD_LIMIT_MS = 5_000;
-const isPublicKey = ({ method, url }: { method: string; url: string }) => method === 'GET' && url.endsWith('/secrets/public-key');
+const isPublicKey = ({ method, url }: { method: string; url: string }) =>
+  method === 'GET' && url.endsWith('/secrets/public-key');
 const list = (outputs: Record<string, string>, name: string) => JSON.parse(outputs[name] ?? 'null') as unknown;
 
 /** A promise that resolves when `seen` is called, or after the hold limit: whichever comes first, and when. */
 function signal() {
   let seen = (): void => undefined;
   const happened = new Promise<void>((resolve) => (seen = resolve));
-  const waited = () => Promise.race([happened, new Promise((resolve) => setTimeout(resolve, HOLD_LIMIT_MS))]).then(() => performance.now());
+  const waited = () =>
+    Promise.race([happened, new Promise((resolve) => setTimeout(resolve, HOLD_LIMIT_MS))]).then(() =>
+      performance.now(),
+    );
   return { seen: () => seen(), waited };
 }
 
@@ -76,7 +80,9 @@ describe('request order: GitHub reads do not wait for AWS, and ECR waits for a p
   it('a target whose reads are slow holds back no other: octo/app is written while octo/slow still waits for its key', async () => {
     fakes.github.addRepository('octo/slow');
     const appWritten = signal();
-    fakes.github.server.inject({ match: ({ method, url }) => (method === 'PUT' && url.startsWith('/repos/octo/app/') && appWritten.seen(), false) });
+    fakes.github.server.inject({
+      match: ({ method, url }) => (method === 'PUT' && url.startsWith('/repos/octo/app/') && appWritten.seen(), false),
+    });
     let slowKeyAnsweredAt = Number.NaN;
     fakes.github.server.inject({
       match: ({ method, url }) => method === 'GET' && url === '/repos/octo/slow/actions/secrets/public-key',
@@ -85,8 +91,11 @@ describe('request order: GitHub reads do not wait for AWS, and ECR waits for a p
     const result = await run(fakes, { ...oidc(), repositories: 'octo/app, octo/slow' });
 
     expect(result.exitCode).toBe(0);
-    for (const repository of ['octo/app', 'octo/slow']) expect(fakes.github.repositorySecret(repository, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
-    const appPut = fakes.github.server.requests.find(({ method, url }) => method === 'PUT' && url.startsWith('/repos/octo/app/')) as RecordedRequest;
+    for (const repository of ['octo/app', 'octo/slow'])
+      expect(fakes.github.repositorySecret(repository, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+    const appPut = fakes.github.server.requests.find(
+      ({ method, url }) => method === 'PUT' && url.startsWith('/repos/octo/app/'),
+    ) as RecordedRequest;
     expect(appPut.receivedAt).toBeLessThan(slowKeyAnsweredAt);
     expect(count(fakes, 'ecr')).toBe(1);
   });
@@ -141,7 +150,12 @@ describe('credentials no longer needed are dropped', () => {
 
 describe('code is loaded only by runs that need it', () => {
   it('max-age with every secret fresh: no AWS request, and neither the AWS SDK nor libsodium is loaded', async () => {
-    fakes.github.seed(fakes.github.repositories.get(REPO)!.store, 'ECR_PASSWORD', 'recent', new Date(Date.now() - HOUR));
+    fakes.github.seed(
+      fakes.github.repositories.get(REPO)!.store,
+      'ECR_PASSWORD',
+      'recent',
+      new Date(Date.now() - HOUR),
+    );
     const result = await run(fakes, { ...oidc(), 'max-age': '6h' }, { NODE_DEBUG: 'esm' });
 
     expect(result.exitCode).toBe(0);
@@ -183,12 +197,20 @@ describe('the username secret (always AWS) is written only where the target lack
     const result = await run(fakes, { ...oidc(), ...USERNAME });
 
     expect(result.exitCode).toBe(0);
-    expect(fakes.github.writes().map((request) => request.url)).toEqual(['/repos/octo/app/actions/secrets/ECR_PASSWORD']);
+    expect(fakes.github.writes().map((request) => request.url)).toEqual([
+      '/repos/octo/app/actions/secrets/ECR_PASSWORD',
+    ]);
     expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
     expect(fakes.github.repositorySecret(REPO, 'ECR_USERNAME')?.encryptedValue).toBe('');
-    expect(list(result.outputs, 'secrets-skipped')).toEqual([{ target: REPO, secret: 'ECR_USERNAME', status: 'skipped' }]);
-    expect(list(result.outputs, 'secrets-written')).toEqual([{ target: REPO, secret: 'ECR_PASSWORD', status: 'created' }]);
-    expect(result.summary).toMatch(/\| octo\/app \| `ECR_USERNAME` \| skipped \| already stored \(updated .*\); its value never changes, so it is written only when missing \|/);
+    expect(list(result.outputs, 'secrets-skipped')).toEqual([
+      { target: REPO, secret: 'ECR_USERNAME', status: 'skipped' },
+    ]);
+    expect(list(result.outputs, 'secrets-written')).toEqual([
+      { target: REPO, secret: 'ECR_PASSWORD', status: 'created' },
+    ]);
+    expect(result.summary).toMatch(
+      /\| octo\/app \| `ECR_USERNAME` \| skipped \| already stored \(updated .*\); its value never changes, so it is written only when missing \|/,
+    );
     expect(count(fakes, 'github')).toBe(3);
   });
 
@@ -206,7 +228,9 @@ describe('the username secret (always AWS) is written only where the target lack
       'GET /repos/octo/app/actions/secrets/public-key',
       'PUT /repos/octo/app/actions/secrets/ECR_PASSWORD',
     ]);
-    expect(list(result.outputs, 'secrets-skipped')).toEqual([{ target: REPO, secret: 'ECR_USERNAME', status: 'skipped' }]);
+    expect(list(result.outputs, 'secrets-skipped')).toEqual([
+      { target: REPO, secret: 'ECR_USERNAME', status: 'skipped' },
+    ]);
   });
 
   it('with max-age, missing while the password is fresh: the username alone is due, written with no password minted', async () => {
@@ -216,7 +240,9 @@ describe('the username secret (always AWS) is written only where the target lack
     expect(result.exitCode).toBe(0);
     expect(fakes.github.repositorySecret(REPO, 'ECR_USERNAME')?.plaintext).toBe('AWS');
     expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe('fresh');
-    expect(fakes.github.writes().map((request) => request.url)).toEqual(['/repos/octo/app/actions/secrets/ECR_USERNAME']);
+    expect(fakes.github.writes().map((request) => request.url)).toEqual([
+      '/repos/octo/app/actions/secrets/ECR_USERNAME',
+    ]);
     // The username is always AWS: writing it needs nothing from AWS, and no password is minted for nothing.
     expect([count(fakes, 'oidc'), count(fakes, 'sts'), count(fakes, 'ecr')]).toEqual([0, 0, 0]);
     // No login, so no expiry to report: the stored password's is unknown.
@@ -226,11 +252,19 @@ describe('the username secret (always AWS) is written only where the target lack
   it('an organisation username secret whose selected repositories differ from the inputs is written, without max-age too', async () => {
     const org = fakes.github.addOrganization('octo');
     const [api, web] = ['octo/api', 'octo/web'].map((name) => fakes.github.addRepository(name));
-    for (const name of ['ECR_PASSWORD', 'ECR_USERNAME']) fakes.github.seed(org, name, 'old', new Date(), { visibility: 'selected', selectedRepositoryIds: [api!.id] });
-    const result = await run(fakes, { ...oidc(), ...USERNAME, organization: 'octo', visibility: 'selected', 'selected-repositories': 'api\nweb' });
+    for (const name of ['ECR_PASSWORD', 'ECR_USERNAME'])
+      fakes.github.seed(org, name, 'old', new Date(), { visibility: 'selected', selectedRepositoryIds: [api!.id] });
+    const result = await run(fakes, {
+      ...oidc(),
+      ...USERNAME,
+      organization: 'octo',
+      visibility: 'selected',
+      'selected-repositories': 'api\nweb',
+    });
 
     expect(result.exitCode).toBe(0);
-    for (const name of ['ECR_PASSWORD', 'ECR_USERNAME']) expect(fakes.github.organizationSecret('octo', name)?.selectedRepositoryIds).toEqual([api!.id, web!.id]);
+    for (const name of ['ECR_PASSWORD', 'ECR_USERNAME'])
+      expect(fakes.github.organizationSecret('octo', name)?.selectedRepositoryIds).toEqual([api!.id, web!.id]);
     expect(fakes.github.organizationSecret('octo', 'ECR_USERNAME')?.plaintext).toBe('AWS');
   });
 

@@ -24,7 +24,9 @@ describe('targets, each decrypted and compared with what ECR issued', () => {
       'secrets-skipped': '[]',
       'secrets-failed': '[]',
     });
-    expect(result.summary).toContain(`| ${REPO} | \`ECR_PASSWORD\` | created | read by workflow runs queued from now on |`);
+    expect(result.summary).toContain(
+      `| ${REPO} | \`ECR_PASSWORD\` | created | read by workflow runs queued from now on |`,
+    );
     expect(result.summary).toContain(`expires at ${issued.expiresAt.toISOString()}`);
     expect(result.summary).not.toContain(issued.password);
   });
@@ -42,13 +44,17 @@ describe('targets, each decrypted and compared with what ECR issued', () => {
     const result = await run(fakes, { ...oidc(), environment: 'ecr', 'secret-name': 'REGISTRY_PASSWORD' });
 
     expect(result.exitCode).toBe(0);
-    expect(fakes.github.environmentSecret(REPO, 'ecr', 'REGISTRY_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+    expect(fakes.github.environmentSecret(REPO, 'ecr', 'REGISTRY_PASSWORD')?.plaintext).toBe(
+      fakes.aws.lastLogin?.password,
+    );
     expect(fakes.github.repositorySecret(REPO, 'REGISTRY_PASSWORD')).toBeUndefined();
     expect(githubCalls(fakes)).toEqual([
       'GET /repos/octo/app/environments/ecr/secrets/public-key',
       'PUT /repos/octo/app/environments/ecr/secrets/REGISTRY_PASSWORD',
     ]);
-    expect(result.summary).toContain('jobs with environment: ecr that start from now on, later jobs of this run included');
+    expect(result.summary).toContain(
+      'jobs with environment: ecr that start from now on, later jobs of this run included',
+    );
   });
 
   it('an environment name with a slash is encoded in the path', async () => {
@@ -56,15 +62,24 @@ describe('targets, each decrypted and compared with what ECR issued', () => {
     const result = await run(fakes, { ...oidc(), repositories: 'octo/web', environment: 'deploy/prod' });
 
     expect(result.exitCode).toBe(0);
-    expect(fakes.github.server.requests.at(-1)?.url).toBe('/repos/octo/web/environments/deploy%2Fprod/secrets/ECR_PASSWORD');
-    expect(fakes.github.environmentSecret('octo/web', 'deploy/prod', 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+    expect(fakes.github.server.requests.at(-1)?.url).toBe(
+      '/repos/octo/web/environments/deploy%2Fprod/secrets/ECR_PASSWORD',
+    );
+    expect(fakes.github.environmentSecret('octo/web', 'deploy/prod', 'ECR_PASSWORD')?.plaintext).toBe(
+      fakes.aws.lastLogin?.password,
+    );
   });
 
   it('organisation secret visible to selected repositories, resolved to their ids', async () => {
     fakes.github.addOrganization('octo');
     const api = fakes.github.addRepository('octo/api');
     const web = fakes.github.addRepository('octo/web');
-    const result = await run(fakes, { ...oidc(), organization: 'octo', visibility: 'selected', 'selected-repositories': 'api\nocto/web' });
+    const result = await run(fakes, {
+      ...oidc(),
+      organization: 'octo',
+      visibility: 'selected',
+      'selected-repositories': 'api\nocto/web',
+    });
 
     expect(result.exitCode).toBe(0);
     const stored = fakes.github.organizationSecret('octo', 'ECR_PASSWORD');
@@ -74,14 +89,24 @@ describe('targets, each decrypted and compared with what ECR issued', () => {
     // One GraphQL query resolves every selected repository; REST would take one request each. The
     // stored secret is read for its visibility: a write must never widen it unannounced.
     expect(githubCalls(fakes).sort()).toEqual(
-      ['GET /orgs/octo/actions/secrets/ECR_PASSWORD', 'GET /orgs/octo/actions/secrets/public-key', 'POST /graphql', 'PUT /orgs/octo/actions/secrets/ECR_PASSWORD'].sort(),
+      [
+        'GET /orgs/octo/actions/secrets/ECR_PASSWORD',
+        'GET /orgs/octo/actions/secrets/public-key',
+        'POST /graphql',
+        'PUT /orgs/octo/actions/secrets/ECR_PASSWORD',
+      ].sort(),
     );
   });
 
   it('a selected repository that does not exist: named, and the secret is not written', async () => {
     fakes.github.addOrganization('octo');
     fakes.github.addRepository('octo/api');
-    const result = await run(fakes, { ...oidc(), organization: 'octo', visibility: 'selected', 'selected-repositories': 'api, gone' });
+    const result = await run(fakes, {
+      ...oidc(),
+      organization: 'octo',
+      visibility: 'selected',
+      'selected-repositories': 'api, gone',
+    });
 
     expect(result.exitCode).toBe(1);
     expect(result.errors).toHaveLength(1);
@@ -125,7 +150,11 @@ describe('targets, each decrypted and compared with what ECR issued', () => {
   });
 
   it('username and docker-config secrets beside the password, under one public key', async () => {
-    const result = await run(fakes, { ...oidc(), 'username-secret-name': 'ECR_USERNAME', 'docker-config-secret-name': 'DOCKER_AUTH_CONFIG' });
+    const result = await run(fakes, {
+      ...oidc(),
+      'username-secret-name': 'ECR_USERNAME',
+      'docker-config-secret-name': 'DOCKER_AUTH_CONFIG',
+    });
     const issued = fakes.aws.lastLogin!;
 
     expect(result.exitCode).toBe(0);
@@ -143,27 +172,37 @@ describe('targets, each decrypted and compared with what ECR issued', () => {
   it('several repositories: one public key each, every value sealed to its own key', async () => {
     fakes.github.addRepository('octo/api');
     fakes.github.addRepository('other-org/worker');
-    const result = await run(fakes, { ...oidc(), repositories: 'octo/app, octo/api\nother-org/worker', 'username-secret-name': 'ECR_USERNAME' });
+    const result = await run(fakes, {
+      ...oidc(),
+      repositories: 'octo/app, octo/api\nother-org/worker',
+      'username-secret-name': 'ECR_USERNAME',
+    });
     const issued = fakes.aws.lastLogin!;
 
     expect(result.exitCode).toBe(0);
     for (const repository of ['octo/app', 'octo/api', 'other-org/worker']) {
       expect(fakes.github.repositorySecret(repository, 'ECR_PASSWORD')?.plaintext).toBe(issued.password);
       expect(fakes.github.repositorySecret(repository, 'ECR_USERNAME')?.plaintext).toBe('AWS');
-      expect(githubCalls(fakes).filter((call) => call === `GET /repos/${repository}/actions/secrets/public-key`)).toHaveLength(1);
+      expect(
+        githubCalls(fakes).filter((call) => call === `GET /repos/${repository}/actions/secrets/public-key`),
+      ).toHaveLength(1);
     }
     expect(fakes.github.writes()).toHaveLength(6);
     expect(count(fakes, 'ecr')).toBe(1);
   });
 });
 
-const putBody = (fakes: Fakes, name: string) => JSON.parse(fakes.github.writes().find((r) => r.url.endsWith(`/${name}`))?.body ?? '{}') as Record<string, unknown>;
+const putBody = (fakes: Fakes, name: string) =>
+  JSON.parse(fakes.github.writes().find((r) => r.url.endsWith(`/${name}`))?.body ?? '{}') as Record<string, unknown>;
 
 describe('organisation visibility is kept unless the inputs change it (issue 8, items 1 and 2)', () => {
   it('without visibility, an existing secret keeps its selected repositories: a plain run never widens it', async () => {
     const org = fakes.github.addOrganization('octo');
     const api = fakes.github.addRepository('octo/api');
-    fakes.github.seed(org, 'ECR_PASSWORD', 'old', new Date(Date.now() - 8 * 3_600_000), { visibility: 'selected', selectedRepositoryIds: [api.id] });
+    fakes.github.seed(org, 'ECR_PASSWORD', 'old', new Date(Date.now() - 8 * 3_600_000), {
+      visibility: 'selected',
+      selectedRepositoryIds: [api.id],
+    });
     const result = await run(fakes, { ...oidc(), organization: 'octo' });
 
     expect(result.exitCode).toBe(0);
@@ -172,7 +211,9 @@ describe('organisation visibility is kept unless the inputs change it (issue 8, 
     expect([stored?.visibility, stored?.selectedRepositoryIds]).toEqual(['selected', [api.id]]);
     expect(putBody(fakes, 'ECR_PASSWORD')).toMatchObject({ visibility: 'selected', selected_repository_ids: [api.id] });
     expect(githubCalls(fakes)).toContain('GET /orgs/octo/actions/secrets/ECR_PASSWORD/repositories');
-    expect(result.summary).toContain('| organization octo | `ECR_PASSWORD` | updated | read by workflow runs queued from now on in the selected repositories |');
+    expect(result.summary).toContain(
+      '| organization octo | `ECR_PASSWORD` | updated | read by workflow runs queued from now on in the selected repositories |',
+    );
     expect(result.stdout).not.toContain('::warning::');
   });
 
@@ -180,10 +221,19 @@ describe('organisation visibility is kept unless the inputs change it (issue 8, 
     const org = fakes.github.addOrganization('octo');
     fakes.github.seed(org, 'ECR_PASSWORD', 'old', new Date(), { visibility: 'all' });
     fakes.github.seed(org, 'ECR_USERNAME', 'AWS', new Date(), { visibility: 'private' });
-    const result = await run(fakes, { ...oidc(), organization: 'octo', 'username-secret-name': 'ECR_USERNAME', 'docker-config-secret-name': 'DOCKER_AUTH_CONFIG' });
+    const result = await run(fakes, {
+      ...oidc(),
+      organization: 'octo',
+      'username-secret-name': 'ECR_USERNAME',
+      'docker-config-secret-name': 'DOCKER_AUTH_CONFIG',
+    });
 
     expect(result.exitCode).toBe(0);
-    expect(['ECR_PASSWORD', 'ECR_USERNAME', 'DOCKER_AUTH_CONFIG'].map((name) => fakes.github.organizationSecret('octo', name)?.visibility)).toEqual(['all', 'private', 'private']);
+    expect(
+      ['ECR_PASSWORD', 'ECR_USERNAME', 'DOCKER_AUTH_CONFIG'].map(
+        (name) => fakes.github.organizationSecret('octo', name)?.visibility,
+      ),
+    ).toEqual(['all', 'private', 'private']);
     // A secret that is not selected needs no repository list.
     expect(githubCalls(fakes).filter((call) => call.endsWith('/repositories'))).toEqual([]);
   });
@@ -191,13 +241,22 @@ describe('organisation visibility is kept unless the inputs change it (issue 8, 
   it('an explicit visibility that widens an existing secret is written, and said in the log and the summary', async () => {
     const org = fakes.github.addOrganization('octo');
     const api = fakes.github.addRepository('octo/api');
-    fakes.github.seed(org, 'ECR_PASSWORD', 'old', new Date(), { visibility: 'selected', selectedRepositoryIds: [api.id] });
+    fakes.github.seed(org, 'ECR_PASSWORD', 'old', new Date(), {
+      visibility: 'selected',
+      selectedRepositoryIds: [api.id],
+    });
     fakes.github.seed(org, 'ECR_USERNAME', 'AWS', new Date(), { visibility: 'all' });
-    const result = await run(fakes, { ...oidc(), organization: 'octo', visibility: 'private', 'username-secret-name': 'ECR_USERNAME' });
+    const result = await run(fakes, {
+      ...oidc(),
+      organization: 'octo',
+      visibility: 'private',
+      'username-secret-name': 'ECR_USERNAME',
+    });
 
     expect(result.exitCode).toBe(0);
     expect(fakes.github.organizationSecret('octo', 'ECR_PASSWORD')?.visibility).toBe('private');
-    const warning = 'visibility: private widens secret ECR_PASSWORD of organization octo: the selected repositories could read it, now private and internal repositories can';
+    const warning =
+      'visibility: private widens secret ECR_PASSWORD of organization octo: the selected repositories could read it, now private and internal repositories can';
     expect(result.stdout).toContain(`::warning::${warning}.`);
     expect(result.summary).toContain(warning);
     // all -> private narrows: nothing to warn about.
@@ -208,9 +267,21 @@ describe('organisation visibility is kept unless the inputs change it (issue 8, 
   it('repositories added to a selected secret are said in the log and the summary; removing some is not', async () => {
     const org = fakes.github.addOrganization('octo');
     const [api, web, cli] = ['octo/api', 'octo/web', 'octo/cli'].map((name) => fakes.github.addRepository(name));
-    fakes.github.seed(org, 'ECR_PASSWORD', 'old', new Date(), { visibility: 'selected', selectedRepositoryIds: [api!.id, cli!.id] });
-    fakes.github.seed(org, 'ECR_USERNAME', 'AWS', new Date(), { visibility: 'selected', selectedRepositoryIds: [api!.id, web!.id, cli!.id] });
-    const result = await run(fakes, { ...oidc(), organization: 'octo', visibility: 'selected', 'selected-repositories': 'api, web', 'username-secret-name': 'ECR_USERNAME' });
+    fakes.github.seed(org, 'ECR_PASSWORD', 'old', new Date(), {
+      visibility: 'selected',
+      selectedRepositoryIds: [api!.id, cli!.id],
+    });
+    fakes.github.seed(org, 'ECR_USERNAME', 'AWS', new Date(), {
+      visibility: 'selected',
+      selectedRepositoryIds: [api!.id, web!.id, cli!.id],
+    });
+    const result = await run(fakes, {
+      ...oidc(),
+      organization: 'octo',
+      visibility: 'selected',
+      'selected-repositories': 'api, web',
+      'username-secret-name': 'ECR_USERNAME',
+    });
 
     expect(result.exitCode).toBe(0);
     expect(fakes.github.organizationSecret('octo', 'ECR_PASSWORD')?.selectedRepositoryIds).toEqual([api!.id, web!.id]);
@@ -225,35 +296,67 @@ describe('organisation visibility is kept unless the inputs change it (issue 8, 
     const org = fakes.github.addOrganization('octo');
     const api = fakes.github.addRepository('octo/api');
     fakes.github.seed(org, 'ECR_PASSWORD', 'fresh', new Date(Date.now() - 30 * 60_000), { visibility: 'private' });
-    const result = await run(fakes, { ...oidc(), organization: 'octo', visibility: 'selected', 'selected-repositories': 'api', 'max-age': '6h' });
+    const result = await run(fakes, {
+      ...oidc(),
+      organization: 'octo',
+      visibility: 'selected',
+      'selected-repositories': 'api',
+      'max-age': '6h',
+    });
 
     expect(result.exitCode).toBe(0);
     const stored = fakes.github.organizationSecret('octo', 'ECR_PASSWORD');
-    expect([stored?.plaintext, stored?.visibility, stored?.selectedRepositoryIds]).toEqual([fakes.aws.lastLogin?.password, 'selected', [api.id]]);
+    expect([stored?.plaintext, stored?.visibility, stored?.selectedRepositoryIds]).toEqual([
+      fakes.aws.lastLogin?.password,
+      'selected',
+      [api.id],
+    ]);
   });
 
   it('max-age: a fresh selected secret shared with other repositories than the inputs name is written', async () => {
     const org = fakes.github.addOrganization('octo');
     const api = fakes.github.addRepository('octo/api');
     const web = fakes.github.addRepository('octo/web');
-    fakes.github.seed(org, 'ECR_PASSWORD', 'fresh', new Date(Date.now() - 30 * 60_000), { visibility: 'selected', selectedRepositoryIds: [api.id] });
-    const result = await run(fakes, { ...oidc(), organization: 'octo', visibility: 'selected', 'selected-repositories': 'api, web', 'max-age': '6h' });
+    fakes.github.seed(org, 'ECR_PASSWORD', 'fresh', new Date(Date.now() - 30 * 60_000), {
+      visibility: 'selected',
+      selectedRepositoryIds: [api.id],
+    });
+    const result = await run(fakes, {
+      ...oidc(),
+      organization: 'octo',
+      visibility: 'selected',
+      'selected-repositories': 'api, web',
+      'max-age': '6h',
+    });
 
     expect(result.exitCode).toBe(0);
     expect(fakes.github.organizationSecret('octo', 'ECR_PASSWORD')?.selectedRepositoryIds).toEqual([api.id, web.id]);
-    expect(written(result.outputs)).toEqual([{ target: 'organization octo', secret: 'ECR_PASSWORD', status: 'updated' }]);
+    expect(written(result.outputs)).toEqual([
+      { target: 'organization octo', secret: 'ECR_PASSWORD', status: 'updated' },
+    ]);
   });
 
   it('max-age: a fresh secret that matches the inputs is skipped, and AWS is not asked', async () => {
     const org = fakes.github.addOrganization('octo');
     const api = fakes.github.addRepository('octo/api');
     const web = fakes.github.addRepository('octo/web');
-    fakes.github.seed(org, 'ECR_PASSWORD', 'fresh', new Date(Date.now() - 30 * 60_000), { visibility: 'selected', selectedRepositoryIds: [web.id, api.id] });
-    const result = await run(fakes, { ...oidc(), organization: 'octo', visibility: 'selected', 'selected-repositories': 'api, web', 'max-age': '6h' });
+    fakes.github.seed(org, 'ECR_PASSWORD', 'fresh', new Date(Date.now() - 30 * 60_000), {
+      visibility: 'selected',
+      selectedRepositoryIds: [web.id, api.id],
+    });
+    const result = await run(fakes, {
+      ...oidc(),
+      organization: 'octo',
+      visibility: 'selected',
+      'selected-repositories': 'api, web',
+      'max-age': '6h',
+    });
 
     expect(result.exitCode).toBe(0);
     expect(fakes.github.organizationSecret('octo', 'ECR_PASSWORD')?.plaintext).toBe('fresh');
-    expect(JSON.parse(result.outputs['secrets-skipped'] ?? '[]')).toEqual([{ target: 'organization octo', secret: 'ECR_PASSWORD', status: 'skipped' }]);
+    expect(JSON.parse(result.outputs['secrets-skipped'] ?? '[]')).toEqual([
+      { target: 'organization octo', secret: 'ECR_PASSWORD', status: 'skipped' },
+    ]);
     expect([count(fakes, 'oidc'), count(fakes, 'sts'), count(fakes, 'ecr')]).toEqual([0, 0, 0]);
     expect(githubCalls(fakes)).not.toContain('GET /orgs/octo/actions/secrets/public-key');
   });
@@ -281,20 +384,30 @@ describe('max-age', () => {
       ].sort(),
     );
     expect(written(result.outputs)).toEqual([{ target: 'octo/stale', secret: 'ECR_PASSWORD', status: 'updated' }]);
-    expect(JSON.parse(result.outputs['secrets-skipped'] ?? '[]')).toEqual([{ target: 'octo/app', secret: 'ECR_PASSWORD', status: 'skipped' }]);
+    expect(JSON.parse(result.outputs['secrets-skipped'] ?? '[]')).toEqual([
+      { target: 'octo/app', secret: 'ECR_PASSWORD', status: 'skipped' },
+    ]);
     expect(result.summary).toContain('younger than max-age');
   });
 
   it('every secret still fresh: no AWS call at all, only one list request per target', async () => {
     fakes.github.addRepository('octo/api');
     for (const repository of ['octo/app', 'octo/api']) {
-      fakes.github.seed(fakes.github.repositories.get(repository)!.store, 'ECR_PASSWORD', 'recent', new Date(Date.now() - 30 * 60_000));
+      fakes.github.seed(
+        fakes.github.repositories.get(repository)!.store,
+        'ECR_PASSWORD',
+        'recent',
+        new Date(Date.now() - 30 * 60_000),
+      );
     }
     const result = await run(fakes, { ...oidc(), repositories: 'octo/app\nocto/api', 'max-age': '6h' });
 
     expect(result.exitCode).toBe(0);
     expect([count(fakes, 'oidc'), count(fakes, 'sts'), count(fakes, 'ecr')]).toEqual([0, 0, 0]);
-    expect(githubCalls(fakes).sort()).toEqual(['GET /repos/octo/api/actions/secrets', 'GET /repos/octo/app/actions/secrets']);
+    expect(githubCalls(fakes).sort()).toEqual([
+      'GET /repos/octo/api/actions/secrets',
+      'GET /repos/octo/app/actions/secrets',
+    ]);
     expect(result.outputs['registry']).toBeUndefined();
     expect(result.outputs['secrets-written']).toBe('[]');
     expect(JSON.parse(result.outputs['secrets-skipped'] ?? '[]')).toHaveLength(2);
@@ -315,11 +428,21 @@ describe('max-age', () => {
     const store = fakes.github.repositories.get('octo/app')!.store;
     fakes.github.seed(store, 'ECR_PASSWORD', 'old', new Date(Date.now() - 8 * 3_600_000));
     fakes.github.seed(store, 'ECR_USERNAME', 'AWS', new Date(Date.now() - 60_000));
-    const result = await run(fakes, { ...oidc(), 'max-age': '6h', 'username-secret-name': 'ECR_USERNAME', 'docker-config-secret-name': 'DOCKER_AUTH_CONFIG' });
+    const result = await run(fakes, {
+      ...oidc(),
+      'max-age': '6h',
+      'username-secret-name': 'ECR_USERNAME',
+      'docker-config-secret-name': 'DOCKER_AUTH_CONFIG',
+    });
 
     expect(result.exitCode).toBe(0);
     expect(githubCalls(fakes).filter((call) => call === 'GET /repos/octo/app/actions/secrets')).toHaveLength(1);
-    expect(fakes.github.writes().map((r) => r.url)).toEqual(['/repos/octo/app/actions/secrets/ECR_PASSWORD', '/repos/octo/app/actions/secrets/DOCKER_AUTH_CONFIG']);
-    expect(fakes.github.server.requests.find((r) => r.url.startsWith('/repos/octo/app/actions/secrets?'))?.url).toContain('per_page=100');
+    expect(fakes.github.writes().map((r) => r.url)).toEqual([
+      '/repos/octo/app/actions/secrets/ECR_PASSWORD',
+      '/repos/octo/app/actions/secrets/DOCKER_AUTH_CONFIG',
+    ]);
+    expect(
+      fakes.github.server.requests.find((r) => r.url.startsWith('/repos/octo/app/actions/secrets?'))?.url,
+    ).toContain('per_page=100');
   });
 });

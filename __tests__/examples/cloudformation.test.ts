@@ -1,8 +1,23 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { evaluateTemplate, readTemplate, referencedNames, type StackResources, type Template } from './cloudformation.ts';
-import { ACCOUNT, ECR_REPOSITORY_ARN, EXAMPLES, SCOPES, VALUES, actionSource, iamJson, type Scope } from './fixtures.ts';
+import {
+  evaluateTemplate,
+  readTemplate,
+  referencedNames,
+  type StackResources,
+  type Template,
+} from './cloudformation.ts';
+import {
+  ACCOUNT,
+  ECR_REPOSITORY_ARN,
+  EXAMPLES,
+  SCOPES,
+  VALUES,
+  actionSource,
+  iamJson,
+  type Scope,
+} from './fixtures.ts';
 import { normalise, policyProblems, type PolicyDocument } from './policy.ts';
 
 const DIR = join(EXAMPLES, 'cloudformation');
@@ -33,7 +48,11 @@ function role(stack: StackResources): Role {
   return roles[0]!.Properties as unknown as Role;
 }
 
-function stack(scope: Scope, more: Record<string, string | string[]> = {}, template: Template = readTemplate(PATH)): StackResources {
+function stack(
+  scope: Scope,
+  more: Record<string, string | string[]> = {},
+  template: Template = readTemplate(PATH),
+): StackResources {
   return evaluateTemplate(template, parameters(scope, more), ACCOUNT);
 }
 
@@ -65,7 +84,9 @@ describe('examples/cloudformation/ecr-pull-role.yaml', () => {
 
     const given = stack('branch', { OidcProviderArn: EXISTING_PROVIDER.replace('123456789012', '210987654321') });
     expect(Object.keys(given.resources)).toEqual(['EcrPullRole']);
-    expect(role(given).AssumeRolePolicyDocument.Statement[0]?.Principal).toEqual({ Federated: EXISTING_PROVIDER.replace('123456789012', '210987654321') });
+    expect(role(given).AssumeRolePolicyDocument.Statement[0]?.Principal).toEqual({
+      Federated: EXISTING_PROVIDER.replace('123456789012', '210987654321'),
+    });
   });
 
   it('the ecr-pull policy is examples/iam/ecr-pull-policy.json, and ECR Public is added only when asked for', () => {
@@ -81,9 +102,15 @@ describe('examples/cloudformation/ecr-pull-role.yaml', () => {
   });
 
   it('refuses a scope it does not know, and a repository scope without Repository', () => {
-    expect(() => stack('organization', { SubjectScope: 'everyone' })).toThrow(/SubjectScope: everyone is not among AllowedValues/);
-    expect(() => stack('branch', { Repository: '' })).toThrow(/Repository is required unless SubjectScope is organization/);
-    expect(normalise(role(stack('organization', { Repository: '' })).AssumeRolePolicyDocument)).toEqual(normalise(iamJson('trust-policy-organization.json')));
+    expect(() => stack('organization', { SubjectScope: 'everyone' })).toThrow(
+      /SubjectScope: everyone is not among AllowedValues/,
+    );
+    expect(() => stack('branch', { Repository: '' })).toThrow(
+      /Repository is required unless SubjectScope is organization/,
+    );
+    expect(normalise(role(stack('organization', { Repository: '' })).AssumeRolePolicyDocument)).toEqual(
+      normalise(iamJson('trust-policy-organization.json')),
+    );
   });
 });
 
@@ -97,31 +124,58 @@ describe('the CloudFormation checks can fail', () => {
   it('an operator that inverts the subject condition', () => {
     const inverted = mutated(/(- SubjectIsPattern\n\s+- StringEquals:\n[^\n]+\n\s+)StringLike:/, '$1StringNotLike:');
     const trust = role(stack('repository', {}, inverted)).AssumeRolePolicyDocument;
-    expect(policyProblems(trust, 'trust')).toEqual([expect.stringMatching(/is tested with StringNotLike, not StringEquals or StringLike/)]);
+    expect(policyProblems(trust, 'trust')).toEqual([
+      expect.stringMatching(/is tested with StringNotLike, not StringEquals or StringLike/),
+    ]);
   });
 
   it('a wildcard action, a missing sub condition, a duplicate key, an unknown property', () => {
-    const wildcard = role(stack('branch', {}, mutated('Action: [ecr:BatchGetImage,', 'Action: [ecr:*,'))).Policies[0]?.PolicyDocument;
-    expect(policyProblems(wildcard, 'permissions')).toEqual([expect.stringMatching(/"ecr:\*" is not one service:Action/)]);
+    const wildcard = role(stack('branch', {}, mutated('Action: [ecr:BatchGetImage,', 'Action: [ecr:*,'))).Policies[0]
+      ?.PolicyDocument;
+    expect(policyProblems(wildcard, 'permissions')).toEqual([
+      expect.stringMatching(/"ecr:\*" is not one service:Action/),
+    ]);
 
     const noSub = mutated(/\n\s+token\.actions\.githubusercontent\.com:sub: !If\n\s+- BranchScope\n[^\n]+\n[^\n]+/, '');
-    expect(policyProblems(role(stack('branch', {}, noSub)).AssumeRolePolicyDocument, 'trust')).toEqual([expect.stringMatching(/must test token\.actions\.githubusercontent\.com:sub once/)]);
+    expect(policyProblems(role(stack('branch', {}, noSub)).AssumeRolePolicyDocument, 'trust')).toEqual([
+      expect.stringMatching(/must test token\.actions\.githubusercontent\.com:sub once/),
+    ]);
 
-    expect(() => mutated('MaxSessionDuration: 3600', 'MaxSessionDuration: 3600\n      Description: twice')).toThrow(/unique|duplicate/i);
-    expect(() => mutated('MaxSessionDuration: 3600', 'MaxSessionDurationSeconds: 3600')).toThrow(/AWS::IAM::Role EcrPullRole has no property MaxSessionDurationSeconds/);
+    expect(() => mutated('MaxSessionDuration: 3600', 'MaxSessionDuration: 3600\n      Description: twice')).toThrow(
+      /unique|duplicate/i,
+    );
+    expect(() => mutated('MaxSessionDuration: 3600', 'MaxSessionDurationSeconds: 3600')).toThrow(
+      /AWS::IAM::Role EcrPullRole has no property MaxSessionDurationSeconds/,
+    );
   });
 
   it('a Ref to a parameter that does not exist, or to the provider when the condition leaves it out', () => {
-    expect(() => stack('branch', {}, mutated("!Sub 'repo:${GitHubOrg}/${Repository}:ref:refs/heads/${Branch}'", "!Sub 'repo:${GitHubOrg}/${Repo}:ref:refs/heads/${Branch}'"))).toThrow(
-      /Ref to Repo, which is neither a parameter nor a resource/,
+    expect(() =>
+      stack(
+        'branch',
+        {},
+        mutated(
+          "!Sub 'repo:${GitHubOrg}/${Repository}:ref:refs/heads/${Branch}'",
+          "!Sub 'repo:${GitHubOrg}/${Repo}:ref:refs/heads/${Branch}'",
+        ),
+      ),
+    ).toThrow(/Ref to Repo, which is neither a parameter nor a resource/);
+    const alwaysProvider = mutated(
+      'Federated: !If [CreateOidcProvider, !Ref GitHubOidcProvider, !Ref OidcProviderArn]',
+      'Federated: !Ref GitHubOidcProvider',
     );
-    const alwaysProvider = mutated('Federated: !If [CreateOidcProvider, !Ref GitHubOidcProvider, !Ref OidcProviderArn]', 'Federated: !Ref GitHubOidcProvider');
-    expect(() => stack('branch', { OidcProviderArn: EXISTING_PROVIDER }, alwaysProvider)).toThrow(/its condition leaves out/);
+    expect(() => stack('branch', { OidcProviderArn: EXISTING_PROVIDER }, alwaysProvider)).toThrow(
+      /its condition leaves out/,
+    );
   });
 
   it('the trust policy and the JSON example disagree when the template grants another subject', () => {
-    const other = role(stack('environment', {}, mutated(':environment:${Environment}', ':environment:*'))).AssumeRolePolicyDocument;
+    const other = role(
+      stack('environment', {}, mutated(':environment:${Environment}', ':environment:*')),
+    ).AssumeRolePolicyDocument;
     expect(normalise(other)).not.toEqual(normalise(iamJson('trust-policy-environment.json')));
-    expect(policyProblems(other, 'trust')).toEqual([expect.stringMatching(/has a wildcard, which StringEquals compares literally/)]);
+    expect(policyProblems(other, 'trust')).toEqual([
+      expect.stringMatching(/has a wildcard, which StringEquals compares literally/),
+    ]);
   });
 });

@@ -13,24 +13,79 @@ import { isRecord } from './policy.ts';
  */
 
 /** Short-form tags (Template reference, "Intrinsic function reference"), each in its long form's key. */
-const INTRINSICS = ['Base64', 'Cidr', 'FindInMap', 'GetAtt', 'GetAZs', 'ImportValue', 'Join', 'Select', 'Split', 'Sub', 'And', 'Equals', 'If', 'Not', 'Or'];
+const INTRINSICS = [
+  'Base64',
+  'Cidr',
+  'FindInMap',
+  'GetAtt',
+  'GetAZs',
+  'ImportValue',
+  'Join',
+  'Select',
+  'Split',
+  'Sub',
+  'And',
+  'Equals',
+  'If',
+  'Not',
+  'Or',
+];
 const longForm = (name: string) => (name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`);
 const customTags = ['Ref', 'Condition', ...INTRINSICS].flatMap((name): (ScalarTag | CollectionTag)[] => [
   // `!GetAtt Role.Arn` is the short form of `Fn::GetAtt: [Role, Arn]`.
   { tag: `!${name}`, resolve: (value: string) => ({ [longForm(name)]: name === 'GetAtt' ? value.split('.') : value }) },
-  { tag: `!${name}`, collection: 'seq', resolve: (value) => ({ [longForm(name)]: value.toJSON() }) },
-  { tag: `!${name}`, collection: 'map', resolve: (value) => ({ [longForm(name)]: value.toJSON() }) },
+  { tag: `!${name}`, collection: 'seq', resolve: (value) => ({ [longForm(name)]: value.toJSON() as unknown }) },
+  { tag: `!${name}`, collection: 'map', resolve: (value) => ({ [longForm(name)]: value.toJSON() as unknown }) },
 ]);
 
 /** Top-level sections (User Guide, "Template anatomy"). */
-const SECTIONS = new Set(['AWSTemplateFormatVersion', 'Description', 'Metadata', 'Parameters', 'Rules', 'Mappings', 'Conditions', 'Transform', 'Resources', 'Outputs']);
-const RESOURCE_KEYS = new Set(['Type', 'Properties', 'Condition', 'DependsOn', 'DeletionPolicy', 'UpdateReplacePolicy', 'Metadata']);
+const SECTIONS = new Set([
+  'AWSTemplateFormatVersion',
+  'Description',
+  'Metadata',
+  'Parameters',
+  'Rules',
+  'Mappings',
+  'Conditions',
+  'Transform',
+  'Resources',
+  'Outputs',
+]);
+const RESOURCE_KEYS = new Set([
+  'Type',
+  'Properties',
+  'Condition',
+  'DependsOn',
+  'DeletionPolicy',
+  'UpdateReplacePolicy',
+  'Metadata',
+]);
 /** The properties of the resource types used here (Template reference, AWS::IAM::OIDCProvider and AWS::IAM::Role). */
 const PROPERTIES: Record<string, Set<string>> = {
   'AWS::IAM::OIDCProvider': new Set(['Url', 'ClientIdList', 'ThumbprintList', 'Tags']),
-  'AWS::IAM::Role': new Set(['AssumeRolePolicyDocument', 'Description', 'ManagedPolicyArns', 'MaxSessionDuration', 'Path', 'PermissionsBoundary', 'Policies', 'RoleName', 'Tags']),
+  'AWS::IAM::Role': new Set([
+    'AssumeRolePolicyDocument',
+    'Description',
+    'ManagedPolicyArns',
+    'MaxSessionDuration',
+    'Path',
+    'PermissionsBoundary',
+    'Policies',
+    'RoleName',
+    'Tags',
+  ]),
 };
-const PARAMETER_KEYS = new Set(['Type', 'Default', 'Description', 'AllowedValues', 'AllowedPattern', 'ConstraintDescription', 'MinLength', 'MaxLength', 'NoEcho']);
+const PARAMETER_KEYS = new Set([
+  'Type',
+  'Default',
+  'Description',
+  'AllowedValues',
+  'AllowedPattern',
+  'ConstraintDescription',
+  'MinLength',
+  'MaxLength',
+  'NoEcho',
+]);
 
 export interface Template {
   AWSTemplateFormatVersion: string;
@@ -45,22 +100,28 @@ export interface Template {
 export function readTemplate(path: string, text = readFileSync(path, 'utf8')): Template {
   const template: unknown = parse(text, { customTags, uniqueKeys: true, strict: true, prettyErrors: true });
   if (!isRecord(template)) throw new Error(`${path}: not a mapping`);
-  for (const section of Object.keys(template)) if (!SECTIONS.has(section)) throw new Error(`${path}: unknown section ${section}`);
-  if (template['AWSTemplateFormatVersion'] !== '2010-09-09') throw new Error(`${path}: AWSTemplateFormatVersion is not '2010-09-09'`);
+  for (const section of Object.keys(template))
+    if (!SECTIONS.has(section)) throw new Error(`${path}: unknown section ${section}`);
+  if (template['AWSTemplateFormatVersion'] !== '2010-09-09')
+    throw new Error(`${path}: AWSTemplateFormatVersion is not '2010-09-09'`);
   const resources = template['Resources'];
   if (!isRecord(resources)) throw new Error(`${path}: no Resources`);
   for (const [id, resource] of Object.entries(resources)) {
     if (!isRecord(resource)) throw new Error(`${path}: resource ${id} is not a mapping`);
-    for (const key of Object.keys(resource)) if (!RESOURCE_KEYS.has(key)) throw new Error(`${path}: resource ${id} has unknown key ${key}`);
+    for (const key of Object.keys(resource))
+      if (!RESOURCE_KEYS.has(key)) throw new Error(`${path}: resource ${id} has unknown key ${key}`);
     const known = PROPERTIES[String(resource['Type'])];
-    if (!known) throw new Error(`${path}: resource ${id} has type ${String(resource['Type'])}, which these examples do not use`);
+    if (!known)
+      throw new Error(`${path}: resource ${id} has type ${String(resource['Type'])}, which these examples do not use`);
     for (const key of Object.keys(isRecord(resource['Properties']) ? resource['Properties'] : {})) {
       if (!known.has(key)) throw new Error(`${path}: ${String(resource['Type'])} ${id} has no property ${key}`);
     }
   }
   for (const [name, parameter] of Object.entries(isRecord(template['Parameters']) ? template['Parameters'] : {})) {
-    if (!isRecord(parameter) || !['String', 'CommaDelimitedList', 'Number'].includes(String(parameter['Type']))) throw new Error(`${path}: parameter ${name} has no known Type`);
-    for (const key of Object.keys(parameter)) if (!PARAMETER_KEYS.has(key)) throw new Error(`${path}: parameter ${name} has unknown key ${key}`);
+    if (!isRecord(parameter) || !['String', 'CommaDelimitedList', 'Number'].includes(String(parameter['Type'])))
+      throw new Error(`${path}: parameter ${name} has no known Type`);
+    for (const key of Object.keys(parameter))
+      if (!PARAMETER_KEYS.has(key)) throw new Error(`${path}: parameter ${name} has unknown key ${key}`);
   }
   return template as unknown as Template;
 }
@@ -74,7 +135,7 @@ export function referencedNames(value: unknown): Set<string> {
       for (const [key, child] of Object.entries(node)) {
         if (key === 'Ref' && typeof child === 'string') names.add(child);
         if (key === 'Fn::Sub') {
-          const text = Array.isArray(child) ? child[0] : child;
+          const text: unknown = Array.isArray(child) ? child[0] : child;
           for (const [, name] of String(text).matchAll(/\$\{(?!!)([^}.]+)/g)) names.add(name ?? '');
         }
         walk(child);
@@ -103,7 +164,11 @@ const NO_VALUE = Symbol('AWS::NoValue');
  * parameters checked against AllowedValues and AllowedPattern, conditions applied, intrinsic functions
  * evaluated. A `Ref` to a resource that its condition leaves out fails, as CloudFormation's validation does.
  */
-export function evaluateTemplate(template: Template, given: Record<string, string | string[]>, stack: Stack): StackResources {
+export function evaluateTemplate(
+  template: Template,
+  given: Record<string, string | string[]>,
+  stack: Stack,
+): StackResources {
   const parameters = parameterValues(template, given);
   const conditionCache = new Map<string, boolean>();
   const resources = template.Resources;
@@ -170,15 +235,19 @@ export function evaluateTemplate(template: Template, given: Record<string, strin
   const getAtt = ([id, attribute]: string[]): unknown => {
     const resource = resources[id ?? ''];
     if (!resource || !included(id ?? '')) throw new Error(`Fn::GetAtt on ${id}, which is not in the stack`);
-    if (resource.Type === 'AWS::IAM::Role' && attribute === 'Arn') return `arn:${stack.partition}:iam::${stack.accountId}:role/<${id}>`;
+    if (resource.Type === 'AWS::IAM::Role' && attribute === 'Arn')
+      return `arn:${stack.partition}:iam::${stack.accountId}:role/<${id}>`;
     throw new Error(`Fn::GetAtt ${id}.${attribute} is not modelled here`);
   };
 
   const sub = (args: unknown): string => {
-    const [text, variables] = Array.isArray(args) ? [String(args[0]), (args[1] ?? {}) as Record<string, unknown>] : [String(args), {}];
+    const [text, variables] = Array.isArray(args)
+      ? [String(args[0]), (args[1] ?? {}) as Record<string, unknown>]
+      : [String(args), {}];
     return text.replace(/\$\{(!?)([^}]+)\}/g, (_match, literal: string, name: string) => {
       if (literal) return `\${${name}}`;
-      const value = name in variables ? evaluate(variables[name]) : name.includes('.') ? getAtt(name.split('.')) : ref(name);
+      const value =
+        name in variables ? evaluate(variables[name]) : name.includes('.') ? getAtt(name.split('.')) : ref(name);
       if (typeof value !== 'string') throw new Error(`Fn::Sub: \${${name}} is not a string`);
       return value;
     });
@@ -234,24 +303,33 @@ export function evaluateTemplate(template: Template, given: Record<string, strin
 
   const created: StackResources['resources'] = {};
   for (const [id, resource] of Object.entries(resources)) {
-    if (included(id)) created[id] = { Type: resource.Type, Properties: evaluate(resource.Properties) as Record<string, unknown> };
+    if (included(id))
+      created[id] = { Type: resource.Type, Properties: evaluate(resource.Properties) as Record<string, unknown> };
   }
-  const outputs = Object.fromEntries(Object.entries(template.Outputs ?? {}).map(([name, output]) => [name, evaluate(output.Value)]));
+  const outputs = Object.fromEntries(
+    Object.entries(template.Outputs ?? {}).map(([name, output]) => [name, evaluate(output.Value)]),
+  );
   return { resources: created, outputs };
 }
 
 /** Given values over defaults; a missing value, or one AllowedValues or AllowedPattern refuses, fails as CloudFormation does. */
-function parameterValues(template: Template, given: Record<string, string | string[]>): Record<string, string | string[]> {
+function parameterValues(
+  template: Template,
+  given: Record<string, string | string[]>,
+): Record<string, string | string[]> {
   for (const name of Object.keys(given)) if (!(name in template.Parameters)) throw new Error(`no parameter ${name}`);
   const values: Record<string, string | string[]> = {};
   for (const [name, parameter] of Object.entries(template.Parameters)) {
     const value = given[name] ?? parameter.Default;
     if (value === undefined) throw new Error(`parameter ${name} needs a value`);
-    const list = parameter.Type === 'CommaDelimitedList' ? (Array.isArray(value) ? value : value.split(',')) : undefined;
+    const list =
+      parameter.Type === 'CommaDelimitedList' ? (Array.isArray(value) ? value : value.split(',')) : undefined;
     for (const item of list ?? [value as string]) {
-      if (parameter.AllowedValues && !parameter.AllowedValues.includes(item)) throw new Error(`parameter ${name}: ${item} is not among AllowedValues`);
+      if (parameter.AllowedValues && !parameter.AllowedValues.includes(item))
+        throw new Error(`parameter ${name}: ${item} is not among AllowedValues`);
       // CloudFormation matches AllowedPattern against the whole value.
-      if (parameter.AllowedPattern && !new RegExp(`^(?:${parameter.AllowedPattern})$`).test(item)) throw new Error(`parameter ${name}: ${item} does not match AllowedPattern`);
+      if (parameter.AllowedPattern && !new RegExp(`^(?:${parameter.AllowedPattern})$`).test(item))
+        throw new Error(`parameter ${name}: ${item} does not match AllowedPattern`);
     }
     values[name] = list ?? value;
   }

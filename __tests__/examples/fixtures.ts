@@ -12,7 +12,13 @@ export type Scope = (typeof SCOPES)[number];
 
 /** The values the JSON examples are written for; the templates, given the same, must produce the same documents. */
 export const ACCOUNT = { partition: 'aws', region: 'eu-west-1', accountId: '123456789012' };
-export const VALUES = { org: 'octo-org', repository: 'app', branch: 'main', environment: 'ecr', ecrRepository: 'build-env' };
+export const VALUES = {
+  org: 'octo-org',
+  repository: 'app',
+  branch: 'main',
+  environment: 'ecr',
+  ecrRepository: 'build-env',
+};
 export const ECR_REPOSITORY_ARN = `arn:aws:ecr:eu-west-1:123456789012:repository/${VALUES.ecrRepository}`;
 
 export function iamJson(name: string): PolicyDocument {
@@ -21,7 +27,11 @@ export function iamJson(name: string): PolicyDocument {
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
   );
 }
 
@@ -31,9 +41,15 @@ function sourceFiles(dir: string): string[] {
  * the default OIDC audience.
  */
 export function actionSource(): { namedActions: string[]; commands: string[]; defaultAudience: string | undefined } {
-  const text = sourceFiles(join(ROOT, 'src')).map((file) => readFileSync(file, 'utf8')).join('\n');
-  const namedActions = [...new Set([...text.matchAll(/'((?:sts|ecr|ecr-public):[A-Za-z]+)'/g)].map(([, action]) => action ?? ''))].sort();
-  const commands = [...new Set([...text.matchAll(/new\s+(?:[\w.]+\.)?(\w+)Command\(/g)].map(([, command]) => command ?? ''))].sort();
+  const text = sourceFiles(join(ROOT, 'src'))
+    .map((file) => readFileSync(file, 'utf8'))
+    .join('\n');
+  const namedActions = [
+    ...new Set([...text.matchAll(/'((?:sts|ecr|ecr-public):[A-Za-z]+)'/g)].map(([, action]) => action ?? '')),
+  ].sort();
+  const commands = [
+    ...new Set([...text.matchAll(/new\s+(?:[\w.]+\.)?(\w+)Command\(/g)].map(([, command]) => command ?? '')),
+  ].sort();
   const defaultAudience = /DEFAULT_AUDIENCE\s*=\s*'([^']+)'/.exec(text)?.[1];
   return { namedActions, commands, defaultAudience };
 }

@@ -13,10 +13,21 @@ export const PULL_ACTIONS = ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetIma
 /** ECR Public's login (ECR Public API reference, GetAuthorizationToken: "requires the ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken permissions"). */
 export const ECR_PUBLIC_ACTIONS = ['ecr-public:GetAuthorizationToken', 'sts:GetServiceBearerToken'];
 /** Actions that take no resource: IAM accepts them only with "Resource": "*" (Service Authorization Reference). */
-const ACTIONS_WITHOUT_RESOURCE = new Set(['ecr:GetAuthorizationToken', 'ecr-public:GetAuthorizationToken', 'sts:GetServiceBearerToken']);
+const ACTIONS_WITHOUT_RESOURCE = new Set([
+  'ecr:GetAuthorizationToken',
+  'ecr-public:GetAuthorizationToken',
+  'sts:GetServiceBearerToken',
+]);
 
 /** The string condition operators IAM knows (IAM User Guide, "Condition operators": string), with their IfExists forms. */
-const STRING_OPERATORS = ['StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike'];
+const STRING_OPERATORS = [
+  'StringEquals',
+  'StringNotEquals',
+  'StringEqualsIgnoreCase',
+  'StringNotEqualsIgnoreCase',
+  'StringLike',
+  'StringNotLike',
+];
 const KNOWN_OPERATORS = new Set(STRING_OPERATORS.flatMap((operator) => [operator, `${operator}IfExists`]));
 
 export interface Statement {
@@ -42,8 +53,10 @@ const STATEMENT_KEYS = new Set(['Sid', 'Effect', 'Principal', 'Action', 'Resourc
 export function policyProblems(document: unknown, kind: 'trust' | 'permissions'): string[] {
   const problems: string[] = [];
   if (!isRecord(document)) return ['the policy is not a JSON object'];
-  for (const key of Object.keys(document)) if (key !== 'Version' && key !== 'Statement') problems.push(`unknown top-level element ${key}`);
-  if (document['Version'] !== '2012-10-17') problems.push(`Version is ${JSON.stringify(document['Version'])}, not "2012-10-17"`);
+  for (const key of Object.keys(document))
+    if (key !== 'Version' && key !== 'Statement') problems.push(`unknown top-level element ${key}`);
+  if (document['Version'] !== '2012-10-17')
+    problems.push(`Version is ${JSON.stringify(document['Version'])}, not "2012-10-17"`);
   const statements = document['Statement'];
   if (!Array.isArray(statements) || statements.length === 0) return [...problems, 'Statement is not a non-empty array'];
   statements.forEach((statement: unknown, index) => {
@@ -52,13 +65,20 @@ export function policyProblems(document: unknown, kind: 'trust' | 'permissions')
       problems.push(`${where} is not an object`);
       return;
     }
-    for (const key of Object.keys(statement)) if (!STATEMENT_KEYS.has(key)) problems.push(`${where} has ${key}, which these policies do not use`);
-    if (statement['Sid'] !== undefined && !/^[A-Za-z0-9]+$/.test(String(statement['Sid']))) problems.push(`${where}.Sid is not alphanumeric`);
-    if (statement['Effect'] !== 'Allow' && statement['Effect'] !== 'Deny') problems.push(`${where}.Effect is not Allow or Deny`);
+    for (const key of Object.keys(statement))
+      if (!STATEMENT_KEYS.has(key)) problems.push(`${where} has ${key}, which these policies do not use`);
+    if (
+      statement['Sid'] !== undefined &&
+      (typeof statement['Sid'] !== 'string' || !/^[A-Za-z0-9]+$/.test(statement['Sid']))
+    )
+      problems.push(`${where}.Sid is not alphanumeric`);
+    if (statement['Effect'] !== 'Allow' && statement['Effect'] !== 'Deny')
+      problems.push(`${where}.Effect is not Allow or Deny`);
     const actions = strings(statement['Action']);
     if (!actions) problems.push(`${where}.Action is not a string or a non-empty list of strings`);
     for (const action of actions ?? []) {
-      if (!/^[a-z0-9-]+:[A-Za-z0-9]+$/.test(action)) problems.push(`${where}.Action "${action}" is not one service:Action (no wildcards)`);
+      if (!/^[a-z0-9-]+:[A-Za-z0-9]+$/.test(action))
+        problems.push(`${where}.Action "${action}" is not one service:Action (no wildcards)`);
     }
     if (kind === 'trust') problems.push(...trustStatementProblems(statement, actions ?? [], where));
     else problems.push(...permissionStatementProblems(statement, actions ?? [], where));
@@ -74,17 +94,22 @@ function trustStatementProblems(statement: Record<string, unknown>, actions: str
     problems.push(`${where}.Principal is not { "Federated": <OIDC provider ARN> }`);
   } else {
     for (const arn of strings(principal['Federated']) ?? []) {
-      if (!new RegExp(`^arn:[a-z-]+:iam::\\d{12}:oidc-provider/${GITHUB_OIDC_HOST.replaceAll('.', '\\.')}$`).test(arn)) {
+      if (
+        !new RegExp(`^arn:[a-z-]+:iam::\\d{12}:oidc-provider/${GITHUB_OIDC_HOST.replaceAll('.', '\\.')}$`).test(arn)
+      ) {
         problems.push(`${where}.Principal.Federated "${arn}" is not GitHub's OIDC provider`);
       }
     }
   }
-  if (actions.join() !== 'sts:AssumeRoleWithWebIdentity') problems.push(`${where}.Action is not exactly sts:AssumeRoleWithWebIdentity`);
+  if (actions.join() !== 'sts:AssumeRoleWithWebIdentity')
+    problems.push(`${where}.Action is not exactly sts:AssumeRoleWithWebIdentity`);
   const condition = statement['Condition'];
-  if (!isRecord(condition)) return [...problems, `${where} has no Condition: any GitHub workflow could assume the role`];
+  if (!isRecord(condition))
+    return [...problems, `${where} has no Condition: any GitHub workflow could assume the role`];
   const seen: Record<string, { operator: string; values: string[] }[]> = {};
   for (const [operator, block] of Object.entries(condition)) {
-    if (!KNOWN_OPERATORS.has(operator)) problems.push(`${where}.Condition operator ${operator} is not one IAM knows for string keys`);
+    if (!KNOWN_OPERATORS.has(operator))
+      problems.push(`${where}.Condition operator ${operator} is not one IAM knows for string keys`);
     if (!isRecord(block)) {
       problems.push(`${where}.Condition.${operator} is not an object`);
       continue;
@@ -95,20 +120,34 @@ function trustStatementProblems(statement: Record<string, unknown>, actions: str
       (seen[key] ??= []).push({ operator, values: values ?? [] });
     }
   }
-  for (const key of Object.keys(seen)) if (key !== AUD && key !== SUB) problems.push(`${where}.Condition tests ${key}, which the GitHub OIDC token does not carry here`);
+  for (const key of Object.keys(seen))
+    if (key !== AUD && key !== SUB)
+      problems.push(`${where}.Condition tests ${key}, which the GitHub OIDC token does not carry here`);
   const [aud, ...moreAud] = seen[AUD] ?? [];
   if (!aud || moreAud.length > 0) problems.push(`${where}.Condition must test ${AUD} once`);
-  else if (aud.operator !== 'StringEquals') problems.push(`${where}.Condition tests ${AUD} with ${aud.operator}: the audience is exact, use StringEquals`);
+  else if (aud.operator !== 'StringEquals')
+    problems.push(`${where}.Condition tests ${AUD} with ${aud.operator}: the audience is exact, use StringEquals`);
   const [sub, ...moreSub] = seen[SUB] ?? [];
-  if (!sub || moreSub.length > 0) problems.push(`${where}.Condition must test ${SUB} once: without it any repository on GitHub could assume the role`);
+  if (!sub || moreSub.length > 0)
+    problems.push(
+      `${where}.Condition must test ${SUB} once: without it any repository on GitHub could assume the role`,
+    );
   else {
     for (const pattern of sub.values) {
       const wildcard = /[*?]/.test(pattern);
-      if (sub.operator === 'StringEquals' && wildcard) problems.push(`${where}: "${pattern}" has a wildcard, which StringEquals compares literally: use StringLike`);
-      if (sub.operator === 'StringLike' && !wildcard) problems.push(`${where}: "${pattern}" is exact: use StringEquals`);
-      if (sub.operator !== 'StringEquals' && sub.operator !== 'StringLike') problems.push(`${where}: ${SUB} is tested with ${sub.operator}, not StringEquals or StringLike`);
-      if (!/^repo:[A-Za-z0-9][A-Za-z0-9_-]*\/[^*?]/.test(pattern) && !/^repo:[A-Za-z0-9][A-Za-z0-9_-]*\/\*$/.test(pattern)) {
-        problems.push(`${where}: "${pattern}" does not name an owner (repo:<owner>/...): it would let other owners' workflows in`);
+      if (sub.operator === 'StringEquals' && wildcard)
+        problems.push(`${where}: "${pattern}" has a wildcard, which StringEquals compares literally: use StringLike`);
+      if (sub.operator === 'StringLike' && !wildcard)
+        problems.push(`${where}: "${pattern}" is exact: use StringEquals`);
+      if (sub.operator !== 'StringEquals' && sub.operator !== 'StringLike')
+        problems.push(`${where}: ${SUB} is tested with ${sub.operator}, not StringEquals or StringLike`);
+      if (
+        !/^repo:[A-Za-z0-9][A-Za-z0-9_-]*\/[^*?]/.test(pattern) &&
+        !/^repo:[A-Za-z0-9][A-Za-z0-9_-]*\/\*$/.test(pattern)
+      ) {
+        problems.push(
+          `${where}: "${pattern}" does not name an owner (repo:<owner>/...): it would let other owners' workflows in`,
+        );
       }
     }
   }
@@ -122,10 +161,14 @@ function permissionStatementProblems(statement: Record<string, unknown>, actions
   const resources = strings(statement['Resource']);
   if (!resources) return [...problems, `${where}.Resource is not a string or a non-empty list of strings`];
   for (const action of actions) {
-    if (ACTIONS_WITHOUT_RESOURCE.has(action) && resources.join() !== '*') problems.push(`${where}: ${action} takes no resource; IAM needs "Resource": "*"`);
+    if (ACTIONS_WITHOUT_RESOURCE.has(action) && resources.join() !== '*')
+      problems.push(`${where}: ${action} takes no resource; IAM needs "Resource": "*"`);
     if (!ACTIONS_WITHOUT_RESOURCE.has(action)) {
       for (const resource of resources) {
-        if (!/^arn:[a-z-]+:ecr:[a-z0-9-]+:\d{12}:repository\/[a-z0-9][a-z0-9._\/*-]*$/.test(resource) || resource.endsWith(':repository/*')) {
+        if (
+          !/^arn:[a-z-]+:ecr:[a-z0-9-]+:\d{12}:repository\/[a-z0-9][a-z0-9._/*-]*$/.test(resource) ||
+          resource.endsWith(':repository/*')
+        ) {
           problems.push(`${where}: ${action} on "${resource}", which is not one ECR repository (or namespace) ARN`);
         }
       }
@@ -141,11 +184,13 @@ export function normalise(document: unknown): PolicyDocument {
     Version,
     Statement: Statement.map((statement) => {
       const normal: Statement = { Effect: String(statement['Effect']), Action: sorted(statement['Action']) };
-      if (statement['Sid'] !== undefined) normal.Sid = String(statement['Sid']);
+      if (typeof statement['Sid'] === 'string') normal.Sid = statement['Sid'];
       if (statement['Resource'] !== undefined) normal.Resource = sorted(statement['Resource']);
       if (isRecord(statement['Principal'])) normal.Principal = mapValues(statement['Principal'], sorted);
       if (isRecord(statement['Condition'])) {
-        normal.Condition = mapValues(statement['Condition'], (block) => mapValues(block as Record<string, unknown>, sorted));
+        normal.Condition = mapValues(statement['Condition'], (block) =>
+          mapValues(block as Record<string, unknown>, sorted),
+        );
       }
       return normal;
     }),
@@ -154,7 +199,11 @@ export function normalise(document: unknown): PolicyDocument {
 
 /** Every action the document allows. */
 export function allowedActions(document: PolicyDocument): string[] {
-  return [...new Set(document.Statement.filter((statement) => statement.Effect === 'Allow').flatMap((statement) => statement.Action))].sort();
+  return [
+    ...new Set(
+      document.Statement.filter((statement) => statement.Effect === 'Allow').flatMap((statement) => statement.Action),
+    ),
+  ].sort();
 }
 
 function sorted(value: unknown): string[] {
@@ -163,7 +212,7 @@ function sorted(value: unknown): string[] {
 
 function strings(value: unknown): string[] | undefined {
   if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string')) return value as string[];
+  if (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string')) return value;
   return undefined;
 }
 

@@ -40,7 +40,9 @@ describe('examples/terraform', () => {
     for (const [name, variable] of Object.entries(module.variables)) {
       expect([name, typeof variable['type'], typeof variable['description']]).toEqual([name, 'string', 'string']);
     }
-    expect(module.terraform[0]?.['required_providers']).toEqual([{ aws: { source: 'hashicorp/aws', version: '>= 5.0' } }]);
+    expect(module.terraform[0]?.['required_providers']).toEqual([
+      { aws: { source: 'hashicorp/aws', version: '>= 5.0' } },
+    ]);
   });
 
   it.each(SCOPES)('subject_scope %s: the trust policy is examples/iam/trust-policy-<scope>.json', async (scope) => {
@@ -51,7 +53,9 @@ describe('examples/terraform', () => {
 
   it('creates the OIDC provider for the audience the action sends, unless one is given; the role trusts whichever it is', async () => {
     const created = await planned('branch');
-    expect(created.oidcProviders).toEqual([{ url: 'https://token.actions.githubusercontent.com', clientIds: [actionSource().defaultAudience] }]);
+    expect(created.oidcProviders).toEqual([
+      { url: 'https://token.actions.githubusercontent.com', clientIds: [actionSource().defaultAudience] },
+    ]);
     expect(created.outputs['oidc_provider_arn']).toBe(EXISTING_PROVIDER);
     expect(created.outputs['role_arn']).toBe('arn:aws:iam::123456789012:role/ecr-secret-refresh');
 
@@ -74,7 +78,10 @@ describe('examples/terraform', () => {
   });
 
   it('pulls repositories of another account when ecr_registry_id names it', async () => {
-    const { rolePolicies } = await planned('branch', { ecr_registry_id: '210987654321', ecr_repository_names: ['build-env', 'team-a/tools'] });
+    const { rolePolicies } = await planned('branch', {
+      ecr_registry_id: '210987654321',
+      ecr_repository_names: ['build-env', 'team-a/tools'],
+    });
     expect(rolePolicies['ecr-pull']?.Statement[1]?.Resource).toEqual([
       'arn:aws:ecr:eu-west-1:210987654321:repository/build-env',
       'arn:aws:ecr:eu-west-1:210987654321:repository/team-a/tools',
@@ -82,8 +89,12 @@ describe('examples/terraform', () => {
   });
 
   it('refuses a scope it does not know, and a repository scope without repository', async () => {
-    await expect(planned('organization', { subject_scope: 'everyone' })).rejects.toThrow(/subject_scope must be organization, repository, branch or environment/);
-    await expect(planned('branch', { repository: '' })).rejects.toThrow(/repository is required unless subject_scope is organization/);
+    await expect(planned('organization', { subject_scope: 'everyone' })).rejects.toThrow(
+      /subject_scope must be organization, repository, branch or environment/,
+    );
+    await expect(planned('branch', { repository: '' })).rejects.toThrow(
+      /repository is required unless subject_scope is organization/,
+    );
     const organization = await planned('organization', { repository: '' });
     expect(normalise(organization.trustPolicy)).toEqual(normalise(iamJson('trust-policy-organization.json')));
   });
@@ -91,28 +102,46 @@ describe('examples/terraform', () => {
 
 describe('the Terraform checks can fail', () => {
   it('a syntax error fails with the HCL diagnostic', async () => {
-    await expect(mutated('main.tf', 'resource "aws_iam_role" "ecr_pull" {', 'resource "aws_iam_role" "ecr_pull" {{')).rejects.toThrow(/main\.tf:\d+/);
+    await expect(
+      mutated('main.tf', 'resource "aws_iam_role" "ecr_pull" {', 'resource "aws_iam_role" "ecr_pull" {{'),
+    ).rejects.toThrow(/main\.tf:\d+/);
   });
 
   it('StringEquals for a pattern subject, a wildcard action, a missing sub condition', async () => {
     const equals = await mutated('main.tf', '? "StringLike" : "StringEquals"', '? "StringEquals" : "StringEquals"');
-    expect(policyProblems((await planned('organization', {}, equals)).trustPolicy, 'trust')).toEqual([expect.stringMatching(/compares literally: use StringLike/)]);
+    expect(policyProblems((await planned('organization', {}, equals)).trustPolicy, 'trust')).toEqual([
+      expect.stringMatching(/compares literally: use StringLike/),
+    ]);
 
     const wildcard = await mutated('main.tf', '"ecr:BatchGetImage"', '"ecr:*"');
-    expect(policyProblems((await planned('branch', {}, wildcard)).rolePolicies['ecr-pull'], 'permissions')).toEqual([expect.stringMatching(/"ecr:\*" is not one service:Action/)]);
+    expect(policyProblems((await planned('branch', {}, wildcard)).rolePolicies['ecr-pull'], 'permissions')).toEqual([
+      expect.stringMatching(/"ecr:\*" is not one service:Action/),
+    ]);
 
-    const noSub = await mutated('main.tf', /\n {4}condition \{\n {6}test {5}= local\.subject_operator[\s\S]*?\n {4}\}/, '');
+    const noSub = await mutated(
+      'main.tf',
+      /\n {4}condition \{\n {6}test {5}= local\.subject_operator[\s\S]*?\n {4}\}/,
+      '',
+    );
     const { trustPolicy } = await planned('branch', {}, noSub);
-    expect(policyProblems(trustPolicy, 'trust')).toEqual([expect.stringMatching(/must test token\.actions\.githubusercontent\.com:sub once/)]);
+    expect(policyProblems(trustPolicy, 'trust')).toEqual([
+      expect.stringMatching(/must test token\.actions\.githubusercontent\.com:sub once/),
+    ]);
     expect(normalise(trustPolicy)).not.toEqual(normalise(iamJson('trust-policy-branch.json')));
   });
 
-  it("a null in a subject template fails the plan, as Terraform's does (why repository defaults to \"\")", async () => {
+  it('a null in a subject template fails the plan, as Terraform\'s does (why repository defaults to "")', async () => {
     await expect(planned('organization', { repository: null })).rejects.toThrow(/a null in a string template/);
   });
 
   it('referring to the created provider while an existing one is given fails: count is 0', async () => {
-    const always = await mutated('main.tf', /oidc_provider_arn = var\.oidc_provider_arn != null \? var\.oidc_provider_arn : /, 'oidc_provider_arn = ');
-    await expect(planned('branch', { oidc_provider_arn: EXISTING_PROVIDER }, always)).rejects.toThrow(/no instance \[0\] \(count is 0\)/);
+    const always = await mutated(
+      'main.tf',
+      /oidc_provider_arn = var\.oidc_provider_arn != null \? var\.oidc_provider_arn : /,
+      'oidc_provider_arn = ',
+    );
+    await expect(planned('branch', { oidc_provider_arn: EXISTING_PROVIDER }, always)).rejects.toThrow(
+      /no instance \[0\] \(count is 0\)/,
+    );
   });
 });

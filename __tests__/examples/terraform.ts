@@ -29,9 +29,22 @@ export interface TerraformModule {
 const TOP_LEVEL = new Set(['terraform', 'variable', 'locals', 'resource', 'data', 'output']);
 
 /** Parses every `.tf` file of `dir` (a syntax error fails with HCL's own diagnostic) and merges them as Terraform does. */
-export async function readModule(dir: string, replace?: (file: string, text: string) => string): Promise<TerraformModule> {
-  const module: TerraformModule = { files: [], variables: {}, locals: {}, resources: {}, data: {}, outputs: {}, terraform: [] };
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.tf')).sort()) {
+export async function readModule(
+  dir: string,
+  replace?: (file: string, text: string) => string,
+): Promise<TerraformModule> {
+  const module: TerraformModule = {
+    files: [],
+    variables: {},
+    locals: {},
+    resources: {},
+    data: {},
+    outputs: {},
+    terraform: [],
+  };
+  for (const file of readdirSync(dir)
+    .filter((name) => name.endsWith('.tf'))
+    .sort()) {
     let text = readFileSync(join(dir, file), 'utf8');
     if (replace) text = replace(file, text);
     const body = (await parse(file, text)) as Record<string, unknown>;
@@ -40,7 +53,8 @@ export async function readModule(dir: string, replace?: (file: string, text: str
       if (!TOP_LEVEL.has(kind)) throw new Error(`${file}: a ${kind} block, which this module does not use`);
       if (kind === 'variable') mergeNamed(module.variables, content, file);
       if (kind === 'output') mergeNamed(module.outputs, content, file);
-      if (kind === 'locals') for (const block of content as Record<string, unknown>[]) mergeOnce(module.locals, block, file, 'local');
+      if (kind === 'locals')
+        for (const block of content as Record<string, unknown>[]) mergeOnce(module.locals, block, file, 'local');
       if (kind === 'resource') mergeTyped(module.resources, content, file);
       if (kind === 'data') mergeTyped(module.data, content, file);
       if (kind === 'terraform') module.terraform.push(...(content as Record<string, unknown>[]));
@@ -94,7 +108,8 @@ export async function plan(module: TerraformModule, given: Record<string, unknow
   const evaluator = new Evaluator(module, given, account);
   await evaluator.checkVariables();
   const [role] = Object.values(module.resources['aws_iam_role'] ?? {});
-  if (!role?.[0] || Object.keys(module.resources['aws_iam_role'] ?? {}).length !== 1) throw new Error('the module must hold one aws_iam_role');
+  if (!role?.[0] || Object.keys(module.resources['aws_iam_role'] ?? {}).length !== 1)
+    throw new Error('the module must hold one aws_iam_role');
   await evaluator.checkPreconditions(role[0]);
   const trustPolicy = JSON.parse(String(await evaluator.value(role[0]['assume_role_policy']))) as PolicyDocument;
 
@@ -102,16 +117,24 @@ export async function plan(module: TerraformModule, given: Record<string, unknow
   for (const [name, [policy]] of Object.entries(module.resources['aws_iam_role_policy'] ?? {})) {
     if (!policy || (await evaluator.count(policy)) === 0) continue;
     const roleName = String(await evaluator.value(policy['role']));
-    if (roleName !== (await evaluator.reference(`aws_iam_role.${Object.keys(module.resources['aws_iam_role'] ?? {})[0]}.id`))) {
+    if (
+      roleName !==
+      (await evaluator.reference(`aws_iam_role.${Object.keys(module.resources['aws_iam_role'] ?? {})[0]}.id`))
+    ) {
       throw new Error(`aws_iam_role_policy.${name} is attached to another role`);
     }
-    rolePolicies[String(await evaluator.value(policy['name']))] = JSON.parse(String(await evaluator.value(policy['policy']))) as PolicyDocument;
+    rolePolicies[String(await evaluator.value(policy['name']))] = JSON.parse(
+      String(await evaluator.value(policy['policy'])),
+    ) as PolicyDocument;
   }
 
   const oidcProviders: Plan['oidcProviders'] = [];
   for (const [provider] of Object.values(module.resources['aws_iam_openid_connect_provider'] ?? {})) {
     if (!provider || (await evaluator.count(provider)) === 0) continue;
-    oidcProviders.push({ url: String(await evaluator.value(provider['url'])), clientIds: (await evaluator.value(provider['client_id_list'])) as string[] });
+    oidcProviders.push({
+      url: String(await evaluator.value(provider['url'])),
+      clientIds: (await evaluator.value(provider['client_id_list'])) as string[],
+    });
   }
 
   const outputs: Record<string, unknown> = {};
@@ -140,7 +163,8 @@ class Evaluator {
   async checkVariables(): Promise<void> {
     for (const [name, variable] of Object.entries(this.module.variables)) {
       for (const validation of (variable['validation'] as Record<string, unknown>[] | undefined) ?? []) {
-        if ((await this.value(validation['condition'])) !== true) throw new Error(`variable ${name}: ${String(validation['error_message'])}`);
+        if ((await this.value(validation['condition'])) !== true)
+          throw new Error(`variable ${name}: ${String(validation['error_message'])}`);
       }
     }
   }
@@ -148,7 +172,8 @@ class Evaluator {
   async checkPreconditions(resource: Record<string, unknown>): Promise<void> {
     for (const lifecycle of (resource['lifecycle'] as Record<string, unknown>[] | undefined) ?? []) {
       for (const precondition of (lifecycle['precondition'] as Record<string, unknown>[] | undefined) ?? []) {
-        if ((await this.value(precondition['condition'])) !== true) throw new Error(`precondition: ${String(precondition['error_message'])}`);
+        if ((await this.value(precondition['condition'])) !== true)
+          throw new Error(`precondition: ${String(precondition['error_message'])}`);
       }
     }
   }
@@ -161,7 +186,9 @@ class Evaluator {
   async value(raw: unknown, scope: Record<string, unknown> = {}): Promise<unknown> {
     if (Array.isArray(raw)) return Promise.all(raw.map((item) => this.value(item, scope)));
     if (isRecord(raw)) {
-      const entries = await Promise.all(Object.entries(raw).map(async ([key, item]) => [key, await this.value(item, scope)] as const));
+      const entries = await Promise.all(
+        Object.entries(raw).map(async ([key, item]) => [key, await this.value(item, scope)] as const),
+      );
       return Object.fromEntries(entries);
     }
     if (typeof raw !== 'string' || !raw.includes('${')) return raw;
@@ -190,7 +217,7 @@ class Evaluator {
         return parts.join('');
       }
       case 'literalValue': {
-        const { type, value } = node.meta as TFExpressionSyntaxTree.LiteralValueExpressionMeta;
+        const { type, value } = node.meta;
         if (type === 'string') return value;
         if (type === 'number') return Number(value);
         if (type === 'bool') return value === 'true';
@@ -198,13 +225,13 @@ class Evaluator {
         throw new Error(`literal ${value} of type ${type}`);
       }
       case 'scopeTraversal':
-        return this.reference((node.meta as TFExpressionSyntaxTree.ScopeTraversalExpressionMeta).fullAccessor, scope);
+        return this.reference(node.meta.fullAccessor, scope);
       case 'tuple':
         return Promise.all(children.map((item) => this.expression(item, scope)));
       case 'conditional':
         return (await child(0)) === true ? child(1) : child(2);
       case 'binaryOp': {
-        const { operator } = node.meta as TFExpressionSyntaxTree.BinaryOpExpressionMeta;
+        const { operator } = node.meta;
         const [left, right] = [await child(0), await child(1)];
         if (operator === 'equal') return left === right;
         if (operator === 'notEqual') return left !== right;
@@ -217,14 +244,21 @@ class Evaluator {
         return walk(collection, [key as string | number], node.meta.value);
       }
       case 'function':
-        return this.call((node.meta as TFExpressionSyntaxTree.FunctionCallMeta).name, await Promise.all(children.map((arg) => this.expression(arg, scope))));
+        return this.call(node.meta.name, await Promise.all(children.map((arg) => this.expression(arg, scope))));
       case 'for': {
-        const { keyVar, valVar } = node.meta as TFExpressionSyntaxTree.ForExpressionMeta;
+        const { keyVar, valVar } = node.meta;
         const collection = await child(0);
         const body = children[1];
-        if (!body || !(Array.isArray(collection) || isRecord(collection))) throw new Error(`${node.meta.value}: not a list or map`);
-        const entries = Array.isArray(collection) ? collection.map((item, index) => [index, item] as const) : Object.entries(collection);
-        return Promise.all(entries.map(([key, item]) => this.expression(body, { ...scope, [valVar]: item, ...(keyVar ? { [keyVar]: key } : {}) })));
+        if (!body || !(Array.isArray(collection) || isRecord(collection)))
+          throw new Error(`${node.meta.value}: not a list or map`);
+        const entries = Array.isArray(collection)
+          ? collection.map((item: unknown, index) => [index, item] as const)
+          : Object.entries(collection);
+        return Promise.all(
+          entries.map(([key, item]) =>
+            this.expression(body, { ...scope, [valVar]: item, ...(keyVar ? { [keyVar]: key } : {}) }),
+          ),
+        );
       }
     }
     throw new Error(`${node.type} expressions (${node.meta.value}) are not modelled here`);
@@ -238,7 +272,9 @@ class Evaluator {
 
   /** `var.x`, `local.x`, `data.T.N.attr`, `T.N[i].attr`, `each.value` or a `for` variable, then attributes and indexes. */
   async reference(accessor: string, scope: Record<string, unknown> = {}): Promise<unknown> {
-    const path = [...accessor.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map(([, name, index]) => (index === undefined ? (name ?? '') : Number(index)));
+    const path = [...accessor.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map(([, name, index]) =>
+      index === undefined ? (name ?? '') : Number(index),
+    );
     const [head, ...rest] = path as [string, ...(string | number)[]];
     if (head in scope) return walk(scope[head], rest, accessor);
     if (head === 'var') {
@@ -276,7 +312,11 @@ class Evaluator {
     return block['count'] === undefined ? instance : Array.from({ length: await this.count(block) }, () => instance);
   }
 
-  private async attributes(type: string, name: string, block: Record<string, unknown>): Promise<Record<string, unknown>> {
+  private async attributes(
+    type: string,
+    name: string,
+    block: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
     const { partition, accountId } = this.account;
     if (type === 'aws_iam_openid_connect_provider') {
       const url = String(await this.value(block['url']));
@@ -302,7 +342,10 @@ class Evaluator {
         const scope = { each: { key, value: key } };
         const repository = String(await this.value(block['name'], scope));
         const registry = ((await this.value(block['registry_id'], scope)) as string | null) ?? accountId;
-        instances[key] = { arn: `arn:${partition}:ecr:${region}:${registry}:repository/${repository}`, name: repository };
+        instances[key] = {
+          arn: `arn:${partition}:ecr:${region}:${registry}:repository/${repository}`,
+          name: repository,
+        };
       }
       return instances;
     }
@@ -311,20 +354,28 @@ class Evaluator {
 
   /** What `aws_iam_policy_document` renders (AWS provider docs): statement blocks into Statement, principals and conditions merged by type and test. */
   private async policyDocument(block: Record<string, unknown>): Promise<unknown> {
-    for (const key of Object.keys(block)) if (key !== 'statement' && key !== 'version') throw new Error(`aws_iam_policy_document: ${key} is not used by these examples`);
+    for (const key of Object.keys(block))
+      if (key !== 'statement' && key !== 'version')
+        throw new Error(`aws_iam_policy_document: ${key} is not used by these examples`);
     const statements = [];
     for (const statement of (block['statement'] as Record<string, unknown>[] | undefined) ?? []) {
       for (const key of Object.keys(statement)) {
-        if (!['sid', 'effect', 'actions', 'resources', 'principals', 'condition'].includes(key)) throw new Error(`aws_iam_policy_document statement: ${key} is not used by these examples`);
+        if (!['sid', 'effect', 'actions', 'resources', 'principals', 'condition'].includes(key))
+          throw new Error(`aws_iam_policy_document statement: ${key} is not used by these examples`);
       }
-      const rendered: Record<string, unknown> = { Effect: statement['effect'] === undefined ? 'Allow' : await this.value(statement['effect']) };
+      const rendered: Record<string, unknown> = {
+        Effect: statement['effect'] === undefined ? 'Allow' : await this.value(statement['effect']),
+      };
       if (statement['sid'] !== undefined) rendered['Sid'] = await this.value(statement['sid']);
       if (statement['actions'] !== undefined) rendered['Action'] = await this.value(statement['actions']);
       if (statement['resources'] !== undefined) rendered['Resource'] = await this.value(statement['resources']);
       for (const principal of (statement['principals'] as Record<string, unknown>[] | undefined) ?? []) {
         const principals = (rendered['Principal'] ??= {}) as Record<string, unknown[]>;
         const type = String(await this.value(principal['type']));
-        principals[type] = [...(principals[type] ?? []), ...((await this.value(principal['identifiers'])) as unknown[])];
+        principals[type] = [
+          ...(principals[type] ?? []),
+          ...((await this.value(principal['identifiers'])) as unknown[]),
+        ];
       }
       for (const condition of (statement['condition'] as Record<string, unknown>[] | undefined) ?? []) {
         const conditions = (rendered['Condition'] ??= {}) as Record<string, Record<string, unknown>>;
@@ -336,7 +387,10 @@ class Evaluator {
       }
       statements.push(rendered);
     }
-    return { Version: block['version'] === undefined ? '2012-10-17' : await this.value(block['version']), Statement: statements };
+    return {
+      Version: block['version'] === undefined ? '2012-10-17' : await this.value(block['version']),
+      Statement: statements,
+    };
   }
 }
 
@@ -344,7 +398,8 @@ function walk(value: unknown, path: (string | number)[], accessor: string): unkn
   let at = value;
   for (const step of path) {
     if (typeof step === 'number') {
-      if (!Array.isArray(at) || step >= at.length) throw new Error(`${accessor}: no instance [${step}] (count is ${Array.isArray(at) ? at.length : 'not set'})`);
+      if (!Array.isArray(at) || step >= at.length)
+        throw new Error(`${accessor}: no instance [${step}] (count is ${Array.isArray(at) ? at.length : 'not set'})`);
       at = at[step];
     } else {
       if (!isRecord(at) || !(step in at)) throw new Error(`${accessor}: no attribute or key ${step}`);

@@ -28,7 +28,8 @@ export interface ActionMetadata {
 export function readActionYml(text = readFileSync(ACTION_YML, 'utf8')): ActionMetadata {
   const document = parseDocument(text, { strict: true, uniqueKeys: true, prettyErrors: true });
   const problems = [...document.errors, ...document.warnings];
-  if (problems.length > 0) throw new Error(`action.yml is not valid YAML:\n${problems.map((p) => p.message).join('\n')}`);
+  if (problems.length > 0)
+    throw new Error(`action.yml is not valid YAML:\n${problems.map((p) => p.message).join('\n')}`);
   const parsed = document.toJS() as {
     inputs?: Record<string, { description?: unknown; required?: unknown; default?: unknown }>;
     outputs?: Record<string, { description?: unknown }>;
@@ -39,11 +40,22 @@ export function readActionYml(text = readFileSync(ACTION_YML, 'utf8')): ActionMe
     inputs[name] = {
       description: scalarText(input.description, `inputs.${name}.description`),
       required: input.required === true || input.required === 'true',
-      ...(input.default === undefined || input.default === null ? {} : { default: scalarText(input.default, `inputs.${name}.default`) }),
+      ...(input.default === undefined || input.default === null
+        ? {}
+        : { default: scalarText(input.default, `inputs.${name}.default`) }),
     };
   }
-  const outputs = Object.fromEntries(Object.entries(parsed.outputs ?? {}).map(([name, output]) => [name, { description: scalarText(output.description, `outputs.${name}.description`) }]));
-  return { inputs, outputs, runs: { using: scalarText(parsed.runs?.using, 'runs.using'), main: scalarText(parsed.runs?.main, 'runs.main') } };
+  const outputs = Object.fromEntries(
+    Object.entries(parsed.outputs ?? {}).map(([name, output]) => [
+      name,
+      { description: scalarText(output.description, `outputs.${name}.description`) },
+    ]),
+  );
+  return {
+    inputs,
+    outputs,
+    runs: { using: scalarText(parsed.runs?.using, 'runs.using'), main: scalarText(parsed.runs?.main, 'runs.main') },
+  };
 }
 
 /** A scalar's text as the runner reads it (absent is empty); a mapping or list where text belongs is a mistake. */

@@ -81,7 +81,11 @@ export class FakeAws {
 
   /** New temporary credentials of a role; tests use it for what an earlier step (another action's AssumeRole) left. */
   sessionOf(roleArn: string): IssuedCredentials {
-    const credentials = { accessKeyId: `ASIA${random(8)}`, secretAccessKey: randomBytes(30).toString('base64'), sessionToken: randomBytes(60).toString('base64') };
+    const credentials = {
+      accessKeyId: `ASIA${random(8)}`,
+      secretAccessKey: randomBytes(30).toString('base64'),
+      sessionToken: randomBytes(60).toString('base64'),
+    };
     this.temporary.set(credentials.accessKeyId, { ...credentials, roleArn });
     return credentials;
   }
@@ -113,8 +117,10 @@ export class FakeAws {
       const durationError = checkDuration(params.get('DurationSeconds'), trust, false);
       if (durationError) return durationError;
       const claims = readIdTokenClaims(params.get('WebIdentityToken') ?? '');
-      if (Number(claims['exp']) * 1000 < Date.now()) return stsError(400, 'ExpiredTokenException', 'Token expired: current date/time is after the exp claim');
-      if (trust?.audience !== undefined && trust.audience !== claims['aud']) return stsError(400, 'InvalidIdentityToken', 'Incorrect token audience');
+      if (Number(claims['exp']) * 1000 < Date.now())
+        return stsError(400, 'ExpiredTokenException', 'Token expired: current date/time is after the exp claim');
+      if (trust?.audience !== undefined && trust.audience !== claims['aud'])
+        return stsError(400, 'InvalidIdentityToken', 'Incorrect token audience');
       if (!trust || trust.audience === undefined || (trust.subject && trust.subject !== claims['sub'])) {
         return stsError(403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity');
       }
@@ -125,13 +131,22 @@ export class FakeAws {
       // Signed with static keys, or with temporary credentials this fake issued (role chaining).
       const session = signer ? this.temporary.get(signer) : undefined;
       const chained = session !== undefined && session.sessionToken === headers['x-amz-security-token'];
-      if (!signer || (!this.staticKeys.has(signer) && !chained)) return stsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
+      if (!signer || (!this.staticKeys.has(signer) && !chained))
+        return stsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
       const durationError = checkDuration(params.get('DurationSeconds'), trust, chained);
       if (durationError) return durationError;
-      const caller = chained ? session.roleArn.replace(':iam:', ':sts:').replace(':role/', ':assumed-role/') + '/session' : `arn:${this.partition}:iam::${ACCOUNT_ID}:user/ci`;
-      const trusted = chained ? trust?.trustedRoleArns?.includes(session.roleArn) : trust?.trustedAccessKeyIds?.includes(signer);
+      const caller = chained
+        ? session.roleArn.replace(':iam:', ':sts:').replace(':role/', ':assumed-role/') + '/session'
+        : `arn:${this.partition}:iam::${ACCOUNT_ID}:user/ci`;
+      const trusted = chained
+        ? trust?.trustedRoleArns?.includes(session.roleArn)
+        : trust?.trustedAccessKeyIds?.includes(signer);
       if (!trusted) {
-        return stsError(403, 'AccessDenied', `User: ${caller} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+        return stsError(
+          403,
+          'AccessDenied',
+          `User: ${caller} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+        );
       }
       return this.issue(action, roleArn, params.get('DurationSeconds'));
     }
@@ -166,10 +181,17 @@ export class FakeAws {
     }
     const signer = signingKeyId(headers);
     const temporary = signer ? this.temporary.get(signer) : undefined;
-    const valid = signer && (this.staticKeys.has(signer) || (temporary && temporary.sessionToken === headers['x-amz-security-token']));
-    if (!signer || !valid) return ecrError(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+    const valid =
+      signer &&
+      (this.staticKeys.has(signer) || (temporary && temporary.sessionToken === headers['x-amz-security-token']));
+    if (!signer || !valid)
+      return ecrError(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
     if (this.ecrDenied.has(signer)) {
-      return ecrError(400, 'AccessDeniedException', `User: ${temporary?.roleArn ?? `arn:${this.partition}:iam::${ACCOUNT_ID}:user/ci`} is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action`);
+      return ecrError(
+        400,
+        'AccessDeniedException',
+        `User: ${temporary?.roleArn ?? `arn:${this.partition}:iam::${ACCOUNT_ID}:user/ci`} is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action`,
+      );
     }
     // Real passwords are long base64 strings; so is this one, and it differs every time.
     const password = randomBytes(96).toString('base64');
@@ -179,9 +201,15 @@ export class FakeAws {
     this.logins.push({ password, authorizationToken, registry, expiresAt, signedWith: signer });
     // proxyEndpoint is a URL with its scheme, as the ECR API reference documents it (AuthorizationData:
     // "https://aws_account_id.dkr.ecr.region.amazonaws.com") and the AWS CLI shows it.
-    return json(200, {
-      authorizationData: [{ authorizationToken, expiresAt: expiresAt.getTime() / 1000, proxyEndpoint: `https://${registry}` }],
-    }, { 'content-type': 'application/x-amz-json-1.1' });
+    return json(
+      200,
+      {
+        authorizationData: [
+          { authorizationToken, expiresAt: expiresAt.getTime() / 1000, proxyEndpoint: `https://${registry}` },
+        ],
+      },
+      { 'content-type': 'application/x-amz-json-1.1' },
+    );
   }
 }
 
@@ -198,10 +226,30 @@ const ROLE_CHAINING_MAX_SECONDS = 3600;
 function checkDuration(text: string | null, trust: RoleTrust | undefined, chained: boolean): Reply | undefined {
   if (text === null) return undefined;
   const seconds = Number(text);
-  if (seconds < 900) return stsError(400, 'ValidationError', `1 validation error detected: Value '${text}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`);
-  if (seconds > 43200) return stsError(400, 'ValidationError', `1 validation error detected: Value '${text}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200`);
-  if (chained && seconds > ROLE_CHAINING_MAX_SECONDS) return stsError(400, 'ValidationError', 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.');
-  if (trust && seconds > (trust.maxSessionDuration ?? DEFAULT_DURATION_SECONDS)) return stsError(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+  if (seconds < 900)
+    return stsError(
+      400,
+      'ValidationError',
+      `1 validation error detected: Value '${text}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`,
+    );
+  if (seconds > 43200)
+    return stsError(
+      400,
+      'ValidationError',
+      `1 validation error detected: Value '${text}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200`,
+    );
+  if (chained && seconds > ROLE_CHAINING_MAX_SECONDS)
+    return stsError(
+      400,
+      'ValidationError',
+      'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
+    );
+  if (trust && seconds > (trust.maxSessionDuration ?? DEFAULT_DURATION_SECONDS))
+    return stsError(
+      400,
+      'ValidationError',
+      'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
+    );
   return undefined;
 }
 
@@ -220,5 +268,9 @@ export function stsError(status: number, code: string, message: string): Reply {
 }
 
 export function ecrError(status: number, type: string, message: string): Reply {
-  return json(status, { __type: type, message }, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type });
+  return json(
+    status,
+    { __type: type, message },
+    { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': type },
+  );
 }

@@ -81,7 +81,13 @@ export class FakeGitHub {
 
   addRepository(fullName: string, environments: string[] = []): Repository {
     const [owner = '', name = ''] = fullName.split('/');
-    const repository: Repository = { id: this.nextId++, owner, name, store: new SecretStore(), environments: new Map() };
+    const repository: Repository = {
+      id: this.nextId++,
+      owner,
+      name,
+      store: new SecretStore(),
+      environments: new Map(),
+    };
     for (const environment of environments) repository.environments.set(environment.toLowerCase(), new SecretStore());
     this.repositories.set(fullName.toLowerCase(), repository);
     return repository;
@@ -106,8 +112,21 @@ export class FakeGitHub {
   }
 
   /** Stores a secret as if written earlier, for max-age tests; organisation secrets with their visibility. */
-  seed(store: SecretStore, name: string, plaintext: string, updatedAt: Date, settings: Pick<StoredSecret, 'visibility' | 'selectedRepositoryIds'> = {}): void {
-    store.secrets.set(name.toUpperCase(), { plaintext, encryptedValue: '', keyId: store.keyId, createdAt: updatedAt, updatedAt, ...settings });
+  seed(
+    store: SecretStore,
+    name: string,
+    plaintext: string,
+    updatedAt: Date,
+    settings: Pick<StoredSecret, 'visibility' | 'selectedRepositoryIds'> = {},
+  ): void {
+    store.secrets.set(name.toUpperCase(), {
+      plaintext,
+      encryptedValue: '',
+      keyId: store.keyId,
+      createdAt: updatedAt,
+      updatedAt,
+      ...settings,
+    });
   }
 
   /** Requests that change state (a GraphQL query only reads). */
@@ -115,10 +134,20 @@ export class FakeGitHub {
     return this.server.requests.filter((r) => r.method !== 'GET' && r.method !== 'HEAD' && !r.url.endsWith('/graphql'));
   }
 
-  private handle(method: string, url: URL, headers: Record<string, string | string[] | undefined>, body: string): Reply {
+  private handle(
+    method: string,
+    url: URL,
+    headers: Record<string, string | string[] | undefined>,
+    body: string,
+  ): Reply {
     const token = /^(?:token|bearer) (.+)$/i.exec(String(headers['authorization'] ?? ''))?.[1];
     const access = token ? this.tokens.get(token) : undefined;
-    if (!access) return json(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
+    if (!access)
+      return json(401, {
+        message: 'Bad credentials',
+        documentation_url: 'https://docs.github.com/rest',
+        status: '401',
+      });
 
     // GitHub Enterprise Server serves REST under /api/v3 and GraphQL at /api/graphql.
     const pathname = url.pathname.replace(/^\/api\/v3(?=\/)/, '').replace(/^\/api\/graphql$/, '/graphql');
@@ -134,12 +163,20 @@ export class FakeGitHub {
       // contract check can still match the redirected request.
       const location = new URL(url);
       location.pathname = url.pathname.replace(`/repos/${owner}/${name}`, `/repos/${current}`);
-      return json(method === 'GET' ? 301 : 307, { message: 'Moved Permanently', url: location.href, documentation_url: 'https://docs.github.com/rest' }, { location: location.href });
+      return json(
+        method === 'GET' ? 301 : 307,
+        { message: 'Moved Permanently', url: location.href, documentation_url: 'https://docs.github.com/rest' },
+        { location: location.href },
+      );
     }
     const route = this.route(method, path);
     if (!route) return notFound();
     if (route.secrets && access === 'read-only') {
-      return json(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/actions/secrets', status: '403' });
+      return json(403, {
+        message: 'Resource not accessible by integration',
+        documentation_url: 'https://docs.github.com/rest/actions/secrets',
+        status: '403',
+      });
     }
     return route.answer(url, body);
   }
@@ -147,8 +184,12 @@ export class FakeGitHub {
   private graphql(body: string): Reply {
     const { query, variables = {} } = JSON.parse(body) as { query: string; variables?: Record<string, string> };
     const fields = [...query.matchAll(REPOSITORY_FIELD)];
-    const shape = query.replace(REPOSITORY_FIELD, '').replace(/\$\w+: String!/g, '').replace(/[\s,]/g, '');
-    if (fields.length === 0 || shape !== 'query(){}') return json(200, { errors: [{ message: `the fake does not answer this query: ${query}` }] });
+    const shape = query
+      .replace(REPOSITORY_FIELD, '')
+      .replace(/\$\w+: String!/g, '')
+      .replace(/[\s,]/g, '');
+    if (fields.length === 0 || shape !== 'query(){}')
+      return json(200, { errors: [{ message: `the fake does not answer this query: ${query}` }] });
     const data: Record<string, { databaseId: number } | null> = {};
     const errors: { type: string; path: string[]; message: string; extensions?: Record<string, unknown> }[] = [];
     for (const [, alias = '', ownerVariable = '', nameVariable = ''] of fields) {
@@ -162,20 +203,38 @@ export class FakeGitHub {
       }
       const repository = this.repositories.get(fullName.toLowerCase());
       data[alias] = repository ? { databaseId: repository.id } : null;
-      if (!repository) errors.push({ type: 'NOT_FOUND', path: [alias], message: `Could not resolve to a Repository with the name '${fullName}'.` });
+      if (!repository)
+        errors.push({
+          type: 'NOT_FOUND',
+          path: [alias],
+          message: `Could not resolve to a Repository with the name '${fullName}'.`,
+        });
     }
     return json(200, errors.length > 0 ? { data, errors } : { data });
   }
 
-  private route(method: string, path: string[]): { secrets: boolean; answer: (url: URL, body: string) => Reply } | undefined {
+  private route(
+    method: string,
+    path: string[],
+  ): { secrets: boolean; answer: (url: URL, body: string) => Reply } | undefined {
     const [root, owner = '', name = '', ...rest] = path;
     if (root === 'repos') {
       const repository = this.repositories.get(`${owner}/${name}`.toLowerCase());
       if (!repository) return undefined;
       if (method === 'GET' && rest.length === 0) {
-        return { secrets: false, answer: () => json(200, { id: repository.id, name: repository.name, full_name: `${repository.owner}/${repository.name}`, owner: { login: repository.owner } }) };
+        return {
+          secrets: false,
+          answer: () =>
+            json(200, {
+              id: repository.id,
+              name: repository.name,
+              full_name: `${repository.owner}/${repository.name}`,
+              owner: { login: repository.owner },
+            }),
+        };
       }
-      if (rest[0] === 'actions' && rest[1] === 'secrets') return this.secretRoutes(method, repository.store, rest.slice(2));
+      if (rest[0] === 'actions' && rest[1] === 'secrets')
+        return this.secretRoutes(method, repository.store, rest.slice(2));
       if (rest[0] === 'environments' && rest[2] === 'secrets') {
         const store = repository.environments.get((rest[1] ?? '').toLowerCase());
         return store ? this.secretRoutes(method, store, rest.slice(3)) : undefined;
@@ -202,7 +261,9 @@ export class FakeGitHub {
           created_at: s.createdAt.toISOString(),
           updated_at: s.updatedAt.toISOString(),
           ...(organization ? { visibility: s.visibility } : {}),
-          ...(organization && s.visibility === 'selected' ? { selected_repositories_url: `${url.origin}${url.pathname}/${secretName}/repositories` } : {}),
+          ...(organization && s.visibility === 'selected'
+            ? { selected_repositories_url: `${url.origin}${url.pathname}/${secretName}/repositories` }
+            : {}),
         }));
         // Like GitHub, a Link header points to the next page while there is one.
         const next = new URL(url);
@@ -212,7 +273,8 @@ export class FakeGitHub {
         return json(200, { total_count: all.length, secrets }, link);
       });
     }
-    if (method === 'GET' && rest.length === 1 && rest[0] === 'public-key') return answer(() => json(200, store.publicKey()));
+    if (method === 'GET' && rest.length === 1 && rest[0] === 'public-key')
+      return answer(() => json(200, store.publicKey()));
     if (method === 'GET' && rest.length === 1) {
       // "Get an organization secret" (and its repository and environment twins): metadata, never the value.
       return answer((url) => {
@@ -224,7 +286,9 @@ export class FakeGitHub {
           created_at: stored.createdAt.toISOString(),
           updated_at: stored.updatedAt.toISOString(),
           ...(organization ? { visibility: stored.visibility } : {}),
-          ...(organization && stored.visibility === 'selected' ? { selected_repositories_url: `${url.origin}${url.pathname}/repositories` } : {}),
+          ...(organization && stored.visibility === 'selected'
+            ? { selected_repositories_url: `${url.origin}${url.pathname}/repositories` }
+            : {}),
         });
       });
     }
@@ -240,7 +304,12 @@ export class FakeGitHub {
         const byId = new Map([...this.repositories.values()].map((repository) => [repository.id, repository]));
         const repositories = ids.slice((page - 1) * perPage, page * perPage).map((id) => {
           const repository = byId.get(id);
-          return { id, name: repository?.name ?? `repo-${id}`, full_name: `${repository?.owner ?? 'unknown'}/${repository?.name ?? `repo-${id}`}`, private: true };
+          return {
+            id,
+            name: repository?.name ?? `repo-${id}`,
+            full_name: `${repository?.owner ?? 'unknown'}/${repository?.name ?? `repo-${id}`}`,
+            private: true,
+          };
         });
         const next = new URL(url);
         next.searchParams.set('page', String(page + 1));
@@ -265,13 +334,18 @@ export class FakeGitHub {
     if (typeof encryptedValue !== 'string' || !ENCRYPTED_VALUE.test(encryptedValue) || typeof keyId !== 'string') {
       return json(422, { message: 'Invalid request.\n\nencrypted_value or key_id is invalid.' });
     }
-    if (keyId !== store.keyId) return json(422, { message: 'Invalid request.\n\nkey_id does not match the current public key.' });
+    if (keyId !== store.keyId)
+      return json(422, { message: 'Invalid request.\n\nkey_id does not match the current public key.' });
     if (organization && !['all', 'private', 'selected'].includes(String(visibility))) {
       return json(422, { message: 'Invalid request.\n\nvisibility is not one of all, private, selected.' });
     }
     let plaintext: string;
     try {
-      const opened = sodium.crypto_box_seal_open(sodium.from_base64(encryptedValue, sodium.base64_variants.ORIGINAL), store.keyPair.publicKey, store.keyPair.privateKey);
+      const opened = sodium.crypto_box_seal_open(
+        sodium.from_base64(encryptedValue, sodium.base64_variants.ORIGINAL),
+        store.keyPair.publicKey,
+        store.keyPair.privateKey,
+      );
       plaintext = sodium.to_string(opened);
     } catch {
       return json(422, { message: 'Invalid request.\n\nencrypted_value could not be decrypted.' });
@@ -295,13 +369,18 @@ export class FakeGitHub {
 const REPOSITORY_FIELD = /(\w+): repository\(owner: \$(\w+), name: \$(\w+)\) \{ databaseId \}/g;
 
 /** GitHub's words when an organisation's SAML single sign-on refuses a token not authorised for it. */
-export const SAML_MESSAGE = 'Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.';
+export const SAML_MESSAGE =
+  'Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.';
 
 /** The REST answer for an SSO-protected organisation: 403, GitHub's message, and the `x-github-sso` header with the authorisation link. */
 function samlRefusal(org: string): Reply {
   return json(
     403,
-    { message: SAML_MESSAGE, documentation_url: 'https://docs.github.com/articles/authenticating-to-a-github-organization-with-saml-single-sign-on/' },
+    {
+      message: SAML_MESSAGE,
+      documentation_url:
+        'https://docs.github.com/articles/authenticating-to-a-github-organization-with-saml-single-sign-on/',
+    },
     { 'x-github-sso': `required; url=https://github.com/orgs/${org}/sso?authorization_request=FAKE` },
   );
 }

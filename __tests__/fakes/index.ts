@@ -37,7 +37,9 @@ export async function startFakes({ region = 'eu-west-1', https = [] }: FakesOpti
   const servers = { oidc: oidc.server, sts: aws.sts, ecr: aws.ecr, github: github.server };
   const tls = https.length > 0 ? createTlsIdentity() : undefined;
   await Promise.all(
-    Object.entries(servers).map(([service, server]) => server.start(tls && https.includes(service as Service) ? { tls } : {})),
+    Object.entries(servers).map(([service, server]) =>
+      server.start(tls && https.includes(service as Service) ? { tls } : {}),
+    ),
   );
   return {
     oidc,
@@ -52,7 +54,9 @@ export async function startFakes({ region = 'eu-west-1', https = [] }: FakesOpti
       ...(tls ? { NODE_EXTRA_CA_CERTS: tls.caFile } : {}),
     },
     allRequests: () =>
-      Object.entries(servers).flatMap(([service, server]) => server.requests.map(({ method, url, status }) => ({ service, method, url, status }))),
+      Object.entries(servers).flatMap(([service, server]) =>
+        server.requests.map(({ method, url, status }) => ({ service, method, url, status })),
+      ),
     stop: async () => {
       await Promise.all(Object.values(servers).map((server) => server.stop()));
       tls?.dispose();

@@ -29,7 +29,10 @@ export class FakeOidc {
       }
       if (headers.authorization !== `Bearer ${this.requestToken}`) return json(401, { message: 'bad runtime token' });
       const audience = url.searchParams.get('audience') ?? 'api://default';
-      const token = makeIdToken({ sub: this.subject, aud: audience, iss: 'https://token.actions.githubusercontent.com' }, this.lifetimeSeconds);
+      const token = makeIdToken(
+        { sub: this.subject, aud: audience, iss: 'https://token.actions.githubusercontent.com' },
+        this.lifetimeSeconds,
+      );
       this.issued.push(token);
       return json(200, { value: token });
     });

@@ -80,7 +80,13 @@ export class FakeProxy {
       res.writeHead(400).end('This is a proxy: send absolute-form requests or CONNECT.');
       return;
     }
-    this.forward('absolute-form', `${target.hostname}:${target.port || (target.protocol === 'https:' ? 443 : 80)}`, `${target.pathname}${target.search}`, req, res);
+    this.forward(
+      'absolute-form',
+      `${target.hostname}:${target.port || (target.protocol === 'https:' ? 443 : 80)}`,
+      `${target.pathname}${target.search}`,
+      req,
+      res,
+    );
   }
 
   private connect(req: IncomingMessage, socket: Socket, head: Buffer): void {
@@ -126,7 +132,13 @@ export class FakeProxy {
     this.forward('CONNECT', this.tunnelTarget.get(req.socket) ?? '', req.url ?? '/', req, res);
   }
 
-  private forward(mode: ProxiedRequest['mode'], host: string, path: string, req: IncomingMessage, res: ServerResponse): void {
+  private forward(
+    mode: ProxiedRequest['mode'],
+    host: string,
+    path: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void {
     const record: ProxiedRequest = { mode, method: req.method ?? 'GET', host: host.toLowerCase(), path, status: 0 };
     this.requests.push(record);
     const upstream = this.resolve(record.host);
@@ -136,11 +148,14 @@ export class FakeProxy {
     }
     // Hop-by-hop headers stay with the proxy; Host keeps the name the client asked for.
     const { 'proxy-connection': _pc, 'proxy-authorization': _pa, ...headers } = req.headers;
-    const outgoing = httpRequest({ ...upstream, method: record.method, path, headers: { ...headers, host: req.headers.host ?? host } }, (answer) => {
-      record.status = answer.statusCode ?? 0;
-      res.writeHead(record.status, answer.headers);
-      answer.pipe(res);
-    });
+    const outgoing = httpRequest(
+      { ...upstream, method: record.method, path, headers: { ...headers, host: req.headers.host ?? host } },
+      (answer) => {
+        record.status = answer.statusCode ?? 0;
+        res.writeHead(record.status, answer.headers);
+        answer.pipe(res);
+      },
+    );
     outgoing.on('socket', (socket) => socket.once('connect', () => this.upstreamPorts.add(socket.localPort ?? 0)));
     outgoing.on('error', () => {
       if (!res.headersSent) res.writeHead(502).end('proxy: upstream unreachable');
@@ -156,7 +171,8 @@ export class FakeProxy {
     if (!match) return undefined;
     const [, name = '', port = ''] = match;
     if (this.names.has(name)) return { host: '127.0.0.1', port: Number(port) };
-    if (/^[\d.]+$/.test(name) || name.startsWith('[')) return { host: name.replace(/^\[|\]$/g, ''), port: Number(port) };
+    if (/^[\d.]+$/.test(name) || name.startsWith('['))
+      return { host: name.replace(/^\[|\]$/g, ''), port: Number(port) };
     return undefined;
   }
 }

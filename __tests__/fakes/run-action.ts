@@ -140,12 +140,18 @@ export function prepareStep(inputs: WithInputs, env: Record<string, string>): Pr
  * "Unexpected input(s)" for a name action.yml does not declare; here that is a bug in the test or
  * in action.yml, so it throws.
  */
-export function inputEnvironment(metadata: ActionMetadata, inputs: WithInputs, contexts: data.Dictionary): Record<string, string> {
+export function inputEnvironment(
+  metadata: ActionMetadata,
+  inputs: WithInputs,
+  contexts: data.Dictionary,
+): Record<string, string> {
   const declared = new Map(Object.keys(metadata.inputs).map((name) => [name.toLowerCase(), name]));
   const given = Object.entries(inputs).filter((entry): entry is [string, string] => entry[1] !== undefined);
   const unexpected = given.map(([name]) => name).filter((name) => !declared.has(name.toLowerCase()));
   if (unexpected.length > 0) {
-    throw new Error(`Unexpected input(s) '${unexpected.join("', '")}', valid inputs are ['${Object.keys(metadata.inputs).join("', '")}']`);
+    throw new Error(
+      `Unexpected input(s) '${unexpected.join("', '")}', valid inputs are ['${Object.keys(metadata.inputs).join("', '")}']`,
+    );
   }
   // The runner matches `with:` keys to declared names ignoring case.
   const values = new Map(given.map(([name, value]) => [name.toLowerCase(), value]));
@@ -164,8 +170,18 @@ export function inputEnvironment(metadata: ActionMetadata, inputs: WithInputs, c
  */
 export function emulatedContexts(env: Record<string, string>, token = 'ghs_emulated_job_token'): data.Dictionary {
   const fromPrefix = (prefix: string) =>
-    Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith(prefix)).map(([name, value]) => [name.slice(prefix.length).toLowerCase(), value]));
-  const contexts = { github: { ...fromPrefix('GITHUB_'), token }, runner: fromPrefix('RUNNER_'), job: {}, strategy: {}, matrix: {} };
+    Object.fromEntries(
+      Object.entries(env)
+        .filter(([name]) => name.startsWith(prefix))
+        .map(([name, value]) => [name.slice(prefix.length).toLowerCase(), value]),
+    );
+  const contexts = {
+    github: { ...fromPrefix('GITHUB_'), token },
+    runner: fromPrefix('RUNNER_'),
+    job: {},
+    strategy: {},
+    matrix: {},
+  };
   return JSON.parse(JSON.stringify(contexts), data.reviver) as data.Dictionary;
 }
 

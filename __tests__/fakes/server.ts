@@ -38,7 +38,12 @@ export interface Fault {
   until?: () => Promise<unknown>;
 }
 
-export type Handler = (request: { method: string; url: URL; headers: IncomingMessage['headers']; body: string }) => Reply | Promise<Reply>;
+export type Handler = (request: {
+  method: string;
+  url: URL;
+  headers: IncomingMessage['headers'];
+  body: string;
+}) => Reply | Promise<Reply>;
 
 /**
  * A loopback HTTP server that records every request and can inject faults. Started with `tls`, it
@@ -95,7 +100,16 @@ export class FakeServer {
     const body = Buffer.concat(chunks).toString('utf8');
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
-    const record: RecordedRequest = { method, url, headers: req.headers, body, status: 0, receivedAt, remotePort: req.socket.remotePort ?? 0, newConnection };
+    const record: RecordedRequest = {
+      method,
+      url,
+      headers: req.headers,
+      body,
+      status: 0,
+      receivedAt,
+      remotePort: req.socket.remotePort ?? 0,
+      newConnection,
+    };
     this.requests.push(record);
 
     const fault = this.faults.find((f) => f.remaining > 0 && f.match({ method, url, body }));

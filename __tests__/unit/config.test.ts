@@ -1,8 +1,20 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, parseConfig, secretNameProblem, splitList, type Config, type RunContext } from '../../src/config.ts';
+import {
+  ConfigError,
+  parseConfig,
+  secretNameProblem,
+  splitList,
+  type Config,
+  type RunContext,
+} from '../../src/config.ts';
 import { SECRET_KINDS } from '../../src/secrets.ts';
 
-const ENV = { GITHUB_REPOSITORY: 'octo/app', GITHUB_RUN_ID: '77', GITHUB_RUN_ATTEMPT: '2', GITHUB_API_URL: 'https://api.github.com' };
+const ENV = {
+  GITHUB_REPOSITORY: 'octo/app',
+  GITHUB_RUN_ID: '77',
+  GITHUB_RUN_ATTEMPT: '2',
+  GITHUB_API_URL: 'https://api.github.com',
+};
 /** The run context as `@actions/github` builds it from the same variables. */
 const contextOf = (env: Record<string, string>): RunContext => ({
   apiUrl: env['GITHUB_API_URL'] ?? 'https://api.github.com',
@@ -27,7 +39,13 @@ const ROLE = 'arn:aws:iam::123456789012:role/ecr-pull';
 describe('parseConfig', () => {
   it('OIDC by default when only role-to-assume is set, with defaults from the run', () => {
     const config = parse({ ...BASE, 'role-to-assume': ROLE });
-    expect(config.auth).toEqual({ kind: 'oidc', roleArn: ROLE, audience: 'sts.amazonaws.com', sessionName: 'ecr-secret-refresh-77-2', durationSeconds: 900 });
+    expect(config.auth).toEqual({
+      kind: 'oidc',
+      roleArn: ROLE,
+      audience: 'sts.amazonaws.com',
+      sessionName: 'ecr-secret-refresh-77-2',
+      durationSeconds: 900,
+    });
     expect(config.targets).toEqual([{ kind: 'repository', owner: 'octo', repo: 'app' }]);
     expect(config.secretNames).toEqual({ password: 'ECR_PASSWORD' });
     expect(config.github).toEqual({ token: 'ghp_x', apiUrl: 'https://api.github.com' });
@@ -35,16 +53,27 @@ describe('parseConfig', () => {
   });
 
   it('picks keys, keys with a role, or the default chain', () => {
-    const keys = { 'aws-access-key-id': 'AKIAABCDEFGHIJKLMNOP', 'aws-secret-access-key': 's', 'aws-session-token': 't' };
-    expect(parse({ ...BASE, ...keys }).auth).toEqual({ kind: 'access-keys', keys: { accessKeyId: 'AKIAABCDEFGHIJKLMNOP', secretAccessKey: 's', sessionToken: 't' } });
+    const keys = {
+      'aws-access-key-id': 'AKIAABCDEFGHIJKLMNOP',
+      'aws-secret-access-key': 's',
+      'aws-session-token': 't',
+    };
+    expect(parse({ ...BASE, ...keys }).auth).toEqual({
+      kind: 'access-keys',
+      keys: { accessKeyId: 'AKIAABCDEFGHIJKLMNOP', secretAccessKey: 's', sessionToken: 't' },
+    });
     expect(parse({ ...BASE, ...keys, 'role-to-assume': ROLE }).auth.kind).toBe('access-keys-and-role');
     expect(parse(BASE).auth).toEqual({ kind: 'default-chain' });
   });
 
   it('takes the region from AWS_REGION, then AWS_DEFAULT_REGION', () => {
-    expect(parse({ 'github-token': 'x' }, { ...ENV, AWS_REGION: 'us-east-2', AWS_DEFAULT_REGION: 'us-west-1' }).region).toBe('us-east-2');
+    expect(
+      parse({ 'github-token': 'x' }, { ...ENV, AWS_REGION: 'us-east-2', AWS_DEFAULT_REGION: 'us-west-1' }).region,
+    ).toBe('us-east-2');
     expect(parse({ 'github-token': 'x' }, { ...ENV, AWS_DEFAULT_REGION: 'us-west-1' }).region).toBe('us-west-1');
-    expect(parse({ 'github-token': 'x', 'aws-region': 'ap-southeast-2' }, { ...ENV, AWS_REGION: 'us-east-2' }).region).toBe('ap-southeast-2');
+    expect(
+      parse({ 'github-token': 'x', 'aws-region': 'ap-southeast-2' }, { ...ENV, AWS_REGION: 'us-east-2' }).region,
+    ).toBe('ap-southeast-2');
     expect(parse({ ...BASE, 'aws-region': 'us-gov-west-1' }).region).toBe('us-gov-west-1');
   });
 
@@ -58,21 +87,38 @@ describe('parseConfig', () => {
 
   it('organisation targets with visibility, selected repositories by bare or full name', () => {
     // No visibility given: undefined, so that an existing secret keeps its own (item 1 of issue 8).
-    expect(parse({ ...BASE, organization: 'octo' }).targets).toEqual([{ kind: 'organization', org: 'octo', selectedRepositories: [] }]);
-    expect(parse({ ...BASE, organization: 'octo', visibility: 'selected', 'selected-repositories': 'app, octo/api' }).targets).toEqual([
-      { kind: 'organization', org: 'octo', visibility: 'selected', selectedRepositories: ['app', 'api'] },
+    expect(parse({ ...BASE, organization: 'octo' }).targets).toEqual([
+      { kind: 'organization', org: 'octo', selectedRepositories: [] },
     ]);
+    expect(
+      parse({ ...BASE, organization: 'octo', visibility: 'selected', 'selected-repositories': 'app, octo/api' })
+        .targets,
+    ).toEqual([{ kind: 'organization', org: 'octo', visibility: 'selected', selectedRepositories: ['app', 'api'] }]);
   });
 
   it('optional secret names and max-age', () => {
-    const config = parse({ ...BASE, 'secret-name': 'REG_PASS', 'username-secret-name': 'REG_USER', 'docker-config-secret-name': 'DOCKER_AUTH_CONFIG', 'max-age': '1h30m' });
-    expect(config.secretNames).toEqual({ password: 'REG_PASS', username: 'REG_USER', dockerConfig: 'DOCKER_AUTH_CONFIG' });
+    const config = parse({
+      ...BASE,
+      'secret-name': 'REG_PASS',
+      'username-secret-name': 'REG_USER',
+      'docker-config-secret-name': 'DOCKER_AUTH_CONFIG',
+      'max-age': '1h30m',
+    });
+    expect(config.secretNames).toEqual({
+      password: 'REG_PASS',
+      username: 'REG_USER',
+      dockerConfig: 'DOCKER_AUTH_CONFIG',
+    });
     expect(config.maxAgeMs).toBe(5_400_000);
   });
 
   it('drops a trailing slash from github-api-url and falls back to GITHUB_API_URL', () => {
-    expect(parse({ ...BASE, 'github-api-url': 'https://ghe.example.com/api/v3/' }).github.apiUrl).toBe('https://ghe.example.com/api/v3');
-    expect(parse(BASE, { ...ENV, GITHUB_API_URL: 'https://ghe.example.com/api/v3' }).github.apiUrl).toBe('https://ghe.example.com/api/v3');
+    expect(parse({ ...BASE, 'github-api-url': 'https://ghe.example.com/api/v3/' }).github.apiUrl).toBe(
+      'https://ghe.example.com/api/v3',
+    );
+    expect(parse(BASE, { ...ENV, GITHUB_API_URL: 'https://ghe.example.com/api/v3' }).github.apiUrl).toBe(
+      'https://ghe.example.com/api/v3',
+    );
   });
 
   it('needs a repository when GITHUB_REPOSITORY is not set', () => {
@@ -80,9 +126,33 @@ describe('parseConfig', () => {
   });
 
   it('accepts the regions of every AWS partition, and refuses what is no region code', () => {
-    const accepted = ['us-east-1', 'eu-west-1', 'ap-southeast-7', 'mx-central-1', 'cn-north-1', 'cn-northwest-1', 'us-gov-west-1', 'us-gov-east-1', 'eusc-de-east-1', 'us-iso-east-1', 'us-isob-east-1', 'eu-isoe-west-1', 'us-isof-south-1'];
+    const accepted = [
+      'us-east-1',
+      'eu-west-1',
+      'ap-southeast-7',
+      'mx-central-1',
+      'cn-north-1',
+      'cn-northwest-1',
+      'us-gov-west-1',
+      'us-gov-east-1',
+      'eusc-de-east-1',
+      'us-iso-east-1',
+      'us-isob-east-1',
+      'eu-isoe-west-1',
+      'us-isof-south-1',
+    ];
     for (const region of accepted) expect([region, problems({ ...BASE, 'aws-region': region })]).toEqual([region, []]);
-    for (const region of ['eu-west', 'EU-WEST-1', 'eu-WEST-1', 'eu_west_1', 'moon-1', 'aws-global', 'xx-east-1', 'us-east-1x', 'cn-north']) {
+    for (const region of [
+      'eu-west',
+      'EU-WEST-1',
+      'eu-WEST-1',
+      'eu_west_1',
+      'moon-1',
+      'aws-global',
+      'xx-east-1',
+      'us-east-1x',
+      'cn-north',
+    ]) {
       expect([region, problems({ ...BASE, 'aws-region': region })]).toEqual([region, ['aws-region']]);
     }
   });
@@ -98,9 +168,14 @@ describe('parseConfig', () => {
       ['eusc-de-east-1', 'arn:aws-eusc:iam::123456789012:role/path/ecr-pull'],
     ];
     for (const [region, roleArn] of cases) {
-      expect(parse({ ...BASE, 'aws-region': region, 'role-to-assume': roleArn }).auth).toMatchObject({ kind: 'oidc', roleArn });
+      expect(parse({ ...BASE, 'aws-region': region, 'role-to-assume': roleArn }).auth).toMatchObject({
+        kind: 'oidc',
+        roleArn,
+      });
     }
-    expect(problems({ ...BASE, 'role-to-assume': 'arn:aws-moon:iam::123456789012:role/ecr-pull' })).toEqual(['role-to-assume']);
+    expect(problems({ ...BASE, 'role-to-assume': 'arn:aws-moon:iam::123456789012:role/ecr-pull' })).toEqual([
+      'role-to-assume',
+    ]);
   });
 
   it('refuses a role of another partition than the region, naming both inputs', () => {
@@ -113,20 +188,37 @@ describe('parseConfig', () => {
       return '';
     };
     expect(message()).toMatch(/^Input 'role-to-assume': .*partition aws, .*aws-region cn-north-1 .*partition aws-cn/);
-    expect(problems({ ...BASE, 'aws-region': 'us-gov-west-1', 'role-to-assume': 'arn:aws-cn:iam::123456789012:role/x' })).toEqual(['role-to-assume']);
+    expect(
+      problems({ ...BASE, 'aws-region': 'us-gov-west-1', 'role-to-assume': 'arn:aws-cn:iam::123456789012:role/x' }),
+    ).toEqual(['role-to-assume']);
   });
 
   it('role-duration-seconds: decimal digits only, and at most an hour when keys with a session token assume the role', () => {
-    expect(parse({ ...BASE, 'role-to-assume': ROLE, 'role-duration-seconds': '43200' }).auth).toMatchObject({ durationSeconds: 43200 });
+    expect(parse({ ...BASE, 'role-to-assume': ROLE, 'role-duration-seconds': '43200' }).auth).toMatchObject({
+      durationSeconds: 43200,
+    });
     for (const text of ['0x384', '1e3', '900.0', '+900', '9e2', '１２００']) {
-      expect([text, problems({ ...BASE, 'role-to-assume': ROLE, 'role-duration-seconds': text })]).toEqual([text, ['role-duration-seconds']]);
+      expect([text, problems({ ...BASE, 'role-to-assume': ROLE, 'role-duration-seconds': text })]).toEqual([
+        text,
+        ['role-duration-seconds'],
+      ]);
     }
-    const temporaryKeys = { 'aws-access-key-id': 'ASIAABCDEFGHIJKLMNOP', 'aws-secret-access-key': 's', 'aws-session-token': 't', 'role-to-assume': ROLE };
-    expect(parse({ ...BASE, ...temporaryKeys, 'role-duration-seconds': '3600' }).auth).toMatchObject({ kind: 'access-keys-and-role', durationSeconds: 3600 });
+    const temporaryKeys = {
+      'aws-access-key-id': 'ASIAABCDEFGHIJKLMNOP',
+      'aws-secret-access-key': 's',
+      'aws-session-token': 't',
+      'role-to-assume': ROLE,
+    };
+    expect(parse({ ...BASE, ...temporaryKeys, 'role-duration-seconds': '3600' }).auth).toMatchObject({
+      kind: 'access-keys-and-role',
+      durationSeconds: 3600,
+    });
     expect(problems({ ...BASE, ...temporaryKeys, 'role-duration-seconds': '3601' })).toEqual(['role-duration-seconds']);
     // Long-term keys (no session token) are no role chaining: the role's own maximum applies.
     const { 'aws-session-token': _, ...longTermKeys } = temporaryKeys;
-    expect(parse({ ...BASE, ...longTermKeys, 'role-duration-seconds': '43200' }).auth).toMatchObject({ durationSeconds: 43200 });
+    expect(parse({ ...BASE, ...longTermKeys, 'role-duration-seconds': '43200' }).auth).toMatchObject({
+      durationSeconds: 43200,
+    });
   });
 
   it('accepts owners of Enterprise Managed Users and refuses names with more than one slash', () => {
@@ -134,39 +226,69 @@ describe('parseConfig', () => {
       { kind: 'repository', owner: 'alice_acme', repo: 'app' },
       { kind: 'repository', owner: 'octo-org', repo: 'web' },
     ]);
-    for (const repositories of ['octo/app/extra', '_acme/app', 'alice_/app', 'alice_acme_x/app', `${'a'.repeat(40)}/app`, 'octo/']) {
+    for (const repositories of [
+      'octo/app/extra',
+      '_acme/app',
+      'alice_/app',
+      'alice_acme_x/app',
+      `${'a'.repeat(40)}/app`,
+      'octo/',
+    ]) {
       expect([repositories, problems({ ...BASE, repositories })]).toEqual([repositories, ['repositories']]);
     }
   });
 
   it('refuses a repositories list that names no repository', () => {
-    for (const repositories of [',', ' , \n', '\n,\n,']) expect(problems({ ...BASE, repositories })).toEqual(['repositories']);
+    for (const repositories of [',', ' , \n', '\n,\n,'])
+      expect(problems({ ...BASE, repositories })).toEqual(['repositories']);
   });
 
   it('selected-repositories: every part counts, and each repository once whatever its case', () => {
     const org = { ...BASE, organization: 'octo', visibility: 'selected' };
     for (const selected of ['octo/app/extra', 'api, API', 'api, octo/API', 'octo/api, OCTO/api']) {
-      expect([selected, problems({ ...org, 'selected-repositories': selected })]).toEqual([selected, ['selected-repositories']]);
+      expect([selected, problems({ ...org, 'selected-repositories': selected })]).toEqual([
+        selected,
+        ['selected-repositories'],
+      ]);
     }
   });
 
   it('refuses environment names that URL parsing would resolve to another path', () => {
     for (const environment of ['.', '..']) expect(problems({ ...BASE, environment })).toEqual(['environment']);
-    expect(parse({ ...BASE, environment: 'prod/eu ...' }).targets).toEqual([{ kind: 'environment', owner: 'octo', repo: 'app', environment: 'prod/eu ...' }]);
+    expect(parse({ ...BASE, environment: 'prod/eu ...' }).targets).toEqual([
+      { kind: 'environment', owner: 'octo', repo: 'app', environment: 'prod/eu ...' },
+    ]);
     expect(parse({ ...BASE, environment: '...' }).targets).toHaveLength(1);
   });
 
   it('max-age: up to 11h, so that a skipped secret keeps at least an hour of life', () => {
     expect(parse({ ...BASE, 'max-age': '11h' }).maxAgeMs).toBe(11 * 3_600_000);
-    for (const maxAge of ['11h1s', '11h30m', '12h', '1d']) expect(problems({ ...BASE, 'max-age': maxAge })).toEqual(['max-age']);
+    for (const maxAge of ['11h1s', '11h30m', '12h', '1d'])
+      expect(problems({ ...BASE, 'max-age': maxAge })).toEqual(['max-age']);
   });
 
   it('github-api-url: https, or http to a loopback host; no credentials, query or fragment', () => {
-    for (const url of ['https://ghe.example.com/api/v3', 'http://127.0.0.1:8080', 'http://127.1.2.3', 'http://localhost:3000/api/v3', 'http://[::1]:4000']) {
+    for (const url of [
+      'https://ghe.example.com/api/v3',
+      'http://127.0.0.1:8080',
+      'http://127.1.2.3',
+      'http://localhost:3000/api/v3',
+      'http://[::1]:4000',
+    ]) {
       expect([url, problems({ ...BASE, 'github-api-url': url })]).toEqual([url, []]);
     }
-    expect(parse({ ...BASE, 'github-api-url': 'HTTPS://GHE.example.com/api/v3/' }).github.apiUrl).toBe('https://ghe.example.com/api/v3');
-    for (const url of ['http://ghe.example.com/api/v3', 'http://127.0.0.1.example.com', 'ftp://example.com', 'https://ghe.example.com/api/v3?per_page=1', 'https://ghe.example.com/api/v3?', 'https://ghe.example.com/#x', 'not a url']) {
+    expect(parse({ ...BASE, 'github-api-url': 'HTTPS://GHE.example.com/api/v3/' }).github.apiUrl).toBe(
+      'https://ghe.example.com/api/v3',
+    );
+    for (const url of [
+      'http://ghe.example.com/api/v3',
+      'http://127.0.0.1.example.com',
+      'ftp://example.com',
+      'https://ghe.example.com/api/v3?per_page=1',
+      'https://ghe.example.com/api/v3?',
+      'https://ghe.example.com/#x',
+      'not a url',
+    ]) {
       expect([url, problems({ ...BASE, 'github-api-url': url })]).toEqual([url, ['github-api-url']]);
     }
     // The runner's own URL is held to the same rules.
@@ -174,7 +296,12 @@ describe('parseConfig', () => {
   });
 
   it('github-api-url with credentials: refused, and the message never shows them', () => {
-    for (const url of ['https://mona:hunter2secret@ghe.example.com/api/v3', 'https://hunter2secret@ghe.example.com', 'https://mona:hunter2#secret@ghe.example.com', 'https://mona:hun/ter2secret@ghe.example.com']) {
+    for (const url of [
+      'https://mona:hunter2secret@ghe.example.com/api/v3',
+      'https://hunter2secret@ghe.example.com',
+      'https://mona:hunter2#secret@ghe.example.com',
+      'https://mona:hun/ter2secret@ghe.example.com',
+    ]) {
       let message = '';
       try {
         parse({ ...BASE, 'github-api-url': url });
@@ -187,7 +314,9 @@ describe('parseConfig', () => {
   });
 
   it('collects every problem in one error', () => {
-    expect(problems({ 'github-token': '', 'aws-region': 'nowhere', 'secret-name': 'GITHUB_X', visibility: 'all' })).toEqual(['aws-region', 'github-token', 'visibility', 'secret-name']);
+    expect(
+      problems({ 'github-token': '', 'aws-region': 'nowhere', 'secret-name': 'GITHUB_X', visibility: 'all' }),
+    ).toEqual(['aws-region', 'github-token', 'visibility', 'secret-name']);
   });
 });
 
@@ -196,21 +325,32 @@ describe('secret names: every kind in secrets.ts is checked under its own input'
     expect(problems({ ...BASE, [input]: '1X' })).toEqual([input]);
   });
 
-  it.each(SECRET_KINDS.slice(1).map(({ input }) => [input]))('%s: the name of a kind before it, in any case', (input) => {
-    expect(problems({ ...BASE, [SECRET_KINDS[0]?.input ?? '']: 'SAME', [input]: 'same' })).toEqual([input]);
-  });
+  it.each(SECRET_KINDS.slice(1).map(({ input }) => [input]))(
+    '%s: the name of a kind before it, in any case',
+    (input) => {
+      expect(problems({ ...BASE, [SECRET_KINDS[0]?.input ?? '']: 'SAME', [input]: 'same' })).toEqual([input]);
+    },
+  );
 
   it('a kind with no default name is written only when its input names it', () => {
-    expect(SECRET_KINDS.filter(({ defaultName }) => defaultName === undefined).map(({ kind }) => kind)).toEqual(['username', 'dockerConfig']);
+    expect(SECRET_KINDS.filter(({ defaultName }) => defaultName === undefined).map(({ kind }) => kind)).toEqual([
+      'username',
+      'dockerConfig',
+    ]);
     expect(parse(BASE).secretNames).toEqual({ password: 'ECR_PASSWORD' });
   });
 });
 
 describe('secretNameProblem follows GitHub naming rules', () => {
-  it.each(['ECR_PASSWORD', '_X', 'a1', 'x'.repeat(255)])('accepts %s', (name) => expect(secretNameProblem(name)).toBeUndefined());
-  it.each(['1A', 'A-B', 'A B', 'GITHUB_X', 'Github_x', '', 'x'.repeat(256)])('refuses %s', (name) => expect(secretNameProblem(name)).toBeDefined());
+  it.each(['ECR_PASSWORD', '_X', 'a1', 'x'.repeat(255)])('accepts %s', (name) =>
+    expect(secretNameProblem(name)).toBeUndefined(),
+  );
+  it.each(['1A', 'A-B', 'A B', 'GITHUB_X', 'Github_x', '', 'x'.repeat(256)])('refuses %s', (name) =>
+    expect(secretNameProblem(name)).toBeDefined(),
+  );
 });
 
 describe('splitList', () => {
-  it('splits on commas and newlines, trims, drops empties', () => expect(splitList('a, b\n\nc,')).toEqual(['a', 'b', 'c']));
+  it('splits on commas and newlines, trims, drops empties', () =>
+    expect(splitList('a, b\n\nc,')).toEqual(['a', 'b', 'c']));
 });

@@ -12,7 +12,9 @@ describe('parseDuration', () => {
     ['2H', 7_200_000],
   ])('%s is %i ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
-  it.each(['', '6', 'h', '6 hours', '-1h', '1.5h', 'soon'])('%j is not a duration', (text) => expect(parseDuration(text)).toBeUndefined());
+  it.each(['', '6', 'h', '6 hours', '-1h', '1.5h', 'soon'])('%j is not a duration', (text) =>
+    expect(parseDuration(text)).toBeUndefined(),
+  );
 });
 
 describe('formatDuration', () => {

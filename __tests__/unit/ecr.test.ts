@@ -13,7 +13,9 @@ describe('decodeAuthorizationData', () => {
     ['https://123456789012.dkr.ecr.us-gov-west-1.amazonaws.com/', '123456789012.dkr.ecr.us-gov-west-1.amazonaws.com'],
   ])('reads the registry host from proxyEndpoint %s', (proxyEndpoint, host) => {
     const masked: string[] = [];
-    const login = decodeAuthorizationData({ authorizationToken: token, proxyEndpoint, expiresAt }, (value) => masked.push(value));
+    const login = decodeAuthorizationData({ authorizationToken: token, proxyEndpoint, expiresAt }, (value) =>
+      masked.push(value),
+    );
     expect(login).toEqual({ registry: host, username: 'AWS', password: 'p4ssw0rd', expiresAt });
     expect(masked).toEqual([token, 'p4ssw0rd']);
   });
@@ -21,11 +23,15 @@ describe('decodeAuthorizationData', () => {
   it('refuses an endpoint that is no host, with an error that says so', () => {
     expect(registryHost('https://')).toBeUndefined();
     expect(registryHost('exa mple')).toBeUndefined();
-    expect(() => decodeAuthorizationData({ authorizationToken: token, proxyEndpoint: 'https://', expiresAt }, () => {})).toThrow(/registry endpoint/);
+    expect(() =>
+      decodeAuthorizationData({ authorizationToken: token, proxyEndpoint: 'https://', expiresAt }, () => {}),
+    ).toThrow(/registry endpoint/);
   });
 
   it('refuses a token that is not user:password', () => {
     const bad = Buffer.from('no-colon').toString('base64');
-    expect(() => decodeAuthorizationData({ authorizationToken: bad, proxyEndpoint: 'x.example', expiresAt }, () => {})).toThrow(/not user:password/);
+    expect(() =>
+      decodeAuthorizationData({ authorizationToken: bad, proxyEndpoint: 'x.example', expiresAt }, () => {}),
+    ).toThrow(/not user:password/);
   });
 });

@@ -8,30 +8,59 @@ import { explainAwsError } from '../../src/aws/errors.ts';
 import { createGitHubClient } from '../../src/github/client.ts';
 import { describeGitHubError } from '../../src/github/errors.ts';
 
-const context = { doing: 'write secret ECR_PASSWORD to', target: 'octo/app', permission: "'Secrets: Read and write'", notFoundHint: 'Check the name.' };
+const context = {
+  doing: 'write secret ECR_PASSWORD to',
+  target: 'octo/app',
+  permission: "'Secrets: Read and write'",
+  notFoundHint: 'Check the name.',
+};
 const requestError = (status: number, message: string) =>
   new RequestError(message, status, {
-    request: { method: 'PUT', url: 'https://api.github.com/x', headers: { authorization: 'token SECRET_TOKEN' }, body: '{"encrypted_value":"SEALED"}' },
+    request: {
+      method: 'PUT',
+      url: 'https://api.github.com/x',
+      headers: { authorization: 'token SECRET_TOKEN' },
+      body: '{"encrypted_value":"SEALED"}',
+    },
     response: { status, url: '', headers: {}, data: { message } },
   });
 
 describe('describeGitHubError', () => {
-  it('401: the token is wrong', () => expect(describeGitHubError(requestError(401, 'Bad credentials'), context)).toMatch(/github-token was refused.*mistyped, expired or revoked/));
+  it('401: the token is wrong', () =>
+    expect(describeGitHubError(requestError(401, 'Bad credentials'), context)).toMatch(
+      /github-token was refused.*mistyped, expired or revoked/,
+    ));
   it('403: the permission, the target, and GITHUB_TOKEN', () => {
     const message = describeGitHubError(requestError(403, 'Resource not accessible by integration'), context);
     expect(message).toContain("'Secrets: Read and write'");
     expect(message).toContain('octo/app');
     expect(message).toContain('GITHUB_TOKEN can never write secrets');
   });
-  it('403 for a rate limit is not a permission problem', () => expect(describeGitHubError(requestError(403, 'API rate limit exceeded'), context)).toMatch(/rate limit/));
-  it('404: not found or not visible, with the hint', () => expect(describeGitHubError(requestError(404, 'Not Found'), context)).toMatch(/not found, or not visible.*Check the name\./));
+  it('403 for a rate limit is not a permission problem', () =>
+    expect(describeGitHubError(requestError(403, 'API rate limit exceeded'), context)).toMatch(/rate limit/));
+  it('404: not found or not visible, with the hint', () =>
+    expect(describeGitHubError(requestError(404, 'Not Found'), context)).toMatch(
+      /not found, or not visible.*Check the name\./,
+    ));
   it('never repeats a value the request sent, even when GitHub quotes it back', () => {
     // GitHub's validation messages quote the value they refuse: "For 'properties/x', \"...\" does not match ...".
     const sealed = Buffer.alloc(80, 7).toString('base64');
     const quoting = (status: number) =>
       new RequestError(`Invalid request. For 'properties/encrypted_value', "${sealed}" does not match`, status, {
-        request: { method: 'PUT', url: 'https://api.github.com/x', headers: { authorization: 'token [REDACTED]' }, body: { encrypted_value: sealed, key_id: '568250167242549743' } },
-        response: { status, url: '', headers: {}, data: { message: `Invalid request.\n\nFor 'properties/encrypted_value', "${sealed}" does not match /^[A-Za-z0-9+/=]+$/.` } },
+        request: {
+          method: 'PUT',
+          url: 'https://api.github.com/x',
+          headers: { authorization: 'token [REDACTED]' },
+          body: { encrypted_value: sealed, key_id: '568250167242549743' },
+        },
+        response: {
+          status,
+          url: '',
+          headers: {},
+          data: {
+            message: `Invalid request.\n\nFor 'properties/encrypted_value', "${sealed}" does not match /^[A-Za-z0-9+/=]+$/.`,
+          },
+        },
       });
     for (const status of [400, 422, 500]) {
       const message = describeGitHubError(quoting(status), context);
@@ -41,7 +70,13 @@ describe('describeGitHubError', () => {
     }
   });
   it('403 from SAML single sign-on says to authorise the token, not that GITHUB_TOKEN cannot write', () => {
-    const message = describeGitHubError(requestError(403, 'Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.'), context);
+    const message = describeGitHubError(
+      requestError(
+        403,
+        'Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.',
+      ),
+      context,
+    );
     expect(message).toContain('Configure SSO');
     expect(message).not.toContain('GITHUB_TOKEN');
   });
@@ -50,28 +85,50 @@ describe('describeGitHubError', () => {
 describe('explainAwsError', () => {
   const idToken = `e30.${Buffer.from(JSON.stringify({ sub: 'repo:octo/app:environment:prod', aud: 'sts.amazonaws.com' })).toString('base64url')}.sig`;
   it('OIDC AccessDenied names the role, the sub the trust policy must match, and id-token: write', () => {
-    const message = explainAwsError({ name: 'AccessDenied', message: 'Not authorized' }, { action: 'sts:AssumeRoleWithWebIdentity', roleArn: 'arn:aws:iam::1:role/r', audience: 'sts.amazonaws.com', idToken }).message;
+    const message = explainAwsError(
+      { name: 'AccessDenied', message: 'Not authorized' },
+      {
+        action: 'sts:AssumeRoleWithWebIdentity',
+        roleArn: 'arn:aws:iam::1:role/r',
+        audience: 'sts.amazonaws.com',
+        idToken,
+      },
+    ).message;
     expect(message).toContain('arn:aws:iam::1:role/r');
     expect(message).toContain('sub "repo:octo/app:environment:prod"');
     expect(message).toContain('id-token: write');
     expect(message).not.toContain(idToken);
   });
   it('InvalidIdentityToken points at the OIDC provider and audience', () => {
-    expect(explainAwsError({ name: 'InvalidIdentityTokenException', message: 'x' }, { action: 'sts:AssumeRoleWithWebIdentity', audience: 'aud-1' }).message).toMatch(/OIDC provider.*"aud-1"/);
+    expect(
+      explainAwsError(
+        { name: 'InvalidIdentityTokenException', message: 'x' },
+        { action: 'sts:AssumeRoleWithWebIdentity', audience: 'aud-1' },
+      ).message,
+    ).toMatch(/OIDC provider.*"aud-1"/);
   });
   it('AssumeRole AccessDenied says what policy to change', () => {
-    expect(explainAwsError({ name: 'AccessDenied', message: 'x' }, { action: 'sts:AssumeRole', roleArn: 'arn:r' }).message).toMatch(/may not assume role arn:r.*trust policy/);
+    expect(
+      explainAwsError({ name: 'AccessDenied', message: 'x' }, { action: 'sts:AssumeRole', roleArn: 'arn:r' }).message,
+    ).toMatch(/may not assume role arn:r.*trust policy/);
   });
   it('ECR AccessDeniedException names ecr:GetAuthorizationToken', () => {
-    expect(explainAwsError({ name: 'AccessDeniedException', message: 'x' }, { action: 'ecr:GetAuthorizationToken' }).message).toMatch(/allows ecr:GetAuthorizationToken/);
+    expect(
+      explainAwsError({ name: 'AccessDeniedException', message: 'x' }, { action: 'ecr:GetAuthorizationToken' }).message,
+    ).toMatch(/allows ecr:GetAuthorizationToken/);
   });
   it('bad keys', () => {
-    expect(explainAwsError({ name: 'UnrecognizedClientException', message: 'x' }, { action: 'ecr:GetAuthorizationToken' }).message).toMatch(/access keys are current/);
+    expect(
+      explainAwsError({ name: 'UnrecognizedClientException', message: 'x' }, { action: 'ecr:GetAuthorizationToken' })
+        .message,
+    ).toMatch(/access keys are current/);
   });
 });
 
 /** A loopback server for real network failures: `refuse` (nothing listens), `hang` (never answers), `reset`, `http` (plain HTTP). */
-async function loopback(kind: 'refuse' | 'hang' | 'reset' | 'http'): Promise<{ port: number; close: () => Promise<void> }> {
+async function loopback(
+  kind: 'refuse' | 'hang' | 'reset' | 'http',
+): Promise<{ port: number; close: () => Promise<void> }> {
   const server =
     kind === 'http'
       ? createHttpServer((_request, response) => response.end('{}'))
@@ -92,9 +149,17 @@ async function loopback(kind: 'refuse' | 'hang' | 'reset' | 'http'): Promise<{ p
 
 /** The error the action's own GitHub client throws for one request, retries off. */
 async function githubFailure(apiUrl: string, signal?: AbortSignal): Promise<unknown> {
-  const github = createGitHubClient({ token: 'SECRET_TOKEN', apiUrl, log: { debug: () => undefined, info: () => undefined, warning: () => undefined } });
+  const github = createGitHubClient({
+    token: 'SECRET_TOKEN',
+    apiUrl,
+    log: { debug: () => undefined, info: () => undefined, warning: () => undefined },
+  });
   try {
-    await github.request('GET /repos/{owner}/{repo}/actions/secrets/public-key', { owner: 'octo', repo: 'app', request: { retries: 0, ...(signal ? { signal } : {}) } });
+    await github.request('GET /repos/{owner}/{repo}/actions/secrets/public-key', {
+      owner: 'octo',
+      repo: 'app',
+      request: { retries: 0, ...(signal ? { signal } : {}) },
+    });
   } catch (error) {
     return error;
   }
@@ -126,9 +191,13 @@ async function ecrFailure(endpoint: string, requestTimeout?: number): Promise<un
  * `instanceof Error`, and the SDK wraps them into a bare message; in the action they arrive as they are.
  */
 async function sdkSocketError(port: number, decoration: Record<string, unknown> = {}): Promise<unknown> {
-  const error = await new Promise<Error>((resolve) => connect(port, '127.0.0.1').on('error', resolve).on('connect', function (this: Socket) {
-    this.on('data', () => undefined).write('POST / HTTP/1.1\r\nhost: x\r\n\r\n');
-  }));
+  const error = await new Promise<Error>((resolve) =>
+    connect(port, '127.0.0.1')
+      .on('error', resolve)
+      .on('connect', function (this: Socket) {
+        this.on('data', () => undefined).write('POST / HTTP/1.1\r\nhost: x\r\n\r\n');
+      }),
+  );
   return Object.assign(error, { $metadata: { attempts: 4, totalRetryDelay: 300 } }, decoration);
 }
 
@@ -136,7 +205,11 @@ describe('network failures, GitHub: "could not reach <host>: <cause>", never "Gi
   it('connection refused (a real fetch to a closed port)', async () => {
     const { port } = await loopback('refuse');
     const message = describeGitHubError(await githubFailure(`http://127.0.0.1:${port}`), context);
-    expect(message).toMatch(new RegExp(`^Could not write secret ECR_PASSWORD to octo/app: could not reach 127\\.0\\.0\\.1:${port}: connection refused\\. Check github-api-url`));
+    expect(message).toMatch(
+      new RegExp(
+        `^Could not write secret ECR_PASSWORD to octo/app: could not reach 127\\.0\\.0\\.1:${port}: connection refused\\. Check github-api-url`,
+      ),
+    );
     expect(message).not.toMatch(/GitHub answered|ECONNREFUSED|fetch failed/);
   });
 
@@ -144,7 +217,9 @@ describe('network failures, GitHub: "could not reach <host>: <cause>", never "Gi
     const server = await loopback('http');
     try {
       const message = describeGitHubError(await githubFailure(`https://127.0.0.1:${server.port}/api/v3`), context);
-      expect(message).toContain(`could not reach 127.0.0.1:${server.port}: TLS handshake failed (wrong version number; the address may not speak HTTPS)`);
+      expect(message).toContain(
+        `could not reach 127.0.0.1:${server.port}: TLS handshake failed (wrong version number; the address may not speak HTTPS)`,
+      );
       expect(message).toContain('NODE_EXTRA_CA_CERTS');
     } finally {
       await server.close();
@@ -155,7 +230,10 @@ describe('network failures, GitHub: "could not reach <host>: <cause>", never "Gi
     const server = await loopback('hang');
     try {
       // The client's own 10 s deadline aborts the same way (AbortSignal.timeout); a shorter one keeps the test quick.
-      const message = describeGitHubError(await githubFailure(`http://127.0.0.1:${server.port}`, AbortSignal.timeout(200)), context);
+      const message = describeGitHubError(
+        await githubFailure(`http://127.0.0.1:${server.port}`, AbortSignal.timeout(200)),
+        context,
+      );
       expect(message).toContain(`could not reach 127.0.0.1:${server.port}: timed out after 10 s`);
       expect(message).toContain('https_proxy');
     } finally {
@@ -166,27 +244,42 @@ describe('network failures, GitHub: "could not reach <host>: <cause>", never "Gi
   it('a connection reset', async () => {
     const server = await loopback('reset');
     try {
-      expect(describeGitHubError(await githubFailure(`http://127.0.0.1:${server.port}`), context)).toMatch(/could not reach 127\.0\.0\.1:\d+: connection (reset|closed before an answer)\./);
+      expect(describeGitHubError(await githubFailure(`http://127.0.0.1:${server.port}`), context)).toMatch(
+        /could not reach 127\.0\.0\.1:\d+: connection (reset|closed before an answer)\./,
+      );
     } finally {
       await server.close();
     }
   });
 
   it('a host DNS does not know (the error shape of fetch and getaddrinfo)', () => {
-    const lookup = Object.assign(new Error('getaddrinfo ENOTFOUND ghe.invalid'), { errno: -3008, code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname: 'ghe.invalid' });
-    const error = new RequestError(lookup.message, 500, { request: { method: 'GET', url: 'https://ghe.invalid/api/v3/repos/octo/app', headers: {} } });
+    const lookup = Object.assign(new Error('getaddrinfo ENOTFOUND ghe.invalid'), {
+      errno: -3008,
+      code: 'ENOTFOUND',
+      syscall: 'getaddrinfo',
+      hostname: 'ghe.invalid',
+    });
+    const error = new RequestError(lookup.message, 500, {
+      request: { method: 'GET', url: 'https://ghe.invalid/api/v3/repos/octo/app', headers: {} },
+    });
     error.cause = new TypeError('fetch failed', { cause: lookup });
-    expect(describeGitHubError(error, context)).toContain('could not reach ghe.invalid: host not found (DNS). Check github-api-url');
+    expect(describeGitHubError(error, context)).toContain(
+      'could not reach ghe.invalid: host not found (DNS). Check github-api-url',
+    );
   });
 
   it('never prints credentials held in github-api-url', async () => {
     const message = describeGitHubError(await githubFailure('https://robot:hunter2@127.0.0.1:9/api/v3'), context);
-    expect(message).toMatch(/^Could not write secret ECR_PASSWORD to octo\/app: the request to 127\.0\.0\.1:9 failed: .*credentials.*Check github-api-url\.$/);
+    expect(message).toMatch(
+      /^Could not write secret ECR_PASSWORD to octo\/app: the request to 127\.0\.0\.1:9 failed: .*credentials.*Check github-api-url\.$/,
+    );
     expect(message).not.toMatch(/hunter2|robot|GitHub answered/);
   });
 
   it('an answer from GitHub, even a 500, stays an answer', () => {
-    expect(describeGitHubError(requestError(500, 'Internal Server Error'), context)).toMatch(/GitHub answered 500 "Internal Server Error"/);
+    expect(describeGitHubError(requestError(500, 'Internal Server Error'), context)).toMatch(
+      /GitHub answered 500 "Internal Server Error"/,
+    );
   });
 });
 
@@ -214,7 +307,9 @@ describe('network failures, AWS: "could not reach <host>: <cause>", never "AWS s
   it('a connection reset (the SDK renames it TimeoutError; the code says what it was)', async () => {
     const server = await loopback('reset');
     try {
-      expect(explainAwsError(await sdkSocketError(server.port, { name: 'TimeoutError' }), ecr).message).toMatch(/could not reach 127\.0\.0\.1:\d+: connection reset\. The request was retried/);
+      expect(explainAwsError(await sdkSocketError(server.port, { name: 'TimeoutError' }), ecr).message).toMatch(
+        /could not reach 127\.0\.0\.1:\d+: connection reset\. The request was retried/,
+      );
     } finally {
       await server.close();
     }
@@ -224,7 +319,9 @@ describe('network failures, AWS: "could not reach <host>: <cause>", never "AWS s
     const server = await loopback('http');
     try {
       const message = explainAwsError(await ecrFailure(`https://127.0.0.1:${server.port}`), ecr).message;
-      expect(message).toContain('could not reach ECR in eu-west-1: TLS handshake failed (wrong version number; the address may not speak HTTPS)');
+      expect(message).toContain(
+        'could not reach ECR in eu-west-1: TLS handshake failed (wrong version number; the address may not speak HTTPS)',
+      );
     } finally {
       await server.close();
     }
@@ -238,7 +335,12 @@ describe('network failures, AWS: "could not reach <host>: <cause>", never "AWS s
       hostname: 'sts.eu-west-1.amazonaws.com',
       $metadata: { attempts: 4 },
     });
-    const message = explainAwsError(lookup, { action: 'sts:AssumeRoleWithWebIdentity', region: 'eu-west-1', roleArn: 'arn:r', audience: 'sts.amazonaws.com' }).message;
+    const message = explainAwsError(lookup, {
+      action: 'sts:AssumeRoleWithWebIdentity',
+      region: 'eu-west-1',
+      roleArn: 'arn:r',
+      audience: 'sts.amazonaws.com',
+    }).message;
     expect(message).toBe(
       'sts:AssumeRoleWithWebIdentity for role arn:r failed: could not reach sts.eu-west-1.amazonaws.com: host not found (DNS). Check aws-region, AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL if set, and that this runner can reach that host, directly or through its proxy (https_proxy, no_proxy).',
     );

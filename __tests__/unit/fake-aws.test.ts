@@ -34,7 +34,9 @@ describe('fake STS', () => {
     const keys = aws.addStaticKeys();
     const roleArn = aws.addRole('long', { trustedAccessKeyIds: [keys.accessKeyId], maxSessionDuration: 43200 });
     const before = Date.now();
-    const { Credentials } = await sts(keys).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 's', DurationSeconds: 7200 }));
+    const { Credentials } = await sts(keys).send(
+      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 's', DurationSeconds: 7200 }),
+    );
     const lifetimeSeconds = ((Credentials?.Expiration?.getTime() ?? 0) - before) / 1000;
     expect(Math.round(lifetimeSeconds / 60)).toBe(120);
   });
@@ -42,25 +44,43 @@ describe('fake STS', () => {
   it('refuses DurationSeconds below 900 and above the role maximum (3600 by default) with STS ValidationErrors', async () => {
     const keys = aws.addStaticKeys();
     const roleArn = aws.addRole('default-max', { trustedAccessKeyIds: [keys.accessKeyId] });
-    expect(await stsError(sts(keys).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 's', DurationSeconds: 600 })))).toBe(
+    expect(
+      await stsError(
+        sts(keys).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 's', DurationSeconds: 600 })),
+      ),
+    ).toBe(
       "ValidationError: 1 validation error detected: Value '600' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900",
     );
-    expect(await stsError(sts(keys).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 's', DurationSeconds: 3601 })))).toBe(
-      'ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
-    );
+    expect(
+      await stsError(
+        sts(keys).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 's', DurationSeconds: 3601 })),
+      ),
+    ).toBe('ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
   });
 
   it('role chaining: accepts a session of a trusted role, and caps it at one hour whatever the role allows', async () => {
     const source = aws.addRole('source', {});
     const session = aws.sessionOf(source);
     const roleArn = aws.addRole('target', { trustedRoleArns: [source], maxSessionDuration: 43200 });
-    expect(await stsError(sts(session).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 's', DurationSeconds: 43200 })))).toBe(
+    expect(
+      await stsError(
+        sts(session).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 's', DurationSeconds: 43200 })),
+      ),
+    ).toBe(
       'ValidationError: The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
     );
-    const { Credentials } = await sts(session).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 's', DurationSeconds: 3600 }));
+    const { Credentials } = await sts(session).send(
+      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 's', DurationSeconds: 3600 }),
+    );
     expect(aws.temporary.get(Credentials?.AccessKeyId ?? '')?.roleArn).toBe(roleArn);
     // A session whose token does not match is not one this fake issued.
-    expect(await stsError(sts({ ...session, sessionToken: 'forged' }).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 's' })))).toMatch(/^InvalidClientTokenId/);
+    expect(
+      await stsError(
+        sts({ ...session, sessionToken: 'forged' }).send(
+          new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 's' }),
+        ),
+      ),
+    ).toMatch(/^InvalidClientTokenId/);
   });
 
   it('role ARNs are in the partition of the region', () => {

@@ -23,7 +23,9 @@ function timedGet(agent: Agent): Promise<{ elapsedMs: number; reusedSocket: bool
   return new Promise((done, fail) => {
     const req = request(`${server.url}/ping`, { agent }, (res) => {
       res.resume();
-      res.on('end', () => done({ elapsedMs: performance.now() - start, reusedSocket: req.reusedSocket, status: res.statusCode ?? 0 }));
+      res.on('end', () =>
+        done({ elapsedMs: performance.now() - start, reusedSocket: req.reusedSocket, status: res.statusCode ?? 0 }),
+      );
     });
     req.on('error', fail);
     req.end();

@@ -25,16 +25,26 @@ function sdkPartitions(): SdkPartition[] {
 
 describe('AWS partitions: the action keeps a copy of the SDK data', () => {
   it('equal to the SDK data (on a failure after an SDK update, paste the expected list into src/aws/partitions.ts)', () => {
-    const expected = sdkPartitions().map((p) => ({ id: p.id, regionRegex: p.regionRegex, dnsSuffix: p.outputs.dnsSuffix }));
+    const expected = sdkPartitions().map((p) => ({
+      id: p.id,
+      regionRegex: p.regionRegex,
+      dnsSuffix: p.outputs.dnsSuffix,
+    }));
     expect(PARTITIONS).toEqual(expected);
   });
 
   it('every region the SDK lists falls in the partition the SDK gives it, with its DNS suffix', () => {
-    const regions = sdkPartitions().flatMap((p) => Object.keys(p.regions)).filter((region) => !region.endsWith('-global'));
+    const regions = sdkPartitions()
+      .flatMap((p) => Object.keys(p.regions))
+      .filter((region) => !region.endsWith('-global'));
     expect(regions.length).toBeGreaterThan(30);
     for (const region of regions) {
       const { name, dnsSuffix } = partition(region);
-      expect([region, partitionOfRegion(region)?.id, partitionOfRegion(region)?.dnsSuffix]).toEqual([region, name, dnsSuffix]);
+      expect([region, partitionOfRegion(region)?.id, partitionOfRegion(region)?.dnsSuffix]).toEqual([
+        region,
+        name,
+        dnsSuffix,
+      ]);
     }
   });
 
@@ -44,7 +54,16 @@ describe('AWS partitions: the action keeps a copy of the SDK data', () => {
   });
 
   it('pseudo-regions, upper case and garbage are no region', () => {
-    for (const text of ['aws-global', 'aws-cn-global', 'EU-WEST-1', 'eu-West-1', 'eu-west', 'eu_west_1', 'moon-1', '']) {
+    for (const text of [
+      'aws-global',
+      'aws-cn-global',
+      'EU-WEST-1',
+      'eu-West-1',
+      'eu-west',
+      'eu_west_1',
+      'moon-1',
+      '',
+    ]) {
       expect([text, partitionOfRegion(text)]).toEqual([text, undefined]);
     }
   });

@@ -1,17 +1,54 @@
 import { describe, expect, it } from '@jest/globals';
-import { failureMessage, outcome, reportRun, resultsAfterError, setOutputs, summaryMarkdown, type PlannedTarget, type Reporter } from '../../src/report.ts';
+import {
+  failureMessage,
+  outcome,
+  reportRun,
+  resultsAfterError,
+  setOutputs,
+  summaryMarkdown,
+  type PlannedTarget,
+  type Reporter,
+} from '../../src/report.ts';
 import type { SecretResult } from '../../src/github/writer.ts';
 import { describeTarget } from '../../src/github/targets.ts';
 
-const login = { registry: 'r.example', username: 'AWS', password: 'TOPSECRET', expiresAt: new Date('2026-01-01T12:00:00Z') };
-const created: SecretResult = { target: 'octo/app', secret: 'ECR_PASSWORD', status: 'created', takesEffect: 'runs queued from now on' };
-const skipped: SecretResult = { target: 'octo/api', secret: 'ECR_PASSWORD', status: 'skipped', detail: 'younger than max-age', takesEffect: 'x' };
-const failed: SecretResult = { target: 'octo/gone', secret: 'ECR_PASSWORD', status: 'failed', detail: 'not found | really', takesEffect: 'x' };
+const login = {
+  registry: 'r.example',
+  username: 'AWS',
+  password: 'TOPSECRET',
+  expiresAt: new Date('2026-01-01T12:00:00Z'),
+};
+const created: SecretResult = {
+  target: 'octo/app',
+  secret: 'ECR_PASSWORD',
+  status: 'created',
+  takesEffect: 'runs queued from now on',
+};
+const skipped: SecretResult = {
+  target: 'octo/api',
+  secret: 'ECR_PASSWORD',
+  status: 'skipped',
+  detail: 'younger than max-age',
+  takesEffect: 'x',
+};
+const failed: SecretResult = {
+  target: 'octo/gone',
+  secret: 'ECR_PASSWORD',
+  status: 'failed',
+  detail: 'not found | really',
+  takesEffect: 'x',
+};
 const results: SecretResult[] = [created, skipped, failed];
 
 /** A Reporter that records what the action would tell the runner. */
 function recorder(options: { summaryFails?: Error; outputFails?: Error } = {}) {
-  const seen = { outputs: {} as Record<string, string>, summary: '', info: [] as string[], warnings: [] as string[], failed: [] as string[] };
+  const seen = {
+    outputs: {} as Record<string, string>,
+    summary: '',
+    info: [] as string[],
+    warnings: [] as string[],
+    failed: [] as string[],
+  };
   const core: Reporter = {
     setOutput: (name, value) => {
       if (options.outputFails) throw options.outputFails;
@@ -37,9 +74,15 @@ describe('outputs', () => {
     setOutputs(core, login, results);
     expect(seen.outputs['registry']).toBe('r.example');
     expect(seen.outputs['expires-at']).toBe('2026-01-01T12:00:00.000Z');
-    expect(JSON.parse(seen.outputs['secrets-written'] ?? '')).toEqual([{ target: 'octo/app', secret: 'ECR_PASSWORD', status: 'created' }]);
-    expect(JSON.parse(seen.outputs['secrets-skipped'] ?? '')).toEqual([{ target: 'octo/api', secret: 'ECR_PASSWORD', status: 'skipped' }]);
-    expect(JSON.parse(seen.outputs['secrets-failed'] ?? '')).toEqual([{ target: 'octo/gone', secret: 'ECR_PASSWORD', status: 'failed', reason: 'not found | really' }]);
+    expect(JSON.parse(seen.outputs['secrets-written'] ?? '')).toEqual([
+      { target: 'octo/app', secret: 'ECR_PASSWORD', status: 'created' },
+    ]);
+    expect(JSON.parse(seen.outputs['secrets-skipped'] ?? '')).toEqual([
+      { target: 'octo/api', secret: 'ECR_PASSWORD', status: 'skipped' },
+    ]);
+    expect(JSON.parse(seen.outputs['secrets-failed'] ?? '')).toEqual([
+      { target: 'octo/gone', secret: 'ECR_PASSWORD', status: 'failed', reason: 'not found | really' },
+    ]);
     expect(JSON.stringify(seen.outputs)).not.toContain('TOPSECRET');
   });
 
@@ -92,7 +135,9 @@ describe('the headline follows from the results', () => {
   });
 
   it('table cells are escaped', () => {
-    expect(summaryMarkdown(login, results, now)).toContain('| octo/gone | `ECR_PASSWORD` | failed | not found \\| really |');
+    expect(summaryMarkdown(login, results, now)).toContain(
+      '| octo/gone | `ECR_PASSWORD` | failed | not found \\| really |',
+    );
   });
 });
 
@@ -101,12 +146,20 @@ describe('failure message', () => {
     expect(failureMessage(results)).toBe(
       'ECR password partly written: 1 of 3 secrets could not be written (1 written, 1 skipped):\n- octo/gone ECR_PASSWORD: not found | really',
     );
-    expect(failureMessage([failed])).toBe('ECR password not written: 1 of 1 secrets could not be written (0 written):\n- octo/gone ECR_PASSWORD: not found | really');
+    expect(failureMessage([failed])).toBe(
+      'ECR password not written: 1 of 1 secrets could not be written (0 written):\n- octo/gone ECR_PASSWORD: not found | really',
+    );
     expect(failureMessage([created, skipped])).toBeUndefined();
   });
 
   it('secrets that failed for the same reason share one line', () => {
-    const denied = (target: string, secret: string): SecretResult => ({ target, secret, status: 'failed', detail: 'AWS said no.', takesEffect: 'x' });
+    const denied = (target: string, secret: string): SecretResult => ({
+      target,
+      secret,
+      status: 'failed',
+      detail: 'AWS said no.',
+      takesEffect: 'x',
+    });
     expect(failureMessage([denied('a/b', 'X'), failed, denied('c/d', 'X')])).toBe(
       'ECR password not written: 3 of 3 secrets could not be written (0 written):\n- a/b X, c/d X: AWS said no.\n- octo/gone ECR_PASSWORD: not found | really',
     );
@@ -122,7 +175,14 @@ describe('an error before the writes', () => {
   ];
 
   it('fails every due secret with its message; what planning knew stays', () => {
-    expect(resultsAfterError(plans, new Error('AWS said no.')).map(({ target, secret, status, detail }) => [target, secret, status, detail])).toEqual([
+    expect(
+      resultsAfterError(plans, new Error('AWS said no.')).map(({ target, secret, status, detail }) => [
+        target,
+        secret,
+        status,
+        detail,
+      ]),
+    ).toEqual([
       ['octo/app', 'ECR_PASSWORD', 'skipped', 'younger than max-age'],
       ['octo/app', 'ECR_USERNAME', 'failed', 'AWS said no.'],
       ['octo/api', 'ECR_PASSWORD', 'failed', 'AWS said no.'],
@@ -148,12 +208,17 @@ describe('a reporting failure is a warning and never hides the result', () => {
     const { core, seen } = recorder({ summaryFails: new Error("EISDIR: illegal operation on a directory, open '/x'") });
     await withSummaryFile(() => reportRun(core, { plans: [], login, results: [created] }, new Date()));
     expect(seen.failed).toEqual([]);
-    expect(seen.warnings).toEqual(["Could not write the job summary (GITHUB_STEP_SUMMARY): EISDIR: illegal operation on a directory, open '/x'"]);
+    expect(seen.warnings).toEqual([
+      "Could not write the job summary (GITHUB_STEP_SUMMARY): EISDIR: illegal operation on a directory, open '/x'",
+    ]);
     expect(JSON.parse(seen.outputs['secrets-written'] ?? '')).toHaveLength(1);
   });
 
   it('summary write and outputs fail on a run with a failed write: the step fails with the write failure', async () => {
-    const { core, seen } = recorder({ summaryFails: new Error('Unable to access summary file'), outputFails: new Error('ENOENT: no such file') });
+    const { core, seen } = recorder({
+      summaryFails: new Error('Unable to access summary file'),
+      outputFails: new Error('ENOENT: no such file'),
+    });
     await withSummaryFile(() => reportRun(core, { plans: [], login, results }, new Date()));
     expect(seen.failed).toEqual([failureMessage(results)]);
     expect(seen.warnings).toEqual([
@@ -174,4 +239,3 @@ async function withSummaryFile(body: () => Promise<void>): Promise<void> {
     else process.env['GITHUB_STEP_SUMMARY'] = before;
   }
 }
-

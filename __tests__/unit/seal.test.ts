@@ -6,14 +6,26 @@ await sodium.ready;
 const keyPair = sodium.crypto_box_keypair();
 const publicKey = sodium.to_base64(keyPair.publicKey, sodium.base64_variants.ORIGINAL);
 const open = (sealed: string) =>
-  sodium.to_string(sodium.crypto_box_seal_open(sodium.from_base64(sealed, sodium.base64_variants.ORIGINAL), keyPair.publicKey, keyPair.privateKey));
+  sodium.to_string(
+    sodium.crypto_box_seal_open(
+      sodium.from_base64(sealed, sodium.base64_variants.ORIGINAL),
+      keyPair.publicKey,
+      keyPair.privateKey,
+    ),
+  );
 
 describe('seal', () => {
   it('seals so that only the private key opens it', async () => {
     const sealed = await seal('p@ss/word+=', publicKey);
     expect(open(sealed)).toBe('p@ss/word+=');
     const other = sodium.crypto_box_keypair();
-    expect(() => sodium.crypto_box_seal_open(sodium.from_base64(sealed, sodium.base64_variants.ORIGINAL), other.publicKey, other.privateKey)).toThrow();
+    expect(() =>
+      sodium.crypto_box_seal_open(
+        sodium.from_base64(sealed, sodium.base64_variants.ORIGINAL),
+        other.publicKey,
+        other.privateKey,
+      ),
+    ).toThrow();
   });
 
   it('answers padded standard base64, 48 bytes longer than the value, as the API requires', async () => {

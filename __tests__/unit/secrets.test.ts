@@ -3,16 +3,27 @@ import { parseConfig } from '../../src/config.ts';
 import { dockerConfigJson, SECRET_KINDS, secretNames, secretValues } from '../../src/secrets.ts';
 import { readActionYml } from '../fakes/action-yml.ts';
 
-const login = { registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', username: 'AWS', password: 'pw:with:colons', expiresAt: new Date(0) };
+const login = {
+  registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+  username: 'AWS',
+  password: 'pw:with:colons',
+  expiresAt: new Date(0),
+};
 
 describe('secretValues', () => {
   it('the password alone by default', () => {
-    expect(secretValues({ password: 'ECR_PASSWORD' }, login)).toEqual([{ name: 'ECR_PASSWORD', value: 'pw:with:colons', sensitive: true }]);
+    expect(secretValues({ password: 'ECR_PASSWORD' }, login)).toEqual([
+      { name: 'ECR_PASSWORD', value: 'pw:with:colons', sensitive: true },
+    ]);
   });
 
   it('username (not masked: it is the word AWS) and docker config when named', () => {
     const values = secretValues({ password: 'P', username: 'U', dockerConfig: 'D' }, login);
-    expect(values.map(({ name, sensitive }) => [name, sensitive])).toEqual([['P', true], ['U', false], ['D', true]]);
+    expect(values.map(({ name, sensitive }) => [name, sensitive])).toEqual([
+      ['P', true],
+      ['U', false],
+      ['D', true],
+    ]);
     expect(values[1]?.value).toBe('AWS');
     expect(values[2]?.value).toBe(dockerConfigJson([login]));
   });
@@ -30,12 +41,17 @@ describe('dockerConfigJson', () => {
   it('is the DOCKER_AUTH_CONFIG format on one line', () => {
     const json = dockerConfigJson([login]);
     expect(json).not.toContain('\n');
-    expect(JSON.parse(json)).toEqual({ auths: { [login.registry]: { auth: Buffer.from('AWS:pw:with:colons').toString('base64') } } });
+    expect(JSON.parse(json)).toEqual({
+      auths: { [login.registry]: { auth: Buffer.from('AWS:pw:with:colons').toString('base64') } },
+    });
   });
 
   it('holds several registries', () => {
     const other = { ...login, registry: '210987654321.dkr.ecr.us-east-1.amazonaws.com', password: 'b' };
-    expect(Object.keys((JSON.parse(dockerConfigJson([login, other])) as { auths: object }).auths)).toEqual([login.registry, other.registry]);
+    expect(Object.keys((JSON.parse(dockerConfigJson([login, other])) as { auths: object }).auths)).toEqual([
+      login.registry,
+      other.registry,
+    ]);
   });
 });
 
@@ -45,11 +61,19 @@ describe('SECRET_KINDS: one row per kind, from input to write', () => {
     expect(SECRET_KINDS.map(({ input, defaultName }) => [input, defaultName])).toEqual(
       SECRET_KINDS.map(({ input }) => [input, inputs[input]?.default]),
     );
-    expect(SECRET_KINDS.map(({ input }) => input)).toEqual(['secret-name', 'username-secret-name', 'docker-config-secret-name']);
+    expect(SECRET_KINDS.map(({ input }) => input)).toEqual([
+      'secret-name',
+      'username-secret-name',
+      'docker-config-secret-name',
+    ]);
   });
 
-  it('parseConfig reads each kind from its own input, and secretValues writes them in the table\'s order', () => {
-    const inputs: Record<string, string> = { 'aws-region': 'eu-west-1', 'github-token': 'ghp_x', repositories: 'octo/app' };
+  it("parseConfig reads each kind from its own input, and secretValues writes them in the table's order", () => {
+    const inputs: Record<string, string> = {
+      'aws-region': 'eu-west-1',
+      'github-token': 'ghp_x',
+      repositories: 'octo/app',
+    };
     for (const { input } of SECRET_KINDS) inputs[input] = `FROM_${input.replace(/-/g, '_').toUpperCase()}`;
     const { secretNames: names } = parseConfig((name) => inputs[name] ?? '', {}, { apiUrl: 'https://api.github.com' });
     expect(secretValues(names, login).map(({ name }) => name)).toEqual(SECRET_KINDS.map(({ input }) => inputs[input]));

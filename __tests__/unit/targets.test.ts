@@ -14,18 +14,26 @@ const specs: TargetSpec[] = [
 /** A route such as `GET /repos/{owner}/{repo}/...` with its parameters filled in. */
 const fill = (route: string, params: Record<string, string>) => {
   const [method = '', template = ''] = route.split(' ');
-  return { method, url: template.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(params[name] ?? 'X')), body: '' };
+  return {
+    method,
+    url: template.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(params[name] ?? 'X')),
+    body: '',
+  };
 };
 
 describe('target kinds', () => {
-  it.each(specs)('$kind: every route is an operation of GitHub\'s REST description', (spec) => {
+  it.each(specs)("$kind: every route is an operation of GitHub's REST description", (spec) => {
     const target = describeTarget(spec);
     expect(contractViolations(fill(target.routes.publicKey, target.params))).toEqual([]);
     expect(contractViolations(fill(target.routes.list, target.params))).toEqual([]);
   });
 
   it('labels name the target as the user wrote it', () => {
-    expect(specs.map((spec) => describeTarget(spec).label)).toEqual(['octo/app', 'octo/app environment ecr', 'organization octo']);
+    expect(specs.map((spec) => describeTarget(spec).label)).toEqual([
+      'octo/app',
+      'octo/app environment ecr',
+      'organization octo',
+    ]);
   });
 
   it('each kind says which token permission writing needs', () => {
@@ -48,7 +56,11 @@ describe('the PUT body the writer sends, from settings read through the real cli
     apiId = fake.addRepository('octo/api').id;
     const org = fake.addOrganization('octo');
     fake.seed(org, 'SHARED', 'old', new Date(), { visibility: 'selected', selectedRepositoryIds: [apiId] });
-    github = createGitHubClient({ token: 'ghp_unit', apiUrl: fake.server.url, log: { debug: () => undefined, info: () => undefined, warning: () => undefined } });
+    github = createGitHubClient({
+      token: 'ghp_unit',
+      apiUrl: fake.server.url,
+      log: { debug: () => undefined, info: () => undefined, warning: () => undefined },
+    });
   });
   afterAll(async () => fake.server.stop());
 
@@ -57,35 +69,66 @@ describe('the PUT body the writer sends, from settings read through the real cli
     const target = describeTarget(spec);
     const settings = (await target.settings(github, [name])).get(name)!;
     const body = writeRequestBody(sealed, settings);
-    return { body, violations: contractViolations({ ...fill(target.routes.write, { ...target.params, secret_name: name }), body: JSON.stringify(body) }) };
+    return {
+      body,
+      violations: contractViolations({
+        ...fill(target.routes.write, { ...target.params, secret_name: name }),
+        body: JSON.stringify(body),
+      }),
+    };
   };
 
   it.each([
     ['repository', { kind: 'repository', owner: 'octo', repo: 'app' }, 'ECR_PASSWORD', {}],
     ['environment', { kind: 'environment', owner: 'octo', repo: 'app', environment: 'ecr' }, 'ECR_PASSWORD', {}],
-    ['organisation, new, no visibility given', { kind: 'organization', org: 'octo', selectedRepositories: [] }, 'NEW', { visibility: 'private' }],
-    ['organisation, explicit all', { kind: 'organization', org: 'octo', visibility: 'all', selectedRepositories: [] }, 'NEW', { visibility: 'all' }],
-  ] as [string, TargetSpec, string, Record<string, unknown>][])('%s: a valid body for its operation', async (_label, spec, name, extra) => {
-    const { body, violations } = await bodyFor(spec, name);
-    expect(violations).toEqual([]);
-    expect(body).toEqual({ encrypted_value: sealed.encryptedValue, key_id: sealed.keyId, ...extra });
-  });
+    [
+      'organisation, new, no visibility given',
+      { kind: 'organization', org: 'octo', selectedRepositories: [] },
+      'NEW',
+      { visibility: 'private' },
+    ],
+    [
+      'organisation, explicit all',
+      { kind: 'organization', org: 'octo', visibility: 'all', selectedRepositories: [] },
+      'NEW',
+      { visibility: 'all' },
+    ],
+  ] as [string, TargetSpec, string, Record<string, unknown>][])(
+    '%s: a valid body for its operation',
+    async (_label, spec, name, extra) => {
+      const { body, violations } = await bodyFor(spec, name);
+      expect(violations).toEqual([]);
+      expect(body).toEqual({ encrypted_value: sealed.encryptedValue, key_id: sealed.keyId, ...extra });
+    },
+  );
 
   it('organisation, existing selected secret, no visibility given: its own repositories are sent back', async () => {
-    const { body, violations } = await bodyFor({ kind: 'organization', org: 'octo', selectedRepositories: [] }, 'SHARED');
+    const { body, violations } = await bodyFor(
+      { kind: 'organization', org: 'octo', selectedRepositories: [] },
+      'SHARED',
+    );
     expect(violations).toEqual([]);
-    expect(body).toEqual({ encrypted_value: sealed.encryptedValue, key_id: sealed.keyId, visibility: 'selected', selected_repository_ids: [apiId] });
+    expect(body).toEqual({
+      encrypted_value: sealed.encryptedValue,
+      key_id: sealed.keyId,
+      visibility: 'selected',
+      selected_repository_ids: [apiId],
+    });
   });
 
   it('organisation, explicit selected: the names resolved to ids', async () => {
-    const { body, violations } = await bodyFor({ kind: 'organization', org: 'octo', visibility: 'selected', selectedRepositories: ['api'] }, 'NEW');
+    const { body, violations } = await bodyFor(
+      { kind: 'organization', org: 'octo', visibility: 'selected', selectedRepositories: ['api'] },
+      'NEW',
+    );
     expect(violations).toEqual([]);
     expect(body['selected_repository_ids']).toEqual([apiId]);
   });
 });
 
 describe('repositoryLookupProblem', () => {
-  const saml = 'Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.';
+  const saml =
+    'Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.';
 
   it('FORBIDDEN (SAML): GitHub\'s message and the fix, not "not found"', () => {
     const problem = repositoryLookupProblem('octo', ['api', 'web'], { r0: null, r1: null }, [
@@ -106,7 +149,9 @@ describe('repositoryLookupProblem', () => {
   });
 
   it('any other error type is reported as GitHub gave it', () => {
-    const problem = repositoryLookupProblem('octo', ['api'], { r0: null }, [{ type: 'MAX_NODE_LIMIT_EXCEEDED', message: 'This query requests too many nodes.' }]);
+    const problem = repositoryLookupProblem('octo', ['api'], { r0: null }, [
+      { type: 'MAX_NODE_LIMIT_EXCEEDED', message: 'This query requests too many nodes.' },
+    ]);
     expect(problem).toContain('GitHub answered MAX_NODE_LIMIT_EXCEEDED: "This query requests too many nodes."');
     expect(problem).not.toContain('not found');
   });

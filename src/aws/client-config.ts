@@ -1,7 +1,11 @@
 import { CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../network.ts';
 import { USER_AGENT } from '../version.ts';
 
-const REQUEST_HANDLER_OPTIONS = { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true };
+const REQUEST_HANDLER_OPTIONS = {
+  connectionTimeout: CONNECT_TIMEOUT_MS,
+  requestTimeout: REQUEST_TIMEOUT_MS,
+  throwOnRequestTimeout: true,
+};
 
 /**
  * Settings shared by the STS and ECR clients. Endpoints come from the SDK's own `AWS_ENDPOINT_URL_*`
@@ -24,7 +28,10 @@ function hasProxy(env: NodeJS.ProcessEnv): boolean {
 }
 
 async function proxiedRequestHandler() {
-  const [{ NodeHttpHandler }, { RunnerProxyAgent }] = await Promise.all([import('@smithy/node-http-handler'), import('./proxy-agent.ts')]);
+  const [{ NodeHttpHandler }, { RunnerProxyAgent }] = await Promise.all([
+    import('@smithy/node-http-handler'),
+    import('./proxy-agent.ts'),
+  ]);
   const agent = new RunnerProxyAgent();
   return new NodeHttpHandler({ ...REQUEST_HANDLER_OPTIONS, httpAgent: agent, httpsAgent: agent });
 }

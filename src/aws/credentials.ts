@@ -54,14 +54,24 @@ export async function resolveCredentials(
         );
         return temporaryCredentials(Credentials, deps.setSecret);
       } catch (error) {
-        throw explainAwsError(error, { action: 'sts:AssumeRoleWithWebIdentity', region, roleArn: auth.roleArn, audience: auth.audience, idToken: webIdentityToken });
+        throw explainAwsError(error, {
+          action: 'sts:AssumeRoleWithWebIdentity',
+          region,
+          roleArn: auth.roleArn,
+          audience: auth.audience,
+          idToken: webIdentityToken,
+        });
       }
     }
     case 'access-keys-and-role': {
       try {
         const { module, client } = await stsClient(region, auth.keys);
         const { Credentials } = await client.send(
-          new module.AssumeRoleCommand({ RoleArn: auth.roleArn, RoleSessionName: auth.sessionName, DurationSeconds: auth.durationSeconds }),
+          new module.AssumeRoleCommand({
+            RoleArn: auth.roleArn,
+            RoleSessionName: auth.sessionName,
+            DurationSeconds: auth.durationSeconds,
+          }),
           abortable(deps),
         );
         return temporaryCredentials(Credentials, deps.setSecret);
@@ -85,7 +95,9 @@ async function requestIdToken(audience: string, deps: CredentialDeps): Promise<s
   try {
     return await deps.getIDToken(audience);
   } catch (error) {
-    throw new Error(`Could not get a GitHub OIDC token for audience "${audience}": ${errorMessage(error)}`, { cause: error });
+    throw new Error(`Could not get a GitHub OIDC token for audience "${audience}": ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -96,7 +108,10 @@ async function requestIdToken(audience: string, deps: CredentialDeps): Promise<s
  */
 async function stsClient(region: string, credentials: AwsCredentialIdentity | undefined) {
   const module = await import('@aws-sdk/client-sts');
-  return { module, client: new module.STSClient({ ...(await awsClientConfig(region)), ...(credentials ? { credentials } : {}) }) };
+  return {
+    module,
+    client: new module.STSClient({ ...(await awsClientConfig(region)), ...(credentials ? { credentials } : {}) }),
+  };
 }
 
 interface StsCredentials {
@@ -106,14 +121,22 @@ interface StsCredentials {
   Expiration?: Date | undefined;
 }
 
-function temporaryCredentials(credentials: StsCredentials | undefined, setSecret: (value: string) => void): AwsCredentialIdentity {
+function temporaryCredentials(
+  credentials: StsCredentials | undefined,
+  setSecret: (value: string) => void,
+): AwsCredentialIdentity {
   const { AccessKeyId, SecretAccessKey, SessionToken, Expiration } = credentials ?? {};
   if (!AccessKeyId || !SecretAccessKey || !SessionToken) {
     throw new Error('STS answered without credentials; try again, and report it if it persists.');
   }
   // Masked the moment they exist, before any log line could hold them.
   for (const value of [AccessKeyId, SecretAccessKey, SessionToken]) setSecret(value);
-  return { accessKeyId: AccessKeyId, secretAccessKey: SecretAccessKey, sessionToken: SessionToken, ...(Expiration ? { expiration: Expiration } : {}) };
+  return {
+    accessKeyId: AccessKeyId,
+    secretAccessKey: SecretAccessKey,
+    sessionToken: SessionToken,
+    ...(Expiration ? { expiration: Expiration } : {}),
+  };
 }
 
 function abortable({ signal }: CredentialDeps): { abortSignal?: AbortSignal } {

@@ -32,7 +32,9 @@ export async function getEcrLogin(
 class EcrAnswerError extends Error {}
 
 export function decodeAuthorizationData(
-  data: { authorizationToken?: string | undefined; proxyEndpoint?: string | undefined; expiresAt?: Date | undefined } | undefined,
+  data:
+    | { authorizationToken?: string | undefined; proxyEndpoint?: string | undefined; expiresAt?: Date | undefined }
+    | undefined,
   setSecret: (value: string) => void,
 ): EcrLogin {
   const token = data?.authorizationToken;
@@ -42,13 +44,17 @@ export function decodeAuthorizationData(
   const colon = decoded.indexOf(':');
   const username = decoded.slice(0, colon);
   const password = decoded.slice(colon + 1);
-  if (colon < 1 || !password) throw new EcrAnswerError('ECR answered GetAuthorizationToken with a token that is not user:password; try again.');
+  if (colon < 1 || !password)
+    throw new EcrAnswerError('ECR answered GetAuthorizationToken with a token that is not user:password; try again.');
   setSecret(password);
   if (!data.proxyEndpoint || !data.expiresAt) {
     throw new EcrAnswerError('ECR answered GetAuthorizationToken without a registry endpoint or expiry; try again.');
   }
   const registry = registryHost(data.proxyEndpoint);
-  if (!registry) throw new EcrAnswerError(`ECR answered GetAuthorizationToken with a registry endpoint that is not a host or URL ("${data.proxyEndpoint}"); try again.`);
+  if (!registry)
+    throw new EcrAnswerError(
+      `ECR answered GetAuthorizationToken with a registry endpoint that is not a host or URL ("${data.proxyEndpoint}"); try again.`,
+    );
   return { registry, username, password, expiresAt: data.expiresAt };
 }
 

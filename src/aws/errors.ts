@@ -30,14 +30,19 @@ export function explainAwsError(error: unknown, context: AwsCallContext): Error 
   const role = context.roleArn ? ` role ${context.roleArn}` : '';
 
   // No HTTP status: AWS never answered, so the cause is the way there (address, DNS, TLS, network), not AWS.
-  const network = (error as AwsErrorShape | undefined)?.$metadata?.httpStatusCode === undefined ? networkFailure(error) : undefined;
+  const network =
+    (error as AwsErrorShape | undefined)?.$metadata?.httpStatusCode === undefined ? networkFailure(error) : undefined;
   if (network) {
     return new Error(
       withoutUrlCredentials(
-        `${context.action}${role ? ` for${role}` : ''} failed: ${unreachableMessage(awsHost(error as AwsErrorShape, context), network, {
-          ...endpointOf(context),
-          settings: `aws-region, AWS_ENDPOINT_URL_${service(context)} or AWS_ENDPOINT_URL if set`,
-        })}`,
+        `${context.action}${role ? ` for${role}` : ''} failed: ${unreachableMessage(
+          awsHost(error as AwsErrorShape, context),
+          network,
+          {
+            ...endpointOf(context),
+            settings: `aws-region, AWS_ENDPOINT_URL_${service(context)} or AWS_ENDPOINT_URL if set`,
+          },
+        )}`,
       ),
     );
   }
@@ -57,7 +62,9 @@ export function explainAwsError(error: unknown, context: AwsCallContext): Error 
           `AWS refused the GitHub OIDC token (sts:AssumeRoleWithWebIdentity for${role}). ${said}. Check that the IAM OIDC provider for token.actions.githubusercontent.com exists in the role's account and lists the audience "${context.audience}" (the audience input).`,
         );
       case 'ExpiredToken':
-        return new Error(`The GitHub OIDC token expired before AWS read it (sts:AssumeRoleWithWebIdentity for${role}). ${said}. Re-run the job.`);
+        return new Error(
+          `The GitHub OIDC token expired before AWS read it (sts:AssumeRoleWithWebIdentity for${role}). ${said}. Re-run the job.`,
+        );
     }
   }
   if (context.action === 'sts:AssumeRole' && code === 'AccessDenied') {
@@ -80,9 +87,13 @@ export function explainAwsError(error: unknown, context: AwsCallContext): Error 
     case 'UnrecognizedClient':
     case 'SignatureDoesNotMatch':
     case 'IncompleteSignature':
-      return new Error(`AWS did not accept the credentials for ${context.action}. ${said}. Check that the access keys are current and belong together.`);
+      return new Error(
+        `AWS did not accept the credentials for ${context.action}. ${said}. Check that the access keys are current and belong together.`,
+      );
     case 'ExpiredToken':
-      return new Error(`The AWS credentials have expired (${context.action}). ${said}. Refresh them in the step that set them, or let this action assume role-to-assume.`);
+      return new Error(
+        `The AWS credentials have expired (${context.action}). ${said}. Refresh them in the step that set them, or let this action assume role-to-assume.`,
+      );
     case 'CredentialsProviderError':
       return new Error(
         `No AWS credentials were found for ${context.action}. Set role-to-assume (GitHub OIDC, recommended), or aws-access-key-id and aws-secret-access-key, or configure credentials in an earlier step.`,

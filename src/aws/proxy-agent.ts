@@ -32,7 +32,9 @@ export class RunnerProxyAgent extends Agent {
     const key = `${protocol} ${proxy}`;
     let agent = this.viaProxy.get(key);
     if (!agent) {
-      agent = options.secureEndpoint ? new HttpsProxyAgent(proxy, { keepAlive: true }) : new HttpProxyAgent(proxy, { keepAlive: true });
+      agent = options.secureEndpoint
+        ? new HttpsProxyAgent(proxy, { keepAlive: true })
+        : new HttpProxyAgent(proxy, { keepAlive: true });
       this.viaProxy.set(key, agent);
     }
     return agent;

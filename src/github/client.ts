@@ -46,13 +46,17 @@ export function createGitHubClient(options: { token: string; apiUrl: string; log
       onRateLimit: (retryAfter, request, _octokit, retryCount) => {
         // Waiting for the hourly limit to reset would hold the job for up to an hour: retry once, briefly.
         const wait = retryAfter <= 60 && retryCount < 1;
-        log.warning(`GitHub's rate limit for github-token is used up (${request.method} ${request.url}); ${wait ? `retrying in ${retryAfter}s` : `it resets in ${retryAfter}s`}.`);
+        log.warning(
+          `GitHub's rate limit for github-token is used up (${request.method} ${request.url}); ${wait ? `retrying in ${retryAfter}s` : `it resets in ${retryAfter}s`}.`,
+        );
         return wait;
       },
       onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
         // GitHub asks for a minute or so; a much longer wait would hold the job for little gain.
         const wait = retryCount < 3 && retryAfter <= 120;
-        log.warning(`GitHub's secondary rate limit slowed ${request.method} ${request.url}; ${wait ? `retrying in ${retryAfter}s` : 'giving up'}.`);
+        log.warning(
+          `GitHub's secondary rate limit slowed ${request.method} ${request.url}; ${wait ? `retrying in ${retryAfter}s` : 'giving up'}.`,
+        );
         return wait;
       },
     },
@@ -64,7 +68,9 @@ export function createGitHubClient(options: { token: string; apiUrl: string; log
     if (!/^[a-z][a-z0-9+.-]*:/i.test(request.url)) return;
     const origin = new URL(request.url).origin;
     if (origin !== apiOrigin) {
-      throw new Error(`GitHub's answer pointed to ${origin}, another origin than github-api-url: not followed, as it would carry github-token. Check github-api-url.`);
+      throw new Error(
+        `GitHub's answer pointed to ${origin}, another origin than github-api-url: not followed, as it would carry github-token. Check github-api-url.`,
+      );
     }
   });
   // Registered after the plugins, so it wraps them: a redirect is never retried, and never counts as an answer.
@@ -78,7 +84,11 @@ export function createGitHubClient(options: { token: string; apiUrl: string; log
     } catch {
       to = undefined;
     }
-    const where = !to ? 'without a location' : to.origin === from.origin ? `to ${to.origin} too many times` : `to ${to.origin}, another origin than github-api-url`;
+    const where = !to
+      ? 'without a location'
+      : to.origin === from.origin
+        ? `to ${to.origin} too many times`
+        : `to ${to.origin}, another origin than github-api-url`;
     throw new RequestError(
       `redirected ${where}: not followed, as it would carry github-token${request.method === 'GET' ? '' : ' and the sealed value'}. Check github-api-url`,
       response.status,

@@ -21,7 +21,8 @@ export function describeGitHubError(error: unknown, context: GitHubCallContext):
 
 function describe(error: unknown, context: GitHubCallContext): string {
   // Octokit reports a request that got no answer as status 500: it is not GitHub's fault, say what it was.
-  const network = error instanceof RequestError && error.response ? undefined : networkFailure(error, REQUEST_TIMEOUT_MS);
+  const network =
+    error instanceof RequestError && error.response ? undefined : networkFailure(error, REQUEST_TIMEOUT_MS);
   if (network) {
     const url = error instanceof RequestError ? error.request.url : undefined;
     const host = hostOf(url) ?? 'the GitHub API';

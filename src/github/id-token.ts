@@ -29,10 +29,16 @@ const TRANSIENT_ERROR_CODES = [
  * The connection goes where `@actions/http-client` sends it for this URL, as in core: through the
  * runner's `https_proxy` / `http_proxy` unless `no_proxy` (or a loopback host) says otherwise.
  */
-export async function requestGitHubIdToken(audience: string, env: NodeJS.ProcessEnv, setSecret: (value: string) => void, signal?: AbortSignal): Promise<string> {
+export async function requestGitHubIdToken(
+  audience: string,
+  env: NodeJS.ProcessEnv,
+  setSecret: (value: string) => void,
+  signal?: AbortSignal,
+): Promise<string> {
   // Set by the runner for jobs with `permissions: id-token: write`; credentials.ts checks both first.
   const { ACTIONS_ID_TOKEN_REQUEST_URL: endpoint, ACTIONS_ID_TOKEN_REQUEST_TOKEN: requestToken } = env;
-  if (!endpoint || !requestToken) throw new Error('this job has no ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN.');
+  if (!endpoint || !requestToken)
+    throw new Error('this job has no ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN.');
   const url = new URL(endpoint);
   url.searchParams.set('audience', audience);
   const dispatcher = new RetryAgent(new HttpClient(USER_AGENT).getAgentDispatcher(url.href) ?? new Agent(), {
@@ -79,10 +85,15 @@ function tokenFrom(body: string): string | undefined {
 function failureMessage(host: string, url: string, error: unknown): string {
   const { code, statusCode } = (error ?? {}) as { code?: string; statusCode?: number };
   const attempts = `${MAX_RETRIES + 1} attempts`;
-  if (code === 'UND_ERR_REQ_RETRY' && statusCode) return `the token service at ${host} answered ${statusCode} (${attempts}); GitHub may be having trouble: re-run the job later.`;
+  if (code === 'UND_ERR_REQ_RETRY' && statusCode)
+    return `the token service at ${host} answered ${statusCode} (${attempts}); GitHub may be having trouble: re-run the job later.`;
   const failure = networkFailure(error, REQUEST_TIMEOUT_MS) ?? { kind: 'unreachable', words: errorMessage(error) };
   const tried = code && TRANSIENT_ERROR_CODES.includes(code) ? ` (${attempts})` : '';
-  return unreachableMessage(host, { ...failure, words: `${failure.words}${tried}` }, { url, settings: "the runner's ACTIONS_ID_TOKEN_REQUEST_URL" });
+  return unreachableMessage(
+    host,
+    { ...failure, words: `${failure.words}${tried}` },
+    { url, settings: "the runner's ACTIONS_ID_TOKEN_REQUEST_URL" },
+  );
 }
 
 function refusalMessage(host: string, status: number): string {

@@ -39,7 +39,8 @@ interface TargetKind<S extends TargetSpec> {
 
 const ORGANIZATION_PERMISSION =
   "the organization permission 'Secrets: Read and write' (fine-grained token or GitHub App) or the 'admin:org' scope (classic token)";
-const ORGANIZATION_NOT_FOUND_HINT = 'Check the organisation name, and that the token belongs to an owner of it (or a GitHub App installed on it).';
+const ORGANIZATION_NOT_FOUND_HINT =
+  'Check the organisation name, and that the token belongs to an owner of it (or a GitHub App installed on it).';
 
 /** Who can read an organisation secret of each visibility (GitHub docs, "Secrets reference"). */
 const READERS: Record<Visibility, string> = {
@@ -61,8 +62,10 @@ const KINDS: Kinds = {
       write: 'PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}',
       list: 'GET /repos/{owner}/{repo}/actions/secrets',
     },
-    permission: "the repository permission 'Secrets: Read and write' (fine-grained token or GitHub App) or the 'repo' scope (classic token)",
-    notFoundHint: 'Check the owner/name, and that the token has access to this repository (a fine-grained token or GitHub App must include it).',
+    permission:
+      "the repository permission 'Secrets: Read and write' (fine-grained token or GitHub App) or the 'repo' scope (classic token)",
+    notFoundHint:
+      'Check the owner/name, and that the token has access to this repository (a fine-grained token or GitHub App must include it).',
     takesEffect: () => 'workflow runs queued from now on',
   },
   environment: {
@@ -73,9 +76,12 @@ const KINDS: Kinds = {
       write: 'PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}',
       list: 'GET /repos/{owner}/{repo}/environments/{environment_name}/secrets',
     },
-    permission: "the repository permission 'Environments: Read and write' (fine-grained token or GitHub App) or the 'repo' scope (classic token)",
-    notFoundHint: 'Check that the environment exists (Settings > Environments), the owner/name, and that the token has access to this repository.',
-    takesEffect: ({ environment }) => `jobs with environment: ${environment} that start from now on, later jobs of this run included`,
+    permission:
+      "the repository permission 'Environments: Read and write' (fine-grained token or GitHub App) or the 'repo' scope (classic token)",
+    notFoundHint:
+      'Check that the environment exists (Settings > Environments), the owner/name, and that the token has access to this repository.',
+    takesEffect: ({ environment }) =>
+      `jobs with environment: ${environment} that start from now on, later jobs of this run included`,
   },
   organization: {
     label: ({ org }) => `organization ${org}`,
@@ -115,12 +121,17 @@ export function describeTarget(spec: TargetSpec): Target {
     permission: kind.permission,
     notFoundHint: kind.notFoundHint,
     takesEffect,
-    settings: kind.settings?.(spec) ?? (async (_github, names) => new Map(names.map((name) => [name, { body: {}, takesEffect, differs: false }]))),
+    settings:
+      kind.settings?.(spec) ??
+      (async (_github, names) => new Map(names.map((name) => [name, { body: {}, takesEffect, differs: false }]))),
   };
 }
 
 /** The body of one secret's PUT, exactly as the writer sends it. */
-export function writeRequestBody(secret: { encryptedValue: string; keyId: string }, settings: Pick<SecretSettings, 'body'>): Record<string, unknown> {
+export function writeRequestBody(
+  secret: { encryptedValue: string; keyId: string },
+  settings: Pick<SecretSettings, 'body'>,
+): Record<string, unknown> {
   return { encrypted_value: secret.encryptedValue, key_id: secret.keyId, ...settings.body };
 }
 function organizationTakesEffect(visibility: Visibility | undefined): string {
@@ -160,15 +171,25 @@ async function organizationSettings(
     const ids = wanted === undefined ? current?.selectedRepositoryIds : wantedIds;
     const body = { visibility, ...(visibility === 'selected' ? { selected_repository_ids: ids ?? [] } : {}) };
     const differs =
-      wanted !== undefined && current !== undefined && (current.visibility !== wanted || (wanted === 'selected' && !sameIds(current.selectedRepositoryIds, wantedIds)));
+      wanted !== undefined &&
+      current !== undefined &&
+      (current.visibility !== wanted || (wanted === 'selected' && !sameIds(current.selectedRepositoryIds, wantedIds)));
     const widened = current !== undefined && WIDTH.indexOf(visibility) > WIDTH.indexOf(current.visibility);
-    const added = current?.visibility === 'selected' && visibility === 'selected' ? (ids ?? []).filter((id) => !current.selectedRepositoryIds?.includes(id)) : [];
+    const added =
+      current?.visibility === 'selected' && visibility === 'selected'
+        ? (ids ?? []).filter((id) => !current.selectedRepositoryIds?.includes(id))
+        : [];
     const warning = widened
       ? `visibility: ${visibility} widens secret ${name} of organization ${org}: ${READERS[current.visibility]} could read it, now ${READERS[visibility]} can`
       : added.length > 0
         ? `selected-repositories widens secret ${name} of organization ${org}: ${added.length} more ${added.length === 1 ? 'repository' : 'repositories'} can read it (ids ${added.join(', ')})`
         : undefined;
-    settings.set(name, { body, takesEffect: organizationTakesEffect(visibility), differs, ...(warning ? { warning } : {}) });
+    settings.set(name, {
+      body,
+      takesEffect: organizationTakesEffect(visibility),
+      differs,
+      ...(warning ? { warning } : {}),
+    });
   });
   return settings;
 }
@@ -179,29 +200,49 @@ function sameIds(a: readonly number[] | undefined, b: readonly number[] | undefi
 }
 
 /** The stored secret's visibility (and selected repository ids when asked), or undefined when it does not exist. */
-async function storedOrganizationSecret(github: GitHub, org: string, name: string, withIds: boolean): Promise<StoredOrganizationSecret | undefined> {
-  const context = { target: `organization ${org}`, permission: ORGANIZATION_PERMISSION, notFoundHint: ORGANIZATION_NOT_FOUND_HINT };
+async function storedOrganizationSecret(
+  github: GitHub,
+  org: string,
+  name: string,
+  withIds: boolean,
+): Promise<StoredOrganizationSecret | undefined> {
+  const context = {
+    target: `organization ${org}`,
+    permission: ORGANIZATION_PERMISSION,
+    notFoundHint: ORGANIZATION_NOT_FOUND_HINT,
+  };
   let visibility: Visibility;
   try {
     const { data } = await github.request('GET /orgs/{org}/actions/secrets/{secret_name}', { org, secret_name: name });
     visibility = data.visibility;
   } catch (error) {
     if (error instanceof RequestError && error.status === 404) return undefined;
-    throw new Error(describeGitHubError(error, { ...context, doing: `read the visibility of secret ${name} of` }), { cause: error });
+    throw new Error(describeGitHubError(error, { ...context, doing: `read the visibility of secret ${name} of` }), {
+      cause: error,
+    });
   }
   if (visibility !== 'selected' || !withIds) return { visibility };
   try {
     const ids: number[] = [];
     let pages = 0;
-    for await (const { data } of github.paginate.iterator('GET /orgs/{org}/actions/secrets/{secret_name}/repositories', { org, secret_name: name, per_page: 100 })) {
+    for await (const { data } of github.paginate.iterator(
+      'GET /orgs/{org}/actions/secrets/{secret_name}/repositories',
+      { org, secret_name: name, per_page: 100 },
+    )) {
       ids.push(...data.map((repository) => repository.id));
       // An organisation cannot hold more repositories than this reads; the cap keeps an answer that never ends from looping.
-      if (++pages > MAX_REPOSITORY_PAGES) throw new Error(`GitHub listed more than ${MAX_REPOSITORY_PAGES * 100} selected repositories for secret ${name} of organization ${org}; give visibility and selected-repositories explicitly.`);
+      if (++pages > MAX_REPOSITORY_PAGES)
+        throw new Error(
+          `GitHub listed more than ${MAX_REPOSITORY_PAGES * 100} selected repositories for secret ${name} of organization ${org}; give visibility and selected-repositories explicitly.`,
+        );
     }
     return { visibility, selectedRepositoryIds: ids };
   } catch (error) {
     if (!(error instanceof RequestError)) throw error;
-    throw new Error(describeGitHubError(error, { ...context, doing: `read the selected repositories of secret ${name} of` }), { cause: error });
+    throw new Error(
+      describeGitHubError(error, { ...context, doing: `read the selected repositories of secret ${name} of` }),
+      { cause: error },
+    );
   }
 }
 
@@ -266,7 +307,12 @@ export interface GraphqlError {
  * single sign-on, or any other error type) is reported with GitHub's own message; only a
  * repository that GitHub says is NOT_FOUND, or did not give, is called missing.
  */
-export function repositoryLookupProblem(org: string, names: readonly string[], data: RepositoryLookup, errors: readonly GraphqlError[]): string | undefined {
+export function repositoryLookupProblem(
+  org: string,
+  names: readonly string[],
+  data: RepositoryLookup,
+  errors: readonly GraphqlError[],
+): string | undefined {
   const nameAt = (error: GraphqlError) => {
     const alias = String(error.path?.[0] ?? '');
     const name = /^r\d+$/.test(alias) ? names[Number(alias.slice(1))] : undefined;
@@ -281,7 +327,10 @@ export function repositoryLookupProblem(org: string, names: readonly string[], d
       if (name) entry.names.push(name);
       byMessage.set(error.message, entry);
     }
-    const said = [...byMessage].map(([message, { type, names: refused }]) => `GitHub answered ${type}${refused.length > 0 ? ` for ${refused.join(', ')}` : ''}: "${message}"`);
+    const said = [...byMessage].map(
+      ([message, { type, names: refused }]) =>
+        `GitHub answered ${type}${refused.length > 0 ? ` for ${refused.join(', ')}` : ''}: "${message}"`,
+    );
     const saml = refusals.some((error) => /SAML/i.test(error.message));
     return `selected-repositories: could not look up the repositories of organization ${org}. ${said.join('; ')}.${saml ? ` ${SAML_SSO_FIX}` : ''}`;
   }

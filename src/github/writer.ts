@@ -53,7 +53,12 @@ export interface PreparedTarget {
  * target or a malformed key thus fails before any password is minted. main.ts asks ECR once one
  * of them is ready to write, and writes each target as soon as it is.
  */
-export function prepareTargets(github: GitHub, targets: readonly Target[], names: readonly string[], options: PrepareOptions): Promise<PreparedTarget>[] {
+export function prepareTargets(
+  github: GitHub,
+  targets: readonly Target[],
+  names: readonly string[],
+  options: PrepareOptions,
+): Promise<PreparedTarget>[] {
   return targets.map((target) => prepareTarget(github, target, names, options));
 }
 
@@ -62,16 +67,24 @@ export function isReadyToWrite(prepared: PreparedTarget): boolean {
   return prepared.key !== undefined && prepared.due.length > 0;
 }
 
-async function prepareTarget(github: GitHub, target: Target, names: readonly string[], { maxAgeMs, now, unchanging = [], onDue }: PrepareOptions): Promise<PreparedTarget> {
-  const fail = (items: readonly string[], detail: string) => items.map((name) => result(target, name, 'failed', detail));
+async function prepareTarget(
+  github: GitHub,
+  target: Target,
+  names: readonly string[],
+  { maxAgeMs, now, unchanging = [], onDue }: PrepareOptions,
+): Promise<PreparedTarget> {
+  const fail = (items: readonly string[], detail: string) =>
+    items.map((name) => result(target, name, 'failed', detail));
   const isUnchanging = (name: string) => unchanging.includes(name);
   /** Why a secret need not be written, from the list (stored names and their `updated_at`), or undefined. */
   const skipReason = (name: string, stored: ReadonlyMap<string, Date>): string | undefined => {
     const updatedAt = stored.get(name.toUpperCase());
     if (updatedAt === undefined) return undefined;
     // The list tells names and dates, never values: a stored username secret is taken to hold `AWS`.
-    if (isUnchanging(name)) return `already stored (updated ${updatedAt.toISOString()}); its value never changes, so it is written only when missing`;
-    if (maxAgeMs !== undefined && now.getTime() - updatedAt.getTime() < maxAgeMs) return `updated ${updatedAt.toISOString()}, younger than max-age`;
+    if (isUnchanging(name))
+      return `already stored (updated ${updatedAt.toISOString()}); its value never changes, so it is written only when missing`;
+    if (maxAgeMs !== undefined && now.getTime() - updatedAt.getTime() < maxAgeMs)
+      return `updated ${updatedAt.toISOString()}, younger than max-age`;
     return undefined;
   };
 
@@ -91,12 +104,18 @@ async function prepareTarget(github: GitHub, target: Target, names: readonly str
   const certainlyDue = names.some((name) => (stored ? skipReason(name, stored) === undefined : !isUnchanging(name)));
   if (names.some((name) => !isUnchanging(name) && (stored ? skipReason(name, stored) === undefined : true))) onDue?.();
   const early = certainlyDue ? readPublicKey(github, target) : undefined;
-  const [keyRead, settingsRead, listRead] = await Promise.allSettled([early, target.settings(github, names), stored ?? listing]);
+  const [keyRead, settingsRead, listRead] = await Promise.allSettled([
+    early,
+    target.settings(github, names),
+    stored ?? listing,
+  ]);
   // Without max-age a failed list costs only the saving: the unchanging secrets are written as if missing.
   if (!stored && listRead.status === 'fulfilled') stored = listRead.value;
   // When both fail, the key's failure says more: it concerns the token and the target as a whole.
-  const keyFailure = keyRead.status === 'rejected' ? explain(target, keyRead.reason, 'read the secrets public key of') : undefined;
-  if (settingsRead.status === 'rejected') return { target, due: [], results: fail(names, keyFailure ?? errorMessage(settingsRead.reason)) };
+  const keyFailure =
+    keyRead.status === 'rejected' ? explain(target, keyRead.reason, 'read the secrets public key of') : undefined;
+  if (settingsRead.status === 'rejected')
+    return { target, due: [], results: fail(names, keyFailure ?? errorMessage(settingsRead.reason)) };
 
   const results: SecretResult[] = [];
   const due: DueSecret[] = [];
@@ -109,23 +128,55 @@ async function prepareTarget(github: GitHub, target: Target, names: readonly str
   }
   if (due.length === 0) return { target, due, results };
   if (due.some(({ name }) => !isUnchanging(name))) onDue?.();
-  if (keyFailure) return { target, due: [], results: [...results, ...fail(due.map(({ name }) => name), keyFailure)] };
+  if (keyFailure)
+    return {
+      target,
+      due: [],
+      results: [
+        ...results,
+        ...fail(
+          due.map(({ name }) => name),
+          keyFailure,
+        ),
+      ],
+    };
   try {
     const key = keyRead.status === 'fulfilled' && keyRead.value ? keyRead.value : await readPublicKey(github, target);
     return { target, due, key, results };
   } catch (error) {
-    return { target, due: [], results: [...results, ...fail(due.map(({ name }) => name), explain(target, error, 'read the secrets public key of'))] };
+    return {
+      target,
+      due: [],
+      results: [
+        ...results,
+        ...fail(
+          due.map(({ name }) => name),
+          explain(target, error, 'read the secrets public key of'),
+        ),
+      ],
+    };
   }
 }
 
-function result(target: Target, secret: string, status: SecretStatus, detail?: string, takesEffect = target.takesEffect): SecretResult {
+function result(
+  target: Target,
+  secret: string,
+  status: SecretStatus,
+  detail?: string,
+  takesEffect = target.takesEffect,
+): SecretResult {
   return { target: target.label, secret, status, takesEffect, ...(detail ? { detail } : {}) };
 }
 
 /** A RequestError explained for the user; any other error was already written for them. */
 function explain(target: Target, error: unknown, doing: string): string {
   if (!(error instanceof RequestError)) return errorMessage(error);
-  return describeGitHubError(error, { doing, target: target.label, permission: target.permission, notFoundHint: target.notFoundHint });
+  return describeGitHubError(error, {
+    doing,
+    target: target.label,
+    permission: target.permission,
+    notFoundHint: target.notFoundHint,
+  });
 }
 
 /** The statuses GitHub answers a stored secret with: 201 created, 204 updated. Anything else stored nothing we can vouch for. */
@@ -135,7 +186,12 @@ const WRITTEN_STATUS: Readonly<Record<number, SecretStatus>> = { 201: 'created',
  * One prepared target: one PUT per due secret, sealed with the key read while preparing. Each target
  * is written on its own, so that one failing (or slow to prepare) target holds back no other.
  */
-export async function writeTarget(github: GitHub, prepared: PreparedTarget, secrets: readonly SecretValue[], log: Pick<Log, 'warning'>): Promise<SecretResult[]> {
+export async function writeTarget(
+  github: GitHub,
+  prepared: PreparedTarget,
+  secrets: readonly SecretValue[],
+  log: Pick<Log, 'warning'>,
+): Promise<SecretResult[]> {
   const { target, due } = prepared;
   let key = prepared.key;
   if (!key || due.length === 0) return [...prepared.results];
@@ -160,7 +216,12 @@ export async function writeTarget(github: GitHub, prepared: PreparedTarget, secr
       const written = WRITTEN_STATUS[status];
       if (!written) {
         results.push(
-          result(target, name, 'failed', `GitHub answered ${status} to the write of secret ${name} to ${target.label}, not 201 (created) or 204 (updated), so it may not be stored. Check github-api-url, and run the job again.`),
+          result(
+            target,
+            name,
+            'failed',
+            `GitHub answered ${status} to the write of secret ${name} to ${target.label}, not 201 (created) or 204 (updated), so it may not be stored. Check github-api-url, and run the job again.`,
+          ),
         );
         continue;
       }
@@ -192,13 +253,22 @@ async function readPublicKey(github: GitHub, target: Target): Promise<PublicKey>
   for (let attempt = 0; attempt < 2; attempt++) {
     const data: unknown = (await github.request(target.routes.publicKey, target.params)).data;
     const { key_id, key } = data as Partial<PublicKey>;
-    problem = typeof key_id !== 'string' || typeof key !== 'string' ? 'has no key_id and key' : (publicKeyProblem(key) ?? '');
+    problem =
+      typeof key_id !== 'string' || typeof key !== 'string' ? 'has no key_id and key' : (publicKeyProblem(key) ?? '');
     if (!problem && typeof key_id === 'string' && typeof key === 'string') return { key_id, key };
   }
-  throw new Error(`GitHub's public key for ${target.label} is not a valid key (it ${problem}), twice in a row; nothing was sealed with it. Run the job again; if it persists, check github-api-url.`);
+  throw new Error(
+    `GitHub's public key for ${target.label} is not a valid key (it ${problem}), twice in a row; nothing was sealed with it. Run the job again; if it persists, check github-api-url.`,
+  );
 }
 
-async function put(github: GitHub, target: Target, secret: SecretValue, key: PublicKey, settings: SecretSettings): Promise<number> {
+async function put(
+  github: GitHub,
+  target: Target,
+  secret: SecretValue,
+  key: PublicKey,
+  settings: SecretSettings,
+): Promise<number> {
   const encryptedValue = await seal(secret.value, key.key);
   const response = await github.request(target.routes.write, {
     ...target.params,
