@@ -208,7 +208,9 @@ describe('release.yml', () => {
       ref: 'refs/tags/${{ github.event.release.tag_name }}',
       'persist-credentials': false,
     });
-    expect(check.steps?.at(-1)?.run).toBe('bash .ci/run');
+    // .ci/run, then the commit it tested is recorded: the major tag moves to exactly that commit.
+    expect(check.steps?.at(-2)?.run).toBe('bash .ci/run');
+    expect(check.steps?.at(-1)?.run).toContain('git rev-parse HEAD');
     expect(move.steps?.filter((candidate) => /\b(npm|npx|node)\b|\.ci\//.test(candidate.run ?? ''))).toEqual([]);
   });
 
@@ -287,7 +289,11 @@ describe('release.yml', () => {
 
     it('moves v1 to the newest release of v1 (v1.10.0 after v1.9.0)', () => {
       expect(remoteTag('v1')).toBe(commits[0]);
-      const result = runStep(moveStep.run ?? '', { TAG: 'v1.10.0', MAJOR: 'v1' }, checkoutAt('v1.10.0'));
+      const result = runStep(
+        moveStep.run ?? '',
+        { TAG: 'v1.10.0', MAJOR: 'v1', COMMIT: commits[2] ?? '' },
+        checkoutAt('v1.10.0'),
+      );
       expect(result.log).toContain(`v1 now points to v1.10.0 (${commits[2]})`);
       expect(result.status).toBe(0);
       expect(remoteTag('v1')).toBe(commits[2]);
@@ -296,7 +302,11 @@ describe('release.yml', () => {
     });
 
     it('leaves v1 where it is for a release older than the newest v1', () => {
-      const result = runStep(moveStep.run ?? '', { TAG: 'v1.9.0', MAJOR: 'v1' }, checkoutAt('v1.9.0'));
+      const result = runStep(
+        moveStep.run ?? '',
+        { TAG: 'v1.9.0', MAJOR: 'v1', COMMIT: commits[1] ?? '' },
+        checkoutAt('v1.9.0'),
+      );
       expect(result.status).toBe(1);
       expect(result.log).toContain('::error::v1.9.0 is older than v1.10.0, so v1 stays where it is');
       expect(remoteTag('v1')).toBe(commits[2]);
