@@ -1,10 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { parseConfig, type RunContext } from '../../src/config.ts';
 import { setOutputs } from '../../src/report.ts';
 import { readActionYml } from '../fakes/action-yml.ts';
+import { sourceFiles } from '../source-files.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const declared = readActionYml();
@@ -50,16 +51,6 @@ function inputsRead(): string[] {
     }
   }
   return [...read].sort();
-}
-
-function sourceFiles(dir = join(root, 'src')): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
 }
 
 describe('inputs and outputs: the code and action.yml agree', () => {

@@ -11,10 +11,11 @@
  * - every `words:` property (network.ts: how a failed connection is described inside "could not reach").
  * Conditional expressions (`a ? `x` : `y``) give one template per branch.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { sourceFiles } from '../source-files.ts';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const SRC = join(ROOT, 'src');
@@ -32,16 +33,6 @@ const MESSAGE_FUNCTION = /(message|problem|advice)$|^describe/i;
 
 export function messageTemplates(): MessageTemplate[] {
   return sourceFiles(SRC).flatMap((path) => templatesIn(path, readFileSync(path, 'utf8')));
-}
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
 }
 
 export function templatesIn(path: string, text: string): MessageTemplate[] {

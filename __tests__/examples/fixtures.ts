@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PolicyDocument } from './policy.ts';
+import { sourceFiles } from '../source-files.ts';
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 export const EXAMPLES = join(ROOT, 'examples');
@@ -23,16 +24,6 @@ export const ECR_REPOSITORY_ARN = `arn:aws:ecr:eu-west-1:123456789012:repository
 
 export function iamJson(name: string): PolicyDocument {
   return JSON.parse(readFileSync(join(EXAMPLES, 'iam', name), 'utf8')) as PolicyDocument;
-}
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
 }
 
 /**

@@ -1,20 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { errorMessage } from '../../src/errors.ts';
+import { sourceFiles } from '../source-files.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
-
-function sourceFiles(dir = join(root, 'src')): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
-}
 
 describe('errorMessage', () => {
   it("an Error's message, without its name or stack; anything else thrown as text", () => {

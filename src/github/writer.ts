@@ -128,33 +128,24 @@ async function prepareTarget(
   }
   if (due.length === 0) return { target, due, results };
   if (due.some(({ name }) => !isUnchanging(name))) onDue?.();
-  if (keyFailure)
-    return {
-      target,
-      due: [],
-      results: [
-        ...results,
-        ...fail(
-          due.map(({ name }) => name),
-          keyFailure,
-        ),
-      ],
-    };
+  // Without a key nothing due can be written: each fails with the key's reason, beside what is known.
+  const keyless = (detail: string): PreparedTarget => ({
+    target,
+    due: [],
+    results: [
+      ...results,
+      ...fail(
+        due.map(({ name }) => name),
+        detail,
+      ),
+    ],
+  });
+  if (keyFailure) return keyless(keyFailure);
   try {
     const key = keyRead.status === 'fulfilled' && keyRead.value ? keyRead.value : await readPublicKey(github, target);
     return { target, due, key, results };
   } catch (error) {
-    return {
-      target,
-      due: [],
-      results: [
-        ...results,
-        ...fail(
-          due.map(({ name }) => name),
-          explain(target, error, 'read the secrets public key of'),
-        ),
-      ],
-    };
+    return keyless(explain(target, error, 'read the secrets public key of'));
   }
 }
 
