@@ -175,6 +175,18 @@ describe('code is loaded only by runs that need it', () => {
 describe('the username secret (always AWS) is written only where the target lacks it (issue 9)', () => {
   const USERNAME = { 'username-secret-name': 'ECR_USERNAME' };
 
+  it('without max-age, a list that fails costs only the saving: asked once, not retried, and both secrets written', async () => {
+    const isList = ({ method, url }: { method: string; url: string }) =>
+      method === 'GET' && /\/actions\/secrets\?/.test(url);
+    fakes.github.server.inject({ match: isList, times: 10, reply: { status: 502, body: 'Bad Gateway' } });
+    const result = await run(fakes, { ...oidc(), ...USERNAME });
+
+    expect(result.exitCode).toBe(0);
+    expect(githubCalls(fakes).filter((call) => call === 'GET /repos/octo/app/actions/secrets')).toHaveLength(1);
+    expect(fakes.github.repositorySecret(REPO, 'ECR_USERNAME')?.plaintext).toBe('AWS');
+    expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+  });
+
   it('without max-age, missing: written (one list beside the key read), decrypted as AWS', async () => {
     const result = await run(fakes, { ...oidc(), ...USERNAME });
 

@@ -90,7 +90,11 @@ async function prepareTarget(
 
   // With max-age the list comes first: it decides whether anything, the key included, is needed.
   // Without it, the list only tells whether an unchanging secret is there, and runs beside the key.
-  const listing = maxAgeMs !== undefined || names.some(isUnchanging) ? listUpdatedAt(github, target) : undefined;
+  // Asked only to spare the username a write, it gets no retries: a failure costs the saving, never the writes' time.
+  const listing =
+    maxAgeMs !== undefined || names.some(isUnchanging)
+      ? listUpdatedAt(github, target, { retry: maxAgeMs !== undefined })
+      : undefined;
   let stored: ReadonlyMap<string, Date> | undefined;
   if (maxAgeMs !== undefined) {
     try {
@@ -270,11 +274,21 @@ async function put(
 }
 
 /** `updated_at` of every secret at the target, by upper-cased name (names are case-insensitive). */
-async function listUpdatedAt(github: GitHub, target: Target): Promise<Map<string, Date>> {
+async function listUpdatedAt(
+  github: GitHub,
+  target: Target,
+  { retry }: { retry: boolean },
+): Promise<Map<string, Date>> {
   const updatedAt = new Map<string, Date>();
   let pages = 0;
+  // paginate asks for every page with the request function it is given, without per-call options:
+  // "no retries" has to be that function's default.
+  const request = retry ? github.request : github.request.defaults({ request: { retries: 0 } });
+  const [method = 'GET', url = ''] = target.routes.list.split(' ');
   // `paginate` follows GitHub's Link headers; the cap keeps an answer that never ends from looping.
-  for await (const { data } of github.paginate.iterator(target.routes.list, { ...target.params, per_page: 100 })) {
+  // (Octokit's types know the endpoint-options form of a request function only as a route string.)
+  const first = { method, url, ...target.params, per_page: 100 } as unknown as Parameters<typeof request>[0];
+  for await (const { data } of github.paginate.iterator(request, first)) {
     for (const { name, updated_at } of listedSecrets(data)) updatedAt.set(name.toUpperCase(), new Date(updated_at));
     if (++pages >= MAX_LIST_PAGES) break;
   }
