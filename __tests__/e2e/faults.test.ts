@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { ecrError, stsError } from '../fakes/aws.ts';
+import { secondaryRateLimit } from '../fakes/github.ts';
 import type { Fakes } from '../fakes/index.ts';
 import { json } from '../fakes/server.ts';
 import { count, githubCalls, REPO, run, setUp } from './helpers.ts';
@@ -61,11 +62,7 @@ describe('GitHub faults are survived, and nothing is lost', () => {
     // GitHub sends 429 only for rate limits, with a message saying so (docs, "Rate limits for the REST API").
     fakes.github.server.inject({
       match: isPut,
-      reply: json(
-        429,
-        { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' },
-        { 'retry-after': '1' },
-      ),
+      reply: secondaryRateLimit(429),
     });
     const result = await run(fakes, oidc());
 
@@ -77,11 +74,7 @@ describe('GitHub faults are survived, and nothing is lost', () => {
   it('secondary rate limit (403 with retry-after): waited out, with a warning', async () => {
     fakes.github.server.inject({
       match: isPut,
-      reply: json(
-        403,
-        { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' },
-        { 'retry-after': '1' },
-      ),
+      reply: secondaryRateLimit(403),
     });
     const result = await run(fakes, oidc());
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Fakes } from '../fakes/index.ts';
-import { SAML_MESSAGE } from '../fakes/github.ts';
+import { SAML_MESSAGE, secondaryRateLimit } from '../fakes/github.ts';
 import { FakeServer, json } from '../fakes/server.ts';
 import { count, githubCalls, REPO, run, setUp } from './helpers.ts';
 
@@ -227,11 +227,7 @@ describe('429 is retried by one plugin only', () => {
     fakes.github.server.inject({
       match: isPut,
       times: 20,
-      reply: json(
-        429,
-        { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' },
-        { 'retry-after': '1' },
-      ),
+      reply: secondaryRateLimit(429),
     });
     const result = await run(fakes, oidc());
 

@@ -368,6 +368,18 @@ export class FakeGitHub {
 /** `alias: repository(owner: $o, name: $n) { databaseId }` fields: the only GraphQL the action sends. */
 const REPOSITORY_FIELD = /(\w+): repository\(owner: \$(\w+), name: \$(\w+)\) \{ databaseId \}/g;
 
+/**
+ * GitHub's answer to a request over its secondary rate limit: 403 or 429, its message, and how long
+ * to wait (docs, "Rate limits for the REST API").
+ */
+export function secondaryRateLimit(status: 403 | 429, retryAfterSeconds = 1): Reply {
+  return json(
+    status,
+    { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' },
+    { 'retry-after': String(retryAfterSeconds) },
+  );
+}
+
 /** GitHub's words when an organisation's SAML single sign-on refuses a token not authorised for it. */
 export const SAML_MESSAGE =
   'Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.';
