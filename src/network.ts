@@ -126,12 +126,15 @@ export function urlForMessages(text: string): string {
   }
 }
 
+/** The variables that name the runner's proxy, as `@actions/http-client` reads them (`no_proxy` only exempts). */
+export const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'] as const;
+
 /**
  * The passwords inside the runner's proxy URLs (`https_proxy=http://user:secret@proxy:3128`): the
  * runner does not mask them, and a library's error could quote the URL.
  */
 export function proxyPasswords(env: NodeJS.ProcessEnv): string[] {
-  return ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].flatMap((name) => {
+  return PROXY_VARIABLES.flatMap((name) => {
     try {
       const { password } = new URL(env[name] ?? '');
       return password ? [password, decodeURIComponent(password)] : [];

@@ -1,4 +1,4 @@
-import { CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../network.ts';
+import { CONNECT_TIMEOUT_MS, PROXY_VARIABLES, REQUEST_TIMEOUT_MS } from '../network.ts';
 import { USER_AGENT } from '../version.ts';
 
 const REQUEST_HANDLER_OPTIONS = {
@@ -24,7 +24,7 @@ export async function awsClientConfig(region: string, env: NodeJS.ProcessEnv = p
 
 /** The variables `@actions/http-client` reads; `no_proxy` alone sends nothing through a proxy. */
 function hasProxy(env: NodeJS.ProcessEnv): boolean {
-  return ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].some((name) => env[name]);
+  return PROXY_VARIABLES.some((name) => env[name]);
 }
 
 async function proxiedRequestHandler() {
