@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
+import { readReadme, section, yamlBlocks } from '../docs/readme.ts';
 import type { SecretApp } from '../fakes/github.ts';
 import type { Fakes } from '../fakes/index.ts';
-import { githubCalls, REPO, run, setUp } from './helpers.ts';
+import { githubCalls, REPO, run, setUp, TOKEN } from './helpers.ts';
 
 let fakes: Fakes & { roleArn: string };
 beforeEach(async () => (fakes = await setUp()));
@@ -206,4 +208,75 @@ describe('secret-type refusals', () => {
       expect(actions.exitCode).toBe(0);
     },
   );
+});
+
+describe("README, 'Dependabot and Codespaces': each step run as written, and Dependabot's registry entry reads what it wrote", () => {
+  interface Step {
+    uses?: string;
+    with?: Record<string, string>;
+  }
+  const blocks = yamlBlocks(section(readReadme(), 'Dependabot and Codespaces')).map((text) => parse(text) as unknown);
+  const isStep = (step: unknown): step is Step =>
+    typeof step === 'object' && step !== null && (step as Step).uses === '<owner>/ecr-secret-refresh@v1';
+  /** The action's steps of a block: a workflow's, or a bare list of steps. */
+  const stepsOf = (block: unknown): Step[] => {
+    if (Array.isArray(block)) return block.filter(isStep);
+    const jobs = (block as { jobs?: Record<string, { steps: unknown[] }> }).jobs ?? {};
+    return Object.values(jobs).flatMap((job) => job.steps.filter(isStep));
+  };
+  /** The step's inputs as the runner passes them, the fakes' writer token for the README's secret. */
+  const inputsOf = (step: Step) =>
+    Object.fromEntries(
+      Object.entries(step.with ?? {}).map(([name, value]) => [
+        name,
+        String(value).replace('${{ secrets.SECRETS_WRITER_TOKEN }}', TOKEN),
+      ]),
+    );
+  const dependabotYml = blocks.find(
+    (block) => typeof block === 'object' && block !== null && 'registries' in block,
+  ) as {
+    registries: Record<string, { type: string; url: string; username: string; password: string }>;
+    updates: { 'package-ecosystem': string; registries: string[] }[];
+  };
+
+  it('finds a Dependabot workflow, its dependabot.yml and a Codespaces step', () => {
+    expect(blocks.flatMap(stepsOf).map((step) => step.with?.['secret-type'])).toEqual(['dependabot', 'codespaces']);
+    expect(dependabotYml).toBeDefined();
+  });
+
+  it('Dependabot: the secret its registry entry names holds what ECR issued, for the host the action reports', async () => {
+    const [step] = blocks.flatMap(stepsOf).filter((candidate) => candidate.with?.['secret-type'] === 'dependabot');
+    const inputs = inputsOf(step!);
+    // The README's role and region are the fakes' own.
+    expect([inputs['role-to-assume'], inputs['aws-region']]).toEqual([fakes.roleArn, 'eu-west-1']);
+    const result = await run(fakes, inputs);
+    const issued = fakes.aws.lastLogin!;
+
+    expect(result.exitCode).toBe(0);
+    const [name, registry] = Object.entries(dependabotYml.registries)[0]!;
+    expect(registry.type).toBe('docker-registry');
+    expect(registry.url).toBe(`https://${result.outputs['registry']}`);
+    expect(registry.username).toBe(result.outputs['username']);
+    const secret = /^\$\{\{secrets\.(\w+)\}\}$/.exec(registry.password)?.[1];
+    expect(fakes.github.repositorySecret(REPO, secret ?? '', 'dependabot')?.plaintext).toBe(issued.password);
+    expect(dependabotYml.updates.find((update) => update['package-ecosystem'] === 'docker')?.registries).toContain(
+      name,
+    );
+  });
+
+  it('Codespaces: the _USER and _PASSWORD secrets of the registry login', async () => {
+    const [step] = blocks.flatMap(stepsOf).filter((candidate) => candidate.with?.['secret-type'] === 'codespaces');
+    const inputs = inputsOf(step!);
+    const result = await run(fakes, inputs);
+
+    expect(result.exitCode).toBe(0);
+    const prefix = /^(\w+)_CONTAINER_REGISTRY_PASSWORD$/.exec(inputs['secret-name'] ?? '')?.[1];
+    expect(inputs['username-secret-name']).toBe(`${prefix}_CONTAINER_REGISTRY_USER`);
+    expect(fakes.github.repositorySecret(REPO, `${prefix}_CONTAINER_REGISTRY_USER`, 'codespaces')?.plaintext).toBe(
+      'AWS',
+    );
+    expect(fakes.github.repositorySecret(REPO, `${prefix}_CONTAINER_REGISTRY_PASSWORD`, 'codespaces')?.plaintext).toBe(
+      fakes.aws.lastLogin?.password,
+    );
+  });
 });

@@ -295,10 +295,11 @@ async function storedOrganizationSecret(
   try {
     const ids: number[] = [];
     let pages = 0;
-    for await (const { data } of github.paginate.iterator(
-      `GET /orgs/{org}/${app}/secrets/{secret_name}/repositories`,
-      { org, secret_name: name, per_page: 100 },
-    )) {
+    for await (const { data } of github.paginate.iterator(`GET /orgs/{org}/${app}/secrets/{secret_name}/repositories`, {
+      org,
+      secret_name: name,
+      per_page: 100,
+    })) {
       ids.push(...data.map((repository) => repository.id));
       // An organisation cannot hold more repositories than this reads; the cap keeps an answer that never ends from looping.
       if (++pages > MAX_REPOSITORY_PAGES)
