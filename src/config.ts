@@ -2,7 +2,7 @@ import { partitionById, partitionOfRegion, PARTITIONS } from './aws/partitions.t
 import { urlForMessages } from './network.ts';
 import { parseDuration, formatDuration } from './duration.ts';
 import type { AccessKeys, AwsAuth } from './aws/auth.ts';
-import type { TargetSpec } from './github/target-spec.ts';
+import { SECRET_APPS, type SecretApp, type TargetSpec } from './github/target-spec.ts';
 import { SECRET_KINDS, type SecretKindName, type SecretNames } from './secrets.ts';
 
 /** Reads one input by its name in action.yml; `core.getInput` in the action, a plain map in tests. */
@@ -93,7 +93,8 @@ export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv, conte
   const region = parseRegion(read('aws-region'), env, report);
   const auth = parseAuth(read, context, region, report);
   const github = parseGitHub(read, context, report);
-  const targets = parseTargets(read, context, report);
+  const secretApp = parseSecretType(read, report);
+  const targets = withApp(parseTargets(read, context, report), secretApp);
   const secretNames = parseSecretNames(read, report);
   const maxAgeMs = parseMaxAge(read('max-age'), report);
 
@@ -552,4 +553,35 @@ function parseMaxAge(text: string, report: Report): number | undefined {
     return undefined;
   }
   return ms;
+}
+
+/**
+ * `secret-type`: which app's secrets to write (Actions, Dependabot, Codespaces). Environments hold
+ * Actions secrets only, so the pair is refused here rather than sent to a route GitHub does not have.
+ */
+function parseSecretType(read: Read, report: Report): SecretApp {
+  const text = read('secret-type');
+  const app = SECRET_APPS.find((name) => name === text.toLowerCase());
+  if (text && !app) {
+    report(
+      'secret-type',
+      `"${text}" is not one of ${SECRET_APPS.join(', ')}`,
+      'Use actions (the default), dependabot or codespaces.',
+    );
+    return 'actions';
+  }
+  if (app && app !== 'actions' && read('environment')) {
+    report(
+      'environment',
+      `environments hold GitHub Actions secrets only, and secret-type is ${app}`,
+      `Remove environment to write ${app} secrets of the repositories, or remove secret-type to write environment secrets.`,
+    );
+  }
+  return app ?? 'actions';
+}
+
+/** The targets with the app whose secrets they receive; Actions, the default, is left implicit. */
+function withApp(targets: TargetSpec[] | undefined, app: SecretApp): TargetSpec[] | undefined {
+  if (app === 'actions' || !targets) return targets;
+  return targets.map((spec) => (spec.kind === 'environment' ? spec : { ...spec, app }));
 }

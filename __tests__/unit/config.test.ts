@@ -354,3 +354,46 @@ describe('splitList', () => {
   it('splits on commas and newlines, trims, drops empties', () =>
     expect(splitList('a, b\n\nc,')).toEqual(['a', 'b', 'c']));
 });
+
+describe('secret-type: which app receives the secrets', () => {
+  it('actions by default (as action.yml gives it, or empty): the targets are as before', () => {
+    expect(parse({ ...BASE }).targets).toEqual([{ kind: 'repository', owner: 'octo', repo: 'app' }]);
+    expect(parse({ ...BASE, 'secret-type': 'actions', environment: 'ecr' }).targets).toEqual([
+      { kind: 'environment', owner: 'octo', repo: 'app', environment: 'ecr' },
+    ]);
+  });
+
+  it('dependabot or codespaces, in any case, on every repository and organisation target', () => {
+    expect(parse({ ...BASE, 'secret-type': 'Dependabot', repositories: 'octo/app, octo/api' }).targets).toEqual([
+      { kind: 'repository', owner: 'octo', repo: 'app', app: 'dependabot' },
+      { kind: 'repository', owner: 'octo', repo: 'api', app: 'dependabot' },
+    ]);
+    expect(
+      parse({
+        ...BASE,
+        'secret-type': ' CODESPACES ',
+        organization: 'octo',
+        visibility: 'selected',
+        'selected-repositories': 'app',
+      }).targets,
+    ).toEqual([
+      { kind: 'organization', org: 'octo', visibility: 'selected', selectedRepositories: ['app'], app: 'codespaces' },
+    ]);
+  });
+
+  it('refuses an unknown app, naming the choices', () => {
+    expect(() => parse({ ...BASE, 'secret-type': 'npm' })).toThrow(
+      `Input 'secret-type': "npm" is not one of actions, dependabot, codespaces. Use actions (the default), dependabot or codespaces.`,
+    );
+  });
+
+  it.each(['dependabot', 'codespaces'])(
+    'refuses environment with %s: environments hold Actions secrets only',
+    (app) => {
+      expect(problems({ ...BASE, 'secret-type': app, environment: 'ecr' })).toEqual(['environment']);
+      expect(() => parse({ ...BASE, 'secret-type': app, environment: 'ecr' })).toThrow(
+        `Input 'environment': environments hold GitHub Actions secrets only, and secret-type is ${app}. Remove environment to write ${app} secrets of the repositories, or remove secret-type to write environment secrets.`,
+      );
+    },
+  );
+});
