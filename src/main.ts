@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { context } from '@actions/github';
 import type { EcrLogin } from './aws/ecr.ts';
 import { AwsLogin } from './aws/login.ts';
+import { registryHosts } from './aws/registry.ts';
 import { parseConfig, type Config, type RunContext } from './config.ts';
 import { errorMessage } from './errors.ts';
 import { createGitHubClient } from './github/client.ts';
@@ -59,7 +60,8 @@ export async function run(): Promise<void> {
         const login = await aws.ecrLogin(() => void awaitedLater(libsodium()));
         core.info(`ECR login for ${login.registry} expires at ${login.expiresAt.toISOString()}.`);
         record.login = login;
-        return maskedSecretValues(config, login);
+        record.registryHosts = registryHosts(login.registry, config.registry, config.region);
+        return maskedSecretValues(config, { ...login, registryHosts: record.registryHosts });
       }),
     );
     // Each target is written as soon as its own reads and the login are in hand: a slow target holds back no other.
@@ -101,7 +103,7 @@ function firstReady(
   });
 }
 
-function maskedSecretValues(config: Config, login: EcrLogin) {
+function maskedSecretValues(config: Config, login: EcrLogin & { registryHosts: readonly string[] }) {
   const values = secretValues(config.secretNames, login);
   for (const { value, sensitive } of values) if (sensitive) core.setSecret(value);
   return values;
