@@ -44,7 +44,11 @@ export function explainAwsError(error: unknown, context: AwsCallContext): Error 
           network,
           {
             ...endpointOf(context),
-            settings: `aws-region, AWS_ENDPOINT_URL_${service(context)} or AWS_ENDPOINT_URL if set`,
+            // ECR Public is reached in us-east-1 whatever aws-region says: the region is no setting to check.
+            settings:
+              service(context) === 'ECR_PUBLIC'
+                ? 'AWS_ENDPOINT_URL_ECR_PUBLIC or AWS_ENDPOINT_URL if set (ECR Public is in us-east-1)'
+                : `aws-region, AWS_ENDPOINT_URL_${service(context)} or AWS_ENDPOINT_URL if set`,
           },
         )}`,
       ),
