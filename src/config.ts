@@ -3,6 +3,7 @@ import { urlForMessages } from './network.ts';
 import { parseDuration, formatDuration } from './duration.ts';
 import type { AccessKeys, AwsAuth } from './aws/auth.ts';
 import { SECRET_APPS, type SecretApp, type TargetSpec } from './github/target-spec.ts';
+import { ECR_PUBLIC_PARTITION, type RegistrySpec } from './aws/registry.ts';
 import { SECRET_KINDS, type SecretKindName, type SecretNames } from './secrets.ts';
 
 /** Reads one input by its name in action.yml; `core.getInput` in the action, a plain map in tests. */
@@ -26,6 +27,8 @@ export interface Config {
   secretNames: SecretNames;
   /** Skip a secret whose stored `updated_at` is younger than this. */
   maxAgeMs?: number;
+  /** Private ECR (with the other accounts' registries the docker config names) or ECR Public. */
+  registry: RegistrySpec;
 }
 
 /** One wrong input: which one, what is wrong, and what to do. */
@@ -97,11 +100,20 @@ export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv, conte
   const targets = withApp(parseTargets(read, context, report), secretApp);
   const secretNames = parseSecretNames(read, report);
   const maxAgeMs = parseMaxAge(read('max-age'), report);
+  const registry = parseRegistry(read, region, secretNames, report);
 
-  if (problems.length > 0 || !region || !github || !targets) {
+  if (problems.length > 0 || !region || !github || !targets || !registry) {
     throw new ConfigError(problems);
   }
-  return { region, auth, github, targets, secretNames, ...(maxAgeMs === undefined ? {} : { maxAgeMs }) };
+  return {
+    region,
+    auth,
+    github,
+    targets,
+    secretNames,
+    ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
+    registry,
+  };
 }
 
 type Report = (input: string, problem: string, fix: string) => void;
@@ -584,4 +596,65 @@ function parseSecretType(read: Read, report: Report): SecretApp {
 function withApp(targets: TargetSpec[] | undefined, app: SecretApp): TargetSpec[] | undefined {
   if (app === 'actions' || !targets) return targets;
   return targets.map((spec) => (spec.kind === 'environment' ? spec : { ...spec, app }));
+}
+
+/**
+ * `registry-type` and `registries`: ECR Public, or a private registry with the other accounts whose
+ * registries the docker config also names. Account ids stay text: `012345678901` is an account.
+ */
+function parseRegistry(
+  read: Read,
+  region: string | undefined,
+  secretNames: SecretNames,
+  report: Report,
+): RegistrySpec | undefined {
+  const typeText = read('registry-type');
+  const type = typeText ? typeText.toLowerCase() : 'private';
+  const accountsText = read('registries');
+  if (type !== 'private' && type !== 'public') {
+    report('registry-type', `"${typeText}" is not one of private, public`, 'Use private (the default) or public.');
+    return undefined;
+  }
+  if (type === 'public') {
+    const partition = region ? partitionOfRegion(region) : undefined;
+    if (partition && partition.id !== ECR_PUBLIC_PARTITION) {
+      report(
+        'registry-type',
+        `ECR Public exists only in partition aws, and aws-region ${region} is in partition ${partition.id}`,
+        'Use registry-type: private (the default) for this region, or a region of partition aws (ECR Public is reached in us-east-1 whatever aws-region says).',
+      );
+    }
+    if (accountsText) {
+      report(
+        'registries',
+        'it only applies to private registries, and registry-type is public (public.ecr.aws is one registry)',
+        'Remove registries, or set registry-type: private.',
+      );
+    }
+    return { type: 'public' };
+  }
+  if (!accountsText) return { type: 'private', accounts: [] };
+  const accounts: string[] = [];
+  for (const account of splitList(accountsText)) {
+    if (!/^\d{12}$/.test(account)) {
+      report(
+        'registries',
+        `"${account}" is not an AWS account id`,
+        'List 12-digit account ids (leading zeros included), one per line or separated by commas.',
+      );
+    } else if (accounts.includes(account)) {
+      report('registries', `"${account}" is listed twice`, 'List each account once.');
+    } else {
+      accounts.push(account);
+    }
+  }
+  if (!secretNames.dockerConfig) {
+    // The password (and username) secrets are the same for every registry: the list would change nothing written.
+    report(
+      'registries',
+      'it only shapes the docker-config secret, and docker-config-secret-name is not set',
+      'Set docker-config-secret-name (such as DOCKER_AUTH_CONFIG), or remove registries: the password secret already opens every registry the identity may pull from.',
+    );
+  }
+  return { type: 'private', accounts };
 }

@@ -1,5 +1,6 @@
 import type { EcrLogin } from './aws/ecr.ts';
 import { AwsLogin } from './aws/login.ts';
+import { registryHosts } from './aws/registry.ts';
 import type { Config } from './config.ts';
 import { createGitHubClient } from './github/client.ts';
 import { proxyPasswords } from './network.ts';
@@ -60,7 +61,8 @@ export async function refresh(config: Config, io: EngineIo): Promise<void> {
         const login = await aws.ecrLogin(() => void awaitedLater(libsodium()));
         io.info(`ECR login for ${login.registry} expires at ${login.expiresAt.toISOString()}.`);
         record.login = login;
-        return maskedSecretValues(config, login, io);
+        record.registryHosts = registryHosts(login.registry, config.registry, config.region);
+        return maskedSecretValues(config, { ...login, registryHosts: record.registryHosts }, io);
       }),
     );
     // Each target is written as soon as its own reads and the login are in hand: a slow target holds back no other.
@@ -102,7 +104,11 @@ function firstReady(
   });
 }
 
-function maskedSecretValues(config: Config, login: EcrLogin, io: Pick<EngineIo, 'setSecret'>) {
+function maskedSecretValues(
+  config: Config,
+  login: EcrLogin & { registryHosts: readonly string[] },
+  io: Pick<EngineIo, 'setSecret'>,
+) {
   const values = secretValues(config.secretNames, login);
   for (const { value, sensitive } of values) if (sensitive) io.setSecret(value);
   return values;

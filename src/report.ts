@@ -26,6 +26,8 @@ export interface RunRecord {
   /** Which secrets each target needs. Before GitHub is read: every secret at every target. */
   plans: readonly PlannedTarget[];
   login?: EcrLogin;
+  /** Every registry host the password opens, the login's first: the docker config's `auths`, the `registry-hosts` output. */
+  registryHosts?: readonly string[];
   /** Every secret's result, once the writes are done. */
   results?: readonly SecretResult[];
 }
@@ -48,12 +50,12 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
     if (status !== 'failed') core.info(`${target}: ${secret} ${status}${detail ? ` (${detail})` : ''}`);
   }
   try {
-    setOutputs(core, record.login, results);
+    setOutputs(core, record.login, results, record.registryHosts);
   } catch (outputError) {
     core.warning(`Could not set the step's outputs (GITHUB_OUTPUT): ${errorMessage(outputError)}`);
   }
   try {
-    await writeSummary(core, summaryMarkdown(record.login, results, now));
+    await writeSummary(core, summaryMarkdown(record.login, results, now, record.registryHosts));
   } catch (summaryError) {
     core.warning(`Could not write the job summary (GITHUB_STEP_SUMMARY): ${errorMessage(summaryError)}`);
   }
@@ -94,6 +96,7 @@ export function setOutputs(
   core: Pick<Reporter, 'setOutput'>,
   login: EcrLogin | undefined,
   results: readonly SecretResult[],
+  registryHosts: readonly string[] | undefined = login ? [login.registry] : undefined,
 ): void {
   const pick = (keep: (r: SecretResult) => boolean) =>
     JSON.stringify(results.filter(keep).map(({ target, secret, status }) => ({ target, secret, status })));
@@ -102,6 +105,7 @@ export function setOutputs(
     core.setOutput('expires-at', login.expiresAt.toISOString());
     core.setOutput('username', login.username);
   }
+  if (registryHosts) core.setOutput('registry-hosts', JSON.stringify(registryHosts));
   core.setOutput(
     'secrets-written',
     pick((r) => WRITTEN.has(r.status)),
@@ -120,7 +124,12 @@ export function setOutputs(
 }
 
 /** The job summary: a headline that says what happened, one row per secret per target, and when the password expires. */
-export function summaryMarkdown(login: EcrLogin | undefined, results: readonly SecretResult[], now: Date): string {
+export function summaryMarkdown(
+  login: EcrLogin | undefined,
+  results: readonly SecretResult[],
+  now: Date,
+  registryHosts: readonly string[] = [],
+): string {
   const rows = results.map(({ target, secret, status, detail, takesEffect }) => {
     const effect = WRITTEN.has(status) ? `read by ${takesEffect}${detail ? `; ${detail}` : ''}` : (detail ?? '');
     return `| ${cell(target)} | \`${secret}\` | ${status} | ${cell(effect)} |`;
@@ -128,6 +137,9 @@ export function summaryMarkdown(login: EcrLogin | undefined, results: readonly S
   const expiry = login
     ? [
         `Registry \`${login.registry}\`, user \`${login.username}\`: the password expires at ${login.expiresAt.toISOString()} (in ${formatDuration(login.expiresAt.getTime() - now.getTime())}).`,
+        ...(registryHosts.length > 1
+          ? [`The docker config opens ${registryHosts.map((host) => `\`${host}\``).join(', ')} with it.`]
+          : []),
       ]
     : [];
   const { written, failed, skipped } = tally(results);

@@ -34,7 +34,13 @@ export async function startFakes({ region = 'eu-west-1', https = [] }: FakesOpti
   const oidc = new FakeOidc();
   const aws = new FakeAws(region);
   const github = new FakeGitHub();
-  const servers = { oidc: oidc.server, sts: aws.sts, ecr: aws.ecr, github: github.server };
+  const servers = {
+    oidc: oidc.server,
+    sts: aws.sts,
+    ecr: aws.ecr,
+    'ecr-public': aws.ecrPublic,
+    github: github.server,
+  };
   const tls = https.length > 0 ? createTlsIdentity() : undefined;
   await Promise.all(
     Object.entries(servers).map(([service, server]) =>
@@ -50,6 +56,9 @@ export async function startFakes({ region = 'eu-west-1', https = [] }: FakesOpti
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken,
       AWS_ENDPOINT_URL_STS: aws.sts.url,
       AWS_ENDPOINT_URL_ECR: aws.ecr.url,
+      // The SDK's variable for service id "ECR PUBLIC": spaces to underscores (@smithy/core's
+      // getEndpointUrlConfig; AWS SDKs reference guide, "Service-specific endpoints").
+      AWS_ENDPOINT_URL_ECR_PUBLIC: aws.ecrPublic.url,
       GITHUB_API_URL: github.server.url,
       ...(tls ? { NODE_EXTRA_CA_CERTS: tls.caFile } : {}),
     },

@@ -397,3 +397,35 @@ describe('secret-type: which app receives the secrets', () => {
     },
   );
 });
+
+describe('registry-type and registries', () => {
+  it('private with no other registries by default; public when asked, in any case', () => {
+    expect(parse(BASE).registry).toEqual({ type: 'private', accounts: [] });
+    expect(parse({ ...BASE, 'registry-type': 'Public' }).registry).toEqual({ type: 'public' });
+    expect(parse({ ...BASE, 'aws-region': 'us-west-2', 'registry-type': 'public' }).registry).toEqual({
+      type: 'public',
+    });
+  });
+
+  it('account ids as text, leading zeros kept, in their order, commas or lines', () => {
+    const config = parse({
+      ...BASE,
+      'docker-config-secret-name': 'DOCKER_AUTH_CONFIG',
+      registries: ' 012345678901,\n210987654321 \n\n000000000001',
+    });
+    expect(config.registry).toEqual({ type: 'private', accounts: ['012345678901', '210987654321', '000000000001'] });
+  });
+
+  it('refuses ids that are not 12 digits, duplicates, public with registries or outside aws, and a list without a docker config', () => {
+    const docker = { ...BASE, 'docker-config-secret-name': 'D' };
+    expect(problems({ ...docker, registries: '12345678901' })).toEqual(['registries']);
+    expect(problems({ ...docker, registries: '1234567890123' })).toEqual(['registries']);
+    expect(problems({ ...docker, registries: '１２３４５６７８９０１２' })).toEqual(['registries']);
+    expect(problems({ ...docker, registries: '123456789012,123456789012' })).toEqual(['registries']);
+    expect(problems({ ...BASE, registries: '123456789012' })).toEqual(['registries']);
+    expect(problems({ ...docker, 'registry-type': 'public', registries: '123456789012' })).toEqual(['registries']);
+    expect(problems({ ...BASE, 'registry-type': 'both' })).toEqual(['registry-type']);
+    expect(problems({ ...BASE, 'aws-region': 'cn-north-1', 'registry-type': 'public' })).toEqual(['registry-type']);
+    expect(problems({ ...BASE, 'aws-region': 'us-gov-east-1', 'registry-type': 'public' })).toEqual(['registry-type']);
+  });
+});
