@@ -56,6 +56,8 @@ const ENCRYPTED_VALUE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+
  */
 export class FakeGitHub {
   readonly tokens = new Map<string, TokenAccess>();
+  /** Tokens without the repository permission 'Administration: write', which creating an environment needs. */
+  readonly withoutAdministration = new Set<string>();
   readonly repositories = new Map<string, Repository>();
   readonly organizations = new Map<string, SecretStore>();
   readonly server: FakeServer;
@@ -74,9 +76,16 @@ export class FakeGitHub {
     this.server = new FakeServer((request) => this.handle(request.method, request.url, request.headers, request.body));
   }
 
-  addToken(token: string, access: TokenAccess = 'write'): string {
+  /** `administration: false`: the token may not create environments (it may still write secrets). */
+  addToken(token: string, access: TokenAccess = 'write', { administration = true } = {}): string {
     this.tokens.set(token, access);
+    if (!administration) this.withoutAdministration.add(token);
     return token;
+  }
+
+  /** The environments a repository holds, by lower-cased name (GitHub's environment names are case-insensitive). */
+  environments(fullName: string): string[] {
+    return [...(this.repositories.get(fullName.toLowerCase())?.environments.keys() ?? [])];
   }
 
   addRepository(fullName: string, environments: string[] = []): Repository {
@@ -169,6 +178,8 @@ export class FakeGitHub {
         { location: location.href },
       );
     }
+    const environment = this.environmentRoute(method, path, token ?? '', access);
+    if (environment) return environment;
     const route = this.route(method, path);
     if (!route) return notFound();
     if (route.secrets && access === 'read-only') {
@@ -246,6 +257,43 @@ export class FakeGitHub {
       return store ? this.secretRoutes(method, store, rest.slice(1), true) : undefined;
     }
     return undefined;
+  }
+
+  /**
+   * "Create or update an environment", `PUT /repos/{owner}/{repo}/environments/{environment_name}`:
+   * 200 with the environment (GitHub's REST description: its only success status, and the shape of
+   * its example), for a new environment and an existing one alike. It needs 'Administration: write':
+   * without it GitHub answers 403 "Resource not accessible by integration"
+   * (github/rest-api-description#6745). A missing environment's secrets routes answer 404 Not Found,
+   * as GitHub does (pulumi/pulumi-github#248: the public key of an environment not yet created).
+   */
+  private environmentRoute(method: string, path: string[], token: string, access: TokenAccess): Reply | undefined {
+    const [root, owner = '', name = '', segment, environmentName = '', ...rest] = path;
+    if (method !== 'PUT' || root !== 'repos' || segment !== 'environments' || rest.length > 0) return undefined;
+    const repository = this.repositories.get(`${owner}/${name}`.toLowerCase());
+    if (!repository) return notFound();
+    if (access === 'read-only' || this.withoutAdministration.has(token)) {
+      return json(403, {
+        message: 'Resource not accessible by integration',
+        documentation_url: 'https://docs.github.com/rest/deployments/environments#create-or-update-an-environment',
+        status: '403',
+      });
+    }
+    const key = environmentName.toLowerCase();
+    if (!repository.environments.has(key)) repository.environments.set(key, new SecretStore());
+    const now = new Date().toISOString();
+    const url = `https://api.github.com/repos/${repository.owner}/${repository.name}/environments/${encodeURIComponent(environmentName)}`;
+    return json(200, {
+      id: this.nextId++,
+      node_id: 'EN_fake',
+      name: environmentName,
+      url,
+      html_url: `https://github.com/${repository.owner}/${repository.name}/deployments/activity_log?environments_filter=${encodeURIComponent(environmentName)}`,
+      created_at: now,
+      updated_at: now,
+      protection_rules: [],
+      deployment_branch_policy: null,
+    });
   }
 
   /** `secrets`, `secrets/public-key` and `secrets/{name}` under one store. */

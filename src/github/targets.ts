@@ -3,6 +3,7 @@ import { RequestError } from '@octokit/request-error';
 import type { TargetSpec, Visibility } from './target-spec.ts';
 import type { GitHub } from './client.ts';
 import { describeGitHubError, SAML_SSO_FIX } from './errors.ts';
+import { ENVIRONMENT_HOLDER, type MissingHolder } from './holders.ts';
 
 /** What one secret's PUT carries beyond the sealed value, decided from the inputs and what GitHub holds. */
 export interface SecretSettings {
@@ -35,6 +36,8 @@ interface TargetKind<S extends TargetSpec> {
   takesEffect: (spec: S) => string;
   /** Per-secret settings read from GitHub; without it, every secret is written with no extra fields. */
   settings?: (spec: S) => SettingsReader;
+  /** For a holder of secrets that its owner may lack (a repository's environment): how to tell, and how to create it. */
+  missing?: (spec: S) => MissingHolder;
 }
 
 const ORGANIZATION_PERMISSION =
@@ -82,6 +85,8 @@ const KINDS: Kinds = {
       'Check that the environment exists (Settings > Environments), the owner/name, and that the token has access to this repository.',
     takesEffect: ({ environment }) =>
       `jobs with environment: ${environment} that start from now on, later jobs of this run included`,
+    missing: ({ owner, repo, environment, createIfMissing }) =>
+      ENVIRONMENT_HOLDER({ owner, repo, environment, create: createIfMissing === true }),
   },
   organization: {
     label: ({ org }) => `organization ${org}`,
@@ -108,6 +113,8 @@ export interface Target {
   /** When runs read a value written here, as far as the inputs alone tell. */
   takesEffect: string;
   settings: SettingsReader;
+  /** Set when the holder may be missing (an environment): what a 404 then means and what to do. */
+  missing?: MissingHolder;
 }
 
 export function describeTarget(spec: TargetSpec): Target {
@@ -121,6 +128,7 @@ export function describeTarget(spec: TargetSpec): Target {
     permission: kind.permission,
     notFoundHint: kind.notFoundHint,
     takesEffect,
+    ...(kind.missing ? { missing: kind.missing(spec) } : {}),
     settings:
       kind.settings?.(spec) ??
       (async (_github, names) => new Map(names.map((name) => [name, { body: {}, takesEffect, differs: false }]))),
