@@ -81,7 +81,8 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
     core.warning(`Could not write the job summary (GITHUB_STEP_SUMMARY): ${errorMessage(summaryError)}`);
   }
   const failure =
-    failureMessage(results, { dryRun: dryRun !== undefined }) ?? (error === undefined ? undefined : errorMessage(error));
+    failureMessage(results, { dryRun: dryRun !== undefined }) ??
+    (error === undefined ? undefined : errorMessage(error));
   if (failure) core.setFailed(failure);
 }
 
@@ -197,8 +198,7 @@ export function dryRunHeadline(results: readonly SecretResult[]): string {
  */
 export function dryRunSummaryMarkdown(results: readonly SecretResult[], { unchecked }: DryRunRecord): string {
   const rows = results.map(({ target, secret, status, detail, takesEffect, settings }) => {
-    const notes =
-      status === 'planned' ? [settingsText(settings), detail, `read by ${takesEffect}`] : [detail ?? ''];
+    const notes = status === 'planned' ? [settingsText(settings), detail, `read by ${takesEffect}`] : [detail ?? ''];
     return `| ${cell(target)} | \`${secret}\` | ${STATUS_WORDS[status]} | ${cell(notes.filter(Boolean).join('; '))} |`;
   });
   const { failed } = tally(results);

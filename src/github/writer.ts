@@ -115,7 +115,11 @@ async function prepareTarget(
       return outcome === 'created' ? read() : absent();
     }
   };
-  const readKey = () => throughHolder<PublicKey | undefined>(() => readPublicKey(github, target), () => undefined);
+  const readKey = () =>
+    throughHolder<PublicKey | undefined>(
+      () => readPublicKey(github, target),
+      () => undefined,
+    );
 
   // With max-age the list comes first: it decides whether anything, the key included, is needed.
   // Without it, the list only tells whether an unchanging secret is there, and runs beside the key.
