@@ -2,7 +2,7 @@ import type { AwsAuth } from './aws/auth.ts';
 import type { Config } from './config.ts';
 import { createGitHubClient } from './github/client.ts';
 import { describeTarget, type Target } from './github/targets.ts';
-import { holderNote, prepareTargets, type PreparedTarget, type SecretResult } from './github/writer.ts';
+import { prepareTargets, writeNotes, type PreparedTarget, type SecretResult } from './github/writer.ts';
 import { reportRun, type Reporter } from './report.ts';
 import { secretNames, unchangingSecretNames } from './secrets.ts';
 
@@ -40,11 +40,10 @@ export async function planRun(config: Config, io: Reporter): Promise<void> {
 
 /** A prepared target as the plan tells it: what is known (skipped, failed), and each due secret as `planned`, with the settings its write would send. */
 export function plannedResults(prepared: PreparedTarget): SecretResult[] {
-  const note = holderNote(prepared);
   return [
     ...prepared.results,
     ...prepared.due.map(({ name, settings }): SecretResult => {
-      const detail = [note, settings.warning].filter(Boolean).join('; ');
+      const detail = writeNotes(prepared, settings);
       return {
         target: prepared.target.label,
         secret: name,

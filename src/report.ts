@@ -205,7 +205,7 @@ export function dryRunSummaryMarkdown(results: readonly SecretResult[], { unchec
   return [
     `### ${dryRunHeadline(results).replace(/\.$/, '')}`,
     '',
-    `Nothing was written, and AWS was not asked for anything (no OIDC token, no STS, no ECR): every target's public key was read${failed ? ', except where listed as failed: each failure and what to do is listed below' : ''}.`,
+    `Nothing was written, and AWS was not asked for anything (no OIDC token, no STS, no ECR): the public key of every target that exists was read${failed ? ', except where listed as failed: each failure and what to do is listed below' : ''}.`,
     '',
     '| target | secret | plan | notes |',
     '| --- | --- | --- | --- |',

@@ -268,8 +268,7 @@ export async function writeTarget(
         continue;
       }
       if (settings.warning) log.warning(`${settings.warning}.`);
-      const detail = [holderNote(prepared), settings.warning].filter(Boolean).join('; ');
-      results.push(result(target, name, written, detail, settings.takesEffect));
+      results.push(result(target, name, written, writeNotes(prepared, settings), settings.takesEffect));
     } catch (error) {
       const detail = explain(target, error, `write secret ${name} to`);
       // A refused token or a missing target will refuse the remaining secrets too: do not ask again.
@@ -282,10 +281,19 @@ export async function writeTarget(
   return results;
 }
 
-/** What preparing did to a missing holder, for the results' notes: "environment ecr in octo/app created by this run". */
-export function holderNote({ target, holder }: Pick<PreparedTarget, 'target' | 'holder'>): string | undefined {
-  if (!holder || !target.missing) return undefined;
-  return `${target.missing.label} ${holder === 'created' ? 'created by this run' : `would be created (${target.missing.input})`}`;
+/**
+ * A written (or planned) secret's notes: what preparing did to a missing holder ("environment ecr in
+ * octo/app created by this run", or in a dry run "would be created"), and the settings' warning.
+ */
+export function writeNotes(
+  { target, holder }: Pick<PreparedTarget, 'target' | 'holder'>,
+  settings: Pick<SecretSettings, 'warning'>,
+): string {
+  const made =
+    holder && target.missing
+      ? `${target.missing.label} ${holder === 'created' ? 'created by this run' : `would be created (${target.missing.input})`}`
+      : '';
+  return [made, settings.warning].filter(Boolean).join('; ');
 }
 
 interface PublicKey {
