@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Fakes } from '../fakes/index.ts';
-import { count, githubCalls, REPO, run, setUp } from './helpers.ts';
+import { count, githubCalls, heavyChunks, loadedChunks, REPO, run, setUp } from './helpers.ts';
 
 let fakes: Fakes & { roleArn: string };
 beforeEach(async () => (fakes = await setUp()));
@@ -156,6 +156,15 @@ describe('dry-run: true, the plan without a password, an AWS call or a write', (
     expect(awsRequests()).toBe(0);
     expect(result.summary).toContain('The access keys themselves: valid, active and not expired.');
     expect(result.summary).not.toContain('AssumeRoleWithWebIdentity');
+  });
+
+  it('neither the AWS SDK nor libsodium is loaded: nothing is fetched or sealed', async () => {
+    const result = await run(fakes, { ...oidc(), 'dry-run': 'true' }, { NODE_DEBUG: 'esm' });
+
+    expect(result.exitCode).toBe(0);
+    expect(list(result.outputs, 'secrets-planned')).toHaveLength(1);
+    expect(heavyChunks().length).toBeGreaterThanOrEqual(2);
+    expect(loadedChunks(result.stderr).filter((chunk) => heavyChunks().includes(chunk))).toEqual([]);
   });
 
   it('dry-run: yes is refused as not a boolean, before any request', async () => {
