@@ -29,6 +29,8 @@ export interface Config {
   maxAgeMs?: number;
   /** Private ECR (with the other accounts' registries the docker config names) or ECR Public. */
   registry: RegistrySpec;
+  /** Plan only: resolve targets, read their keys and decide what is due; no AWS call, no write (`dry-run`). */
+  dryRun: boolean;
 }
 
 /** One wrong input: which one, what is wrong, and what to do. */
@@ -101,6 +103,7 @@ export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv, conte
   const secretNames = parseSecretNames(read, report);
   const maxAgeMs = parseMaxAge(read('max-age'), report);
   const registry = parseRegistry(read, region, secretNames, report);
+  const dryRun = parseBoolean(read, 'dry-run', report);
 
   if (problems.length > 0 || !region || !github || !targets || !registry) {
     throw new ConfigError(problems);
@@ -113,11 +116,25 @@ export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv, conte
     secretNames,
     ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
     registry,
+    dryRun,
   };
 }
 
 type Report = (input: string, problem: string, fix: string) => void;
 type Read = (name: string) => string;
+
+/**
+ * A boolean input as `core.getBooleanInput` reads it (YAML 1.2 core schema: true, True, TRUE, false,
+ * False, FALSE), empty meaning false. Anything else is a mistake, never quietly false: `dry-run: yes`
+ * read as false would write.
+ */
+function parseBoolean(read: Read, input: string, report: Report): boolean {
+  const text = read(input);
+  if (text === '' || ['false', 'False', 'FALSE'].includes(text)) return false;
+  if (['true', 'True', 'TRUE'].includes(text)) return true;
+  report(input, `"${text}" is not a boolean`, 'Use true or false (True, TRUE, False and FALSE are accepted too).');
+  return false;
+}
 
 function parseRegion(value: string, env: NodeJS.ProcessEnv, report: Report): string | undefined {
   const region = value || env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || '';
@@ -344,6 +361,14 @@ function parseTargets(read: Read, context: RunContext, report: Report): TargetSp
   const repositoriesText = read('repositories');
   const visibilityText = read('visibility');
   const selectedText = read('selected-repositories');
+  const createEnvironment = parseBoolean(read, 'create-environment', report);
+  if (createEnvironment && !environment) {
+    report(
+      'create-environment',
+      'it only applies to environment secrets, and environment is not set',
+      'Set environment to the environment to create when a repository lacks it, or remove create-environment.',
+    );
+  }
 
   if (organization) {
     return parseOrganizationTarget(
@@ -405,7 +430,9 @@ function parseTargets(read: Read, context: RunContext, report: Report): TargetSp
     repositories.push(parsed);
   }
   return repositories.map(({ owner, repo }) =>
-    environment ? { kind: 'environment', owner, repo, environment } : { kind: 'repository', owner, repo },
+    environment
+      ? { kind: 'environment', owner, repo, environment, ...(createEnvironment ? { createIfMissing: true } : {}) }
+      : { kind: 'repository', owner, repo },
   );
 }
 

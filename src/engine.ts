@@ -7,6 +7,7 @@ import { proxyPasswords } from './network.ts';
 import { describeTarget } from './github/targets.ts';
 import { isReadyToWrite, prepareTargets, writeTarget, type PreparedTarget } from './github/writer.ts';
 import { awaitedLater } from './overlap.ts';
+import { planRun } from './plan.ts';
 import { reportRun, resultsAfterError, type Reporter, type RunRecord } from './report.ts';
 import { libsodium } from './seal.ts';
 import { secretNames, secretValues, unchangingSecretNames } from './secrets.ts';
@@ -27,6 +28,8 @@ export interface EngineIo extends Reporter {
 export async function refresh(config: Config, io: EngineIo): Promise<void> {
   io.setSecret(config.github.token);
   for (const password of proxyPasswords(io.env)) io.setSecret(password);
+  // A dry run reads GitHub and reports the plan; it never reaches the AWS login below.
+  if (config.dryRun) return planRun(config, io);
   const now = new Date();
   const targets = config.targets.map(describeTarget);
   const names = secretNames(config.secretNames);

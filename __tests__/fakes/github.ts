@@ -86,6 +86,8 @@ export class FakeGitHub {
   readonly tokens = new Map<string, TokenAccess>();
   /** The apps whose secrets each token may touch (a fine-grained token or App holds one permission per app); all by default. */
   readonly tokenApps = new Map<string, readonly SecretApp[]>();
+  /** Tokens without the repository permission 'Administration: write', which creating an environment needs. */
+  readonly withoutAdministration = new Set<string>();
   readonly repositories = new Map<string, Repository>();
   /** Each organisation's Actions secrets; `organizationApps` holds every app's. */
   readonly organizations = new Map<string, SecretStore>();
@@ -106,10 +108,29 @@ export class FakeGitHub {
     this.server = new FakeServer((request) => this.handle(request.method, request.url, request.headers, request.body));
   }
 
-  addToken(token: string, access: TokenAccess = 'write', apps: readonly SecretApp[] = SECRET_APPS): string {
+  /**
+   * `apps`: the apps whose secrets the token may touch (all by default), as a list or `{ apps }`;
+   * `administration: false`: the token may not create environments (it may still write secrets).
+   */
+  addToken(
+    token: string,
+    access: TokenAccess = 'write',
+    options: readonly SecretApp[] | { apps?: readonly SecretApp[]; administration?: boolean } = {},
+  ): string {
+    // Array.isArray does not narrow a readonly array, hence the cast.
+    const { apps = SECRET_APPS, administration = true } = (Array.isArray(options) ? { apps: options } : options) as {
+      apps?: readonly SecretApp[];
+      administration?: boolean;
+    };
     this.tokens.set(token, access);
     this.tokenApps.set(token, apps);
+    if (!administration) this.withoutAdministration.add(token);
     return token;
+  }
+
+  /** The environments a repository holds, by lower-cased name (GitHub's environment names are case-insensitive). */
+  environments(fullName: string): string[] {
+    return [...(this.repositories.get(fullName.toLowerCase())?.environments.keys() ?? [])];
   }
 
   addRepository(fullName: string, environments: string[] = []): Repository {
@@ -216,6 +237,8 @@ export class FakeGitHub {
         { location: location.href },
       );
     }
+    const environment = this.environmentRoute(method, path, token ?? '', access);
+    if (environment) return environment;
     const route = this.route(method, path);
     if (!route) return notFound();
     const app = route.secrets;
@@ -298,6 +321,43 @@ export class FakeGitHub {
       return store ? this.secretRoutes(method, name, store, rest.slice(1), true) : undefined;
     }
     return undefined;
+  }
+
+  /**
+   * "Create or update an environment", `PUT /repos/{owner}/{repo}/environments/{environment_name}`:
+   * 200 with the environment (GitHub's REST description: its only success status, and the shape of
+   * its example), for a new environment and an existing one alike. It needs 'Administration: write':
+   * without it GitHub answers 403 "Resource not accessible by integration"
+   * (github/rest-api-description#6745). A missing environment's secrets routes answer 404 Not Found,
+   * as GitHub does (pulumi/pulumi-github#248: the public key of an environment not yet created).
+   */
+  private environmentRoute(method: string, path: string[], token: string, access: TokenAccess): Reply | undefined {
+    const [root, owner = '', name = '', segment, environmentName = '', ...rest] = path;
+    if (method !== 'PUT' || root !== 'repos' || segment !== 'environments' || rest.length > 0) return undefined;
+    const repository = this.repositories.get(`${owner}/${name}`.toLowerCase());
+    if (!repository) return notFound();
+    if (access === 'read-only' || this.withoutAdministration.has(token)) {
+      return json(403, {
+        message: 'Resource not accessible by integration',
+        documentation_url: 'https://docs.github.com/rest/deployments/environments#create-or-update-an-environment',
+        status: '403',
+      });
+    }
+    const key = environmentName.toLowerCase();
+    if (!repository.environments.has(key)) repository.environments.set(key, new SecretStore());
+    const now = new Date().toISOString();
+    const url = `https://api.github.com/repos/${repository.owner}/${repository.name}/environments/${encodeURIComponent(environmentName)}`;
+    return json(200, {
+      id: this.nextId++,
+      node_id: 'EN_fake',
+      name: environmentName,
+      url,
+      html_url: `https://github.com/${repository.owner}/${repository.name}/deployments/activity_log?environments_filter=${encodeURIComponent(environmentName)}`,
+      created_at: now,
+      updated_at: now,
+      protection_rules: [],
+      deployment_branch_policy: null,
+    });
   }
 
   /** `secrets`, `secrets/public-key` and `secrets/{name}` under one store of one app; the routes are the same for every app. */

@@ -14,6 +14,7 @@ export type TargetSpec =
   /** `app` undefined: Actions. */
   | { kind: 'repository'; owner: string; repo: string; app?: SecretApp }
   /** Environments hold Actions secrets only. */
-  | { kind: 'environment'; owner: string; repo: string; environment: string }
+  /** `createIfMissing`: create the environment when the repository lacks it (`create-environment`). */
+  | { kind: 'environment'; owner: string; repo: string; environment: string; createIfMissing?: true }
   /** `visibility` undefined: not given, so an existing secret keeps its own and a new one is `private`. `app` undefined: Actions. */
   | { kind: 'organization'; org: string; visibility?: Visibility; selectedRepositories: string[]; app?: SecretApp };

@@ -3,6 +3,7 @@ import { RequestError } from '@octokit/request-error';
 import { SECRET_APPS, type SecretApp, type TargetSpec, type Visibility } from './target-spec.ts';
 import type { GitHub } from './client.ts';
 import { describeGitHubError, SAML_SSO_FIX } from './errors.ts';
+import { ENVIRONMENT_HOLDER, type MissingHolder } from './holders.ts';
 
 /** What one secret's PUT carries beyond the sealed value, decided from the inputs and what GitHub holds. */
 export interface SecretSettings {
@@ -38,6 +39,8 @@ interface TargetKind<S extends TargetSpec> {
   takesEffect: (spec: S, app: AppFacts) => string;
   /** Per-secret settings read from GitHub; without it, every secret is written with no extra fields. */
   settings?: (spec: S, app: SecretApp, label: string) => SettingsReader;
+  /** For a holder of secrets that its owner may lack (a repository's environment): how to tell, and how to create it. */
+  missing?: (spec: S) => MissingHolder;
 }
 
 interface Routes {
@@ -141,6 +144,8 @@ const KINDS: Kinds = {
     // GitHub docs, "Secrets reference": environment secrets are read when a job referencing the environment starts.
     takesEffect: ({ environment }) =>
       `jobs with environment: ${environment} that start from now on, later jobs of this run included`,
+    missing: ({ owner, repo, environment, createIfMissing }) =>
+      ENVIRONMENT_HOLDER({ owner, repo, environment, create: createIfMissing === true }),
   },
   organization: {
     label: ({ org }) => `organization ${org}`,
@@ -168,6 +173,8 @@ export interface Target {
   /** When a value written here is read, as far as the inputs alone tell. */
   takesEffect: string;
   settings: SettingsReader;
+  /** Set when the holder may be missing (an environment): what a 404 then means and what to do. */
+  missing?: MissingHolder;
 }
 
 export function describeTarget(spec: TargetSpec): Target {
@@ -186,6 +193,7 @@ export function describeTarget(spec: TargetSpec): Target {
     permission: kind.permission(facts),
     notFoundHint: kind.notFoundHint,
     takesEffect,
+    ...(kind.missing ? { missing: kind.missing(spec) } : {}),
     settings:
       kind.settings?.(spec, app, label) ??
       (async (_github, names) => new Map(names.map((name) => [name, { body: {}, takesEffect, differs: false }]))),
