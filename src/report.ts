@@ -28,6 +28,8 @@ export interface RunRecord {
   login?: EcrLogin;
   /** Every secret's result, once the writes are done. */
   results?: readonly SecretResult[];
+  /** Lines for the summary above the table, such as what each repository pattern matched. */
+  notes?: readonly string[];
 }
 
 /** What a run did, in the words of the summary's headline and the step's error. */
@@ -53,7 +55,7 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
     core.warning(`Could not set the step's outputs (GITHUB_OUTPUT): ${errorMessage(outputError)}`);
   }
   try {
-    await writeSummary(core, summaryMarkdown(record.login, results, now));
+    await writeSummary(core, summaryMarkdown(record.login, results, now, record.notes));
   } catch (summaryError) {
     core.warning(`Could not write the job summary (GITHUB_STEP_SUMMARY): ${errorMessage(summaryError)}`);
   }
@@ -120,7 +122,12 @@ export function setOutputs(
 }
 
 /** The job summary: a headline that says what happened, one row per secret per target, and when the password expires. */
-export function summaryMarkdown(login: EcrLogin | undefined, results: readonly SecretResult[], now: Date): string {
+export function summaryMarkdown(
+  login: EcrLogin | undefined,
+  results: readonly SecretResult[],
+  now: Date,
+  notes: readonly string[] = [],
+): string {
   const rows = results.map(({ target, secret, status, detail, takesEffect }) => {
     const effect = WRITTEN.has(status) ? `read by ${takesEffect}${detail ? `; ${detail}` : ''}` : (detail ?? '');
     return `| ${cell(target)} | \`${secret}\` | ${status} | ${cell(effect)} |`;
@@ -144,7 +151,7 @@ export function summaryMarkdown(login: EcrLogin | undefined, results: readonly S
     refreshed: expiry,
     'still fresh': ['No secret was older than max-age, so no password was fetched from ECR.'],
   };
-  const headline = [`### ECR password ${said}`, ...lines[said].flatMap((line) => ['', line])];
+  const headline = [`### ECR password ${said}`, ...[...lines[said], ...notes].flatMap((line) => ['', line])];
   return [...headline, '', '| target | secret | result | notes |', '| --- | --- | --- | --- |', ...rows, ''].join('\n');
 }
 
