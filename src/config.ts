@@ -83,7 +83,11 @@ const PATTERNS = {
   repo: /^[A-Za-z0-9._-]{1,100}$/,
   /** A repository name with `*` and `?` among its characters (checked apart: at least one of them, no `**`). */
   repoGlob: /^[A-Za-z0-9._*?-]{1,100}$/,
-  /** GitHub topics: lower-case letters, digits and hyphens, starting with a letter or digit, at most 50 characters. */
+  /**
+   * GitHub topics: lower-case letters, digits and hyphens, starting with a letter or digit, at most 50
+   * characters (GitHub docs, "Classifying your repository with topics"; REST "Replace all repository
+   * topics": names "cannot contain uppercase letters", so an input in capitals is compared in lower case).
+   */
   topic: /^[a-z0-9][a-z0-9-]{0,49}$/,
   secretName: /^[A-Za-z_][A-Za-z0-9_]*$/,
   durationSeconds: /^\d{1,9}$/,

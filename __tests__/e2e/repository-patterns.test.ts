@@ -157,8 +157,12 @@ describe('repository patterns, resolved by listing the owner (GraphQL, 100 a pag
     expect(fakes.github.writes()).toEqual([]);
     expect(count(fakes, 'sts') + count(fakes, 'ecr') + count(fakes, 'oidc')).toBe(0);
     expect(holdingSecrets()).toEqual([]);
-    // The named repository is reported as not written, with the reason.
-    expect(parsed(result.outputs, 'secrets-failed').map(({ target }) => target)).toContain(REPO);
+    // The named repository and each pattern are reported as not written, with the reason.
+    const failed = parsed(result.outputs, 'secrets-failed');
+    expect(failed.map(({ target }) => target)).toEqual([REPO, 'acme/nothing-*', 'ghost/*', 'sso-org/*', 'acme/web-0?']);
+    expect(failed.every(({ reason }) => reason?.startsWith('repositories: 4 patterns could not be resolved'))).toBe(
+      true,
+    );
     expect(result.summary).toContain('### ECR password not written');
   });
 
