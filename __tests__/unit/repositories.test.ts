@@ -10,6 +10,7 @@ import {
 } from '../../src/github/repositories.ts';
 import type { RepositoryPattern } from '../../src/github/target-spec.ts';
 import { FakeGitHub } from '../fakes/github.ts';
+import { json } from '../fakes/server.ts';
 
 const pattern = (text: string): RepositoryPattern => {
   const [owner = '', name = ''] = text.split('/');
@@ -109,6 +110,7 @@ describe('listOwnerRepositories against the fake GitHub, with the action’s cli
     github.addRepository('octo/app');
     github.addRepository('sso/app');
     github.samlEnforced.add('sso');
+    github.owners.add('empty-org');
   });
   afterAll(async () => github.server.stop());
   const log = { debug: () => undefined, info: () => undefined, warning: () => undefined };
@@ -141,5 +143,27 @@ describe('listOwnerRepositories against the fake GitHub, with the action’s cli
     await expect(listOwnerRepositories(client(), 'sso')).rejects.toThrow(
       /could not list the repositories of sso\. GitHub answered FORBIDDEN: "Resource protected by organization SAML enforcement.*authorise github-token for it/,
     );
+  });
+
+  it('an owner without repositories lists none; a listing whose pages never end is stopped, not followed forever', async () => {
+    expect(await listOwnerRepositories(client(), 'empty-org')).toEqual({ login: 'empty-org', repositories: [] });
+    // A fault mode, as `endlessLists` is for REST: every page says there is a next one, at the same cursor.
+    github.server.inject({
+      match: ({ url }) => url.endsWith('/graphql'),
+      times: 2,
+      reply: json(200, {
+        data: {
+          repositoryOwner: {
+            login: 'octo',
+            repositories: { nodes: [], pageInfo: { hasNextPage: true, endCursor: 'Y3Vyc29yOjA=' } },
+          },
+        },
+      }),
+    });
+    const seen = github.server.requests.length;
+    await expect(listOwnerRepositories(client(), 'octo')).rejects.toThrow(
+      "GitHub's listing of the repositories of octo did not end (page 2)",
+    );
+    expect(graphqlSince(seen)).toHaveLength(2);
   });
 });

@@ -1,4 +1,5 @@
 import { GraphqlResponseError } from '@octokit/graphql';
+import { errorMessage } from '../errors.ts';
 import type { GitHub } from './client.ts';
 import { describeGitHubError, SAML_SSO_FIX } from './errors.ts';
 import { repositoryTarget, type RepositoryPattern, type RepositorySelection, type TargetSpec } from './target-spec.ts';
@@ -83,26 +84,24 @@ export async function resolveTargets(
   exact: readonly TargetSpec[],
   selection: RepositorySelection,
 ): Promise<ResolvedTargets> {
-  const owners = [...new Set(selection.patterns.map(({ owner }) => owner.toLowerCase()))];
-  const listings = new Map<string, OwnerListing | Error>();
-  await Promise.all(
-    owners.map(async (owner) => {
-      try {
-        listings.set(owner, await listOwnerRepositories(github, owner));
-      } catch (error) {
-        listings.set(owner, error instanceof Error ? error : new Error(String(error)));
-      }
-    }),
+  // One listing per owner, started at once for all owners; a failed one is kept as its message.
+  const listings = new Map<string, Promise<OwnerListing | string>>();
+  const listingOf = (owner: string) => {
+    const key = owner.toLowerCase();
+    const listing = listings.get(key) ?? listOwnerRepositories(github, owner).catch(errorMessage);
+    listings.set(key, listing);
+    return listing;
+  };
+  const listed = await Promise.all(
+    selection.patterns.map(async (pattern) => ({ pattern, listing: await listingOf(pattern.owner) })),
   );
   const problems: string[] = [];
   const matches: PatternMatch[] = [];
-  for (const pattern of selection.patterns) {
-    const listing = listings.get(pattern.owner.toLowerCase());
-    if (listing instanceof Error) {
-      problems.push(`"${pattern.text}": ${listing.message}`);
+  for (const { pattern, listing } of listed) {
+    if (typeof listing === 'string') {
+      problems.push(`"${pattern.text}": ${listing}`);
       continue;
     }
-    if (!listing) continue;
     const match = matchPattern(pattern, listing, selection.topics);
     if (match.names.length === 0)
       problems.push(`"${pattern.text}": ${noMatchProblem(match, listing, selection.topics)}`);
