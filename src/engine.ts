@@ -4,7 +4,8 @@ import { registryHosts } from './aws/registry.ts';
 import type { Config } from './config.ts';
 import { createGitHubClient } from './github/client.ts';
 import { proxyPasswords } from './network.ts';
-import { describeTarget } from './github/targets.ts';
+import { resolveTargets } from './github/repositories.ts';
+import { describeTarget, type Target } from './github/targets.ts';
 import { isReadyToWrite, prepareTargets, writeTarget, type PreparedTarget } from './github/writer.ts';
 import { awaitedLater } from './overlap.ts';
 import { planRun } from './plan.ts';
@@ -31,16 +32,30 @@ export async function refresh(config: Config, io: EngineIo): Promise<void> {
   // A dry run reads GitHub and reports the plan; it never reaches the AWS login below.
   if (config.dryRun) return planRun(config, io);
   const now = new Date();
-  const targets = config.targets.map(describeTarget);
   const names = secretNames(config.secretNames);
-  // Filled in as the run goes, so that however it ends every secret is reported; until GitHub is read, all are due.
+  const plansOf = (targets: readonly Pick<Target, 'label' | 'takesEffect'>[]) =>
+    targets.map((target) => ({ target, due: names.map((name) => ({ name })), results: [] }));
+  // Filled in as the run goes, so that however it ends every secret is reported; until GitHub is read, all are
+  // due, and a repository pattern stands for the repositories it will match.
   const record: RunRecord = {
-    plans: targets.map((target) => ({ target, due: names.map((name) => ({ name })), results: [] })),
+    plans: plansOf([
+      ...config.targets.map(describeTarget),
+      ...(config.repositorySelection?.patterns ?? []).map(({ text }) => ({ label: text, takesEffect: '' })),
+    ]),
   };
   let error: unknown;
   const aws = new AwsLogin(config, { setSecret: (value) => io.setSecret(value), env: io.env });
   try {
     const github = createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, log: io });
+    // Repository patterns are resolved before anything else: one that matches nothing stops the run
+    // before any write or AWS call, and the rest of the run sees plain targets.
+    const resolved = config.repositorySelection
+      ? await resolveTargets(github, config.targets, config.repositorySelection)
+      : { targets: config.targets, notes: [] };
+    const targets = resolved.targets.map(describeTarget);
+    record.plans = plansOf(targets);
+    record.notes = resolved.notes;
+    for (const note of resolved.notes) io.info(note);
     // Request order (README, "Performance"): GitHub's reads (lists, settings, public keys) start at
     // once; they need nothing from AWS. Without max-age every run writes, so the AWS credentials (OIDC
     // token, STS) start at once beside them: a token GitHub refuses then costs an OIDC and STS round,

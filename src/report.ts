@@ -32,6 +32,8 @@ export interface RunRecord {
   results?: readonly SecretResult[];
   /** Set for a dry run: nothing was written, and these permissions could not be checked without writing. */
   dryRun?: DryRunRecord;
+  /** Lines for the summary above the table, such as what each repository pattern matched. */
+  notes?: readonly string[];
 }
 
 export interface DryRunRecord {
@@ -78,8 +80,8 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
     await writeSummary(
       core,
       dryRun
-        ? dryRunSummaryMarkdown(results, dryRun)
-        : summaryMarkdown(record.login, results, now, record.registryHosts),
+        ? dryRunSummaryMarkdown(results, dryRun, record.notes)
+        : summaryMarkdown(record.login, results, now, record.registryHosts, record.notes),
     );
   } catch (summaryError) {
     core.warning(`Could not write the job summary (GITHUB_STEP_SUMMARY): ${errorMessage(summaryError)}`);
@@ -170,6 +172,7 @@ export function summaryMarkdown(
   results: readonly SecretResult[],
   now: Date,
   registryHosts: readonly string[] = [],
+  notes: readonly string[] = [],
 ): string {
   const rows = results.map(({ target, secret, status, detail, takesEffect }) => {
     const effect = WRITTEN.has(status) ? `read by ${takesEffect}${detail ? `; ${detail}` : ''}` : (detail ?? '');
@@ -197,7 +200,7 @@ export function summaryMarkdown(
     refreshed: expiry,
     'still fresh': ['No secret was older than max-age, so no password was fetched from ECR.'],
   };
-  const headline = [`### ECR password ${said}`, ...lines[said].flatMap((line) => ['', line])];
+  const headline = [`### ECR password ${said}`, ...[...lines[said], ...notes].flatMap((line) => ['', line])];
   return [...headline, '', '| target | secret | result | notes |', '| --- | --- | --- | --- |', ...rows, ''].join('\n');
 }
 
@@ -212,7 +215,11 @@ export function dryRunHeadline(results: readonly SecretResult[]): string {
  * A dry run's summary: the headline, one row per secret per target (would be written, with the
  * settings the write would send; skipped; failed, with what to do), and what reading could not check.
  */
-export function dryRunSummaryMarkdown(results: readonly SecretResult[], { unchecked }: DryRunRecord): string {
+export function dryRunSummaryMarkdown(
+  results: readonly SecretResult[],
+  { unchecked }: DryRunRecord,
+  notes: readonly string[] = [],
+): string {
   const rows = results.map(({ target, secret, status, detail, takesEffect, settings }) => {
     const notes = status === 'planned' ? [settingsText(settings), detail, `read by ${takesEffect}`] : [detail ?? ''];
     return `| ${cell(target)} | \`${secret}\` | ${STATUS_WORDS[status]} | ${cell(notes.filter(Boolean).join('; '))} |`;
@@ -222,6 +229,7 @@ export function dryRunSummaryMarkdown(results: readonly SecretResult[], { unchec
     `### ${dryRunHeadline(results).replace(/\.$/, '')}`,
     '',
     `Nothing was written, and AWS was not asked for anything (no OIDC token, no STS, no ECR): the public key of every target that exists was read${failed ? ', except where listed as failed: each failure and what to do is listed below' : ''}.`,
+    ...notes.flatMap((line) => ['', line]),
     '',
     '| target | secret | plan | notes |',
     '| --- | --- | --- | --- |',
