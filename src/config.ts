@@ -1,6 +1,7 @@
 import { partitionById, partitionOfRegion, PARTITIONS } from './aws/partitions.ts';
 import { urlForMessages } from './network.ts';
 import { parseDuration, formatDuration } from './duration.ts';
+import { DEFAULT_WRITE_INTERVAL_MS, MIN_WRITE_INTERVAL_MS } from './github/pace.ts';
 import type { AccessKeys, AwsAuth } from './aws/auth.ts';
 import type { TargetSpec } from './github/target-spec.ts';
 import { SECRET_KINDS, type SecretKindName, type SecretNames } from './secrets.ts';
@@ -26,6 +27,8 @@ export interface Config {
   secretNames: SecretNames;
   /** Skip a secret whose stored `updated_at` is younger than this. */
   maxAgeMs?: number;
+  /** The spacing between GitHub writes (`write-interval`). */
+  writeIntervalMs: number;
 }
 
 /** One wrong input: which one, what is wrong, and what to do. */
@@ -96,11 +99,20 @@ export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv, conte
   const targets = parseTargets(read, context, report);
   const secretNames = parseSecretNames(read, report);
   const maxAgeMs = parseMaxAge(read('max-age'), report);
+  const writeIntervalMs = parseWriteInterval(read('write-interval'), report);
 
   if (problems.length > 0 || !region || !github || !targets) {
     throw new ConfigError(problems);
   }
-  return { region, auth, github, targets, secretNames, ...(maxAgeMs === undefined ? {} : { maxAgeMs }) };
+  return {
+    region,
+    auth,
+    github,
+    targets,
+    secretNames,
+    ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
+    writeIntervalMs,
+  };
 }
 
 type Report = (input: string, problem: string, fix: string) => void;
@@ -550,6 +562,29 @@ function parseMaxAge(text: string, report: Report): number | undefined {
       'Use at most 11h; run the workflow at least every 12h minus max-age minus a margin, such as every 6h with max-age 5h.',
     );
     return undefined;
+  }
+  return ms;
+}
+
+/**
+ * `write-interval`: a second unless given (GitHub's advice on github.com). GitHub Enterprise Server
+ * turns secondary limits off by default, so it may be shorter there, but never shorter than the 900
+ * points a minute allow at 5 points a write.
+ */
+function parseWriteInterval(text: string, report: Report): number {
+  if (!text) return DEFAULT_WRITE_INTERVAL_MS;
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    report('write-interval', `"${text}" is not a duration`, 'Use a number with a unit, such as 1s or 500ms.');
+    return DEFAULT_WRITE_INTERVAL_MS;
+  }
+  if (ms < MIN_WRITE_INTERVAL_MS) {
+    report(
+      'write-interval',
+      `${ms}ms is shorter than ${MIN_WRITE_INTERVAL_MS}ms, the least GitHub's secondary rate limit allows (900 points a minute, 5 points a write)`,
+      `Use at least ${MIN_WRITE_INTERVAL_MS}ms; 1s (the default) on github.com, as GitHub advises.`,
+    );
+    return DEFAULT_WRITE_INTERVAL_MS;
   }
   return ms;
 }

@@ -4,7 +4,8 @@ import type { Config } from './config.ts';
 import { createGitHubClient } from './github/client.ts';
 import { proxyPasswords } from './network.ts';
 import { describeTarget } from './github/targets.ts';
-import { isReadyToWrite, prepareTargets, writeTarget, type PreparedTarget } from './github/writer.ts';
+import { isReadyToWrite, prepareTarget, writeTarget, type PreparedTarget } from './github/writer.ts';
+import { Lanes } from './lanes.ts';
 import { awaitedLater } from './overlap.ts';
 import { reportRun, resultsAfterError, type Reporter, type RunRecord } from './report.ts';
 import { libsodium } from './seal.ts';
@@ -18,6 +19,15 @@ export interface EngineIo extends Reporter {
   setSecret: (value: string) => void;
   env: NodeJS.ProcessEnv;
 }
+
+/**
+ * How many targets are between their first read and their last write at once. A fan-out over many
+ * repositories goes through them this many at a time: their reads overlap the paced writes of those
+ * ahead instead of all starting at once, and memory stays flat at any size. Each target has at most
+ * two requests out at a time (list and public key, or one write), so five never fill the ten
+ * concurrent requests of the throttling plugin: a write never waits behind reads for a slot.
+ */
+const FAN_OUT_WIDTH = 5;
 
 /**
  * One run from a checked config: which secrets are due, AWS credentials and ECR login, sealed writes,
@@ -36,7 +46,12 @@ export async function refresh(config: Config, io: EngineIo): Promise<void> {
   let error: unknown;
   const aws = new AwsLogin(config, { setSecret: (value) => io.setSecret(value), env: io.env });
   try {
-    const github = createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, log: io });
+    const github = createGitHubClient({
+      token: config.github.token,
+      apiUrl: config.github.apiUrl,
+      log: io,
+      writeIntervalMs: config.writeIntervalMs,
+    });
     // Request order (README, "Performance"): GitHub's reads (lists, settings, public keys) start at
     // once; they need nothing from AWS. Without max-age every run writes, so the AWS credentials (OIDC
     // token, STS) start at once beside them: a token GitHub refuses then costs an OIDC and STS round,
@@ -44,12 +59,16 @@ export async function refresh(config: Config, io: EngineIo): Promise<void> {
     // run whose secrets are all fresh asks AWS nothing and never loads the AWS SDK.
     if (config.maxAgeMs === undefined) aws.startCredentials();
     const unchanging = new Set(unchangingSecretNames(config.secretNames));
-    const preparing = prepareTargets(github, targets, names, {
+    const prepareOptions = {
       ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }),
       now,
       unchanging: [...unchanging],
       onDue: () => aws.startCredentials(),
-    });
+    };
+    const lanes = new Lanes(FAN_OUT_WIDTH);
+    const preparing = targets.map((target) =>
+      lanes.enter().then(() => prepareTarget(github, target, names, prepareOptions)),
+    );
     // ECR mints a password only once some target is ready to write a secret that needs one (due, key
     // in hand; the username needs none); libsodium loads while that request is in flight.
     const needsPassword = (prepared: PreparedTarget) =>
@@ -67,13 +86,15 @@ export async function refresh(config: Config, io: EngineIo): Promise<void> {
     const results = await Promise.all(
       preparing.map(async (preparingTarget) => {
         const prepared = await preparingTarget;
-        if (!isReadyToWrite(prepared)) return prepared.results;
         try {
+          if (!isReadyToWrite(prepared)) return prepared.results;
           return await writeTarget(github, prepared, await values, io);
         } catch (thrown) {
           // An AWS failure (written for the user): every secret this target had due failed with it.
           error ??= thrown;
           return resultsAfterError([prepared], thrown);
+        } finally {
+          lanes.leave();
         }
       }),
     );
