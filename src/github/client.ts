@@ -56,12 +56,7 @@ export function createGitHubClient(options: {
     writeIntervalMs: options.writeIntervalMs ?? DEFAULT_WRITE_INTERVAL_MS,
     holdBudgetMs: LIMIT_HOLD_BUDGET_MS,
   });
-  const held = (retryAfter: number, what: string) =>
-    pace.hold(
-      retryAfter * 1000,
-      () =>
-        `not sent: ${what} held this run for ${formatDuration(LIMIT_HOLD_BUDGET_MS)} in all, and the action asks no more. Run the job again later, or spread the repositories over several runs or tokens.`,
-    );
+  const held = (retryAfter: number, what: string) => pace.hold(retryAfter * 1000, () => heldTooLongMessage(what));
   // `@actions/github`'s options: the token as GitHub expects it, and the runner's orchestration id in
   // the user agent. Its own proxy-aware fetch is made for GITHUB_API_URL at import; ours below is made
   // the same way (`@actions/http-client`) for github-api-url, which may name another host.
@@ -134,6 +129,11 @@ export function createGitHubClient(options: {
     );
   });
   return github;
+}
+
+/** Why the requests left after the run's budget of waits for GitHub's limits are not sent. */
+function heldTooLongMessage(what: string): string {
+  return `not sent: ${what} held this run for ${formatDuration(LIMIT_HOLD_BUDGET_MS)} in all, and the action asks no more. Run the job again later, or spread the repositories over several runs or tokens.`;
 }
 
 /** Redirects that repeat the request at the new location (GitHub: 301 for reads of a renamed repository, 307 for writes). */
