@@ -23,9 +23,10 @@ export interface EngineIo extends Reporter {
 /**
  * How many targets are between their first read and their last write at once. A fan-out over many
  * repositories goes through them this many at a time: their reads overlap the paced writes of those
- * ahead instead of all starting at once, and memory stays flat at any size. Each target has at most
- * two requests out at a time (list and public key, or one write), so five never fill the ten
- * concurrent requests of the throttling plugin: a write never waits behind reads for a slot.
+ * ahead instead of all starting at once, and memory stays flat at any size. A repository or
+ * environment target has at most two requests out at a time (list and public key, or one write), so
+ * five never fill the ten concurrent requests of the throttling plugin: a write never waits behind
+ * reads for a slot, and the pace (src/github/pace.ts) always sees the next write.
  */
 const FAN_OUT_WIDTH = 5;
 
