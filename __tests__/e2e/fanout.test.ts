@@ -127,6 +127,30 @@ describe('fan-out at GitHub pace (points-limited fake, time-scaled)', () => {
     expect(fakes.github.refusals).toBe(0);
   }, 60_000);
 
+  it('write-interval 500ms on GitHub Enterprise Server: writes half a second apart, not the throttling plugin’s second', async () => {
+    const repositories = addRepositories(30);
+    fakes.github.enforcePoints({ timeScale: TIME_SCALE });
+
+    const result = await run(
+      fakes,
+      { 'role-to-assume': fakes.roleArn, repositories: repositories.join('\n'), 'write-interval': '500ms' },
+      timeScaled,
+    );
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.refusals).toBe(0);
+    const puts = fakes.github.server.requests.filter(isPut).map((request) => request.receivedAt);
+    expect(puts).toHaveLength(30);
+    const gaps = puts
+      .slice(1)
+      .map((at, i) => at - (puts[i] ?? 0))
+      .sort((a, b) => a - b);
+    const median = gaps[Math.floor(gaps.length / 2)] ?? 0;
+    // Half the default interval: at least that, and well short of a whole one.
+    expect(median).toBeGreaterThanOrEqual(0.95 * (SCALED_INTERVAL_MS / 2));
+    expect(median).toBeLessThan(0.8 * SCALED_INTERVAL_MS);
+  }, 60_000);
+
   it('write-interval below a third of a second: an input error naming the minimum, nothing asked', async () => {
     const result = await run(fakes, { 'role-to-assume': fakes.roleArn, 'write-interval': '300ms' });
 
