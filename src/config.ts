@@ -1,6 +1,7 @@
 import { partitionById, partitionOfRegion, PARTITIONS } from './aws/partitions.ts';
 import { urlForMessages } from './network.ts';
 import { parseDuration, formatDuration } from './duration.ts';
+import { DEFAULT_WRITE_INTERVAL_MS, MIN_WRITE_INTERVAL_MS } from './github/pace.ts';
 import type { AccessKeys, AwsAuth } from './aws/auth.ts';
 import {
   repositoryTarget,
@@ -41,6 +42,8 @@ export interface Config {
   registry: RegistrySpec;
   /** Plan only: resolve targets, read their keys and decide what is due; no AWS call, no write (`dry-run`). */
   dryRun: boolean;
+  /** The spacing between GitHub writes (`write-interval`). */
+  writeIntervalMs: number;
 }
 
 /** One wrong input: which one, what is wrong, and what to do. */
@@ -122,6 +125,7 @@ export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv, conte
   const maxAgeMs = parseMaxAge(read('max-age'), report);
   const registry = parseRegistry(read, region, secretNames, report);
   const dryRun = parseBoolean(read, 'dry-run', report);
+  const writeIntervalMs = parseWriteInterval(read('write-interval'), report);
 
   if (problems.length > 0 || !region || !github || !selected || !registry) {
     throw new ConfigError(problems);
@@ -141,6 +145,7 @@ export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv, conte
     ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
     registry,
     dryRun,
+    writeIntervalMs,
   };
 }
 
@@ -797,4 +802,27 @@ function parseRegistry(
     );
   }
   return { type: 'private', accounts };
+}
+
+/**
+ * `write-interval`: a second unless given (GitHub's advice on github.com). GitHub Enterprise Server
+ * turns secondary limits off by default, so it may be shorter there, but never shorter than the 900
+ * points a minute allow at 5 points a write.
+ */
+function parseWriteInterval(text: string, report: Report): number {
+  if (!text) return DEFAULT_WRITE_INTERVAL_MS;
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    report('write-interval', `"${text}" is not a duration`, 'Use a number with a unit, such as 1s or 500ms.');
+    return DEFAULT_WRITE_INTERVAL_MS;
+  }
+  if (ms < MIN_WRITE_INTERVAL_MS) {
+    report(
+      'write-interval',
+      `${ms}ms is shorter than ${MIN_WRITE_INTERVAL_MS}ms, the least GitHub's secondary rate limit allows (900 points a minute, 5 points a write)`,
+      `Use at least ${MIN_WRITE_INTERVAL_MS}ms; 1s (the default) on github.com, as GitHub advises.`,
+    );
+    return DEFAULT_WRITE_INTERVAL_MS;
+  }
+  return ms;
 }

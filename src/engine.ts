@@ -6,7 +6,8 @@ import { createGitHubClient } from './github/client.ts';
 import { proxyPasswords } from './network.ts';
 import { resolveTargets } from './github/repositories.ts';
 import { describeTarget, type Target } from './github/targets.ts';
-import { isReadyToWrite, prepareTargets, writeTarget, type PreparedTarget } from './github/writer.ts';
+import { isReadyToWrite, prepareTarget, writeTarget, type PreparedTarget } from './github/writer.ts';
+import { Lanes } from './lanes.ts';
 import { awaitedLater } from './overlap.ts';
 import { planRun } from './plan.ts';
 import { reportRun, resultsAfterError, type Reporter, type RunRecord } from './report.ts';
@@ -21,6 +22,16 @@ export interface EngineIo extends Reporter {
   setSecret: (value: string) => void;
   env: NodeJS.ProcessEnv;
 }
+
+/**
+ * How many targets are between their first read and their last write at once. A fan-out over many
+ * repositories goes through them this many at a time: their reads overlap the paced writes of those
+ * ahead instead of all starting at once, and memory stays flat at any size. A repository or
+ * environment target has at most two requests out at a time (list and public key, or one write), so
+ * five never fill the ten concurrent requests of the throttling plugin: a write never waits behind
+ * reads for a slot, and the pace (src/github/pace.ts) always sees the next write.
+ */
+const FAN_OUT_WIDTH = 5;
 
 /**
  * One run from a checked config: which secrets are due, AWS credentials and ECR login, sealed writes,
@@ -46,7 +57,12 @@ export async function refresh(config: Config, io: EngineIo): Promise<void> {
   let error: unknown;
   const aws = new AwsLogin(config, { setSecret: (value) => io.setSecret(value), env: io.env });
   try {
-    const github = createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, log: io });
+    const github = createGitHubClient({
+      token: config.github.token,
+      apiUrl: config.github.apiUrl,
+      log: io,
+      writeIntervalMs: config.writeIntervalMs,
+    });
     // Repository patterns are resolved before anything else: one that matches nothing stops the run
     // before any write or AWS call, and the rest of the run sees plain targets.
     const resolved = config.repositorySelection
@@ -63,12 +79,16 @@ export async function refresh(config: Config, io: EngineIo): Promise<void> {
     // run whose secrets are all fresh asks AWS nothing and never loads the AWS SDK.
     if (config.maxAgeMs === undefined) aws.startCredentials();
     const unchanging = new Set(unchangingSecretNames(config.secretNames));
-    const preparing = prepareTargets(github, targets, names, {
+    const prepareOptions = {
       ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }),
       now,
       unchanging: [...unchanging],
       onDue: () => aws.startCredentials(),
-    });
+    };
+    const lanes = new Lanes(FAN_OUT_WIDTH);
+    const preparing = targets.map((target) =>
+      lanes.enter().then(() => prepareTarget(github, target, names, prepareOptions)),
+    );
     // ECR mints a password only once some target is ready to write a secret that needs one (due, key
     // in hand; the username needs none); libsodium loads while that request is in flight.
     const needsPassword = (prepared: PreparedTarget) =>
@@ -87,13 +107,15 @@ export async function refresh(config: Config, io: EngineIo): Promise<void> {
     const results = await Promise.all(
       preparing.map(async (preparingTarget) => {
         const prepared = await preparingTarget;
-        if (!isReadyToWrite(prepared)) return prepared.results;
         try {
+          if (!isReadyToWrite(prepared)) return prepared.results;
           return await writeTarget(github, prepared, await values, io);
         } catch (thrown) {
           // An AWS failure (written for the user): every secret this target had due failed with it.
           error ??= thrown;
           return resultsAfterError([prepared], thrown);
+        } finally {
+          lanes.leave();
         }
       }),
     );

@@ -126,10 +126,63 @@ export class FakeGitHub {
   readonly renamed = new Map<string, string>();
   /** Users and organisations that exist without any repository (an owner of one is known through it). */
   readonly owners = new Set<string>();
+  /** Off unless `enforcePoints` turns it on: the secondary rate limit in points (see `PointsLimit`). */
+  private pointsLimit: PointsLimit | undefined;
+  /** Points of the requests answered within the limit, with when they arrived (`performance.now()`). */
+  private spent: { at: number; points: number }[] = [];
+  /** Requests refused for going over the points limit. */
+  refusals = 0;
   private nextId = 1000;
 
   constructor() {
     this.server = new FakeServer((request) => this.handle(request.method, request.url, request.headers, request.body));
+  }
+
+  /**
+   * GitHub's REST secondary rate limit in points (docs, "Rate limits for the REST API": "No more than
+   * 900 points per minute are allowed for REST API endpoints"; GET, HEAD and OPTIONS 1 point, POST,
+   * PATCH, PUT and DELETE 5; a GraphQL query without a mutation 1, counted here in the same budget). A request that would take
+   * the points of the last window past the limit is refused as GitHub refuses it: 403 (or 429) with
+   * `retry-after` and GitHub's message (`secondaryRateLimit`), and counted in `refusals`.
+   *
+   * The window slides: GitHub does not say whether its minute is fixed or sliding, and a sliding
+   * window refuses everything a fixed one would (any fixed window's points up to now lie within the
+   * sliding window ending now), so a client that meets it meets either. Refused requests are not
+   * counted: GitHub does not say they are, and `retry-after` then tells exactly when the request fits.
+   *
+   * `timeScale` shortens the window (and scales `retry-after` back into GitHub's seconds) for tests
+   * and benchmarks that run the action's clock as many times faster (`__tests__/fakes/time-scale.mjs`).
+   */
+  enforcePoints(limit: Partial<PointsLimit> = {}): void {
+    this.pointsLimit = { points: 900, windowMs: 60_000, timeScale: 1, status: 403, ...limit };
+    this.spent = [];
+    this.refusals = 0;
+  }
+
+  /** The points limit's answer to a request arriving now: undefined when it fits (and is counted). */
+  private overPoints(method: string, pathname: string): Reply | undefined {
+    const limit = this.pointsLimit;
+    if (!limit) return undefined;
+    const now = performance.now();
+    const windowMs = limit.windowMs / limit.timeScale;
+    while (this.spent.length > 0 && (this.spent[0]?.at ?? 0) <= now - windowMs) this.spent.shift();
+    const read = ['GET', 'HEAD', 'OPTIONS'].includes(method) || pathname.endsWith('/graphql');
+    const points = read ? 1 : 5;
+    let inWindow = this.spent.reduce((sum, entry) => sum + entry.points, 0);
+    if (inWindow + points <= limit.points) {
+      this.spent.push({ at: now, points });
+      return undefined;
+    }
+    this.refusals++;
+    // When enough of the window's points have left it for this request to fit.
+    let fitsAt = now;
+    for (const entry of this.spent) {
+      inWindow -= entry.points;
+      fitsAt = entry.at + windowMs;
+      if (inWindow + points <= limit.points) break;
+    }
+    const seconds = Math.max(1, Math.ceil(((fitsAt - now) * limit.timeScale) / 1000));
+    return secondaryRateLimit(limit.status, seconds);
   }
 
   /**
@@ -245,6 +298,8 @@ export class FakeGitHub {
 
     // GitHub Enterprise Server serves REST under /api/v3 and GraphQL at /api/graphql.
     const pathname = url.pathname.replace(/^\/api\/v3(?=\/)/, '').replace(/^\/api\/graphql$/, '/graphql');
+    const overLimit = this.overPoints(method, pathname);
+    if (overLimit) return overLimit;
     if (method === 'POST' && pathname === '/graphql') return this.graphql(body);
     const path = pathname.split('/').slice(1).map(decodeURIComponent);
     const [root, owner = '', name = ''] = path;
@@ -566,6 +621,18 @@ export class FakeGitHub {
     });
     return existing ? { status: 204 } : json(201, {});
   }
+}
+
+/** GitHub's secondary rate limit in points, as `enforcePoints` sets it. */
+export interface PointsLimit {
+  /** Points allowed within one window: 900 on github.com. */
+  points: number;
+  /** The window, in GitHub's time: a minute. */
+  windowMs: number;
+  /** How many times faster than real time the action's clock runs: the real window is `windowMs / timeScale`. */
+  timeScale: number;
+  /** GitHub answers a secondary limit with 403 or 429. */
+  status: 403 | 429;
 }
 
 /**
