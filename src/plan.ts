@@ -1,4 +1,5 @@
 import type { AwsAuth } from './aws/auth.ts';
+import { ECR_PUBLIC_REGION, privateRegistryHost, type RegistrySpec } from './aws/registry.ts';
 import type { Config } from './config.ts';
 import { createGitHubClient } from './github/client.ts';
 import { resolveTargets } from './github/repositories.ts';
@@ -50,7 +51,7 @@ export async function planRun(config: Config, io: Reporter): Promise<void> {
     due: names.map((name) => ({ name })),
     results: [],
   }));
-  const dryRun = { unchecked: uncheckedPermissions(config.auth, config.region, targets) };
+  const dryRun = { unchecked: uncheckedPermissions(config.auth, config.region, targets, config.registry) };
   await reportRun(io, { plans, ...(results ? { results } : {}), dryRun, notes }, now, error);
 }
 
@@ -75,9 +76,16 @@ export function plannedResults(prepared: PreparedTarget): SecretResult[] {
 /**
  * What a dry run cannot prove without writing or asking AWS: the write permission of each kind of
  * target (reading a public key needs read access only), the AWS side of the identity the inputs
- * choose, `ecr:GetAuthorizationToken`, and creating environments when create-environment may.
+ * choose, the login the registry type needs (ECR Public's is asked in us-east-1 whatever aws-region
+ * says), the pulls from the other accounts of `registries`, and creating environments when
+ * create-environment may.
  */
-export function uncheckedPermissions(auth: AwsAuth, region: string, targets: readonly Target[]): string[] {
+export function uncheckedPermissions(
+  auth: AwsAuth,
+  region: string,
+  targets: readonly Target[],
+  registry: RegistrySpec,
+): string[] {
   const writes = [...new Set(targets.map((target) => target.permission))].map(
     (permission) => `Writing the secrets: ${permission}; reading the public key needs read access only.`,
   );
@@ -85,7 +93,24 @@ export function uncheckedPermissions(auth: AwsAuth, region: string, targets: rea
   const create = creating[0]
     ? [`Creating a missing environment (${creating[0].input}): ${creating[0].permission}.`]
     : [];
-  return [...writes, ...create, awsIdentity(auth), `ecr:GetAuthorizationToken in ${region} for that identity.`];
+  return [...writes, ...create, awsIdentity(auth), ...registryLogin(registry, region)];
+}
+
+/** The AWS rights the ECR login needs, and for `registries` the pulls the docker config's other hosts stand for. */
+function registryLogin(registry: RegistrySpec, region: string): string[] {
+  if (registry.type === 'public')
+    // "This API requires the ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken permissions"
+    // (ECR Public API reference, GetAuthorizationToken); its API answers in us-east-1 only (registry.ts).
+    return [
+      `ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken in ${ECR_PUBLIC_REGION} (ECR Public's login is asked there whatever aws-region says) for that identity.`,
+    ];
+  const login = `ecr:GetAuthorizationToken in ${region} for that identity.`;
+  if (registry.accounts.length === 0) return [login];
+  const hosts = registry.accounts.map((account) => privateRegistryHost(account, region));
+  return [
+    login,
+    `Pulling from the registries of accounts ${registry.accounts.join(', ')}, which the docker config would name (${hosts.join(', ')}) beside the login's own registry (the identity's account, known once ECR answers): ecr:BatchGetImage, ecr:GetDownloadUrlForLayer and ecr:BatchCheckLayerAvailability allowed to that identity, and a repository policy in each of those accounts allowing it; a cross-account pull needs both.`,
+  ];
 }
 
 function awsIdentity(auth: AwsAuth): string {

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Fakes } from '../fakes/index.ts';
+import { ACTION_ENTRY } from '../fakes/run-action.ts';
 import { count, githubCalls, heavyChunks, loadedChunks, REPO, run, setUp } from './helpers.ts';
 
 let fakes: Fakes & { roleArn: string };
@@ -9,8 +12,9 @@ afterEach(async () => fakes.stop());
 const HOUR = 3_600_000;
 const oidc = () => ({ 'role-to-assume': fakes.roleArn });
 const list = (outputs: Record<string, string>, name: string) => JSON.parse(outputs[name] ?? 'null') as unknown;
-/** Requests to the runner's OIDC endpoint, STS and ECR together: a dry run makes none. */
-const awsRequests = () => count(fakes, 'oidc') + count(fakes, 'sts') + count(fakes, 'ecr');
+/** Requests to the runner's OIDC endpoint, STS, ECR and ECR Public together: a dry run makes none. */
+const awsRequests = () =>
+  count(fakes, 'oidc') + count(fakes, 'sts') + count(fakes, 'ecr') + count(fakes, 'ecr-public');
 
 describe('dry-run: true, the plan without a password, an AWS call or a write', () => {
   it('max-age decides: the fresh secret skipped, the old one would be written; every key read, nothing else', async () => {
@@ -165,6 +169,45 @@ describe('dry-run: true, the plan without a password, an AWS call or a write', (
     expect(list(result.outputs, 'secrets-planned')).toHaveLength(1);
     expect(heavyChunks().length).toBeGreaterThanOrEqual(2);
     expect(loadedChunks(result.stderr).filter((chunk) => heavyChunks().includes(chunk))).toEqual([]);
+  });
+
+  it('the control: a real run, traced the same way, loads the AWS SDK and libsodium chunks', async () => {
+    // Without it the test above would pass if the trace named no chunk at all (another node, another wording).
+    const result = await run(fakes, { ...oidc() }, { NODE_DEBUG: 'esm' });
+
+    expect(result.exitCode).toBe(0);
+    const loaded = loadedChunks(result.stderr).filter((chunk) => heavyChunks().includes(chunk));
+    const holding = (text: string) => loaded.filter((chunk) => readFileSync(join(ACTION_ENTRY, '..', chunk), 'utf8').includes(text));
+    expect(holding('@smithy')).not.toEqual([]);
+    expect(holding('crypto_box_seal')).not.toEqual([]);
+  });
+
+  it("registry-type public: the plan names ECR Public's login in us-east-1, not ECR's in aws-region", async () => {
+    const result = await run(fakes, { ...oidc(), 'registry-type': 'public', 'dry-run': 'true' });
+
+    expect(result.exitCode).toBe(0);
+    expect(awsRequests()).toBe(0);
+    expect(result.summary).toContain(
+      'ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken in us-east-1',
+    );
+    expect(result.summary).not.toContain('ecr:GetAuthorizationToken in eu-west-1');
+  });
+
+  it('registries: the plan names the pulls in the other accounts and the hosts the docker config would name', async () => {
+    const result = await run(fakes, {
+      ...oidc(),
+      'docker-config-secret-name': 'DOCKER_AUTH_CONFIG',
+      registries: '210987654321\n012345678901',
+      'dry-run': 'true',
+    });
+
+    expect(result.exitCode).toBe(0);
+    expect(awsRequests()).toBe(0);
+    expect(result.summary).toContain('ecr:GetAuthorizationToken in eu-west-1 for that identity.');
+    expect(result.summary).toContain(
+      '210987654321.dkr.ecr.eu-west-1.amazonaws.com, 012345678901.dkr.ecr.eu-west-1.amazonaws.com',
+    );
+    expect(result.summary).toMatch(/ecr:BatchGetImage.*a repository policy in each of those accounts/);
   });
 
   it('dry-run: yes is refused as not a boolean, before any request', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, parseConfig, type Config } from '../../src/config.ts';
+import { PRIVATE_REGISTRY } from '../../src/aws/registry.ts';
 import { describeTarget } from '../../src/github/targets.ts';
 import type { SecretResult } from '../../src/github/writer.ts';
 import { plannedResults, uncheckedPermissions } from '../../src/plan.ts';
@@ -103,6 +104,7 @@ describe('the plan', () => {
       { kind: 'oidc', roleArn: ROLE, audience: 'sts.amazonaws.com', sessionName: 's', durationSeconds: 900 },
       'eu-west-1',
       [environment, organization],
+      PRIVATE_REGISTRY,
     );
     expect(oidc).toEqual([
       expect.stringContaining("'Environments: Read and write'"),
@@ -117,9 +119,29 @@ describe('the plan', () => {
       { kind: 'access-keys', keys: { accessKeyId: 'AKIAX', secretAccessKey: 'x' } },
       'us-east-1',
       [describeTarget({ kind: 'repository', owner: 'octo', repo: 'app' })],
+      PRIVATE_REGISTRY,
     );
     expect(keys).toHaveLength(3);
     expect(keys.join('\n')).not.toMatch(/AssumeRole|Creating/);
+  });
+
+  it('unchecked permissions follow the registry: ECR Public in us-east-1, and the pulls of registries', () => {
+    const auth = { kind: 'default-chain' } as const;
+    const repository = [describeTarget({ kind: 'repository', owner: 'octo', repo: 'app' })];
+    const publicLogin = uncheckedPermissions(auth, 'eu-west-1', repository, { type: 'public' });
+    expect(publicLogin.at(-1)).toMatch(
+      /^ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken in us-east-1 .*for that identity\.$/,
+    );
+    expect(publicLogin.join('\n')).not.toMatch(/ecr:GetAuthorizationToken|eu-west-1/);
+    const several = uncheckedPermissions(auth, 'eu-central-1', repository, {
+      type: 'private',
+      accounts: ['210987654321', '012345678901'],
+    });
+    expect(several.at(-2)).toBe('ecr:GetAuthorizationToken in eu-central-1 for that identity.');
+    expect(several.at(-1)).toContain(
+      'accounts 210987654321, 012345678901, which the docker config would name (210987654321.dkr.ecr.eu-central-1.amazonaws.com, 012345678901.dkr.ecr.eu-central-1.amazonaws.com)',
+    );
+    expect(several.at(-1)).toMatch(/ecr:BatchGetImage.*repository policy in each of those accounts/);
   });
 });
 
