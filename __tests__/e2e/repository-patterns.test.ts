@@ -241,3 +241,54 @@ describe('repository patterns, resolved by listing the owner (GraphQL, 100 a pag
     ).toHaveLength(1);
   });
 });
+
+describe('an archived repository named exactly beside a pattern of its owner', () => {
+  beforeEach(() => {
+    fakes.github.addRepository('octo/api', ['ecr']);
+    fakes.github.addRepository('octo/old', ['ecr'], { archived: true });
+  });
+
+  it('named beside octo/*, which also matches it: skipped with the reason, never written, counted once', async () => {
+    const result = await run(fakes, { ...oidc(), repositories: 'octo/*\nocto/old' });
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.repositorySecret('octo/old', 'ECR_PASSWORD')).toBeUndefined();
+    expect(fakes.github.repositorySecret('octo/api', 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+    expect(githubCalls(fakes).filter((call) => call.includes('/octo/old/'))).toEqual([]);
+    expect(parsed(result.outputs, 'secrets-skipped')).toEqual([
+      expect.objectContaining({ target: 'octo/old', secret: 'ECR_PASSWORD', status: 'skipped' }),
+    ]);
+    expect(result.summary).toContain('archived: an archived repository is read-only and runs no workflow');
+    expect(result.summary).toContain('1 archived repository skipped');
+  });
+
+  it('named beside a pattern of its owner that does not match it, with an environment: skipped, and the note counts it', async () => {
+    const result = await run(fakes, { ...oidc(), repositories: 'octo/api*\nOcto/OLD', environment: 'ecr' });
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.environmentSecret('octo/old', 'ecr', 'ECR_PASSWORD')).toBeUndefined();
+    expect(fakes.github.environmentSecret('octo/api', 'ecr', 'ECR_PASSWORD')).toBeDefined();
+    expect(parsed(result.outputs, 'secrets-skipped').map(({ target }) => target)).toEqual([
+      'Octo/OLD environment ecr',
+    ]);
+    expect(result.summary).toContain('Pattern octo/api* matched 1 repository of octo.');
+    expect(result.summary).toContain('1 archived repository skipped');
+  });
+
+  it('a dry run plans it as skipped, reading nothing of it', async () => {
+    const result = await run(fakes, { ...oidc(), repositories: 'octo/*\nocto/old', 'dry-run': 'true' });
+
+    expect(result.exitCode).toBe(0);
+    expect(parsed(result.outputs, 'secrets-skipped').map(({ target }) => target)).toEqual(['octo/old']);
+    expect(parsed(result.outputs, 'secrets-planned').map(({ target }) => target)).toEqual(['octo/api', 'octo/app']);
+    expect(githubCalls(fakes).filter((call) => call.includes('/octo/old/'))).toEqual([]);
+  });
+
+  it('named without any pattern of its owner: not listed, no extra request, written as named', async () => {
+    const result = await run(fakes, { ...oidc(), repositories: 'octo/old' });
+
+    expect(result.exitCode).toBe(0);
+    expect(graphqlRequests()).toEqual([]);
+    expect(fakes.github.repositorySecret('octo/old', 'ECR_PASSWORD')).toBeDefined();
+  });
+});

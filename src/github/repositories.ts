@@ -118,10 +118,40 @@ export async function resolveTargets(
       `repositories: ${problems.length === 1 ? 'a pattern' : `${problems.length} patterns`} could not be resolved, so nothing was written:\n${problems.map((problem) => `- ${problem}`).join('\n')}`,
     );
   }
+  const owners = new Map<string, OwnerListing>();
+  for (const { listing } of listed) if (typeof listing !== 'string') owners.set(listing.login.toLowerCase(), listing);
+  const checked = skipArchived(exact, owners);
   return {
-    targets: selectedTargets(exact, matches, selection),
-    notes: selectionNotes(matches, selection.topics),
+    targets: selectedTargets(checked, matches, selection),
+    notes: selectionNotes(matches, selection.topics, archivedNames(checked)),
   };
+}
+
+/**
+ * Why an archived repository takes no secret: it is read-only and runs no workflow (GitHub docs,
+ * "Archiving repositories"), so a secret written there would serve nothing.
+ */
+export const ARCHIVED_REASON =
+  'archived: an archived repository is read-only and runs no workflow, so a secret there would serve nothing. Unarchive it, or remove it from repositories.';
+
+/**
+ * The exact targets, those whose owner's listing (read for a pattern of the same owner) shows them
+ * archived marked skipped: a pattern skips an archived repository, and so must the name beside it,
+ * or the summary would count it skipped while it is written. An owner without a pattern is not
+ * listed (no request for this alone): its repositories are written as named.
+ */
+export function skipArchived(exact: readonly TargetSpec[], owners: ReadonlyMap<string, OwnerListing>): TargetSpec[] {
+  return exact.map((spec) => {
+    if (spec.kind === 'organization') return spec;
+    const listing = owners.get(spec.owner.toLowerCase());
+    const listed = listing?.repositories.find(({ name }) => name.toLowerCase() === spec.repo.toLowerCase());
+    return listed?.archived ? { ...spec, skipped: ARCHIVED_REASON } : spec;
+  });
+}
+
+/** `owner/name` of the exact targets found archived, for the notes. */
+function archivedNames(exact: readonly TargetSpec[]): string[] {
+  return exact.flatMap((spec) => (spec.kind !== 'organization' && spec.skipped ? [`${spec.owner}/${spec.repo}`] : []));
 }
 
 /** Every repository an owner owns that github-token can see, a page of 100 per query. */
@@ -250,8 +280,15 @@ function noMatchProblem(match: PatternMatch, listing: OwnerListing, topics: read
   return `matches no repository of ${listing.login} that github-token can see among its ${listing.repositories.length}${why}. Check the pattern${topics.length > 0 ? ' and repository-topics' : ''}, and that the token has access to those repositories (a fine-grained token or GitHub App sees only those it was given).`;
 }
 
-/** One line per pattern, then the archived repositories skipped, counted once however many patterns matched them. */
-export function selectionNotes(matches: readonly PatternMatch[], topics: readonly string[]): string[] {
+/**
+ * One line per pattern, then the archived repositories skipped (those the patterns matched and those
+ * named exactly, `exactArchived`), each counted once however many patterns matched it.
+ */
+export function selectionNotes(
+  matches: readonly PatternMatch[],
+  topics: readonly string[],
+  exactArchived: readonly string[] = [],
+): string[] {
   const lines = matches.map(({ pattern, owner, names, archived, withoutTopics }) => {
     const left = [
       archived.length > 0 ? `${archived.length} archived skipped` : '',
@@ -260,9 +297,10 @@ export function selectionNotes(matches: readonly PatternMatch[], topics: readonl
     const plural = names.length === 1 ? 'repository' : 'repositories';
     return `Pattern ${pattern.text} matched ${names.length} ${plural} of ${owner}${left.length > 0 ? ` (${left.join(', ')})` : ''}.`;
   });
-  const archived = new Set(
-    matches.flatMap(({ owner, archived: names }) => names.map((name) => `${owner}/${name}`.toLowerCase())),
-  );
+  const archived = new Set([
+    ...matches.flatMap(({ owner, archived: names }) => names.map((name) => `${owner}/${name}`.toLowerCase())),
+    ...exactArchived.map((name) => name.toLowerCase()),
+  ]);
   if (archived.size > 0) {
     lines.push(
       `${archived.size} archived ${archived.size === 1 ? 'repository' : 'repositories'} skipped: an archived repository is read-only, and no workflow runs in it.`,

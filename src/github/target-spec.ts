@@ -12,12 +12,18 @@ export type SecretApp = (typeof SECRET_APPS)[number];
 /** Where secrets go, as config.ts reads it from the inputs. Each is one owner of one public key. */
 export type TargetSpec =
   /** `app` undefined: Actions. */
-  | { kind: 'repository'; owner: string; repo: string; app?: SecretApp }
+  | ({ kind: 'repository'; owner: string; repo: string; app?: SecretApp } & Skippable)
   /** Environments hold Actions secrets only. */
   /** `createIfMissing`: create the environment when the repository lacks it (`create-environment`). */
-  | { kind: 'environment'; owner: string; repo: string; environment: string; createIfMissing?: true }
+  | ({ kind: 'environment'; owner: string; repo: string; environment: string; createIfMissing?: true } & Skippable)
   /** `visibility` undefined: not given, so an existing secret keeps its own and a new one is `private`. `app` undefined: Actions. */
   | { kind: 'organization'; org: string; visibility?: Visibility; selectedRepositories: string[]; app?: SecretApp };
+
+/** A repository's target that is known, before any request to it, to take no write. */
+export interface Skippable {
+  /** Why every secret of it is skipped: it is archived, as its owner's listing shows. */
+  skipped?: string;
+}
 
 /**
  * A glob over one owner's repository names (`acme/svc-*`, `acme/*`): `*` any run of characters and

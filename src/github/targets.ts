@@ -175,6 +175,8 @@ export interface Target {
   settings: SettingsReader;
   /** Set when the holder may be missing (an environment): what a 404 then means and what to do. */
   missing?: MissingHolder;
+  /** Set when nothing is written here whatever GitHub holds (an archived repository): why. */
+  skipped?: string;
 }
 
 export function describeTarget(spec: TargetSpec): Target {
@@ -194,6 +196,7 @@ export function describeTarget(spec: TargetSpec): Target {
     notFoundHint: kind.notFoundHint,
     takesEffect,
     ...(kind.missing ? { missing: kind.missing(spec) } : {}),
+    ...('skipped' in spec && spec.skipped ? { skipped: spec.skipped } : {}),
     settings:
       kind.settings?.(spec, app, label) ??
       (async (_github, names) => new Map(names.map((name) => [name, { body: {}, takesEffect, differs: false }]))),

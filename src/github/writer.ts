@@ -87,6 +87,11 @@ export async function prepareTarget(
 ): Promise<PreparedTarget> {
   const fail = (items: readonly string[], detail: string) =>
     items.map((name) => result(target, name, 'failed', detail));
+  // Known before any request (an archived repository): nothing of it is read or written.
+  if (target.skipped !== undefined) {
+    const reason = target.skipped;
+    return { target, due: [], results: names.map((name) => result(target, name, 'skipped', reason)) };
+  }
   const isUnchanging = (name: string) => unchanging.includes(name);
   /** Why a secret need not be written, from the list (stored names and their `updated_at`), or undefined. */
   const skipReason = (name: string, stored: ReadonlyMap<string, Date>): string | undefined => {
