@@ -12,7 +12,7 @@ import {
   type TargetSpec,
 } from './github/target-spec.ts';
 import { ECR_PUBLIC_PARTITION, type RegistrySpec } from './aws/registry.ts';
-import { SECRET_KINDS, type SecretKindName, type SecretNames } from './secrets.ts';
+import { MAX_REGISTRY_ACCOUNTS, SECRET_KINDS, type SecretKindName, type SecretNames } from './secrets.ts';
 
 /** Reads one input by its name in action.yml; `core.getInput` in the action, a plain map in tests. */
 export type InputReader = (name: string) => string;
@@ -792,6 +792,15 @@ function parseRegistry(
     } else {
       accounts.push(account);
     }
+  }
+  if (accounts.length > MAX_REGISTRY_ACCOUNTS) {
+    // Each account adds an `auths` entry of up to 3.8 KB (the password, in base64): more would pass
+    // GitHub's 48 KB limit for one secret (secrets.ts, MAX_REGISTRY_ACCOUNTS, has the arithmetic).
+    report(
+      'registries',
+      `it lists ${accounts.length} accounts, and at most ${MAX_REGISTRY_ACCOUNTS} fit: each adds an entry of up to 3.8 KB to the docker config (an ECR password runs to 2,700 characters), and GitHub refuses a secret over 48 KB`,
+      `List at most ${MAX_REGISTRY_ACCOUNTS} accounts; for more, add a step per group of accounts, each with its own docker-config-secret-name.`,
+    );
   }
   if (!secretNames.dockerConfig) {
     // The password (and username) secrets are the same for every registry: the list would change nothing written.

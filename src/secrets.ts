@@ -120,3 +120,30 @@ export function dockerConfigJson(logins: readonly Login[]): string {
   }
   return JSON.stringify({ auths });
 }
+
+/**
+ * How many accounts `registries` may list, so that the docker config fits in one GitHub secret
+ * whatever ECR answers. The arithmetic, kept conservative at each step:
+ * - GitHub refuses a secret over 48 KB (docs, "Secrets reference": "Secrets are limited to 48 KB in
+ *   size"), and may measure the value it receives, the sealed box in base64: 4 characters per 3
+ *   bytes, the box 48 bytes longer than the plaintext (32-byte ephemeral key, 16-byte MAC). So the
+ *   plaintext must stay within 49,152 / 4 * 3 - 48 = 36,816 bytes.
+ * - Real ECR passwords are about 2,400 to 2,700 characters (aws/aws-sdk-js-v3#6580,
+ *   aws/containers-roadmap#1589); 2,800 is allowed for. `auth` is base64 of `AWS:<password>`:
+ *   4 * ceil(2,804 / 3) = 3,740 characters.
+ * - A private registry host is `<12 digits>.dkr.ecr.<region>.<suffix>`, under 64 characters in every
+ *   partition; an entry `"<host>":{"auth":"<auth>"},` adds 15 characters of JSON: 3,819 at most.
+ * - `{"auths":{` and `}}` add 12. (36,816 - 12) / 3,819 = 9.6: nine entries, the login's own
+ *   registry and eight others.
+ */
+const GITHUB_SECRET_LIMIT_BYTES = 48 * 1024;
+const SEALED_BOX_OVERHEAD_BYTES = 48;
+const PASSWORD_ALLOWANCE = 2800;
+const HOST_ALLOWANCE = 64;
+const ENTRY_JSON = '"":{"auth":""},'.length;
+const WRAPPER_JSON = '{"auths":{}}'.length;
+const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
+const PLAINTEXT_LIMIT = (GITHUB_SECRET_LIMIT_BYTES / 4) * 3 - SEALED_BOX_OVERHEAD_BYTES;
+const ENTRY_LIMIT = HOST_ALLOWANCE + ENTRY_JSON + base64Length('AWS:'.length + PASSWORD_ALLOWANCE);
+/** Accounts beside the login's own registry: 8. */
+export const MAX_REGISTRY_ACCOUNTS = Math.floor((PLAINTEXT_LIMIT - WRAPPER_JSON) / ENTRY_LIMIT) - 1;

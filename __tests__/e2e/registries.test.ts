@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ACCOUNT_ID } from '../fakes/aws.ts';
+import { SECRET_LIMIT } from '../fakes/github.ts';
 import type { Fakes } from '../fakes/index.ts';
 import { count, masked, REPO, run, setUp } from './helpers.ts';
 
@@ -21,6 +22,8 @@ beforeEach(() => {
     server.requests.length = 0;
 });
 
+/** `n` distinct account ids, none the login's own. */
+const ACCOUNTS = (n: number) => Array.from({ length: n }, (_, i) => String(210987654300 + i));
 const PRIVATE_HOST = `${ACCOUNT_ID}.dkr.ecr.eu-west-1.amazonaws.com`;
 
 interface DockerConfig {
@@ -153,6 +156,25 @@ describe('registries: one password, one auths entry per registry', () => {
     expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
   });
 
+  it('eight accounts, the most allowed, with passwords as long as real ones: nine entries, stored whole within 48 KB', async () => {
+    const result = await run(fakes, {
+      'role-to-assume': fakes.roleArn,
+      registries: ACCOUNTS(8).join(', '),
+      'docker-config-secret-name': 'DOCKER_AUTH_CONFIG',
+    });
+
+    expect(result.exitCode).toBe(0);
+    const issued = fakes.aws.lastLogin!;
+    // The fake's password is as long as ECR's (about 2,400 to 2,700 characters), so the size here is a real one.
+    expect(issued.password.length).toBeGreaterThanOrEqual(2400);
+    const config = storedDockerConfig();
+    expect(Object.keys(config.auths)).toHaveLength(9);
+    for (const host of Object.keys(config.auths)) expect(decodedAuth(config, host)).toBe(`AWS:${issued.password}`);
+    // What GitHub received, sealed and in base64, is within its limit (the fake refuses more with 422).
+    const stored = fakes.github.repositorySecret(REPO, 'DOCKER_AUTH_CONFIG')!;
+    expect(stored.encryptedValue.length).toBeLessThanOrEqual(SECRET_LIMIT);
+  });
+
   it('the login’s own account listed again: its host once, first', async () => {
     const result = await run(fakes, {
       'role-to-assume': fakes.roleArn,
@@ -201,6 +223,11 @@ describe('registry inputs: refused before any request, naming the input', () => 
       'registries without docker-config-secret-name',
       { ...OIDC, registries: '210987654321' },
       /^Input 'registries': it only shapes the docker-config secret, and docker-config-secret-name is not set\. Set docker-config-secret-name/,
+    ],
+    [
+      'nine accounts: the docker config could pass GitHub’s 48 KB for one secret',
+      { ...DOCKER, registries: ACCOUNTS(9).join('\n') },
+      /^Input 'registries': it lists 9 accounts, and at most 8 fit: .* GitHub refuses a secret over 48 KB\. List at most 8 accounts; for more, add a step per group of accounts, each with its own docker-config-secret-name\.$/,
     ],
     [
       'registry-type neither private nor public',

@@ -36,6 +36,8 @@ export interface IssuedLogin {
 export const ACCOUNT_ID = '123456789012';
 
 const random = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase();
+/** An ECR password as long as real ones (see handleEcr): 1,875 random bytes are 2,500 base64 characters. */
+const ecrPassword = () => randomBytes(1875).toString('base64');
 
 /**
  * One AWS account behind fake STS (query protocol, XML) and ECR (JSON 1.1) endpoints.
@@ -209,8 +211,9 @@ export class FakeAws {
         `User: ${this.principalOf(signer)} is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action`,
       );
     }
-    // Real passwords are long base64 strings; so is this one, and it differs every time.
-    const password = randomBytes(96).toString('base64');
+    // Real passwords are long base64 strings, about 2,400 to 2,700 characters (aws/aws-sdk-js-v3#6580,
+    // aws/containers-roadmap#1589); this one is 2,500, and it differs every time.
+    const password = ecrPassword();
     const authorizationToken = Buffer.from(`AWS:${password}`).toString('base64');
     const registry = this.registry;
     const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 12 * 3_600_000);
@@ -260,7 +263,7 @@ export class FakeAws {
         `User: ${this.principalOf(signer)} is not authorized to perform: ${action} on resource: * because no identity-based policy allows the ${action} action`,
       );
     }
-    const password = randomBytes(96).toString('base64');
+    const password = ecrPassword();
     const authorizationToken = Buffer.from(`AWS:${password}`).toString('base64');
     const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 12 * 3_600_000);
     this.logins.push({ password, authorizationToken, registry: PUBLIC_REGISTRY, expiresAt, signedWith: signer });

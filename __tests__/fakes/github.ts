@@ -97,6 +97,16 @@ export interface RepositoryOptions {
 
 export type TokenAccess = 'write' | 'read-only';
 
+/**
+ * "Secrets are limited to 48 KB in size" (GitHub docs, "Secrets reference"), without saying whether
+ * of the value or of what the API receives; this fake takes the stricter reading and measures the
+ * sealed value in base64, `encrypted_value`. GitHub refuses a request body it cannot accept with 422
+ * (REST docs, "Troubleshooting the REST API"); its settings page says "Value is too large." of a
+ * secret over the limit (game-ci/steam-deploy#77, LimeChain/hashport-validator#500). The API's own
+ * wording is not documented: the message here borrows the page's.
+ */
+export const SECRET_LIMIT = 48 * 1024;
+
 const ENCRYPTED_VALUE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
@@ -593,6 +603,7 @@ export class FakeGitHub {
     }
     if (keyId !== store.keyId)
       return json(422, { message: 'Invalid request.\n\nkey_id does not match the current public key.' });
+    if (encryptedValue.length > SECRET_LIMIT) return json(422, { message: 'Invalid request.\n\nValue is too large.' });
     if (organization && !['all', 'private', 'selected'].includes(String(visibility))) {
       return json(422, { message: 'Invalid request.\n\nvisibility is not one of all, private, selected.' });
     }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Octokit } from '@octokit/rest';
 import sodium from 'libsodium-wrappers';
 import { contractViolations } from '../contract/openapi.ts';
-import { FakeGitHub } from '../fakes/github.ts';
+import { FakeGitHub, SECRET_LIMIT } from '../fakes/github.ts';
 
 /**
  * The fake GitHub's Dependabot and Codespaces secrets, driven by Octokit's own endpoint methods:
@@ -106,5 +106,35 @@ describe('fake GitHub: one store and key pair per app', () => {
     });
     await expect(github.rest.codespaces.getOrgPublicKey({ org: 'octo' })).rejects.toMatchObject({ status: 403 });
     expect((await github.rest.actions.getRepoPublicKey({ owner: 'octo', repo: 'app' })).status).toBe(200);
+  });
+});
+
+describe("fake GitHub: a secret over GitHub's 48 KB", () => {
+  it('is refused with 422 and stores nothing; one just within the limit is stored', async () => {
+    const github = client('ghs_all');
+    const repo = { owner: 'octo', repo: 'api' };
+    const { data: key } = await github.rest.actions.getRepoPublicKey(repo);
+    // Sealed: 48 bytes more than the value, then base64 (4 characters per 3 bytes).
+    const within = 'x'.repeat((SECRET_LIMIT / 4) * 3 - 48);
+    const over = `${within}x`;
+    expect(seal(within, key.key)).toHaveLength(SECRET_LIMIT);
+
+    const refused = github.rest.actions.createOrUpdateRepoSecret({
+      ...repo,
+      secret_name: 'TOO_LARGE',
+      encrypted_value: seal(over, key.key),
+      key_id: key.key_id,
+    });
+    await expect(refused).rejects.toMatchObject({ status: 422, message: expect.stringContaining('Value is too large') });
+    expect(fake.repositorySecret('octo/api', 'TOO_LARGE')).toBeUndefined();
+
+    const stored = await github.rest.actions.createOrUpdateRepoSecret({
+      ...repo,
+      secret_name: 'LARGE',
+      encrypted_value: seal(within, key.key),
+      key_id: key.key_id,
+    });
+    expect(stored.status).toBe(201);
+    expect(fake.repositorySecret('octo/api', 'LARGE')?.plaintext).toBe(within);
   });
 });
