@@ -149,6 +149,21 @@ describe('secret-type: Dependabot and Codespaces secrets, each opened with its o
     expect(fakes.aws.logins).toHaveLength(0);
     expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD', 'actions')).toBeUndefined();
   });
+
+  it('Codespaces on GitHub Enterprise Server, which has no Codespaces secrets: the 404 says so, and nothing is written', async () => {
+    fakes.github.enterpriseServer = true;
+    const result = await run(fakes, {
+      ...oidc(),
+      'secret-type': 'codespaces',
+      'github-api-url': `${fakes.github.server.url}/api/v3`,
+    });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors.join('\n')).toContain(
+      'Codespaces secrets exist on github.com and GHE.com only, not on GitHub Enterprise Server',
+    );
+    expect(fakes.github.writes()).toEqual([]);
+  });
 });
 
 describe('secret-type refusals', () => {

@@ -142,6 +142,11 @@ export class FakeGitHub {
   private spent: { at: number; points: number }[] = [];
   /** Requests refused for going over the points limit. */
   refusals = 0;
+  /**
+   * GitHub Enterprise Server: no Codespaces secret routes (none in its REST descriptions,
+   * `@octokit/openapi`'s `ghes-3.*.json`), so they answer 404 as any unknown route does.
+   */
+  enterpriseServer = false;
   private nextId = 1000;
 
   constructor() {
@@ -331,7 +336,7 @@ export class FakeGitHub {
     const environment = this.environmentRoute(method, path, token ?? '', access);
     if (environment) return environment;
     const route = this.route(method, path);
-    if (!route) return notFound();
+    if (!route || (this.enterpriseServer && route.secrets === 'codespaces')) return notFound();
     const app = route.secrets;
     if (app && (access === 'read-only' || !(this.tokenApps.get(token ?? '') ?? SECRET_APPS).includes(app))) {
       // A token without the permission: GitHub's answer to an App installation token.

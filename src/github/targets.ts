@@ -58,6 +58,8 @@ interface AppFacts {
   organizationPermission: string;
   /** Who reads a value written now; `where`, for an organisation secret, says in which repositories. */
   takesEffect: (where?: string) => string;
+  /** What else a 404 from this app's routes can mean, whatever the target. */
+  notFoundHint?: string;
 }
 
 const ORGANIZATION_NOT_FOUND_HINT =
@@ -99,6 +101,10 @@ const APPS: Record<SecretApp, AppFacts> = {
       "the organization permission 'Organization codespaces secrets: Read and write' (fine-grained token or GitHub App) or the 'admin:org' scope (classic token)",
     takesEffect: (where) =>
       `codespaces created or restarted from now on${inWhere(where)} (a running codespace must be stopped and started)`,
+    // GitHub Enterprise Server has no Codespaces, and no Codespaces secret routes in its REST API
+    // (none in any `ghes-3.*` description of @octokit/openapi): they answer 404 there.
+    notFoundHint:
+      'Codespaces secrets exist on github.com and GHE.com only, not on GitHub Enterprise Server: against a GitHub Enterprise Server, use secret-type actions or dependabot.',
   },
 };
 
@@ -193,7 +199,7 @@ export function describeTarget(spec: TargetSpec): Target {
     params: kind.params(spec),
     routes: kind.routes(app),
     permission: kind.permission(facts),
-    notFoundHint: kind.notFoundHint,
+    notFoundHint: facts.notFoundHint ? `${kind.notFoundHint} ${facts.notFoundHint}` : kind.notFoundHint,
     takesEffect,
     ...(kind.missing ? { missing: kind.missing(spec) } : {}),
     ...('skipped' in spec && spec.skipped ? { skipped: spec.skipped } : {}),
