@@ -13,8 +13,7 @@ const HOUR = 3_600_000;
 const oidc = () => ({ 'role-to-assume': fakes.roleArn });
 const list = (outputs: Record<string, string>, name: string) => JSON.parse(outputs[name] ?? 'null') as unknown;
 /** Requests to the runner's OIDC endpoint, STS, ECR and ECR Public together: a dry run makes none. */
-const awsRequests = () =>
-  count(fakes, 'oidc') + count(fakes, 'sts') + count(fakes, 'ecr') + count(fakes, 'ecr-public');
+const awsRequests = () => count(fakes, 'oidc') + count(fakes, 'sts') + count(fakes, 'ecr') + count(fakes, 'ecr-public');
 
 describe('dry-run: true, the plan without a password, an AWS call or a write', () => {
   it('max-age decides: the fresh secret skipped, the old one would be written; every key read, nothing else', async () => {
@@ -177,7 +176,8 @@ describe('dry-run: true, the plan without a password, an AWS call or a write', (
 
     expect(result.exitCode).toBe(0);
     const loaded = loadedChunks(result.stderr).filter((chunk) => heavyChunks().includes(chunk));
-    const holding = (text: string) => loaded.filter((chunk) => readFileSync(join(ACTION_ENTRY, '..', chunk), 'utf8').includes(text));
+    const holding = (text: string) =>
+      loaded.filter((chunk) => readFileSync(join(ACTION_ENTRY, '..', chunk), 'utf8').includes(text));
     expect(holding('@smithy')).not.toEqual([]);
     expect(holding('crypto_box_seal')).not.toEqual([]);
   });
@@ -187,9 +187,7 @@ describe('dry-run: true, the plan without a password, an AWS call or a write', (
 
     expect(result.exitCode).toBe(0);
     expect(awsRequests()).toBe(0);
-    expect(result.summary).toContain(
-      'ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken in us-east-1',
-    );
+    expect(result.summary).toContain('ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken in us-east-1');
     expect(result.summary).not.toContain('ecr:GetAuthorizationToken in eu-west-1');
   });
 

@@ -268,9 +268,7 @@ describe('an archived repository named exactly beside a pattern of its owner', (
     expect(result.exitCode).toBe(0);
     expect(fakes.github.environmentSecret('octo/old', 'ecr', 'ECR_PASSWORD')).toBeUndefined();
     expect(fakes.github.environmentSecret('octo/api', 'ecr', 'ECR_PASSWORD')).toBeDefined();
-    expect(parsed(result.outputs, 'secrets-skipped').map(({ target }) => target)).toEqual([
-      'Octo/OLD environment ecr',
-    ]);
+    expect(parsed(result.outputs, 'secrets-skipped').map(({ target }) => target)).toEqual(['Octo/OLD environment ecr']);
     expect(result.summary).toContain('Pattern octo/api* matched 1 repository of octo.');
     expect(result.summary).toContain('1 archived repository skipped');
   });

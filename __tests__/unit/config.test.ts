@@ -7,7 +7,9 @@ import {
   type Config,
   type RunContext,
 } from '../../src/config.ts';
-import { SECRET_KINDS } from '../../src/secrets.ts';
+import { dockerConfigJson, MAX_REGISTRY_ACCOUNTS, SECRET_KINDS } from '../../src/secrets.ts';
+import { seal } from '../../src/seal.ts';
+import sodium from 'libsodium-wrappers';
 
 const ENV = {
   GITHUB_REPOSITORY: 'octo/app',
@@ -427,6 +429,37 @@ describe('registry-type and registries', () => {
     expect(problems({ ...BASE, 'registry-type': 'both' })).toEqual(['registry-type']);
     expect(problems({ ...BASE, 'aws-region': 'cn-north-1', 'registry-type': 'public' })).toEqual(['registry-type']);
     expect(problems({ ...BASE, 'aws-region': 'us-gov-east-1', 'registry-type': 'public' })).toEqual(['registry-type']);
+  });
+});
+
+describe('registries: at most as many accounts as fit in one GitHub secret', () => {
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => String(210987654300 + i)).join('\n');
+  const docker = { ...BASE, 'docker-config-secret-name': 'DOCKER_AUTH_CONFIG' };
+
+  it('eight accepted; nine refused, naming the limit and the fix', () => {
+    expect(MAX_REGISTRY_ACCOUNTS).toBe(8);
+    expect(parse({ ...docker, registries: ids(8) }).registry).toMatchObject({ type: 'private' });
+    expect(() => parse({ ...docker, registries: ids(9) })).toThrow(
+      "Input 'registries': it lists 9 accounts, and at most 8 fit: each adds an entry of up to 3.8 KB to the docker config (an ECR password runs to 2,700 characters), and GitHub refuses a secret over 48 KB. List at most 8 accounts; for more, add a step per group of accounts, each with its own docker-config-secret-name.",
+    );
+  });
+
+  it('the limit holds with a 2,800-character password and the longest hosts, measured sealed and in base64', async () => {
+    await sodium.ready;
+    const { publicKey } = sodium.crypto_box_keypair();
+    const key = sodium.to_base64(publicKey, sodium.base64_variants.ORIGINAL);
+    const password = 'p'.repeat(2800);
+    // A China host is among the longest: cn-northwest-1 and amazonaws.com.cn.
+    const logins = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        registry: `${210987654300 + i}.dkr.ecr.cn-northwest-1.amazonaws.com.cn`,
+        username: 'AWS',
+        password,
+      }));
+    const sealed = async (n: number) => (await seal(dockerConfigJson(logins(n)), key)).length;
+    expect(await sealed(MAX_REGISTRY_ACCOUNTS + 1)).toBeLessThanOrEqual(48 * 1024);
+    // One account more would not fit: the limit is no lower than it must be.
+    expect(await sealed(MAX_REGISTRY_ACCOUNTS + 2)).toBeGreaterThan(48 * 1024);
   });
 });
 

@@ -125,7 +125,10 @@ describe("fake GitHub: a secret over GitHub's 48 KB", () => {
       encrypted_value: seal(over, key.key),
       key_id: key.key_id,
     });
-    await expect(refused).rejects.toMatchObject({ status: 422, message: expect.stringContaining('Value is too large') });
+    await expect(refused).rejects.toMatchObject({
+      status: 422,
+      message: expect.stringContaining('Value is too large'),
+    });
     expect(fake.repositorySecret('octo/api', 'TOO_LARGE')).toBeUndefined();
 
     const stored = await github.rest.actions.createOrUpdateRepoSecret({
