@@ -1,14 +1,10 @@
-import type { EcrLogin } from './aws/ecr.ts';
+import type { AwsConfig, Config } from './config.ts';
 import { AwsLogin } from './aws/login.ts';
-import type { Config } from './config.ts';
-import { createGitHubClient } from './github/client.ts';
 import { proxyPasswords } from './network.ts';
-import { describeTarget } from './github/targets.ts';
-import { isReadyToWrite, prepareTargets, writeTarget, type PreparedTarget } from './github/writer.ts';
 import { awaitedLater } from './overlap.ts';
 import { reportRun, resultsAfterError, type Reporter, type RunRecord } from './report.ts';
-import { libsodium } from './seal.ts';
-import { secretNames, secretValues, unchangingSecretNames } from './secrets.ts';
+import { githubSink } from './sinks/github.ts';
+import type { PreparedDestination, Sink } from './sinks/sink.ts';
 
 /**
  * What the engine needs of its front door: where to log and report (`@actions/core` in the action),
@@ -19,61 +15,56 @@ export interface EngineIo extends Reporter {
   env: NodeJS.ProcessEnv;
 }
 
-/**
- * One run from a checked config: which secrets are due, AWS credentials and ECR login, sealed writes,
- * report. Shared by every front door; it never reads inputs itself.
- */
+/** The action's run: the GitHub secrets its config names. */
 export async function refresh(config: Config, io: EngineIo): Promise<void> {
   io.setSecret(config.github.token);
+  await refreshSinks(config, [githubSink(config, io)], io);
+}
+
+/**
+ * One run into one or several sinks: which values are due, AWS credentials and ECR login, the writes,
+ * one report. Shared by every front door; it never reads inputs itself.
+ */
+export async function refreshSinks(aws: AwsConfig, sinks: readonly Sink[], io: EngineIo): Promise<void> {
   for (const password of proxyPasswords(io.env)) io.setSecret(password);
   const now = new Date();
-  const targets = config.targets.map(describeTarget);
-  const names = secretNames(config.secretNames);
-  // Filled in as the run goes, so that however it ends every secret is reported; until GitHub is read, all are due.
-  const record: RunRecord = {
-    plans: targets.map((target) => ({ target, due: names.map((name) => ({ name })), results: [] })),
-  };
+  // Filled in as the run goes, so that however it ends every secret is reported; until a sink reads, all are due.
+  const record: RunRecord = { plans: sinks.flatMap((sink) => sink.plans) };
   let error: unknown;
-  const aws = new AwsLogin(config, { setSecret: (value) => io.setSecret(value), env: io.env });
+  const login = new AwsLogin(aws, { setSecret: (value) => io.setSecret(value), env: io.env });
   try {
-    const github = createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, log: io });
-    // Request order (README, "Performance"): GitHub's reads (lists, settings, public keys) start at
-    // once; they need nothing from AWS. Without max-age every run writes, so the AWS credentials (OIDC
-    // token, STS) start at once beside them: a token GitHub refuses then costs an OIDC and STS round,
-    // never an ECR password. With max-age they start only once a list shows something due, so that a
-    // run whose secrets are all fresh asks AWS nothing and never loads the AWS SDK.
-    if (config.maxAgeMs === undefined) aws.startCredentials();
-    const unchanging = new Set(unchangingSecretNames(config.secretNames));
-    const preparing = prepareTargets(github, targets, names, {
-      ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }),
-      now,
-      unchanging: [...unchanging],
-      onDue: () => aws.startCredentials(),
-    });
-    // ECR mints a password only once some target is ready to write a secret that needs one (due, key
-    // in hand; the username needs none); libsodium loads while that request is in flight.
-    const needsPassword = (prepared: PreparedTarget) =>
-      isReadyToWrite(prepared) && prepared.due.some(({ name }) => !unchanging.has(name));
-    const values = awaitedLater(
-      firstReady(preparing, needsPassword).then(async (needed) => {
-        if (!needed) return secretValues(config.secretNames, undefined);
-        const login = await aws.ecrLogin(() => void awaitedLater(libsodium()));
-        io.info(`ECR login for ${login.registry} expires at ${login.expiresAt.toISOString()}.`);
-        record.login = login;
-        return maskedSecretValues(config, login, io);
+    // Request order (README, "Performance"): the sinks' reads (GitHub's lists, settings, public keys)
+    // start at once; they need nothing from AWS. A sink that writes on every run (GitHub without
+    // max-age, a dotenv file, a GitLab variable) starts the AWS credentials (token, STS) at once beside
+    // them: a token GitHub refuses then costs an STS round, never an ECR password. GitHub with max-age
+    // starts them only once a list shows something due, so that a run whose secrets are all fresh asks
+    // AWS nothing and never loads the AWS SDK.
+    if (sinks.some((sink) => !sink.waitsForDue)) login.startCredentials();
+    const preparing = sinks.flatMap((sink) => sink.prepare({ now, onDue: () => login.startCredentials() }));
+    // ECR mints a password only once some destination is ready to write a value that needs one; what
+    // the writes need (libsodium) loads while that request is in flight.
+    const ecrLogin = awaitedLater(
+      firstReady(preparing, (prepared) => prepared.ready && prepared.needsPassword).then(async (needed) => {
+        if (!needed) return undefined;
+        const issued = await login.ecrLogin(() => {
+          for (const sink of sinks) sink.whileLoginInFlight?.();
+        });
+        io.info(`ECR login for ${issued.registry} expires at ${issued.expiresAt.toISOString()}.`);
+        record.login = issued;
+        return issued;
       }),
     );
-    // Each target is written as soon as its own reads and the login are in hand: a slow target holds back no other.
+    // Each destination is written as soon as its own reads and the login are in hand: a slow one holds back no other.
     const results = await Promise.all(
-      preparing.map(async (preparingTarget) => {
-        const prepared = await preparingTarget;
-        if (!isReadyToWrite(prepared)) return prepared.results;
+      preparing.map(async (preparingDestination) => {
+        const prepared = await preparingDestination;
+        if (!prepared.ready) return prepared.plan.results;
         try {
-          return await writeTarget(github, prepared, await values, io);
+          return await prepared.write(await ecrLogin);
         } catch (thrown) {
-          // An AWS failure (written for the user): every secret this target had due failed with it.
+          // An AWS failure (written for the user): every secret this destination had due failed with it.
           error ??= thrown;
-          return resultsAfterError([prepared], thrown);
+          return resultsAfterError([prepared.plan], thrown);
         }
       }),
     );
@@ -83,27 +74,21 @@ export async function refresh(config: Config, io: EngineIo): Promise<void> {
     error = thrown;
   }
   // An OIDC or STS call still in flight when nothing was due ends before the report; its outcome no longer matters.
-  await aws.settled();
+  await login.settled();
   await reportRun(io, record, now, error);
 }
 
-/** Whether some target becomes `ready`, as soon as one does; false once all are prepared and none is. */
+/** Whether some destination becomes `ready`, as soon as one does; false once all are prepared and none is. */
 function firstReady(
-  preparing: readonly Promise<PreparedTarget>[],
-  ready: (prepared: PreparedTarget) => boolean,
+  preparing: readonly Promise<PreparedDestination>[],
+  ready: (prepared: PreparedDestination) => boolean,
 ): Promise<boolean> {
   return new Promise((resolve) => {
-    for (const target of preparing)
-      void target.then(
+    for (const destination of preparing)
+      void destination.then(
         (prepared) => ready(prepared) && resolve(true),
         () => undefined,
       );
     void Promise.allSettled(preparing).then(() => resolve(false));
   });
-}
-
-function maskedSecretValues(config: Config, login: EcrLogin, io: Pick<EngineIo, 'setSecret'>) {
-  const values = secretValues(config.secretNames, login);
-  for (const { value, sensitive } of values) if (sensitive) io.setSecret(value);
-  return values;
 }

@@ -12,6 +12,8 @@ export interface Reporter {
   warning: (message: string) => void;
   debug: (message: string) => void;
   setFailed: (message: string) => void;
+  /** The run's results, for a front door that shows them its own way (the command's terminal report); the action has none. */
+  showResults?: (login: EcrLogin | undefined, results: readonly SecretResult[], now: Date) => void;
 }
 
 /** What reporting needs of a target's plan (a `PreparedTarget` is one): what is due, and what is already known. */
@@ -56,6 +58,11 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
     await writeSummary(core, summaryMarkdown(record.login, results, now));
   } catch (summaryError) {
     core.warning(`Could not write the job summary (GITHUB_STEP_SUMMARY): ${errorMessage(summaryError)}`);
+  }
+  try {
+    core.showResults?.(record.login, results, now);
+  } catch (showError) {
+    core.warning(`Could not show the report: ${errorMessage(showError)}`);
   }
   const failure = failureMessage(results) ?? (error === undefined ? undefined : errorMessage(error));
   if (failure) core.setFailed(failure);
@@ -119,15 +126,26 @@ export function setOutputs(
   );
 }
 
-/** The job summary: a headline that says what happened, one row per secret per target, and when the password expires. */
-export function summaryMarkdown(login: EcrLogin | undefined, results: readonly SecretResult[], now: Date): string {
+/** The summary's content, for either rendering: a headline, its sentences, one row per secret per target. */
+interface SummaryParts {
+  headline: string;
+  lines: string[];
+  rows: { target: string; secret: string; status: string; notes: string }[];
+}
+
+function summaryParts(
+  login: EcrLogin | undefined,
+  results: readonly SecretResult[],
+  now: Date,
+  code: (text: string) => string,
+): SummaryParts {
   const rows = results.map(({ target, secret, status, detail, takesEffect }) => {
-    const effect = WRITTEN.has(status) ? `read by ${takesEffect}${detail ? `; ${detail}` : ''}` : (detail ?? '');
-    return `| ${cell(target)} | \`${secret}\` | ${status} | ${cell(effect)} |`;
+    const notes = WRITTEN.has(status) ? `read by ${takesEffect}${detail ? `; ${detail}` : ''}` : (detail ?? '');
+    return { target, secret, status, notes };
   });
   const expiry = login
     ? [
-        `Registry \`${login.registry}\`, user \`${login.username}\`: the password expires at ${login.expiresAt.toISOString()} (in ${formatDuration(login.expiresAt.getTime() - now.getTime())}).`,
+        `Registry ${code(login.registry)}, user ${code(login.username)}: the password expires at ${login.expiresAt.toISOString()} (in ${formatDuration(login.expiresAt.getTime() - now.getTime())}).`,
       ]
     : [];
   const { written, failed, skipped } = tally(results);
@@ -144,8 +162,46 @@ export function summaryMarkdown(login: EcrLogin | undefined, results: readonly S
     refreshed: expiry,
     'still fresh': ['No secret was older than max-age, so no password was fetched from ECR.'],
   };
-  const headline = [`### ECR password ${said}`, ...lines[said].flatMap((line) => ['', line])];
-  return [...headline, '', '| target | secret | result | notes |', '| --- | --- | --- | --- |', ...rows, ''].join('\n');
+  return { headline: `ECR password ${said}`, lines: lines[said], rows };
+}
+
+/** The job summary: a headline that says what happened, one row per secret per target, and when the password expires. */
+export function summaryMarkdown(login: EcrLogin | undefined, results: readonly SecretResult[], now: Date): string {
+  const { headline, lines, rows } = summaryParts(login, results, now, (text) => `\`${text}\``);
+  const table = rows.map(
+    ({ target, secret, status, notes }) => `| ${cell(target)} | \`${secret}\` | ${status} | ${cell(notes)} |`,
+  );
+  return [
+    `### ${headline}`,
+    ...lines.flatMap((line) => ['', line]),
+    '',
+    '| target | secret | result | notes |',
+    '| --- | --- | --- | --- |',
+    ...table,
+    '',
+  ].join('\n');
+}
+
+/**
+ * The same summary as plain text for a terminal (the command): the headline, its sentences, and the
+ * table with aligned columns; notes are left unaligned at the end of each line, however long.
+ */
+export function summaryText(login: EcrLogin | undefined, results: readonly SecretResult[], now: Date): string {
+  const { headline, lines, rows } = summaryParts(login, results, now, (text) => text);
+  const header = { target: 'target', secret: 'secret', status: 'result', notes: 'notes' };
+  const table = [header, ...rows].map((row) => ({ ...row, target: oneLine(row.target), notes: oneLine(row.notes) }));
+  const width = (key: 'target' | 'secret' | 'status') => Math.max(...table.map((row) => row[key].length));
+  const widths = { target: width('target'), secret: width('secret'), status: width('status') };
+  const text = table.map(({ target, secret, status, notes }) =>
+    [target.padEnd(widths.target), secret.padEnd(widths.secret), status.padEnd(widths.status), notes]
+      .join('  ')
+      .trimEnd(),
+  );
+  return [headline, ...lines, '', ...text, ''].join('\n');
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
 }
 
 export async function writeSummary(core: Pick<Reporter, 'summary'>, markdown: string): Promise<void> {
