@@ -196,7 +196,7 @@ export class FakeGitLab {
     }
     if (key === undefined && method === 'POST') {
       const created: GitLabVariable = {
-        key: String(params['key'] ?? ''),
+        key: text(params['key'] ?? ''),
         value: '',
         variable_type: 'env_var',
         protected: false,
@@ -221,15 +221,15 @@ export class FakeGitLab {
   /** The attributes a PUT or POST sets; environment_scope dropped for a group without Premium. */
   private settings(holder: GitLabHolder, params: Record<string, unknown>, current?: GitLabVariable) {
     const settings: Partial<GitLabVariable> = {};
-    if (params['value'] !== undefined) settings.value = String(params['value']);
+    if (params['value'] !== undefined) settings.value = text(params['value']);
     for (const flag of ['protected', 'masked', 'raw'] as const)
       if (params[flag] !== undefined) settings[flag] = params[flag] === true || params[flag] === 'true';
     if (params['variable_type'] === 'file' || params['variable_type'] === 'env_var')
       settings.variable_type = params['variable_type'];
     if (params['environment_scope'] !== undefined && (holder.kind === 'project' || holder.premium))
-      settings.environment_scope = String(params['environment_scope']);
+      settings.environment_scope = text(params['environment_scope']);
     if (current === undefined && params['description'] !== undefined)
-      settings.description = String(params['description']);
+      settings.description = text(params['description']);
     return settings;
   }
 
@@ -267,4 +267,9 @@ function filterOf(filter: unknown): string | undefined {
   if (typeof filter !== 'object' || filter === null) return undefined;
   const scope = (filter as { environment_scope?: unknown }).environment_scope;
   return typeof scope === 'string' ? scope : undefined;
+}
+
+/** A parameter as Grape coerces it to a String (a JSON number or boolean as its text). */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
