@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { FakeGitLab, type GitLabHolder } from '../fakes/gitlab.ts';
+import { startFakes } from '../fakes/index.ts';
 import { maskProblem, writeGitLabVariable, type GitLabVariableWrite } from '../../src/gitlab/variables.ts';
 import { dockerConfigJson } from '../../src/secrets.ts';
 
@@ -291,5 +292,37 @@ describe('refusals name the fix, never the value or the token', () => {
     expect(await refusal({ apiUrl: 'http://127.0.0.1:9/api/v4' })).toMatch(
       /^could not reach 127\.0\.0\.1:9: connection refused \(4 attempts\)\. Check the GitLab API URL/,
     );
+  });
+});
+
+describe('startFakes', () => {
+  it('starts the fake GitLab on request, named by CI_API_V4_URL as in a GitLab job', async () => {
+    const without = await startFakes();
+    const fakes = await startFakes({ gitlab: true });
+    try {
+      expect(without.gitlab).toBeUndefined();
+      expect(without.env['CI_API_V4_URL']).toBeUndefined();
+      const fake = fakes.gitlab as FakeGitLab;
+      const app = fake.addProject('group/app');
+      fake.grant(fake.addToken('glpat-from-start-fakes'), app, 'maintainer');
+      await writeGitLabVariable({
+        apiUrl: fakes.env['CI_API_V4_URL'] ?? '',
+        token: 'glpat-from-start-fakes',
+        tokenSource: 'GITLAB_TOKEN',
+        owner: { kind: 'project', id: 'group/app' },
+        key: 'DOCKER_AUTH_CONFIG',
+        value: '{"auths":{}}',
+        protected: true,
+        environmentScope: '*',
+        sensitive: true,
+      });
+      expect(fake.variable(app, 'DOCKER_AUTH_CONFIG')).toMatchObject({ protected: true, masked: true });
+      expect(fakes.allRequests().map(({ service, method }) => `${service} ${method}`)).toEqual([
+        'gitlab PUT',
+        'gitlab POST',
+      ]);
+    } finally {
+      await Promise.all([without.stop(), fakes.stop()]);
+    }
   });
 });
