@@ -152,25 +152,29 @@ export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<G
       // A GitLab older than the rule for masked raw values masks only Base64 and `@ : . ~`: keep the
       // value, unmasked, and say so rather than fail a write that can succeed.
       masked = false;
-      note =
-        'not masked: this GitLab masks only values of the Base64 alphabet and @ : . ~ (newer versions also mask other values without spaces)';
+      note = olderMaskRuleMessage();
       outcome = await write(false);
     }
-    if ('failed' in outcome) throw new Error(gitlabFailureMessage(outcome.failed, context));
+    if ('failed' in outcome) throw new Error(scrub(gitlabFailureMessage(outcome.failed, context), input));
     const scopeKept = storedScope(outcome.stored);
     if (scopeKept !== undefined && scopeKept !== environmentScope) {
-      note = [
-        note,
-        `GitLab stored it for environment scope "${scopeKept}", not "${environmentScope}" (group variables take an environment scope on GitLab Premium and Ultimate only)`,
-      ]
-        .filter(Boolean)
-        .join('; ');
+      note = [note, scopeDroppedMessage(scopeKept, environmentScope)].filter(Boolean).join('; ');
     }
     return { status: outcome.status, masked, ...(note ? { note } : {}) };
   } finally {
     // Idle keep-alive sockets would hold the process open after the run.
     await dispatcher.close();
   }
+}
+
+/** The note for a GitLab from before the rule for masked raw values. */
+function olderMaskRuleMessage(): string {
+  return 'not masked: this GitLab masks only values of the Base64 alphabet and @ : . ~ (newer versions also mask other values without spaces)';
+}
+
+/** The note for a group variable whose environment scope GitLab dropped (group scopes are a Premium feature). */
+function scopeDroppedMessage(kept: string, wanted: string): string {
+  return `GitLab stored it for environment scope "${kept}", not "${wanted}" (group variables take an environment scope on GitLab Premium and Ultimate only)`;
 }
 
 interface Context {
@@ -291,31 +295,33 @@ function gitlabFailureMessage(answer: Answer, { input }: Context): string {
   const said = typeof message === 'string' ? message : undefined;
   const error = typeof answer.body === 'object' && answer.body !== null ? (answer.body as Record<string, unknown>) : {};
   const advice = tokenAdvice(owner.kind, tokenSource);
-  let text: string;
   if (answer.status >= 300 && answer.status < 400) {
-    text = `GitLab answered ${answer.method} with a redirect (${answer.status}${answer.location ? ` to ${urlForMessages(answer.location)}` : ''}): not followed, as it would carry the token. Use the API's own URL, such as https://gitlab.com/api/v4.`;
-  } else if (answer.status === 401) {
+    return `GitLab answered ${answer.method} with a redirect (${answer.status}${answer.location ? ` to ${urlForMessages(answer.location)}` : ''}): not followed, as it would carry the token. Use the API's own URL, such as https://gitlab.com/api/v4.`;
+  }
+  if (answer.status === 401) {
     // `{"message":"401 Unauthorized"}` for an unknown token; `{"error":"invalid_token","error_description":...}` for an expired or revoked one.
     const why =
       typeof error['error_description'] === 'string' ? error['error_description'] : (said ?? '401 Unauthorized');
-    text = `GitLab refused the token in ${tokenSource} (${why}): it is unknown, expired or revoked. ${advice}`;
-  } else if (answer.status === 403 && error['error'] === 'insufficient_scope') {
-    text = `the token in ${tokenSource} lacks the api scope that writing a CI/CD variable needs (read_api is not enough). ${advice}`;
-  } else if (answer.status === 403) {
-    text = `the token in ${tokenSource} may not change the CI/CD variables of ${holder} (${said ?? '403 Forbidden'}). ${advice}`;
-  } else if (answer.status === 404) {
+    return `GitLab refused the token in ${tokenSource} (${why}): it is unknown, expired or revoked. ${advice}`;
+  }
+  if (answer.status === 403 && error['error'] === 'insufficient_scope') {
+    return `the token in ${tokenSource} lacks the api scope that writing a CI/CD variable needs (read_api is not enough). ${advice}`;
+  }
+  if (answer.status === 403) {
+    return `the token in ${tokenSource} may not change the CI/CD variables of ${holder} (${said ?? '403 Forbidden'}). ${advice}`;
+  }
+  if (answer.status === 404) {
     const flag = owner.kind === 'project' ? '--gitlab-project' : '--gitlab-group';
-    text = `${holder} was not found, or the token in ${tokenSource} cannot see it (${said ?? '404 Not Found'}). Check ${flag} (a numeric id or the full path, such as group/sub/project) and the token's membership.`;
-  } else if (answer.status === 400 && typeof message === 'object' && message !== null) {
+    return `${holder} was not found, or the token in ${tokenSource} cannot see it (${said ?? '404 Not Found'}). Check ${flag} (a numeric id or the full path, such as group/sub/project) and the token's membership.`;
+  }
+  if (answer.status === 400 && typeof message === 'object' && message !== null) {
     const fields = Object.entries(message as Record<string, unknown>)
       .map(([field, problems]) => `${field} ${Array.isArray(problems) ? problems.join(', ') : String(problems)}`)
       .join('; ');
-    text = `GitLab refused variable ${key} of ${holder}: ${fields}.`;
-  } else {
-    const detail = said ?? (typeof answer.body === 'string' && answer.body.length < 200 ? answer.body.trim() : '');
-    text = `GitLab answered ${answer.method} on variable ${key} of ${holder} with ${answer.status}${detail ? ` (${detail})` : ''}.`;
+    return `GitLab refused variable ${key} of ${holder}: ${fields}.`;
   }
-  return scrub(text, input);
+  const detail = said ?? (typeof answer.body === 'string' && answer.body.length < 200 ? answer.body.trim() : '');
+  return `GitLab answered ${answer.method} on variable ${key} of ${holder} with ${answer.status}${detail ? ` (${detail})` : ''}.`;
 }
 
 /** Neither the value nor the token is ever in a message, whatever GitLab or a proxy put in its answer. */
