@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { FakeGitLab, type GitLabHolder } from '../fakes/gitlab.ts';
 import { startFakes } from '../fakes/index.ts';
+import { FakeProxy } from '../fakes/proxy.ts';
 import { maskProblem, writeGitLabVariable, type GitLabVariableWrite } from '../../src/gitlab/variables.ts';
 import { dockerConfigJson } from '../../src/secrets.ts';
 
@@ -323,6 +324,34 @@ describe('startFakes', () => {
       ]);
     } finally {
       await Promise.all([without.stop(), fakes.stop()]);
+    }
+  });
+});
+
+describe("the runner's proxy", () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    for (const name of ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY'])
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+  });
+
+  it('every request goes through http_proxy, to a host only the proxy resolves', async () => {
+    const proxy = await new FakeProxy(['gitlab.test']).start();
+    try {
+      for (const name of ['https_proxy', 'HTTPS_PROXY', 'HTTP_PROXY', 'no_proxy', 'NO_PROXY']) delete process.env[name];
+      process.env['http_proxy'] = proxy.url;
+      const port = new URL(gitlab.server.url).port;
+      await expect(write({ apiUrl: `http://gitlab.test:${port}/api/v4` })).resolves.toMatchObject({
+        status: 'created',
+      });
+      expect(proxy.requests.map(({ method, host, status }) => `${method} ${host} ${status}`)).toEqual([
+        `PUT gitlab.test:${port} 404`,
+        `POST gitlab.test:${port} 201`,
+      ]);
+      for (const request of gitlab.server.requests) expect(proxy.upstreamPorts.has(request.remotePort)).toBe(true);
+    } finally {
+      await proxy.stop();
     }
   });
 });
