@@ -166,8 +166,9 @@ export class FakeGitLab {
     const role = holder?.members.get(tokenText);
     const notFound = kind === 'project' ? '404 Project Not Found' : '404 Group Not Found';
     if (!holder || (holder.visibility === 'private' && !role)) return json(404, { message: notFound });
-    // authorize! :admin_build (project: Maintainer and above) or :admin_cicd_variables (group: Owner;
-    // docs "For a group: You must be a group member with the Owner role"): `{"message":"403 Forbidden"}`.
+    // authorize! :admin_build / :admin_cicd_variables: project_policy.rb enables it for Maintainers,
+    // group_policy.rb for Owners (docs, "For a group: You must be a group member with the Owner role");
+    // below that, forbidden!: `{"message":"403 Forbidden"}`.
     const may = kind === 'project' ? role === 'maintainer' || role === 'owner' : role === 'owner';
     if (!may) return json(403, { message: '403 Forbidden' });
 
