@@ -6,6 +6,7 @@ import { commandPlan, type CommandPlan } from './cli/options.ts';
 import { terminalIo } from './cli/terminal.ts';
 import { dotenvSink } from './sinks/dotenv.ts';
 import { githubSink } from './sinks/github.ts';
+import { gitlabSink } from './sinks/gitlab.ts';
 import type { Sink } from './sinks/sink.ts';
 import { VERSION } from './version.ts';
 
@@ -38,6 +39,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const sinks: Sink[] = [
     ...(plan.github ? [githubSink(plan.github, io)] : []),
     ...(plan.dotenv ? [dotenvSink(plan.dotenv, io.setSecret)] : []),
+    ...(plan.gitlab ? [gitlabSink(plan.gitlab, io.setSecret)] : []),
   ];
   await refreshSinks(plan.aws, sinks, io);
   return io.failed() ? EXIT.failed : EXIT.done;

@@ -22,7 +22,7 @@ let fakes: Fakes & { roleArn: string };
 let gitlabRoleArn: string;
 
 beforeEach(async () => {
-  fakes = await setUp();
+  fakes = await setUp({ gitlab: true });
   gitlabRoleArn = fakes.aws.addRole('gitlab-ecr-pull', { audience: GITLAB_ISSUER, subject: GITLAB_SUBJECT });
 });
 afterEach(async () => {
@@ -276,6 +276,75 @@ describe('the command writes a dotenv file for a GitLab pipeline', () => {
   });
 });
 
+describe('the command writes a GitLab CI/CD variable', () => {
+  const GITLAB_TOKEN = 'glpat-MAINTAINER-0123456789';
+
+  function gitlabArgs(extra: string[] = []): string[] {
+    return [
+      '--aws-region',
+      'eu-west-1',
+      '--role-to-assume',
+      gitlabRoleArn,
+      '--web-identity-token-env',
+      'GITLAB_OIDC_TOKEN',
+      '--gitlab-project',
+      'group/app',
+      ...extra,
+    ];
+  }
+
+  it('creates the project variable with the docker config, then updates it with the next password', async () => {
+    const gitlab = fakes.gitlab!;
+    gitlab.addToken(GITLAB_TOKEN);
+    const project = gitlab.addProject('group/app');
+    gitlab.grant(GITLAB_TOKEN, project, 'maintainer');
+    const env = () => {
+      const token = gitlabToken();
+      return { token, env: commandEnv({ GITLAB_OIDC_TOKEN: token, GITLAB_TOKEN, CI_API_V4_URL: gitlab.apiUrl }) };
+    };
+    const dockerConfigOf = (login = fakes.aws.lastLogin) =>
+      JSON.stringify({ auths: { [fakes.aws.registry]: { auth: login?.authorizationToken } } });
+
+    const first = env();
+    const created = await command(gitlabArgs(['--gitlab-protected']), first.env, [first.token, GITLAB_TOKEN]);
+    expect(created.stderr).not.toMatch(/error/);
+    expect(created.exitCode).toBe(0);
+    expect(gitlab.variable(project, 'DOCKER_AUTH_CONFIG')).toMatchObject({
+      value: dockerConfigOf(),
+      protected: true,
+      masked: true,
+      raw: true,
+    });
+    expect(created.stdout).toMatch(/^GitLab project group\/app {2}DOCKER_AUTH_CONFIG {2}created/m);
+
+    const second = env();
+    const updated = await command(gitlabArgs(['--gitlab-protected']), second.env, [second.token, GITLAB_TOKEN]);
+    expect(updated.exitCode).toBe(0);
+    expect(fakes.aws.logins).toHaveLength(2);
+    expect(gitlab.variable(project, 'DOCKER_AUTH_CONFIG')?.value).toBe(dockerConfigOf());
+    expect(project.variables).toHaveLength(1);
+    expect(updated.stdout).toMatch(/DOCKER_AUTH_CONFIG {2}updated/);
+  });
+
+  it('reports a GitLab refusal by name, exits 1, and still writes the dotenv file', async () => {
+    const gitlab = fakes.gitlab!;
+    gitlab.addToken(GITLAB_TOKEN);
+    const project = gitlab.addProject('group/app');
+    gitlab.grant(GITLAB_TOKEN, project, 'developer');
+    const token = gitlabToken();
+    const run = await command(
+      gitlabArgs(['--dotenv-file', 'auth.env', '--gitlab-variable', 'ECR_DOCKER_CONFIG']),
+      commandEnv({ GITLAB_OIDC_TOKEN: token, GITLAB_TOKEN, CI_API_V4_URL: gitlab.apiUrl }),
+      [token, GITLAB_TOKEN],
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/^error: ECR password partly written: 1 of 2 secrets could not be written/m);
+    expect(run.stderr).toMatch(/- GitLab project group\/app ECR_DOCKER_CONFIG: .*Maintainer/);
+    expect(project.variables).toEqual([]);
+    expect(dotenvValues(run).get('DOCKER_AUTH_CONFIG')).toContain(fakes.aws.lastLogin?.authorizationToken);
+  });
+});
+
 describe('web identity from a token file (AWS_WEB_IDENTITY_TOKEN_FILE)', () => {
   it('with --role-to-assume: the file is read and exchanged for that role', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ecr-cli-'));
@@ -451,6 +520,43 @@ describe('bad usage: exit 2, a message naming the flag, nothing asked or written
       ['--aws-region', 'eu-west-1', '--dotenv-file', 'a.env', '--audience', 'x'],
       {},
       /Unknown option '--audience'/,
+    ],
+    [
+      'a project and a group',
+      ['--aws-region', 'eu-west-1', '--gitlab-project', 'g/app', '--gitlab-group', 'g'],
+      { GITLAB_TOKEN: 'glpat-x' },
+      /--gitlab-project and --gitlab-group are both given/,
+    ],
+    [
+      'a GitLab flag without a project or group',
+      ['--aws-region', 'eu-west-1', '--dotenv-file', 'a.env', '--gitlab-protected'],
+      {},
+      /--gitlab-protected only applies with --gitlab-project or --gitlab-group/,
+    ],
+    [
+      'no GitLab token',
+      ['--aws-region', 'eu-west-1', '--gitlab-project', 'g/app'],
+      {},
+      /^error: GITLAB_TOKEN: the environment variable GITLAB_TOKEN is not set or empty/,
+    ],
+    [
+      'a bad GitLab variable name',
+      ['--aws-region', 'eu-west-1', '--gitlab-project', 'g/app', '--gitlab-variable', 'DOCKER-AUTH'],
+      { GITLAB_TOKEN: 'glpat-x' },
+      /--gitlab-variable: "DOCKER-AUTH" is not a name GitLab takes/,
+    ],
+    [
+      'a GitLab API URL with credentials',
+      [
+        '--aws-region',
+        'eu-west-1',
+        '--gitlab-project',
+        'g/app',
+        '--gitlab-api-url',
+        'https://me:pw@gitlab.example.com/api/v4',
+      ],
+      { GITLAB_TOKEN: 'glpat-x' },
+      /--gitlab-api-url: "https:\/\/gitlab\.example\.com\/api\/v4" is not a GitLab API URL without credentials/,
     ],
   ];
   it.each(cases)('%s', async (_name, args, env, message) => {

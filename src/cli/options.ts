@@ -11,6 +11,7 @@ import {
   type RunContext,
 } from '../config.ts';
 import type { DotenvSettings } from '../sinks/dotenv.ts';
+import type { GitLabSettings } from '../sinks/gitlab.ts';
 import { NOT_FLAGS, UsageError, type FlagSpec, type ParsedFlags } from './flags.ts';
 
 /** What one command line asks for: the AWS side, and each sink it names. */
@@ -19,6 +20,7 @@ export interface CommandPlan {
   /** GitHub secrets, when --repositories or --organization names a target. */
   github?: Config;
   dotenv?: DotenvSettings;
+  gitlab?: GitLabSettings;
   output: 'text' | 'json';
   verbose: boolean;
   /** Values read from the environment that must never be printed (tokens). */
@@ -28,6 +30,16 @@ export interface CommandPlan {
 }
 
 const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+/** GitLab.com's API, when neither --gitlab-api-url nor a GitLab job's CI_API_V4_URL names one. */
+const DEFAULT_GITLAB_API_URL = 'https://gitlab.com/api/v4';
+/** The flags that only the GitLab variable uses. */
+const GITLAB_FLAGS = [
+  'gitlab-variable',
+  'gitlab-protected',
+  'gitlab-environment-scope',
+  'gitlab-api-url',
+  'gitlab-token-env',
+] as const;
 /** Names a dotenv report takes (GitLab, Ci::HasVariable: letters, digits and _, at most 255). */
 const DOTENV_NAME = /^[A-Za-z0-9_]{1,255}$/;
 
@@ -45,9 +57,10 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
 
   const wantsGitHub = flags.has('repositories') || flags.has('organization');
   const wantsDotenv = flags.has('dotenv-file');
-  if (!wantsGitHub && !wantsDotenv)
+  const wantsGitLab = flags.has('gitlab-project') || flags.has('gitlab-group');
+  if (!wantsGitHub && !wantsDotenv && !wantsGitLab)
     throw new UsageError(
-      'Nothing to write: name at least one sink, --repositories or --organization (GitHub secrets) or --dotenv-file (a dotenv file). Run ecr-secret-refresh --help for examples.',
+      'Nothing to write: name at least one sink, --repositories or --organization (GitHub secrets), --dotenv-file (a dotenv file), or --gitlab-project or --gitlab-group (a GitLab CI/CD variable). Run ecr-secret-refresh --help for examples.',
     );
   const github = githubInputs(specs);
   const strays = [...flags.keys()].filter((name) => github.has(name));
@@ -58,6 +71,11 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
   for (const name of ['dotenv-password-name', 'dotenv-username-name'])
     if (flags.has(name) && !wantsDotenv)
       throw new UsageError(`--${name} only applies with --dotenv-file. Add --dotenv-file, or remove --${name}.`);
+  for (const name of GITLAB_FLAGS)
+    if (flags.has(name) && !wantsGitLab)
+      throw new UsageError(
+        `--${name} only applies with --gitlab-project or --gitlab-group. Add one of them, or remove --${name}.`,
+      );
   if (flags.has('web-identity-token-env') && !flags.has('role-to-assume'))
     throw new UsageError(
       '--web-identity-token-env needs --role-to-assume: the token is exchanged for that role (sts:AssumeRoleWithWebIdentity). Add --role-to-assume.',
@@ -85,11 +103,14 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
     );
   }
   if (wantsGitHub) secrets.push((config as Config).github.token);
+  const gitlab = wantsGitLab ? gitlabSettings(flag, env) : undefined;
+  if (gitlab) secrets.push(gitlab.token);
   const auth = commandAuth(config.auth, flag('web-identity-token-env'), env, secrets);
   return {
     aws: { ...config, auth },
     ...(wantsGitHub ? { github: { ...(config as Config), auth } } : {}),
     ...(wantsDotenv ? { dotenv: dotenvSettings(flag) } : {}),
+    ...(gitlab ? { gitlab } : {}),
     output,
     verbose: flags.has('verbose'),
     secrets,
@@ -214,4 +235,48 @@ function dotenvSettings(flag: (name: string) => string): DotenvSettings {
   const path = flag('dotenv-file');
   if (!path) throw new UsageError('--dotenv-file: it is empty. Give the file to write, such as auth.env.');
   return { path, names };
+}
+
+/** The GitLab variable's settings, checked before anything is asked: one owner, a name GitLab takes, a token, an API URL. */
+function gitlabSettings(flag: (name: string) => string, env: NodeJS.ProcessEnv): GitLabSettings {
+  const project = flag('gitlab-project');
+  const group = flag('gitlab-group');
+  if (project && group)
+    throw new UsageError(
+      '--gitlab-project and --gitlab-group are both given: a run writes one GitLab variable. Give one of them.',
+    );
+  const owner = project ? { kind: 'project' as const, id: project } : { kind: 'group' as const, id: group };
+  if (!owner.id)
+    throw new UsageError(`--gitlab-${owner.kind}: it is empty. Give the ${owner.kind}'s numeric id or full path.`);
+  const variable = flag('gitlab-variable') || 'DOCKER_AUTH_CONFIG';
+  if (!DOTENV_NAME.test(variable))
+    throw new UsageError(
+      `--gitlab-variable: "${variable}" is not a name GitLab takes for a variable. Use letters, digits and _ only (at most 255).`,
+    );
+  const tokenSource = flag('gitlab-token-env') || 'GITLAB_TOKEN';
+  const token = env[tokenSource]?.trim() ?? '';
+  if (!token)
+    throw new UsageError(
+      `${flag('gitlab-token-env') ? '--gitlab-token-env' : 'GITLAB_TOKEN'}: the environment variable ${tokenSource} is not set or empty. Put a GitLab access token with the api scope in it (CI_JOB_TOKEN cannot write variables).`,
+    );
+  const apiUrl = flag('gitlab-api-url') || env['CI_API_V4_URL'] || DEFAULT_GITLAB_API_URL;
+  let url: URL | undefined;
+  try {
+    url = new URL(apiUrl);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password)
+    throw new UsageError(
+      `--gitlab-api-url: "${url ? `${url.protocol}//${url.host}${url.pathname}` : 'the value given'}" is not a GitLab API URL without credentials. Give the API's root, such as https://gitlab.com/api/v4.`,
+    );
+  return {
+    apiUrl,
+    token,
+    tokenSource,
+    owner,
+    variable,
+    protected: flag('gitlab-protected') === 'true',
+    environmentScope: flag('gitlab-environment-scope') || '*',
+  };
 }
