@@ -70,10 +70,7 @@ describe('inputs and outputs: the code and action.yml agree', () => {
     }
     // config.ts names its reader parameter getInput (parseConfig, and parseAwsConfig for the command);
     // main.ts hands it core.getInput. Nothing else.
-    expect(readers.sort()).toEqual([
-      ...Array<string>(4).fill('src/config.ts: getInput'),
-      'src/main.ts: getInput',
-    ]);
+    expect(readers.sort()).toEqual([...Array<string>(4).fill('src/config.ts: getInput'), 'src/main.ts: getInput']);
   });
 
   it('action.yml declares exactly the outputs the action sets', () => {

@@ -137,16 +137,15 @@ function foreignWebIdentityError(
   ]
     .filter(Boolean)
     .join(', ');
-  const token = `the web identity token from ${source}`;
   switch (code) {
     case 'AccessDenied':
     case 'IDPRejectedClaim':
       return new Error(
-        `Could not assume${role} with ${token} (sts:AssumeRoleWithWebIdentity). ${said}. The role's trust policy must allow the token's issuer as an IAM OIDC provider, with conditions on its sub and aud that match this token${shown ? ` (${shown})` : ''}.`,
+        `Could not assume${role} with the web identity token from ${source} (sts:AssumeRoleWithWebIdentity). ${said}. The role's trust policy must allow the token's issuer as an IAM OIDC provider, with conditions on its sub and aud that match this token${shown ? ` (${shown})` : ''}.`,
       );
     case 'InvalidIdentityToken':
       return new Error(
-        `AWS refused ${token} (sts:AssumeRoleWithWebIdentity for${role}). ${said}. Check that an IAM OIDC provider for the token's issuer exists in the role's account and lists its audience${shown ? ` (${shown})` : ''}.`,
+        `AWS refused the web identity token from ${source} (sts:AssumeRoleWithWebIdentity for${role}). ${said}. Check that an IAM OIDC provider for the token's issuer exists in the role's account and lists its audience${shown ? ` (${shown})` : ''}.`,
       );
     case 'ExpiredToken':
       return new Error(

@@ -38,6 +38,12 @@ export const NOT_FLAGS: Readonly<Record<string, string>> = {
   audience: "GitHub OIDC only; another CI's token carries the audience it was issued for (GitLab's id_tokens: aud)",
 };
 
+/** Where the command takes an unset input flag from, when not from action.yml's default (the runner's context there). */
+const COMMAND_DEFAULTS: Readonly<Record<string, string>> = {
+  'aws-region': 'AWS_REGION, then AWS_DEFAULT_REGION',
+  'github-api-url': 'GITHUB_API_URL, then https://api.github.com',
+};
+
 /** The command's own flags, beside those of the action's inputs. */
 const COMMAND_FLAGS: readonly Omit<FlagSpec, 'list'>[] = [
   {
@@ -91,7 +97,12 @@ const COMMAND_FLAGS: readonly Omit<FlagSpec, 'list'>[] = [
     description: 'Environment scope of the GitLab variable.',
     byDefault: '*',
   },
-  { name: 'gitlab-api-url', type: 'string', description: 'GitLab REST API base URL.', byDefault: 'CI_API_V4_URL' },
+  {
+    name: 'gitlab-api-url',
+    type: 'string',
+    description: 'GitLab REST API base URL.',
+    byDefault: 'CI_API_V4_URL, then https://gitlab.com/api/v4',
+  },
   {
     name: 'gitlab-token-env',
     type: 'string',
@@ -119,7 +130,9 @@ export function flagSpecs(inputs: Record<string, ActionInput> = actionInputs()):
       const description = (input.description ?? '').trim().replace(/\s*\n\s*/g, ' ');
       // An input whose default is true or false is a switch (`--dry-run`); an ${{ }} default is the action's own.
       const boolean = input.default === 'true' || input.default === 'false';
-      const byDefault = input.default && !input.default.includes('${{') && !boolean ? input.default : undefined;
+      const byDefault =
+        COMMAND_DEFAULTS[name] ??
+        (input.default && !input.default.includes('${{') && !boolean ? input.default : undefined);
       return {
         name,
         input: name,
