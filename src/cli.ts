@@ -36,6 +36,7 @@ async function main(argv: readonly string[]): Promise<number> {
     stderr: (text) => void process.stderr.write(text),
   });
   for (const secret of plan.secrets) io.setSecret(secret);
+  for (const note of plan.notes) io.info(note);
   const sinks: Sink[] = [
     ...(plan.github ? [githubSink(plan.github, io)] : []),
     ...(plan.dotenv ? [dotenvSink(plan.dotenv, io.setSecret)] : []),

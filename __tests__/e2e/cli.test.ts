@@ -388,6 +388,38 @@ describe('web identity from a token file (AWS_WEB_IDENTITY_TOKEN_FILE)', () => {
   });
 });
 
+describe('--role-to-assume without a web identity token', () => {
+  it("is assumed with the default chain's identity (sts:AssumeRole signed by the keys in the environment), and says so", async () => {
+    const keys = fakes.aws.addStaticKeys();
+    const roleArn = fakes.aws.addRole('cron-ecr-pull', { trustedAccessKeyIds: [keys.accessKeyId] });
+    const run = await command(
+      ['--aws-region', 'eu-west-1', '--role-to-assume', roleArn, '--dotenv-file', 'auth.env'],
+      commandEnv({ AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey }),
+    );
+    expect(run.exitCode).toBe(0);
+    expect(run.stderr).toContain(
+      `assuming ${roleArn} with the identity of the AWS SDK's default credential chain (sts:AssumeRole).`,
+    );
+    expect(stsRequests('AssumeRole')[0]?.get('RoleArn')).toBe(roleArn);
+    const login = fakes.aws.lastLogin;
+    expect(login && fakes.aws.temporary.get(login.signedWith)?.roleArn).toBe(roleArn);
+  });
+
+  it('says what to allow when that identity may not assume the role', async () => {
+    const keys = fakes.aws.addStaticKeys();
+    const roleArn = fakes.aws.addRole('cron-ecr-pull', { trustedAccessKeyIds: [] });
+    const run = await command(
+      ['--aws-region', 'eu-west-1', '--role-to-assume', roleArn, '--dotenv-file', 'auth.env'],
+      commandEnv({ AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey }),
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain(
+      `The identity found by the default credential chain may not assume role ${roleArn} (sts:AssumeRole). AWS said AccessDenied`,
+    );
+    expect(run.files).toEqual([]);
+  });
+});
+
 describe('bad usage: exit 2, a message naming the flag, nothing asked or written', () => {
   const cases: [string, string[], Record<string, string>, RegExp][] = [
     [

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parse } from 'yaml';
+import { errorMessage } from '../errors.ts';
 
 /**
  * The command's flags. Those named after the action's inputs are read from action.yml itself (the
@@ -179,7 +180,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[] =
 
 /** parseArgs' own words, which already name the flag ("Unknown option '--x'"), and the way to the list. */
 function usageMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const said = message.replace(/\s*To specify an option argument starting with a dash use.*$/s, '').trim();
   return `${said}${said.endsWith('.') ? '' : '.'} Run ecr-secret-refresh --help for the flags.`;
 }

@@ -27,6 +27,8 @@ export interface CommandPlan {
   secrets: string[];
   /** Settings for the AWS SDK's own providers: the session name of its AWS_WEB_IDENTITY_TOKEN_FILE path in a GitLab job. */
   sdkEnv: Record<string, string>;
+  /** What the command decided that the user should read first, on stderr. */
+  notes: string[];
 }
 
 const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
@@ -115,6 +117,12 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
     verbose: flags.has('verbose'),
     secrets,
     sdkEnv: sdkSessionName(auth, env),
+    notes:
+      auth.kind === 'default-chain-and-role'
+        ? [
+            `--role-to-assume without a web identity token (--web-identity-token-env, AWS_WEB_IDENTITY_TOKEN_FILE): assuming ${auth.roleArn} with the identity of the AWS SDK's default credential chain (sts:AssumeRole).`,
+          ]
+        : [],
   };
 }
 
