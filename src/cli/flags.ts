@@ -202,7 +202,7 @@ export function helpText(specs: readonly FlagSpec[] = flagSpecs()): string {
     "Flags (those named after the action's inputs mean what they mean in action.yml):",
     ...flagLines,
     '',
-    'Not flags (secrets never go on a command line):',
+    'Action inputs that are not flags (secrets never go on a command line):',
     ...Object.entries(NOT_FLAGS).map(([input, source]) => `  ${input}: ${source}`),
     '',
     "AWS credentials: --role-to-assume with --web-identity-token-env (any CI's OIDC token), or with",
