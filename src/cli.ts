@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { refreshSinks } from './engine.ts';
+import { refresh, refreshSinks } from './engine.ts';
 import { errorMessage } from './errors.ts';
 import { flagSpecs, helpText, parseFlags, UsageError } from './cli/flags.ts';
 import { commandPlan, type CommandPlan } from './cli/options.ts';
@@ -42,7 +42,9 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(plan.dotenv ? [dotenvSink(plan.dotenv, io.setSecret)] : []),
     ...(plan.gitlab ? [gitlabSink(plan.gitlab, io.setSecret)] : []),
   ];
-  await refreshSinks(plan.aws, sinks, io);
+  // A dry run plans GitHub secrets alone (options.ts refuses it beside other sinks), as the action plans them.
+  if (plan.github?.dryRun) await refresh(plan.github, io);
+  else await refreshSinks(plan.aws, sinks, io);
   return io.failed() ? EXIT.failed : EXIT.done;
 }
 

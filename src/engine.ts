@@ -1,10 +1,13 @@
-import type { AwsConfig, Config } from './config.ts';
-import { AwsLogin } from './aws/login.ts';
+import type { EcrLogin } from './aws/ecr.ts';
+import { AwsLogin, type AwsLoginSettings } from './aws/login.ts';
+import { registryHosts } from './aws/registry.ts';
+import type { Config } from './config.ts';
 import { proxyPasswords } from './network.ts';
 import { awaitedLater } from './overlap.ts';
+import { planRun } from './plan.ts';
 import { reportRun, resultsAfterError, type Reporter, type RunRecord } from './report.ts';
 import { githubSink } from './sinks/github.ts';
-import type { PreparedDestination, Sink } from './sinks/sink.ts';
+import type { PreparedDestination, Sink, SinkLogin } from './sinks/sink.ts';
 
 /**
  * What the engine needs of its front door: where to log and report (`@actions/core` in the action),
@@ -15,9 +18,14 @@ export interface EngineIo extends Reporter {
   env: NodeJS.ProcessEnv;
 }
 
-/** The action's run: the GitHub secrets its config names. */
+/** The action's run: the GitHub secrets its config names (or, for a dry run, their plan). */
 export async function refresh(config: Config, io: EngineIo): Promise<void> {
   io.setSecret(config.github.token);
+  if (config.dryRun) {
+    for (const password of proxyPasswords(io.env)) io.setSecret(password);
+    // A dry run reads GitHub and reports the plan; it never reaches the AWS login.
+    return planRun(config, io);
+  }
   await refreshSinks(config, [githubSink(config, io)], io);
 }
 
@@ -25,7 +33,7 @@ export async function refresh(config: Config, io: EngineIo): Promise<void> {
  * One run into one or several sinks: which values are due, AWS credentials and ECR login, the writes,
  * one report. Shared by every front door; it never reads inputs itself.
  */
-export async function refreshSinks(aws: AwsConfig, sinks: readonly Sink[], io: EngineIo): Promise<void> {
+export async function refreshSinks(aws: AwsLoginSettings, sinks: readonly Sink[], io: EngineIo): Promise<void> {
   for (const password of proxyPasswords(io.env)) io.setSecret(password);
   const now = new Date();
   // Filled in as the run goes, so that however it ends every secret is reported; until a sink reads, all are due.
@@ -44,15 +52,20 @@ export async function refreshSinks(aws: AwsConfig, sinks: readonly Sink[], io: E
     // ECR mints a password only once some destination is ready to write a value that needs one; what
     // the writes need (libsodium) loads while that request is in flight.
     const ecrLogin = awaitedLater(
-      firstReady(preparing, (prepared) => prepared.ready && prepared.needsPassword).then(async (needed) => {
-        if (!needed) return undefined;
-        const issued = await login.ecrLogin(() => {
-          for (const sink of sinks) sink.whileLoginInFlight?.();
-        });
-        io.info(`ECR login for ${issued.registry} expires at ${issued.expiresAt.toISOString()}.`);
-        record.login = issued;
-        return issued;
-      }),
+      firstReady(preparing, (prepared) => prepared.ready && prepared.needsPassword).then(
+        async (needed): Promise<SinkLogin | undefined> => {
+          if (!needed) return undefined;
+          const issued: EcrLogin = await login.ecrLogin(() => {
+            for (const sink of sinks) sink.whileLoginInFlight?.();
+          });
+          io.info(`ECR login for ${issued.registry} expires at ${issued.expiresAt.toISOString()}.`);
+          record.login = issued;
+          record.registryHosts = aws.registry
+            ? registryHosts(issued.registry, aws.registry, aws.region)
+            : [issued.registry];
+          return { ...issued, registryHosts: record.registryHosts };
+        },
+      ),
     );
     // Each destination is written as soon as its own reads and the login are in hand: a slow one holds back no other.
     const results = await Promise.all(

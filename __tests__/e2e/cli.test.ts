@@ -126,6 +126,17 @@ describe('the command writes a GitHub secret (a cron host)', () => {
     });
   });
 
+  it('--dry-run plans the GitHub secrets as the action does: keys read, nothing written, AWS not asked', async () => {
+    const run = await command(
+      ['--aws-region', 'eu-west-1', '--repositories', REPO, '--github-api-url', fakes.github.server.url, '--dry-run'],
+      commandEnv({ GH_TOKEN: TOKEN }),
+    );
+    expect(run.exitCode).toBe(0);
+    expect(run.stderr).toContain('Dry run: 1 secret would be written.');
+    expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')).toBeUndefined();
+    expect(fakes.allRequests().filter(({ service }) => service !== 'github')).toEqual([]);
+  });
+
   it('exits 1 and says what to do when GitHub refuses the token; nothing is minted', async () => {
     const keys = fakes.aws.addStaticKeys();
     const run = await command(
@@ -589,6 +600,12 @@ describe('bad usage: exit 2, a message naming the flag, nothing asked or written
       ],
       { GITLAB_TOKEN: 'glpat-x' },
       /--gitlab-api-url: "https:\/\/gitlab\.example\.com\/api\/v4" is not a GitLab API URL without credentials/,
+    ],
+    [
+      'a dry run beside a dotenv file',
+      ['--aws-region', 'eu-west-1', '--repositories', REPO, '--dry-run', '--dotenv-file', 'a.env'],
+      { GH_TOKEN: TOKEN },
+      /--dry-run plans GitHub secrets only/,
     ],
   ];
   it.each(cases)('%s', async (_name, args, env, message) => {

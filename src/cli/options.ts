@@ -104,6 +104,10 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
       error.problems.map((problem) => formatFlagProblem(problem, tokenSource, inputFlags)).join('\n'),
     );
   }
+  if (wantsGitHub && (config as Config).dryRun && (wantsDotenv || wantsGitLab))
+    throw new UsageError(
+      '--dry-run plans GitHub secrets only: a dotenv file or GitLab variable cannot be planned without a password. Run the dry run with --repositories or --organization alone.',
+    );
   if (wantsGitHub) secrets.push((config as Config).github.token);
   const gitlab = wantsGitLab ? gitlabSettings(flag, env) : undefined;
   if (gitlab) secrets.push(gitlab.token);

@@ -41,8 +41,9 @@ export function terminalIo(options: {
       failed = true;
       log(`error: ${message}`);
     },
-    showResults: (login, results, now) => {
-      const report = options.output === 'json' ? jsonReport(login, results) : summaryText(login, results, now);
+    showResults: (login, results, now, registryHosts) => {
+      const report =
+        options.output === 'json' ? jsonReport(login, results) : summaryText(login, results, now, registryHosts);
       options.stdout(`${redact(report)}\n`);
     },
     failed: () => failed,

@@ -1,10 +1,9 @@
 import { stat } from 'node:fs/promises';
-import type { EcrLogin } from '../aws/ecr.ts';
 import { errorMessage } from '../errors.ts';
 import type { SecretResult } from '../github/writer.ts';
 import { writeDotenvFile, type DotenvEntry } from '../gitlab/dotenv.ts';
 import { dockerConfigJson, ECR_USERNAME } from '../secrets.ts';
-import { alwaysDue, type Sink } from './sink.ts';
+import { alwaysDue, type Sink, type SinkLogin } from './sink.ts';
 
 export interface DotenvSettings {
   path: string;
@@ -13,9 +12,12 @@ export interface DotenvSettings {
 }
 
 /** The variables of the file, in order, from the login. */
-function entries({ names }: DotenvSettings, login: EcrLogin): DotenvEntry[] {
+function entries({ names }: DotenvSettings, login: SinkLogin): DotenvEntry[] {
   return [
-    { name: names.dockerConfig, value: dockerConfigJson([login]) },
+    {
+      name: names.dockerConfig,
+      value: dockerConfigJson(login.registryHosts.map((registry) => ({ ...login, registry }))),
+    },
     ...(names.password ? [{ name: names.password, value: login.password }] : []),
     ...(names.username ? [{ name: names.username, value: ECR_USERNAME }] : []),
   ];

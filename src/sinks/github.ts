@@ -1,4 +1,3 @@
-import type { EcrLogin } from '../aws/ecr.ts';
 import type { Config } from '../config.ts';
 import { createGitHubClient, type Log } from '../github/client.ts';
 import { describeTarget } from '../github/targets.ts';
@@ -6,7 +5,7 @@ import { isReadyToWrite, prepareTargets, writeTarget } from '../github/writer.ts
 import { awaitedLater } from '../overlap.ts';
 import { libsodium } from '../seal.ts';
 import { secretNames, secretValues, unchangingSecretNames, type SecretValue } from '../secrets.ts';
-import type { PreparedDestination, Sink } from './sink.ts';
+import type { PreparedDestination, Sink, SinkLogin } from './sink.ts';
 
 type GitHubConfig = Pick<Config, 'github' | 'targets' | 'secretNames' | 'maxAgeMs'>;
 
@@ -22,8 +21,8 @@ export function githubSink(
   const names = secretNames(config.secretNames);
   const unchanging = new Set(unchangingSecretNames(config.secretNames));
   // The values are built (and masked) once, however many targets write them.
-  let values: { login: EcrLogin | undefined; values: SecretValue[] } | undefined;
-  const valuesFor = (login: EcrLogin | undefined): SecretValue[] => {
+  let values: { login: SinkLogin | undefined; values: SecretValue[] } | undefined;
+  const valuesFor = (login: SinkLogin | undefined): SecretValue[] => {
     if (values?.login !== login || !values) {
       const built = secretValues(config.secretNames, login);
       if (login) for (const { value, sensitive } of built) if (sensitive) io.setSecret(value);

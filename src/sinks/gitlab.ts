@@ -43,7 +43,7 @@ export function gitlabSink(settings: GitLabSettings, setSecret: (value: string) 
       return [
         alwaysDue(plan, async (login) => {
           if (!login) return [result('failed', 'no ECR login was made; please report this bug')];
-          const value = dockerConfigJson([login]);
+          const value = dockerConfigJson(login.registryHosts.map((registry) => ({ ...login, registry })));
           setSecret(value);
           try {
             const written = await writeGitLabVariable({ ...settings, key: variable, value, sensitive: true });

@@ -2,6 +2,9 @@ import type { EcrLogin } from '../aws/ecr.ts';
 import type { SecretResult } from '../github/writer.ts';
 import type { PlannedTarget } from '../report.ts';
 
+/** The ECR login as the sinks get it: with every registry host its docker config names, the login's own first. */
+export type SinkLogin = EcrLogin & { registryHosts: readonly string[] };
+
 /**
  * Where a run writes the ECR login: GitHub secrets, a dotenv file, a GitLab CI/CD variable. A sink is
  * a list of destinations (targets); the engine asks each for its reads that need no password, mints
@@ -31,7 +34,7 @@ export interface PreparedDestination {
   /** Something due needs the password (the username alone needs none). */
   needsPassword: boolean;
   /** Writes what is due with the login (undefined when no destination needed a password); every secret's result. */
-  write: (login: EcrLogin | undefined) => Promise<SecretResult[]>;
+  write: (login: SinkLogin | undefined) => Promise<SecretResult[]>;
 }
 
 /** A destination that needs no reads: always due, always ready, always in need of the password. */
