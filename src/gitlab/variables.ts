@@ -90,10 +90,10 @@ export function maskProblem(value: string): string | undefined {
 
 /**
  * Creates or updates the variable `key` of a project or group for `environmentScope`: a PUT with
- * `filter[environment_scope]` (GitLab answers 404 "Variable Not Found" when there is none with that
- * key and scope), then a POST to create it. Masked where GitLab allows it, with the reason in `note`
- * where it does not. Throws an Error that says what to do; neither the value nor the token is ever in
- * a message.
+ * `filter[environment_scope]` (for a project GitLab answers 404 "Variable Not Found" when there is
+ * none with that key and scope; for a group a GET asks first), then a POST to create it. Masked where
+ * GitLab allows it, with the reason in `note` where it does not. Throws an Error that says what to do;
+ * neither the value nor the token is ever in a message.
  */
 export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<GitLabVariableResult> {
   const { owner, key, value, environmentScope, tokenSource } = input;
@@ -131,15 +131,22 @@ export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<G
         environment_scope: environmentScope,
       };
       const filter = new URLSearchParams({ 'filter[environment_scope]': environmentScope });
-      const updated = await send(
-        dispatcher,
-        context,
-        'PUT',
-        `${ownerPath}/${encodeURIComponent(key)}?${filter}`,
-        settings,
-      );
-      if (updated.status === 200) return { status: 'updated' as const, stored: updated.body };
-      if (updated.status !== 404 || !isVariableNotFound(updated.body)) return { failed: updated };
+      const variablePath = `${ownerPath}/${encodeURIComponent(key)}?${filter}`;
+      // A group's PUT whose filter matches nothing updates the first variable of that key whatever its
+      // scope, and moves it to this one (lib/api/group_variables.rb hands Ci::ChangeVariableService no
+      // variable, which then finds one by key alone): so a group's variable is looked up first. A
+      // project's PUT answers 404 instead (lib/api/ci/variables.rb), which saves the look-up.
+      let exists = true;
+      if (owner.kind === 'group') {
+        const found = await send(dispatcher, context, 'GET', variablePath);
+        if (found.status === 404 && isVariableNotFound(found.body)) exists = false;
+        else if (found.status !== 200) return { failed: found };
+      }
+      if (exists) {
+        const updated = await send(dispatcher, context, 'PUT', variablePath, settings);
+        if (updated.status === 200) return { status: 'updated' as const, stored: updated.body };
+        if (updated.status !== 404 || !isVariableNotFound(updated.body)) return { failed: updated };
+      }
       const created = await send(dispatcher, context, 'POST', ownerPath, { key, ...settings });
       if (created.status === 201) return { status: 'created' as const, stored: created.body };
       return { failed: created };
@@ -210,9 +217,9 @@ function apiRoot(apiUrl: string): URL {
 async function send(
   dispatcher: RetryAgent,
   { input, origin }: Context,
-  method: 'PUT' | 'POST',
+  method: 'GET' | 'PUT' | 'POST',
   path: string,
-  body: Record<string, unknown>,
+  body?: Record<string, unknown>,
 ): Promise<Answer> {
   const url = `${origin}${path}`;
   let answer: Awaited<ReturnType<typeof request>>;
@@ -222,11 +229,11 @@ async function send(
       method,
       headers: {
         'private-token': input.token,
-        'content-type': 'application/json',
         accept: 'application/json',
         'user-agent': USER_AGENT,
+        ...(body ? { 'content-type': 'application/json' } : {}),
       },
-      body: JSON.stringify(body),
+      ...(body ? { body: JSON.stringify(body) } : {}),
       headersTimeout: REQUEST_TIMEOUT_MS,
       bodyTimeout: REQUEST_TIMEOUT_MS,
     });
