@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { errorMessage } from '../errors.ts';
 
 /*
  * A dotenv file for GitLab's `artifacts: reports: dotenv`, which hands its variables to the later jobs
@@ -107,7 +108,7 @@ export async function writeDotenvFile(
     await rm(temporary, { force: true });
     const { code } = error as { code?: string };
     throw new Error(
-      `could not write the dotenv file ${path} (${code ?? (error as Error).message}): check that its folder exists and is writable.`,
+      `could not write the dotenv file ${path} (${code ?? errorMessage(error)}): check that its folder exists and is writable.`,
       { cause: error },
     );
   }
