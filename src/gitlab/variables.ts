@@ -1,7 +1,7 @@
-import { HttpClient } from '@actions/http-client';
-import { Agent, RetryAgent, request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { errorMessage } from '../errors.ts';
 import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage, urlForMessages } from '../network.ts';
+import { MAX_RETRIES, retryingDispatcher, TRANSIENT_ERROR_CODES } from '../retrying-dispatcher.ts';
 import { USER_AGENT } from '../version.ts';
 
 /*
@@ -18,24 +18,6 @@ import { USER_AGENT } from '../version.ts';
  * and dropped connections (three retries, as for AWS and GitHub). POST is never retried: a create
  * whose answer was lost would be refused the second time as "has already been taken".
  */
-
-/** Retries after the first attempt, as for AWS (maxAttempts 4), GitHub (the retry plugin's 3) and the OIDC token. */
-const MAX_RETRIES = 3;
-/** Failures worth another attempt: undici's defaults, plus its own timeouts and dropped sockets. */
-const TRANSIENT_ERROR_CODES = [
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'ENETDOWN',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'EHOSTUNREACH',
-  'EPIPE',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-];
 
 export type GitLabOwnerKind = 'project' | 'group';
 
@@ -114,12 +96,8 @@ export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<G
   const unmaskable = input.sensitive ? maskProblem(value) : undefined;
   const ownerPath = `${api.pathname.replace(/\/$/, '')}/${owner.kind}s/${encodeURIComponent(owner.id)}/variables`;
   const context: Context = { input, origin: api.origin };
-  const dispatcher = new RetryAgent(new HttpClient(USER_AGENT).getAgentDispatcher(api.href) ?? new Agent(), {
-    maxRetries: MAX_RETRIES,
-    methods: ['GET', 'PUT'],
-    statusCodes: [429, 500, 502, 503, 504],
-    errorCodes: TRANSIENT_ERROR_CODES,
-  });
+  // POST is not repeated: a create whose answer was lost would be refused as "has already been taken".
+  const dispatcher = retryingDispatcher(api.href, ['GET', 'PUT']);
   try {
     const write = async (masked: boolean) => {
       const settings = {
@@ -215,7 +193,7 @@ function apiRoot(apiUrl: string): URL {
 }
 
 async function send(
-  dispatcher: RetryAgent,
+  dispatcher: Dispatcher,
   { input, origin }: Context,
   method: 'GET' | 'PUT' | 'POST',
   path: string,
