@@ -12,11 +12,10 @@ import { USER_AGENT } from '../version.ts';
  * variable through gitbeaker weighs 287 KB (every resource of `@gitbeaker/core`, `qs`,
  * `rate-limiter-flexible`), plain requests a few hundred bytes, for the two routes needed here; and
  * gitbeaker's own retry (429 and 502 only, ten times, Retry-After ignored) and its global `fetch` are
- * not what the rest of the project does. So this follows `github/id-token.ts`: undici's `request`
- * through the dispatcher `@actions/http-client` picks for the URL (the runner's `https_proxy`,
- * `http_proxy`, `no_proxy`), a deadline per attempt, and undici's RetryAgent for 429, 5xx, timeouts
- * and dropped connections (three retries, as for AWS and GitHub). POST is never retried: a create
- * whose answer was lost would be refused the second time as "has already been taken".
+ * not what the rest of the project does. So it sends undici requests as the OIDC token request does
+ * (`retrying-dispatcher.ts`): through the runner's proxy as `@actions/http-client` decides it
+ * (`https_proxy`, `http_proxy`, `no_proxy`), a deadline per attempt, and undici's RetryAgent for 429,
+ * 5xx, timeouts and dropped connections (three retries, as for AWS and GitHub).
  */
 
 export type GitLabOwnerKind = 'project' | 'group';
