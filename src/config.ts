@@ -2,7 +2,8 @@ import { partitionById, partitionOfRegion, PARTITIONS } from './aws/partitions.t
 import { urlForMessages } from './network.ts';
 import { parseDuration, formatDuration } from './duration.ts';
 import type { AccessKeys, AwsAuth } from './aws/auth.ts';
-import type { TargetSpec } from './github/target-spec.ts';
+import { SECRET_APPS, type SecretApp, type TargetSpec } from './github/target-spec.ts';
+import { ECR_PUBLIC_PARTITION, type RegistrySpec } from './aws/registry.ts';
 import { SECRET_KINDS, type SecretKindName, type SecretNames } from './secrets.ts';
 
 /** Reads one input by its name in action.yml; `core.getInput` in the action, a plain map in tests. */
@@ -26,6 +27,10 @@ export interface Config {
   secretNames: SecretNames;
   /** Skip a secret whose stored `updated_at` is younger than this. */
   maxAgeMs?: number;
+  /** Private ECR (with the other accounts' registries the docker config names) or ECR Public. */
+  registry: RegistrySpec;
+  /** Plan only: resolve targets, read their keys and decide what is due; no AWS call, no write (`dry-run`). */
+  dryRun: boolean;
 }
 
 /** One wrong input: which one, what is wrong, and what to do. */
@@ -93,18 +98,43 @@ export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv, conte
   const region = parseRegion(read('aws-region'), env, report);
   const auth = parseAuth(read, context, region, report);
   const github = parseGitHub(read, context, report);
-  const targets = parseTargets(read, context, report);
+  const secretApp = parseSecretType(read, report);
+  const targets = withApp(parseTargets(read, context, report), secretApp);
   const secretNames = parseSecretNames(read, report);
   const maxAgeMs = parseMaxAge(read('max-age'), report);
+  const registry = parseRegistry(read, region, secretNames, report);
+  const dryRun = parseBoolean(read, 'dry-run', report);
 
-  if (problems.length > 0 || !region || !github || !targets) {
+  if (problems.length > 0 || !region || !github || !targets || !registry) {
     throw new ConfigError(problems);
   }
-  return { region, auth, github, targets, secretNames, ...(maxAgeMs === undefined ? {} : { maxAgeMs }) };
+  return {
+    region,
+    auth,
+    github,
+    targets,
+    secretNames,
+    ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
+    registry,
+    dryRun,
+  };
 }
 
 type Report = (input: string, problem: string, fix: string) => void;
 type Read = (name: string) => string;
+
+/**
+ * A boolean input as `core.getBooleanInput` reads it (YAML 1.2 core schema: true, True, TRUE, false,
+ * False, FALSE), empty meaning false. Anything else is a mistake, never quietly false: `dry-run: yes`
+ * read as false would write.
+ */
+function parseBoolean(read: Read, input: string, report: Report): boolean {
+  const text = read(input);
+  if (text === '' || ['false', 'False', 'FALSE'].includes(text)) return false;
+  if (['true', 'True', 'TRUE'].includes(text)) return true;
+  report(input, `"${text}" is not a boolean`, 'Use true or false (True, TRUE, False and FALSE are accepted too).');
+  return false;
+}
 
 function parseRegion(value: string, env: NodeJS.ProcessEnv, report: Report): string | undefined {
   const region = value || env['AWS_REGION'] || env['AWS_DEFAULT_REGION'] || '';
@@ -331,6 +361,14 @@ function parseTargets(read: Read, context: RunContext, report: Report): TargetSp
   const repositoriesText = read('repositories');
   const visibilityText = read('visibility');
   const selectedText = read('selected-repositories');
+  const createEnvironment = parseBoolean(read, 'create-environment', report);
+  if (createEnvironment && !environment) {
+    report(
+      'create-environment',
+      'it only applies to environment secrets, and environment is not set',
+      'Set environment to the environment to create when a repository lacks it, or remove create-environment.',
+    );
+  }
 
   if (organization) {
     return parseOrganizationTarget(
@@ -392,7 +430,9 @@ function parseTargets(read: Read, context: RunContext, report: Report): TargetSp
     repositories.push(parsed);
   }
   return repositories.map(({ owner, repo }) =>
-    environment ? { kind: 'environment', owner, repo, environment } : { kind: 'repository', owner, repo },
+    environment
+      ? { kind: 'environment', owner, repo, environment, ...(createEnvironment ? { createIfMissing: true } : {}) }
+      : { kind: 'repository', owner, repo },
   );
 }
 
@@ -552,4 +592,96 @@ function parseMaxAge(text: string, report: Report): number | undefined {
     return undefined;
   }
   return ms;
+}
+
+/**
+ * `secret-type`: which app's secrets to write (Actions, Dependabot, Codespaces). Environments hold
+ * Actions secrets only, so the pair is refused here rather than sent to a route GitHub does not have.
+ */
+function parseSecretType(read: Read, report: Report): SecretApp {
+  const text = read('secret-type');
+  const app = SECRET_APPS.find((name) => name === text.toLowerCase());
+  if (text && !app) {
+    report(
+      'secret-type',
+      `"${text}" is not one of ${SECRET_APPS.join(', ')}`,
+      'Use actions (the default), dependabot or codespaces.',
+    );
+    return 'actions';
+  }
+  if (app && app !== 'actions' && read('environment')) {
+    report(
+      'environment',
+      `environments hold GitHub Actions secrets only, and secret-type is ${app}`,
+      `Remove environment to write ${app} secrets of the repositories, or remove secret-type to write environment secrets.`,
+    );
+  }
+  return app ?? 'actions';
+}
+
+/** The targets with the app whose secrets they receive; Actions, the default, is left implicit. */
+function withApp(targets: TargetSpec[] | undefined, app: SecretApp): TargetSpec[] | undefined {
+  if (app === 'actions' || !targets) return targets;
+  return targets.map((spec) => (spec.kind === 'environment' ? spec : { ...spec, app }));
+}
+
+/**
+ * `registry-type` and `registries`: ECR Public, or a private registry with the other accounts whose
+ * registries the docker config also names. Account ids stay text: `012345678901` is an account.
+ */
+function parseRegistry(
+  read: Read,
+  region: string | undefined,
+  secretNames: SecretNames,
+  report: Report,
+): RegistrySpec | undefined {
+  const typeText = read('registry-type');
+  const type = typeText ? typeText.toLowerCase() : 'private';
+  const accountsText = read('registries');
+  if (type !== 'private' && type !== 'public') {
+    report('registry-type', `"${typeText}" is not one of private, public`, 'Use private (the default) or public.');
+    return undefined;
+  }
+  if (type === 'public') {
+    const partition = region ? partitionOfRegion(region) : undefined;
+    if (partition && partition.id !== ECR_PUBLIC_PARTITION) {
+      report(
+        'registry-type',
+        `ECR Public exists only in partition aws, and aws-region ${region} is in partition ${partition.id}`,
+        'Use registry-type: private (the default) for this region, or a region of partition aws (ECR Public is reached in us-east-1 whatever aws-region says).',
+      );
+    }
+    if (accountsText) {
+      report(
+        'registries',
+        'it only applies to private registries, and registry-type is public (public.ecr.aws is one registry)',
+        'Remove registries, or set registry-type: private.',
+      );
+    }
+    return { type: 'public' };
+  }
+  if (!accountsText) return { type: 'private', accounts: [] };
+  const accounts: string[] = [];
+  for (const account of splitList(accountsText)) {
+    if (!/^\d{12}$/.test(account)) {
+      report(
+        'registries',
+        `"${account}" is not an AWS account id`,
+        'List 12-digit account ids (leading zeros included), one per line or separated by commas.',
+      );
+    } else if (accounts.includes(account)) {
+      report('registries', `"${account}" is listed twice`, 'List each account once.');
+    } else {
+      accounts.push(account);
+    }
+  }
+  if (!secretNames.dockerConfig) {
+    // The password (and username) secrets are the same for every registry: the list would change nothing written.
+    report(
+      'registries',
+      'it only shapes the docker-config secret, and docker-config-secret-name is not set',
+      'Set docker-config-secret-name (such as DOCKER_AUTH_CONFIG), or remove registries: the password secret already opens every registry the identity may pull from.',
+    );
+  }
+  return { type: 'private', accounts };
 }

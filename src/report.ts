@@ -26,14 +26,32 @@ export interface RunRecord {
   /** Which secrets each target needs. Before GitHub is read: every secret at every target. */
   plans: readonly PlannedTarget[];
   login?: EcrLogin;
+  /** Every registry host the password opens, the login's first: the docker config's `auths`, the `registry-hosts` output. */
+  registryHosts?: readonly string[];
   /** Every secret's result, once the writes are done. */
   results?: readonly SecretResult[];
+  /** Set for a dry run: nothing was written, and these permissions could not be checked without writing. */
+  dryRun?: DryRunRecord;
+}
+
+export interface DryRunRecord {
+  /** Each permission or trust a real run needs that reading alone cannot prove, as a sentence. */
+  unchecked: readonly string[];
 }
 
 /** What a run did, in the words of the summary's headline and the step's error. */
 export type Outcome = 'not written' | 'partly written' | 'refreshed' | 'still fresh';
 
 const WRITTEN: ReadonlySet<SecretResult['status']> = new Set(['created', 'updated']);
+
+/** How the log and a dry run's summary say each status. */
+const STATUS_WORDS: Record<SecretResult['status'], string> = {
+  created: 'created',
+  updated: 'updated',
+  skipped: 'skipped',
+  failed: 'failed',
+  planned: 'would be written',
+};
 
 /**
  * Outputs, log lines, summary and the step's result, on every path: after the writes, or after an
@@ -44,20 +62,31 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
   // An unexpected error's trace, for a bug report; the messages themselves are written for the user.
   if (error instanceof Error && error.stack) core.debug(error.stack);
   const results = record.results ?? resultsAfterError(record.plans, error);
-  for (const { target, secret, status, detail } of results) {
-    if (status !== 'failed') core.info(`${target}: ${secret} ${status}${detail ? ` (${detail})` : ''}`);
+  const { dryRun } = record;
+  if (dryRun) core.info(dryRunHeadline(results));
+  for (const { target, secret, status, detail, settings } of results) {
+    const notes = [settingsText(settings), detail].filter(Boolean).join('; ');
+    if (status !== 'failed') core.info(`${target}: ${secret} ${STATUS_WORDS[status]}${notes ? ` (${notes})` : ''}`);
   }
+  if (dryRun) core.info(['Not checked without writing:', ...dryRun.unchecked.map((line) => `- ${line}`)].join('\n'));
   try {
-    setOutputs(core, record.login, results);
+    setOutputs(core, record.login, results, { registryHosts: record.registryHosts, dryRun: dryRun !== undefined });
   } catch (outputError) {
     core.warning(`Could not set the step's outputs (GITHUB_OUTPUT): ${errorMessage(outputError)}`);
   }
   try {
-    await writeSummary(core, summaryMarkdown(record.login, results, now));
+    await writeSummary(
+      core,
+      dryRun
+        ? dryRunSummaryMarkdown(results, dryRun)
+        : summaryMarkdown(record.login, results, now, record.registryHosts),
+    );
   } catch (summaryError) {
     core.warning(`Could not write the job summary (GITHUB_STEP_SUMMARY): ${errorMessage(summaryError)}`);
   }
-  const failure = failureMessage(results) ?? (error === undefined ? undefined : errorMessage(error));
+  const failure =
+    failureMessage(results, { dryRun: dryRun !== undefined }) ??
+    (error === undefined ? undefined : errorMessage(error));
   if (failure) core.setFailed(failure);
 }
 
@@ -94,6 +123,10 @@ export function setOutputs(
   core: Pick<Reporter, 'setOutput'>,
   login: EcrLogin | undefined,
   results: readonly SecretResult[],
+  {
+    registryHosts = login ? [login.registry] : undefined,
+    dryRun = false,
+  }: { registryHosts?: readonly string[] | undefined; dryRun?: boolean } = {},
 ): void {
   const pick = (keep: (r: SecretResult) => boolean) =>
     JSON.stringify(results.filter(keep).map(({ target, secret, status }) => ({ target, secret, status })));
@@ -102,6 +135,7 @@ export function setOutputs(
     core.setOutput('expires-at', login.expiresAt.toISOString());
     core.setOutput('username', login.username);
   }
+  if (registryHosts) core.setOutput('registry-hosts', JSON.stringify(registryHosts));
   core.setOutput(
     'secrets-written',
     pick((r) => WRITTEN.has(r.status)),
@@ -110,6 +144,17 @@ export function setOutputs(
     'secrets-skipped',
     pick((r) => r.status === 'skipped'),
   );
+  if (dryRun) {
+    // Only a dry run plans: its list of what a real run would write, with the settings each write would send.
+    core.setOutput(
+      'secrets-planned',
+      JSON.stringify(
+        results
+          .filter((r) => r.status === 'planned')
+          .map(({ target, secret, status, settings }) => ({ target, secret, status, settings: settings ?? {} })),
+      ),
+    );
+  }
   const failed = results.filter((r) => r.status === 'failed');
   core.setOutput(
     'secrets-failed',
@@ -120,7 +165,12 @@ export function setOutputs(
 }
 
 /** The job summary: a headline that says what happened, one row per secret per target, and when the password expires. */
-export function summaryMarkdown(login: EcrLogin | undefined, results: readonly SecretResult[], now: Date): string {
+export function summaryMarkdown(
+  login: EcrLogin | undefined,
+  results: readonly SecretResult[],
+  now: Date,
+  registryHosts: readonly string[] = [],
+): string {
   const rows = results.map(({ target, secret, status, detail, takesEffect }) => {
     const effect = WRITTEN.has(status) ? `read by ${takesEffect}${detail ? `; ${detail}` : ''}` : (detail ?? '');
     return `| ${cell(target)} | \`${secret}\` | ${status} | ${cell(effect)} |`;
@@ -128,6 +178,9 @@ export function summaryMarkdown(login: EcrLogin | undefined, results: readonly S
   const expiry = login
     ? [
         `Registry \`${login.registry}\`, user \`${login.username}\`: the password expires at ${login.expiresAt.toISOString()} (in ${formatDuration(login.expiresAt.getTime() - now.getTime())}).`,
+        ...(registryHosts.length > 1
+          ? [`The docker config opens ${registryHosts.map((host) => `\`${host}\``).join(', ')} with it.`]
+          : []),
       ]
     : [];
   const { written, failed, skipped } = tally(results);
@@ -148,6 +201,46 @@ export function summaryMarkdown(login: EcrLogin | undefined, results: readonly S
   return [...headline, '', '| target | secret | result | notes |', '| --- | --- | --- | --- |', ...rows, ''].join('\n');
 }
 
+/** A dry run's first line: how many secrets a real run would write, and what else it found. */
+export function dryRunHeadline(results: readonly SecretResult[]): string {
+  const { planned, failed, skipped } = tally(results);
+  const others = [skipped ? `${skipped} skipped` : '', failed ? `${failed} failed` : ''].filter(Boolean);
+  return `Dry run: ${planned} ${planned === 1 ? 'secret' : 'secrets'} would be written${others.length ? ` (${others.join(', ')})` : ''}.`;
+}
+
+/**
+ * A dry run's summary: the headline, one row per secret per target (would be written, with the
+ * settings the write would send; skipped; failed, with what to do), and what reading could not check.
+ */
+export function dryRunSummaryMarkdown(results: readonly SecretResult[], { unchecked }: DryRunRecord): string {
+  const rows = results.map(({ target, secret, status, detail, takesEffect, settings }) => {
+    const notes = status === 'planned' ? [settingsText(settings), detail, `read by ${takesEffect}`] : [detail ?? ''];
+    return `| ${cell(target)} | \`${secret}\` | ${STATUS_WORDS[status]} | ${cell(notes.filter(Boolean).join('; '))} |`;
+  });
+  const { failed } = tally(results);
+  return [
+    `### ${dryRunHeadline(results).replace(/\.$/, '')}`,
+    '',
+    `Nothing was written, and AWS was not asked for anything (no OIDC token, no STS, no ECR): the public key of every target that exists was read${failed ? ', except where listed as failed: each failure and what to do is listed below' : ''}.`,
+    '',
+    '| target | secret | plan | notes |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+    '**Not checked without writing**, needed by a real run:',
+    '',
+    ...unchecked.map((line) => `- ${line}`),
+    '',
+  ].join('\n');
+}
+
+/** The fields a write would send beside the sealed value, as `visibility: selected, selected_repository_ids: 1, 2`. */
+function settingsText(settings: Record<string, unknown> | undefined): string {
+  return Object.entries(settings ?? {})
+    .map(([field, value]) => `${field}: ${Array.isArray(value) ? value.join(', ') : String(value)}`)
+    .join(', ');
+}
+
 export async function writeSummary(core: Pick<Reporter, 'summary'>, markdown: string): Promise<void> {
   // The summary file exists only on a runner; a local run without it must still succeed.
   if (!process.env['GITHUB_STEP_SUMMARY']) return;
@@ -156,15 +249,20 @@ export async function writeSummary(core: Pick<Reporter, 'summary'>, markdown: st
 }
 
 /** The failures for the step's error, under the summary's headline; secrets that failed for the same reason share one line. */
-export function failureMessage(results: readonly SecretResult[]): string | undefined {
-  const { written, failed, skipped } = tally(results);
+export function failureMessage(
+  results: readonly SecretResult[],
+  { dryRun = false }: { dryRun?: boolean } = {},
+): string | undefined {
+  const { written, failed, skipped, planned } = tally(results);
   if (failed === 0) return undefined;
   const byReason = new Map<string, string[]>();
   for (const { target, secret, status, detail = 'failed' } of results) {
     if (status === 'failed') byReason.set(detail, [...(byReason.get(detail) ?? []), `${target} ${secret}`]);
   }
   return [
-    `ECR password ${outcome(results)}: ${failed} of ${results.length} secrets could not be written (${written} written${skipped ? `, ${skipped} skipped` : ''}):`,
+    dryRun
+      ? `Dry run: ${failed} of ${results.length} secrets could not be planned (${planned} would be written${skipped ? `, ${skipped} skipped` : ''}):`
+      : `ECR password ${outcome(results)}: ${failed} of ${results.length} secrets could not be written (${written} written${skipped ? `, ${skipped} skipped` : ''}):`,
     ...[...byReason].map(([reason, secrets]) => `- ${secrets.join(', ')}: ${reason}`),
   ].join('\n');
 }
@@ -175,6 +273,7 @@ function tally(results: readonly SecretResult[]) {
     written: count((r) => WRITTEN.has(r.status)),
     failed: count((r) => r.status === 'failed'),
     skipped: count((r) => r.status === 'skipped'),
+    planned: count((r) => r.status === 'planned'),
   };
 }
 

@@ -10,6 +10,12 @@ export interface SecretValue {
 
 type Login = Pick<EcrLogin, 'registry' | 'username' | 'password'>;
 
+/**
+ * A login and every registry host its password opens (`registries`); without the list, the login's
+ * own host alone.
+ */
+type LoginForHosts = Login & { registryHosts?: readonly string[] };
+
 /** The user name of every ECR login (GetAuthorizationToken's token is `AWS:<password>`). */
 export const ECR_USERNAME = 'AWS';
 
@@ -26,7 +32,7 @@ interface SecretKind {
    * is written only where the target lacks it, and writing it alone mints no password.
    */
   unchanging: boolean;
-  value: (login: Login) => string;
+  value: (login: LoginForHosts) => string;
 }
 
 /**
@@ -46,7 +52,8 @@ const KINDS = {
     input: 'docker-config-secret-name',
     sensitive: true,
     unchanging: false,
-    value: (login: Login) => dockerConfigJson([login]),
+    value: (login: LoginForHosts) =>
+      dockerConfigJson((login.registryHosts ?? [login.registry]).map((registry) => ({ ...login, registry }))),
   },
 } as const satisfies Record<string, SecretKind>;
 
@@ -86,11 +93,11 @@ export function unchangingSecretNames(names: SecretNames): string[] {
  * The secrets a run writes, in the order of `secretNames`, with their values from the ECR login;
  * without a login (nothing due needed one), only the unchanging ones.
  */
-export function secretValues(names: SecretNames, login: Login | undefined): SecretValue[] {
+export function secretValues(names: SecretNames, login: LoginForHosts | undefined): SecretValue[] {
   return namedKinds(names).flatMap(([kind, name]) => {
     const { unchanging, sensitive, value } = KINDS[kind];
     if (!login && !unchanging) return [];
-    return [{ name, value: value(login as Login), sensitive }];
+    return [{ name, value: value(login as LoginForHosts), sensitive }];
   });
 }
 
@@ -103,7 +110,8 @@ function namedKinds(names: SecretNames): [SecretKindName, string][] {
 
 /**
  * The `DOCKER_AUTH_CONFIG` format that Docker clients and GitLab runners read:
- * `{"auths":{"<host>":{"auth":"<base64 user:password>"}}}`, on one line so that one mask covers it.
+ * `{"auths":{"<host>":{"auth":"<base64 user:password>"}}}`, on one line so that one mask covers it;
+ * one entry per login, in their order (several registries share one password: `registries`).
  */
 export function dockerConfigJson(logins: readonly Login[]): string {
   const auths: Record<string, { auth: string }> = {};

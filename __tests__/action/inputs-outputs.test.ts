@@ -88,6 +88,15 @@ describe('inputs and outputs: the code and action.yml agree', () => {
     setOutputs(reporter, undefined, [
       { target: 'octo/app', secret: 'ECR_PASSWORD', status: 'skipped', takesEffect: 'x' },
     ]);
+    // A dry run sets one more: secrets-planned.
+    setOutputs(
+      reporter,
+      undefined,
+      [{ target: 'octo/app', secret: 'ECR_PASSWORD', status: 'planned', takesEffect: 'x' }],
+      {
+        dryRun: true,
+      },
+    );
     expect([...set].sort()).toEqual(Object.keys(declared.outputs).sort());
   });
 });

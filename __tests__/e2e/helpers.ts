@@ -1,6 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from '@jest/globals';
 import { startFakes, type Fakes, type FakesOptions } from '../fakes/index.ts';
-import { runAction, undeclaredOutputs, type ActionRun, type WithInputs } from '../fakes/run-action.ts';
+import { ACTION_ENTRY, runAction, undeclaredOutputs, type ActionRun, type WithInputs } from '../fakes/run-action.ts';
 import { contractViolations } from '../contract/openapi.ts';
 
 export const TOKEN = 'github_pat_11WRITER';
@@ -96,4 +98,17 @@ export function githubCalls(fakes: Fakes): string[] {
 
 export function count(fakes: Fakes, service: string): number {
   return fakes.allRequests().filter((r) => r.service === service).length;
+}
+
+/** The bundle's chunks that hold the AWS SDK or libsodium, found by what they contain. */
+export function heavyChunks(): string[] {
+  const dist = join(ACTION_ENTRY, '..');
+  return readdirSync(dist)
+    .filter((name) => /^\d+\.index\.js$/.test(name))
+    .filter((name) => /@smithy|crypto_box_seal/.test(readFileSync(join(dist, name), 'utf8')));
+}
+
+/** The chunk files node loaded, from its own `NODE_DEBUG=esm` trace on stderr. */
+export function loadedChunks(stderr: string): string[] {
+  return [...new Set([...stderr.matchAll(/Translating \w+ file:\/\/\S*\/(\d+\.index\.js)/g)].map((m) => m[1] ?? ''))];
 }

@@ -1,10 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Fakes } from '../fakes/index.ts';
-import { ACTION_ENTRY } from '../fakes/run-action.ts';
 import type { RecordedRequest } from '../fakes/server.ts';
-import { count, githubCalls, REPO, run, setUp } from './helpers.ts';
+import { count, githubCalls, heavyChunks, loadedChunks, REPO, run, setUp } from './helpers.ts';
 
 let fakes: Fakes & { roleArn: string };
 beforeEach(async () => (fakes = await setUp()));
@@ -122,19 +119,6 @@ describe('request order: GitHub reads do not wait for AWS, and ECR waits for a p
     expect([count(fakes, 'oidc'), count(fakes, 'sts'), count(fakes, 'ecr')]).toEqual([0, 0, 0]);
   });
 });
-
-/** The bundle's chunks that hold the AWS SDK or libsodium, found by what they contain. */
-function heavyChunks(): string[] {
-  const dist = join(ACTION_ENTRY, '..');
-  return readdirSync(dist)
-    .filter((name) => /^\d+\.index\.js$/.test(name))
-    .filter((name) => /@smithy|crypto_box_seal/.test(readFileSync(join(dist, name), 'utf8')));
-}
-
-/** The chunk files node loaded, from its own `NODE_DEBUG=esm` trace on stderr. */
-function loadedChunks(stderr: string): string[] {
-  return [...new Set([...stderr.matchAll(/Translating \w+ file:\/\/\S*\/(\d+\.index\.js)/g)].map((m) => m[1] ?? ''))];
-}
 
 describe('credentials no longer needed are dropped', () => {
   it('a refused token while STS is slow: the STS request is aborted, not retried, and no password is minted', async () => {

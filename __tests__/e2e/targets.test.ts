@@ -18,6 +18,7 @@ describe('targets, each decrypted and compared with what ECR issued', () => {
     expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(issued.password);
     expect(result.outputs).toEqual({
       registry: issued.registry,
+      'registry-hosts': JSON.stringify([issued.registry]),
       'expires-at': issued.expiresAt.toISOString(),
       username: 'AWS',
       'secrets-written': JSON.stringify([{ target: REPO, secret: 'ECR_PASSWORD', status: 'created' }]),

@@ -72,13 +72,25 @@ describe('the actions named are the ones the action calls', () => {
   const { namedActions, commands } = actionSource();
 
   it('the IAM actions the source names are the SDK commands it sends', () => {
-    expect(namedActions.map((action) => action.replace(/^[a-z-]+:/, '')).sort()).toEqual(commands);
-    expect(namedActions).toEqual(['ecr:GetAuthorizationToken', 'sts:AssumeRole', 'sts:AssumeRoleWithWebIdentity']);
+    // ECR and ECR Public both name their command GetAuthorizationToken.
+    expect([...new Set(namedActions.map((action) => action.replace(/^[a-z-]+:/, '')))].sort()).toEqual(commands);
+    expect(namedActions).toEqual([
+      'ecr-public:GetAuthorizationToken',
+      'ecr:GetAuthorizationToken',
+      'sts:AssumeRole',
+      'sts:AssumeRoleWithWebIdentity',
+    ]);
   });
 
   it("the OIDC path's actions, and no others, are what the templates grant the action", () => {
     // sts:AssumeRole is the access-keys path: its trust names an IAM principal, not GitHub, and is not templated here.
-    const oidcPath = namedActions.filter((action) => action !== 'sts:AssumeRole');
+    // ECR Public's login (registry-type: public) is ecr-public-policy.json's, checked above with sts:GetServiceBearerToken.
+    const oidcPath = namedActions.filter(
+      (action) => action !== 'sts:AssumeRole' && action !== 'ecr-public:GetAuthorizationToken',
+    );
+    expect(namedActions.filter((action) => action.startsWith('ecr-public:'))).toEqual(
+      ECR_PUBLIC_ACTIONS.filter((action) => action.startsWith('ecr-public:')),
+    );
     const trust = SCOPES.flatMap((scope) => allowedActions(normalise(iamJson(trustFile(scope)))));
     const mintsPassword = normalise(iamJson('ecr-pull-policy.json')).Statement.filter(
       (statement) => statement.Resource?.join() === '*',

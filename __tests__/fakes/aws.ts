@@ -49,8 +49,12 @@ export class FakeAws {
   readonly logins: IssuedLogin[] = [];
   /** Identities (access key ids) refused ecr:GetAuthorizationToken. */
   readonly ecrDenied = new Set<string>();
+  /** Identities (access key ids) allowed ecr-public:GetAuthorizationToken but not sts:GetServiceBearerToken. */
+  readonly bearerTokenDenied = new Set<string>();
   readonly sts: FakeServer;
   readonly ecr: FakeServer;
+  /** ECR Public's API, in us-east-1 whatever the fake's region (see `handleEcrPublic`). */
+  readonly ecrPublic: FakeServer;
 
   readonly region: string;
   /** The partition of the region, as in ARNs (`aws`, `aws-cn`, `aws-us-gov`, ...). */
@@ -64,6 +68,7 @@ export class FakeAws {
     this.dnsSuffix = dnsSuffix;
     this.sts = new FakeServer((request) => this.handleSts(request.body, request.headers));
     this.ecr = new FakeServer((request) => this.handleEcr(request.headers));
+    this.ecrPublic = new FakeServer((request) => this.handleEcrPublic(request.headers));
   }
 
   addStaticKeys(): IssuedCredentials {
@@ -175,22 +180,33 @@ export class FakeAws {
     };
   }
 
-  private handleEcr(headers: Record<string, string | string[] | undefined>): Reply {
-    if (headers['x-amz-target'] !== 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken') {
-      return ecrError(400, 'UnknownOperationException', 'unknown operation');
-    }
+  /** The access key id that signed a request, if it is one this account issued (with its session token). */
+  private validSigner(headers: Record<string, string | string[] | undefined>): string | undefined {
     const signer = signingKeyId(headers);
     const temporary = signer ? this.temporary.get(signer) : undefined;
     const valid =
       signer &&
       (this.staticKeys.has(signer) || (temporary && temporary.sessionToken === headers['x-amz-security-token']));
-    if (!signer || !valid)
+    return valid ? signer : undefined;
+  }
+
+  /** The principal IAM names in an AccessDenied: the assumed role, or the user the static keys belong to. */
+  private principalOf(signer: string): string {
+    return this.temporary.get(signer)?.roleArn ?? `arn:${this.partition}:iam::${ACCOUNT_ID}:user/ci`;
+  }
+
+  private handleEcr(headers: Record<string, string | string[] | undefined>): Reply {
+    if (headers['x-amz-target'] !== 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken') {
+      return ecrError(400, 'UnknownOperationException', 'unknown operation');
+    }
+    const signer = this.validSigner(headers);
+    if (!signer)
       return ecrError(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
     if (this.ecrDenied.has(signer)) {
       return ecrError(
         400,
         'AccessDeniedException',
-        `User: ${temporary?.roleArn ?? `arn:${this.partition}:iam::${ACCOUNT_ID}:user/ci`} is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action`,
+        `User: ${this.principalOf(signer)} is not authorized to perform: ecr:GetAuthorizationToken on resource: * because no identity-based policy allows the ecr:GetAuthorizationToken action`,
       );
     }
     // Real passwords are long base64 strings; so is this one, and it differs every time.
@@ -211,7 +227,54 @@ export class FakeAws {
       { 'content-type': 'application/x-amz-json-1.1' },
     );
   }
+
+  /**
+   * ECR Public's GetAuthorizationToken: JSON 1.1 with the target prefix `SpencerFrontendService` (the
+   * SDK's model: @aws-sdk/client-ecr-public, `serviceTarget: "SpencerFrontendService"`), answering
+   * `authorizationData` as one object `{ authorizationToken, expiresAt }` without a registry endpoint
+   * (ECR Public API reference, AuthorizationData). Its API has no region but us-east-1 for this call
+   * (`aws ecr-public get-login-password --region us-east-1`); a request signed for another region is
+   * refused as SigV4 refuses a wrong credential scope: 403 InvalidSignatureException "Credential
+   * should be scoped to a valid region, not '<region>'. " (aws/aws-sdk-ruby#508, aws/aws-sdk-js#4545).
+   */
+  private handleEcrPublic(headers: Record<string, string | string[] | undefined>): Reply {
+    const region = signingRegion(headers);
+    if (region !== ECR_PUBLIC_REGION)
+      return ecrError(
+        403,
+        'InvalidSignatureException',
+        `Credential should be scoped to a valid region, not '${region}'. `,
+      );
+    if (headers['x-amz-target'] !== 'SpencerFrontendService.GetAuthorizationToken') {
+      return ecrError(400, 'UnknownOperationException', 'unknown operation');
+    }
+    const signer = this.validSigner(headers);
+    if (!signer)
+      return ecrError(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+    if (this.ecrDenied.has(signer) || this.bearerTokenDenied.has(signer)) {
+      // The message names whichever action the policy lacks, as users quote it (fluxcd/pkg#938).
+      const action = this.ecrDenied.has(signer) ? 'ecr-public:GetAuthorizationToken' : 'sts:GetServiceBearerToken';
+      return ecrError(
+        400,
+        'AccessDeniedException',
+        `User: ${this.principalOf(signer)} is not authorized to perform: ${action} on resource: * because no identity-based policy allows the ${action} action`,
+      );
+    }
+    const password = randomBytes(96).toString('base64');
+    const authorizationToken = Buffer.from(`AWS:${password}`).toString('base64');
+    const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 12 * 3_600_000);
+    this.logins.push({ password, authorizationToken, registry: PUBLIC_REGISTRY, expiresAt, signedWith: signer });
+    return json(
+      200,
+      { authorizationData: { authorizationToken, expiresAt: expiresAt.getTime() / 1000 } },
+      { 'content-type': 'application/x-amz-json-1.1' },
+    );
+  }
 }
+
+/** ECR Public's only API region for GetAuthorizationToken, and its one registry host. */
+export const ECR_PUBLIC_REGION = 'us-east-1';
+export const PUBLIC_REGISTRY = 'public.ecr.aws';
 
 const DEFAULT_DURATION_SECONDS = 3600;
 const ROLE_CHAINING_MAX_SECONDS = 3600;
@@ -251,6 +314,12 @@ function checkDuration(text: string | null, trust: RoleTrust | undefined, chaine
       'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
     );
   return undefined;
+}
+
+/** The region of a SigV4 credential scope: `Credential=<key id>/<date>/<region>/<service>/aws4_request`. */
+function signingRegion(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const authorization = String(headers['authorization'] ?? '');
+  return /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(authorization)?.[1];
 }
 
 /** The access key id from a SigV4 `Authorization` header. */

@@ -38,11 +38,38 @@ class SecretStore {
   }
 }
 
+/**
+ * The apps that keep secrets apart: GitHub serves each under its own route segment
+ * (`/repos/{owner}/{repo}/<app>/secrets`, `/orgs/{org}/<app>/secrets`) with its own public key
+ * (REST reference: "Get a repository public key" under Actions, Dependabot and Codespaces each).
+ */
+export const SECRET_APPS = ['actions', 'dependabot', 'codespaces'] as const;
+export type SecretApp = (typeof SECRET_APPS)[number];
+/** One store, and one key pair, per app. */
+export type AppStores = Record<SecretApp, SecretStore>;
+
+function appStores(): AppStores {
+  return { actions: new SecretStore(), dependabot: new SecretStore(), codespaces: new SecretStore() };
+}
+
+function isSecretApp(segment: string | undefined): segment is SecretApp {
+  return (SECRET_APPS as readonly string[]).includes(segment ?? '');
+}
+
+/** Where GitHub's 403 for each app's secrets points (REST reference pages). */
+const SECRETS_DOCS: Record<SecretApp, string> = {
+  actions: 'https://docs.github.com/rest/actions/secrets',
+  dependabot: 'https://docs.github.com/rest/dependabot/secrets',
+  codespaces: 'https://docs.github.com/rest/codespaces/repository-secrets',
+};
+
 interface Repository {
   id: number;
   owner: string;
   name: string;
+  /** The Actions secrets (`apps.actions`). */
   store: SecretStore;
+  apps: AppStores;
   environments: Map<string, SecretStore>;
 }
 
@@ -51,13 +78,20 @@ export type TokenAccess = 'write' | 'read-only';
 const ENCRYPTED_VALUE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
- * GitHub's REST API for Actions secrets, as far as the action uses it: real X25519 key pairs per
- * repository, environment and organisation; every PUT is opened with the private key and stored.
+ * GitHub's REST API for Actions, Dependabot and Codespaces secrets, as far as the action uses it:
+ * real X25519 key pairs per repository, environment and organisation, and per app (each app's
+ * secrets are stored apart, under a key of their own); every PUT is opened with the private key and stored.
  */
 export class FakeGitHub {
   readonly tokens = new Map<string, TokenAccess>();
+  /** The apps whose secrets each token may touch (a fine-grained token or App holds one permission per app); all by default. */
+  readonly tokenApps = new Map<string, readonly SecretApp[]>();
+  /** Tokens without the repository permission 'Administration: write', which creating an environment needs. */
+  readonly withoutAdministration = new Set<string>();
   readonly repositories = new Map<string, Repository>();
+  /** Each organisation's Actions secrets; `organizationApps` holds every app's. */
   readonly organizations = new Map<string, SecretStore>();
+  readonly organizationApps = new Map<string, AppStores>();
   readonly server: FakeServer;
   /** Organisations that enforce SAML single sign-on, for which no token here is authorised. */
   readonly samlEnforced = new Set<string>();
@@ -74,18 +108,40 @@ export class FakeGitHub {
     this.server = new FakeServer((request) => this.handle(request.method, request.url, request.headers, request.body));
   }
 
-  addToken(token: string, access: TokenAccess = 'write'): string {
+  /**
+   * `apps`: the apps whose secrets the token may touch (all by default), as a list or `{ apps }`;
+   * `administration: false`: the token may not create environments (it may still write secrets).
+   */
+  addToken(
+    token: string,
+    access: TokenAccess = 'write',
+    options: readonly SecretApp[] | { apps?: readonly SecretApp[]; administration?: boolean } = {},
+  ): string {
+    // Array.isArray does not narrow a readonly array, hence the cast.
+    const { apps = SECRET_APPS, administration = true } = (Array.isArray(options) ? { apps: options } : options) as {
+      apps?: readonly SecretApp[];
+      administration?: boolean;
+    };
     this.tokens.set(token, access);
+    this.tokenApps.set(token, apps);
+    if (!administration) this.withoutAdministration.add(token);
     return token;
+  }
+
+  /** The environments a repository holds, by lower-cased name (GitHub's environment names are case-insensitive). */
+  environments(fullName: string): string[] {
+    return [...(this.repositories.get(fullName.toLowerCase())?.environments.keys() ?? [])];
   }
 
   addRepository(fullName: string, environments: string[] = []): Repository {
     const [owner = '', name = ''] = fullName.split('/');
+    const apps = appStores();
     const repository: Repository = {
       id: this.nextId++,
       owner,
       name,
-      store: new SecretStore(),
+      store: apps.actions,
+      apps,
       environments: new Map(),
     };
     for (const environment of environments) repository.environments.set(environment.toLowerCase(), new SecretStore());
@@ -93,22 +149,34 @@ export class FakeGitHub {
     return repository;
   }
 
+  /** Adds an organisation with a store per app; returns its Actions store. */
   addOrganization(org: string): SecretStore {
-    const store = new SecretStore();
-    this.organizations.set(org.toLowerCase(), store);
-    return store;
+    const apps = appStores();
+    this.organizations.set(org.toLowerCase(), apps.actions);
+    this.organizationApps.set(org.toLowerCase(), apps);
+    return apps.actions;
   }
 
-  repositorySecret(fullName: string, name: string): StoredSecret | undefined {
-    return this.repositories.get(fullName.toLowerCase())?.store.get(name);
+  /** A repository's store of one app's secrets, for `seed`. */
+  repositoryStore(fullName: string, app: SecretApp = 'actions'): SecretStore | undefined {
+    return this.repositories.get(fullName.toLowerCase())?.apps[app];
+  }
+
+  /** An organisation's store of one app's secrets, for `seed`. */
+  organizationStore(org: string, app: SecretApp = 'actions'): SecretStore | undefined {
+    return this.organizationApps.get(org.toLowerCase())?.[app];
+  }
+
+  repositorySecret(fullName: string, name: string, app: SecretApp = 'actions'): StoredSecret | undefined {
+    return this.repositoryStore(fullName, app)?.get(name);
   }
 
   environmentSecret(fullName: string, environment: string, name: string): StoredSecret | undefined {
     return this.repositories.get(fullName.toLowerCase())?.environments.get(environment.toLowerCase())?.get(name);
   }
 
-  organizationSecret(org: string, name: string): StoredSecret | undefined {
-    return this.organizations.get(org.toLowerCase())?.get(name);
+  organizationSecret(org: string, name: string, app: SecretApp = 'actions'): StoredSecret | undefined {
+    return this.organizationStore(org, app)?.get(name);
   }
 
   /** Stores a secret as if written earlier, for max-age tests; organisation secrets with their visibility. */
@@ -169,12 +237,16 @@ export class FakeGitHub {
         { location: location.href },
       );
     }
+    const environment = this.environmentRoute(method, path, token ?? '', access);
+    if (environment) return environment;
     const route = this.route(method, path);
     if (!route) return notFound();
-    if (route.secrets && access === 'read-only') {
+    const app = route.secrets;
+    if (app && (access === 'read-only' || !(this.tokenApps.get(token ?? '') ?? SECRET_APPS).includes(app))) {
+      // A token without the permission: GitHub's answer to an App installation token.
       return json(403, {
         message: 'Resource not accessible by integration',
-        documentation_url: 'https://docs.github.com/rest/actions/secrets',
+        documentation_url: SECRETS_DOCS[app],
         status: '403',
       });
     }
@@ -213,10 +285,11 @@ export class FakeGitHub {
     return json(200, errors.length > 0 ? { data, errors } : { data });
   }
 
+  /** The route's answer, and the app whose secrets it touches (false for a repository's own metadata). */
   private route(
     method: string,
     path: string[],
-  ): { secrets: boolean; answer: (url: URL, body: string) => Reply } | undefined {
+  ): { secrets: SecretApp | false; answer: (url: URL, body: string) => Reply } | undefined {
     const [root, owner = '', name = '', ...rest] = path;
     if (root === 'repos') {
       const repository = this.repositories.get(`${owner}/${name}`.toLowerCase());
@@ -233,24 +306,63 @@ export class FakeGitHub {
             }),
         };
       }
-      if (rest[0] === 'actions' && rest[1] === 'secrets')
-        return this.secretRoutes(method, repository.store, rest.slice(2));
+      const [app] = rest;
+      if (isSecretApp(app) && rest[1] === 'secrets')
+        return this.secretRoutes(method, app, repository.apps[app], rest.slice(2));
+      // Environments hold Actions secrets only (REST reference: "GitHub Actions Secrets", environment secrets).
       if (rest[0] === 'environments' && rest[2] === 'secrets') {
         const store = repository.environments.get((rest[1] ?? '').toLowerCase());
-        return store ? this.secretRoutes(method, store, rest.slice(3)) : undefined;
+        return store ? this.secretRoutes(method, 'actions', store, rest.slice(3)) : undefined;
       }
       return undefined;
     }
-    if (root === 'orgs' && name === 'actions' && rest[0] === 'secrets') {
-      const store = this.organizations.get(owner.toLowerCase());
-      return store ? this.secretRoutes(method, store, rest.slice(1), true) : undefined;
+    if (root === 'orgs' && isSecretApp(name) && rest[0] === 'secrets') {
+      const store = this.organizationApps.get(owner.toLowerCase())?.[name];
+      return store ? this.secretRoutes(method, name, store, rest.slice(1), true) : undefined;
     }
     return undefined;
   }
 
-  /** `secrets`, `secrets/public-key` and `secrets/{name}` under one store. */
-  private secretRoutes(method: string, store: SecretStore, rest: string[], organization = false) {
-    const answer = (fn: (url: URL, body: string) => Reply) => ({ secrets: true, answer: fn });
+  /**
+   * "Create or update an environment", `PUT /repos/{owner}/{repo}/environments/{environment_name}`:
+   * 200 with the environment (GitHub's REST description: its only success status, and the shape of
+   * its example), for a new environment and an existing one alike. It needs 'Administration: write':
+   * without it GitHub answers 403 "Resource not accessible by integration"
+   * (github/rest-api-description#6745). A missing environment's secrets routes answer 404 Not Found,
+   * as GitHub does (pulumi/pulumi-github#248: the public key of an environment not yet created).
+   */
+  private environmentRoute(method: string, path: string[], token: string, access: TokenAccess): Reply | undefined {
+    const [root, owner = '', name = '', segment, environmentName = '', ...rest] = path;
+    if (method !== 'PUT' || root !== 'repos' || segment !== 'environments' || rest.length > 0) return undefined;
+    const repository = this.repositories.get(`${owner}/${name}`.toLowerCase());
+    if (!repository) return notFound();
+    if (access === 'read-only' || this.withoutAdministration.has(token)) {
+      return json(403, {
+        message: 'Resource not accessible by integration',
+        documentation_url: 'https://docs.github.com/rest/deployments/environments#create-or-update-an-environment',
+        status: '403',
+      });
+    }
+    const key = environmentName.toLowerCase();
+    if (!repository.environments.has(key)) repository.environments.set(key, new SecretStore());
+    const now = new Date().toISOString();
+    const url = `https://api.github.com/repos/${repository.owner}/${repository.name}/environments/${encodeURIComponent(environmentName)}`;
+    return json(200, {
+      id: this.nextId++,
+      node_id: 'EN_fake',
+      name: environmentName,
+      url,
+      html_url: `https://github.com/${repository.owner}/${repository.name}/deployments/activity_log?environments_filter=${encodeURIComponent(environmentName)}`,
+      created_at: now,
+      updated_at: now,
+      protection_rules: [],
+      deployment_branch_policy: null,
+    });
+  }
+
+  /** `secrets`, `secrets/public-key` and `secrets/{name}` under one store of one app; the routes are the same for every app. */
+  private secretRoutes(method: string, app: SecretApp, store: SecretStore, rest: string[], organization = false) {
+    const answer = (fn: (url: URL, body: string) => Reply) => ({ secrets: app, answer: fn });
     if (method === 'GET' && rest.length === 0) {
       return answer((url) => {
         const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
@@ -359,7 +471,8 @@ export class FakeGitHub {
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
       ...(organization ? { visibility: String(visibility) } : {}),
-      ...(visibility === 'selected' && Array.isArray(selected) ? { selectedRepositoryIds: selected as number[] } : {}),
+      // Dependabot's organisation PUT takes ids as integers or strings (REST description: `anyOf` string, integer).
+      ...(visibility === 'selected' && Array.isArray(selected) ? { selectedRepositoryIds: selected.map(Number) } : {}),
     });
     return existing ? { status: 204 } : json(201, {});
   }

@@ -48,6 +48,7 @@ export async function startFakes({
     oidc: oidc.server,
     sts: aws.sts,
     ecr: aws.ecr,
+    'ecr-public': aws.ecrPublic,
     github: github.server,
     ...(gitlab ? { gitlab: gitlab.server } : {}),
   };
@@ -67,6 +68,9 @@ export async function startFakes({
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken,
       AWS_ENDPOINT_URL_STS: aws.sts.url,
       AWS_ENDPOINT_URL_ECR: aws.ecr.url,
+      // The SDK's variable for service id "ECR PUBLIC": spaces to underscores (@smithy/core's
+      // getEndpointUrlConfig; AWS SDKs reference guide, "Service-specific endpoints").
+      AWS_ENDPOINT_URL_ECR_PUBLIC: aws.ecrPublic.url,
       GITHUB_API_URL: github.server.url,
       ...(gitlab ? { CI_API_V4_URL: gitlab.apiUrl } : {}),
       ...(tls ? { NODE_EXTRA_CA_CERTS: tls.caFile } : {}),

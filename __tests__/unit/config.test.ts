@@ -354,3 +354,78 @@ describe('splitList', () => {
   it('splits on commas and newlines, trims, drops empties', () =>
     expect(splitList('a, b\n\nc,')).toEqual(['a', 'b', 'c']));
 });
+
+describe('secret-type: which app receives the secrets', () => {
+  it('actions by default (as action.yml gives it, or empty): the targets are as before', () => {
+    expect(parse({ ...BASE }).targets).toEqual([{ kind: 'repository', owner: 'octo', repo: 'app' }]);
+    expect(parse({ ...BASE, 'secret-type': 'actions', environment: 'ecr' }).targets).toEqual([
+      { kind: 'environment', owner: 'octo', repo: 'app', environment: 'ecr' },
+    ]);
+  });
+
+  it('dependabot or codespaces, in any case, on every repository and organisation target', () => {
+    expect(parse({ ...BASE, 'secret-type': 'Dependabot', repositories: 'octo/app, octo/api' }).targets).toEqual([
+      { kind: 'repository', owner: 'octo', repo: 'app', app: 'dependabot' },
+      { kind: 'repository', owner: 'octo', repo: 'api', app: 'dependabot' },
+    ]);
+    expect(
+      parse({
+        ...BASE,
+        'secret-type': ' CODESPACES ',
+        organization: 'octo',
+        visibility: 'selected',
+        'selected-repositories': 'app',
+      }).targets,
+    ).toEqual([
+      { kind: 'organization', org: 'octo', visibility: 'selected', selectedRepositories: ['app'], app: 'codespaces' },
+    ]);
+  });
+
+  it('refuses an unknown app, naming the choices', () => {
+    expect(() => parse({ ...BASE, 'secret-type': 'npm' })).toThrow(
+      `Input 'secret-type': "npm" is not one of actions, dependabot, codespaces. Use actions (the default), dependabot or codespaces.`,
+    );
+  });
+
+  it.each(['dependabot', 'codespaces'])(
+    'refuses environment with %s: environments hold Actions secrets only',
+    (app) => {
+      expect(problems({ ...BASE, 'secret-type': app, environment: 'ecr' })).toEqual(['environment']);
+      expect(() => parse({ ...BASE, 'secret-type': app, environment: 'ecr' })).toThrow(
+        `Input 'environment': environments hold GitHub Actions secrets only, and secret-type is ${app}. Remove environment to write ${app} secrets of the repositories, or remove secret-type to write environment secrets.`,
+      );
+    },
+  );
+});
+
+describe('registry-type and registries', () => {
+  it('private with no other registries by default; public when asked, in any case', () => {
+    expect(parse(BASE).registry).toEqual({ type: 'private', accounts: [] });
+    expect(parse({ ...BASE, 'registry-type': 'Public' }).registry).toEqual({ type: 'public' });
+    expect(parse({ ...BASE, 'aws-region': 'us-west-2', 'registry-type': 'public' }).registry).toEqual({
+      type: 'public',
+    });
+  });
+
+  it('account ids as text, leading zeros kept, in their order, commas or lines', () => {
+    const config = parse({
+      ...BASE,
+      'docker-config-secret-name': 'DOCKER_AUTH_CONFIG',
+      registries: ' 012345678901,\n210987654321 \n\n000000000001',
+    });
+    expect(config.registry).toEqual({ type: 'private', accounts: ['012345678901', '210987654321', '000000000001'] });
+  });
+
+  it('refuses ids that are not 12 digits, duplicates, public with registries or outside aws, and a list without a docker config', () => {
+    const docker = { ...BASE, 'docker-config-secret-name': 'D' };
+    expect(problems({ ...docker, registries: '12345678901' })).toEqual(['registries']);
+    expect(problems({ ...docker, registries: '1234567890123' })).toEqual(['registries']);
+    expect(problems({ ...docker, registries: '１２３４５６７８９０１２' })).toEqual(['registries']);
+    expect(problems({ ...docker, registries: '123456789012,123456789012' })).toEqual(['registries']);
+    expect(problems({ ...BASE, registries: '123456789012' })).toEqual(['registries']);
+    expect(problems({ ...docker, 'registry-type': 'public', registries: '123456789012' })).toEqual(['registries']);
+    expect(problems({ ...BASE, 'registry-type': 'both' })).toEqual(['registry-type']);
+    expect(problems({ ...BASE, 'aws-region': 'cn-north-1', 'registry-type': 'public' })).toEqual(['registry-type']);
+    expect(problems({ ...BASE, 'aws-region': 'us-gov-east-1', 'registry-type': 'public' })).toEqual(['registry-type']);
+  });
+});

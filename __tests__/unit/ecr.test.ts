@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { decodeAuthorizationData, registryHost } from '../../src/aws/ecr.ts';
+import { decodePublicAuthorizationData } from '../../src/aws/ecr-public.ts';
 
 const token = Buffer.from('AWS:p4ssw0rd').toString('base64');
 const expiresAt = new Date('2030-01-01T12:00:00Z');
@@ -33,5 +34,31 @@ describe('decodeAuthorizationData', () => {
     expect(() =>
       decodeAuthorizationData({ authorizationToken: bad, proxyEndpoint: 'x.example', expiresAt }, () => {}),
     ).toThrow(/not user:password/);
+  });
+});
+
+describe('decodePublicAuthorizationData (ECR Public)', () => {
+  it('reads one object without a registry endpoint: the registry is public.ecr.aws; token and password masked', () => {
+    const masked: string[] = [];
+    expect(
+      decodePublicAuthorizationData({ authorizationToken: token, expiresAt }, (value) => masked.push(value)),
+    ).toEqual({
+      registry: 'public.ecr.aws',
+      username: 'AWS',
+      password: 'p4ssw0rd',
+      expiresAt,
+    });
+    expect(masked).toEqual([token, 'p4ssw0rd']);
+  });
+
+  it('refuses an answer without a token or expiry, or with a token that is not user:password', () => {
+    expect(() => decodePublicAuthorizationData({ expiresAt }, () => {})).toThrow(
+      /^ECR Public answered .* without a token/,
+    );
+    expect(() => decodePublicAuthorizationData({ authorizationToken: token }, () => {})).toThrow(/without an expiry/);
+    const bad = Buffer.from('no-colon').toString('base64');
+    expect(() => decodePublicAuthorizationData({ authorizationToken: bad, expiresAt }, () => {})).toThrow(
+      /not user:password/,
+    );
   });
 });

@@ -117,6 +117,22 @@ describe('explainAwsError', () => {
       explainAwsError({ name: 'AccessDeniedException', message: 'x' }, { action: 'ecr:GetAuthorizationToken' }).message,
     ).toMatch(/allows ecr:GetAuthorizationToken/);
   });
+  it('ECR Public AccessDeniedException names both actions its token needs, whichever AWS named', () => {
+    const message = explainAwsError(
+      {
+        name: 'AccessDeniedException',
+        message:
+          'User: arn:aws:sts::123456789012:assumed-role/r/s is not authorized to perform: sts:GetServiceBearerToken on resource: *',
+      },
+      { action: 'ecr-public:GetAuthorizationToken', region: 'us-east-1', roleArn: 'arn:r' },
+    ).message;
+    expect(message).toMatch(
+      /^This AWS identity may not get an ECR Public token\. AWS said AccessDenied: User: .*GetServiceBearerToken/,
+    );
+    expect(message).toMatch(
+      /allows both ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken on resource "\*" to the identity \(the assumed role arn:r\)\.$/,
+    );
+  });
   it('bad keys', () => {
     expect(
       explainAwsError({ name: 'UnrecognizedClientException', message: 'x' }, { action: 'ecr:GetAuthorizationToken' })
@@ -291,6 +307,17 @@ describe('network failures, AWS: "could not reach <host>: <cause>", never "AWS s
     const message = explainAwsError(await sdkSocketError(port), ecr).message;
     expect(message).toBe(
       `ecr:GetAuthorizationToken failed: could not reach 127.0.0.1:${port}: connection refused. Check aws-region, AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL if set, and that this runner can reach that host, directly or through its proxy (https_proxy, no_proxy).`,
+    );
+  });
+
+  it('ECR Public out of reach: its own endpoint variable, and us-east-1 rather than aws-region', () => {
+    const dns = Object.assign(new Error('getaddrinfo ENOTFOUND api.ecr-public.us-east-1.amazonaws.com'), {
+      code: 'ENOTFOUND',
+      hostname: 'api.ecr-public.us-east-1.amazonaws.com',
+      $metadata: {},
+    });
+    expect(explainAwsError(dns, { action: 'ecr-public:GetAuthorizationToken', region: 'us-east-1' }).message).toBe(
+      'ecr-public:GetAuthorizationToken failed: could not reach api.ecr-public.us-east-1.amazonaws.com: host not found (DNS). Check AWS_ENDPOINT_URL_ECR_PUBLIC or AWS_ENDPOINT_URL if set (ECR Public is in us-east-1), and that this runner can reach that host, directly or through its proxy (https_proxy, no_proxy).',
     );
   });
 

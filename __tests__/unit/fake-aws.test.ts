@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import {
+  ECRPUBLICClient,
+  GetAuthorizationTokenCommand as GetPublicAuthorizationTokenCommand,
+} from '@aws-sdk/client-ecr-public';
 import { FakeAws } from '../fakes/aws.ts';
 
 /**
@@ -10,10 +14,10 @@ import { FakeAws } from '../fakes/aws.ts';
 let aws: FakeAws;
 beforeAll(async () => {
   aws = new FakeAws('cn-north-1');
-  await Promise.all([aws.sts.start(), aws.ecr.start()]);
+  await Promise.all([aws.sts.start(), aws.ecr.start(), aws.ecrPublic.start()]);
 });
 afterAll(async () => {
-  await Promise.all([aws.sts.stop(), aws.ecr.stop()]);
+  await Promise.all([aws.sts.stop(), aws.ecr.stop(), aws.ecrPublic.stop()]);
 });
 
 const sts = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
@@ -94,5 +98,57 @@ describe('fake ECR', () => {
     const ecr = new ECRClient({ region: aws.region, endpoint: aws.ecr.url, credentials: keys, maxAttempts: 1 });
     const { authorizationData } = await ecr.send(new GetAuthorizationTokenCommand({}));
     expect(authorizationData?.[0]?.proxyEndpoint).toBe('https://123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn');
+  });
+});
+
+describe('fake ECR Public', () => {
+  const ecrPublic = (region: string, credentials: { accessKeyId: string; secretAccessKey: string }) =>
+    new ECRPUBLICClient({ region, endpoint: aws.ecrPublic.url, credentials, maxAttempts: 1 });
+
+  it('answers GetAuthorizationToken signed for us-east-1 with one authorizationData object: token AWS:<password>, expiry in 12h', async () => {
+    const keys = aws.addStaticKeys();
+    const before = Date.now();
+    const { authorizationData } = await ecrPublic('us-east-1', keys).send(new GetPublicAuthorizationTokenCommand({}));
+    const issued = aws.lastLogin!;
+    expect(issued).toMatchObject({ registry: 'public.ecr.aws', signedWith: keys.accessKeyId });
+    expect(authorizationData?.authorizationToken).toBe(issued.authorizationToken);
+    expect(Buffer.from(authorizationData?.authorizationToken ?? '', 'base64').toString()).toBe(
+      `AWS:${issued.password}`,
+    );
+    // The SDK read expiresAt (epoch seconds on the wire) as a Date.
+    expect(authorizationData?.expiresAt).toEqual(issued.expiresAt);
+    expect(Math.round(((authorizationData?.expiresAt?.getTime() ?? 0) - before) / 3_600_000)).toBe(12);
+    expect(aws.ecrPublic.requests.at(-1)?.headers['x-amz-target']).toBe('SpencerFrontendService.GetAuthorizationToken');
+  });
+
+  it('refuses a request signed for any other region, as SigV4 refuses a wrong credential scope', async () => {
+    const keys = aws.addStaticKeys();
+    const logins = aws.logins.length;
+    const error = await ecrPublic('eu-west-1', keys)
+      .send(new GetPublicAuthorizationTokenCommand({}))
+      .then(
+        () => undefined,
+        (thrown: unknown) => thrown as Error & { $metadata?: { httpStatusCode?: number } },
+      );
+    expect(error).toBeInstanceOf(Error);
+    expect(`${error?.name}: ${error?.message}`).toBe(
+      "InvalidSignatureException: Credential should be scoped to a valid region, not 'eu-west-1'. ",
+    );
+    expect(error?.$metadata?.httpStatusCode).toBe(403);
+    expect(aws.logins).toHaveLength(logins);
+  });
+
+  it('names sts:GetServiceBearerToken in its AccessDenied when only that is missing, and refuses unknown keys', async () => {
+    const keys = aws.addStaticKeys();
+    aws.bearerTokenDenied.add(keys.accessKeyId);
+    await expect(ecrPublic('us-east-1', keys).send(new GetPublicAuthorizationTokenCommand({}))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringMatching(/is not authorized to perform: sts:GetServiceBearerToken on resource: \*/),
+    });
+    await expect(
+      ecrPublic('us-east-1', { accessKeyId: 'AKIANOTISSUED', secretAccessKey: 'x' }).send(
+        new GetPublicAuthorizationTokenCommand({}),
+      ),
+    ).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from '../../src/config.ts';
+import { registryHosts } from '../../src/aws/registry.ts';
 import { dockerConfigJson, SECRET_KINDS, secretNames, secretValues } from '../../src/secrets.ts';
 import { readActionYml } from '../fakes/action-yml.ts';
 
@@ -26,6 +27,27 @@ describe('secretValues', () => {
     ]);
     expect(values[1]?.value).toBe('AWS');
     expect(values[2]?.value).toBe(dockerConfigJson([login]));
+  });
+});
+
+describe('several registries, one password', () => {
+  it('the docker config holds one auths entry per registry host, in order, each with the login', () => {
+    const hosts = [login.registry, '012345678901.dkr.ecr.eu-west-1.amazonaws.com'];
+    const [, docker] = secretValues({ password: 'P', dockerConfig: 'D' }, { ...login, registryHosts: hosts });
+    const auth = Buffer.from('AWS:pw:with:colons').toString('base64');
+    expect(docker?.value).toBe(JSON.stringify({ auths: { [hosts[0]!]: { auth }, [hosts[1]!]: { auth } } }));
+  });
+
+  it('registryHosts: the login host first, then each account in aws-region and its partition, once', () => {
+    const spec = { type: 'private', accounts: ['012345678901', '123456789012'] } as const;
+    expect(registryHosts('123456789012.dkr.ecr.eu-west-1.amazonaws.com', spec, 'eu-west-1')).toEqual([
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+      '012345678901.dkr.ecr.eu-west-1.amazonaws.com',
+    ]);
+    expect(registryHosts('x.dkr.ecr.cn-north-1.amazonaws.com.cn', spec, 'cn-north-1')).toContain(
+      '012345678901.dkr.ecr.cn-north-1.amazonaws.com.cn',
+    );
+    expect(registryHosts('public.ecr.aws', { type: 'public' }, 'eu-west-1')).toEqual(['public.ecr.aws']);
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { TargetSpec } from '../../src/github/target-spec.ts';
+import type { SecretApp, TargetSpec } from '../../src/github/target-spec.ts';
 import { createGitHubClient, type GitHub } from '../../src/github/client.ts';
 import { describeTarget, repositoryLookupProblem, writeRequestBody } from '../../src/github/targets.ts';
 import { contractViolations } from '../contract/openapi.ts';
@@ -158,5 +158,74 @@ describe('repositoryLookupProblem', () => {
 
   it('every repository resolved: no problem', () => {
     expect(repositoryLookupProblem('octo', ['api'], { r0: { databaseId: 1 } }, [])).toBeUndefined();
+  });
+});
+
+describe('secret apps: a dimension of every target kind but environments', () => {
+  const apps = ['actions', 'dependabot', 'codespaces'] as const;
+  const withApp = (app: SecretApp): TargetSpec[] => [
+    { kind: 'repository', owner: 'octo', repo: 'app', app },
+    { kind: 'organization', org: 'octo', visibility: 'selected', selectedRepositories: ['api'], app },
+  ];
+
+  it.each(apps)(
+    "%s: every route, the write and its body included, is an operation of GitHub's REST description",
+    (app) => {
+      for (const spec of withApp(app)) {
+        const { routes, params } = describeTarget(spec);
+        const at = { ...params, secret_name: 'ECR_PASSWORD' };
+        expect(contractViolations(fill(routes.publicKey, at))).toEqual([]);
+        expect(contractViolations(fill(routes.list, at))).toEqual([]);
+        const extra =
+          spec.kind === 'organization' ? { visibility: 'selected', selected_repository_ids: [1296269] } : {};
+        const body = writeRequestBody(
+          { encryptedValue: Buffer.alloc(48).toString('base64'), keyId: '1' },
+          { body: extra },
+        );
+        expect(contractViolations({ ...fill(routes.write, at), body: JSON.stringify(body) })).toEqual([]);
+        expect([routes.publicKey, routes.list, routes.write].every((route) => route.includes(`/${app}/secrets`))).toBe(
+          true,
+        );
+      }
+    },
+  );
+
+  it('an app other than Actions shows in the label, its permission and when it is read', () => {
+    const targets = apps.flatMap((app) => withApp(app).map(describeTarget));
+    expect(targets.map(({ label }) => label)).toEqual([
+      'octo/app',
+      'organization octo',
+      'octo/app (Dependabot)',
+      'organization octo (Dependabot)',
+      'octo/app (Codespaces)',
+      'organization octo (Codespaces)',
+    ]);
+    expect(targets.map(({ permission }) => permission)).toEqual([
+      expect.stringMatching(/^the repository permission 'Secrets: Read and write'.*'repo' scope/),
+      expect.stringMatching(/^the organization permission 'Secrets: Read and write'.*'admin:org' scope/),
+      expect.stringMatching(/^the repository permission 'Dependabot secrets: Read and write'.*'repo' scope/),
+      expect.stringMatching(
+        /^the organization permission 'Organization dependabot secrets: Read and write'.*'admin:org'/,
+      ),
+      expect.stringMatching(/^the repository permission 'Codespaces secrets: Read and write'.*'repo' scope/),
+      expect.stringMatching(
+        /^the organization permission 'Organization codespaces secrets: Read and write'.*'admin:org'/,
+      ),
+    ]);
+    expect(targets.map(({ takesEffect }) => takesEffect)).toEqual([
+      'workflow runs queued from now on',
+      'workflow runs queued from now on in the selected repositories',
+      'Dependabot update jobs that start from now on',
+      'Dependabot update jobs that start from now on in the selected repositories',
+      'codespaces created or restarted from now on (a running codespace must be stopped and started)',
+      'codespaces created or restarted from now on in the selected repositories (a running codespace must be stopped and started)',
+    ]);
+  });
+
+  it('an environment spec with another app is refused, never sent to a route GitHub does not have', () => {
+    const spec = { kind: 'environment', owner: 'octo', repo: 'app', environment: 'ecr', app: 'dependabot' };
+    expect(() => describeTarget(spec as unknown as TargetSpec)).toThrow(
+      'environment targets hold no Dependabot secrets',
+    );
   });
 });

@@ -2,10 +2,11 @@ import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { awsClientConfig } from './client-config.ts';
 import { explainAwsError } from './errors.ts';
+import { EcrAnswerError, userAndPassword } from './authorization-token.ts';
 
-/** A docker login for one private ECR registry. */
+/** A docker login for one registry: a private ECR registry (ecr.ts) or ECR Public (ecr-public.ts). */
 export interface EcrLogin {
-  /** Registry host, such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com. */
+  /** Registry host, such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com, or public.ecr.aws. */
   registry: string;
   username: string;
   password: string;
@@ -29,8 +30,6 @@ export async function getEcrLogin(
   }
 }
 
-class EcrAnswerError extends Error {}
-
 export function decodeAuthorizationData(
   data:
     | { authorizationToken?: string | undefined; proxyEndpoint?: string | undefined; expiresAt?: Date | undefined }
@@ -39,14 +38,10 @@ export function decodeAuthorizationData(
 ): EcrLogin {
   const token = data?.authorizationToken;
   if (!token) throw new EcrAnswerError('ECR answered GetAuthorizationToken without a token; try again.');
-  setSecret(token);
-  const decoded = Buffer.from(token, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  const username = decoded.slice(0, colon);
-  const password = decoded.slice(colon + 1);
-  if (colon < 1 || !password)
+  const credentials = userAndPassword(token, setSecret);
+  if (!credentials)
     throw new EcrAnswerError('ECR answered GetAuthorizationToken with a token that is not user:password; try again.');
-  setSecret(password);
+  const { username, password } = credentials;
   if (!data.proxyEndpoint || !data.expiresAt) {
     throw new EcrAnswerError('ECR answered GetAuthorizationToken without a registry endpoint or expiry; try again.');
   }

@@ -2,7 +2,11 @@ import { networkFailure, unreachableMessage, withoutUrlCredentials } from '../ne
 
 /** What the action was doing when AWS said no; used to tell the user what to change. */
 export interface AwsCallContext {
-  action: 'sts:AssumeRoleWithWebIdentity' | 'sts:AssumeRole' | 'ecr:GetAuthorizationToken';
+  action:
+    | 'sts:AssumeRoleWithWebIdentity'
+    | 'sts:AssumeRole'
+    | 'ecr:GetAuthorizationToken'
+    | 'ecr-public:GetAuthorizationToken';
   roleArn?: string;
   audience?: string;
   /** The OIDC token sent; only its (non-secret) claims are read, to show the `sub` the trust policy must match. */
@@ -40,7 +44,11 @@ export function explainAwsError(error: unknown, context: AwsCallContext): Error 
           network,
           {
             ...endpointOf(context),
-            settings: `aws-region, AWS_ENDPOINT_URL_${service(context)} or AWS_ENDPOINT_URL if set`,
+            // ECR Public is reached in us-east-1 whatever aws-region says: the region is no setting to check.
+            settings:
+              service(context) === 'ECR_PUBLIC'
+                ? 'AWS_ENDPOINT_URL_ECR_PUBLIC or AWS_ENDPOINT_URL if set (ECR Public is in us-east-1)'
+                : `aws-region, AWS_ENDPOINT_URL_${service(context)} or AWS_ENDPOINT_URL if set`,
           },
         )}`,
       ),
@@ -82,6 +90,13 @@ export function explainAwsError(error: unknown, context: AwsCallContext): Error 
       `This AWS identity may not call ecr:GetAuthorizationToken. ${said}. Attach a policy that allows ecr:GetAuthorizationToken on resource "*" to the identity${role ? ` (the assumed${role})` : ''}.`,
     );
   }
+  if (context.action === 'ecr-public:GetAuthorizationToken' && code === 'AccessDenied') {
+    // ECR Public's token needs a bearer token from STS too: its AccessDenied names whichever is missing
+    // ("... is not authorized to perform: sts:GetServiceBearerToken on resource: *", fluxcd/pkg#938).
+    return new Error(
+      `This AWS identity may not get an ECR Public token. ${said}. Attach a policy that allows both ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken on resource "*" to the identity${role ? ` (the assumed${role})` : ''}.`,
+    );
+  }
   switch (code) {
     case 'InvalidClientTokenId':
     case 'UnrecognizedClient':
@@ -112,15 +127,29 @@ function awsHost({ hostname, address, port }: AwsErrorShape, context: AwsCallCon
   return `${service(context)}${context.region ? ` in ${context.region}` : ''}`;
 }
 
-function service(context: AwsCallContext): 'STS' | 'ECR' {
-  return context.action.startsWith('sts:') ? 'STS' : 'ECR';
+/**
+ * The service of an IAM action: its SDK service id as `AWS_ENDPOINT_URL_<id>` spells it (spaces to
+ * underscores, upper case: `ECR PUBLIC` -> `ECR_PUBLIC`), and its default host name's first labels.
+ */
+const SERVICES = {
+  sts: { id: 'STS', host: 'sts' },
+  ecr: { id: 'ECR', host: 'ecr' },
+  'ecr-public': { id: 'ECR_PUBLIC', host: 'api.ecr-public' },
+} as const;
+
+function service(context: AwsCallContext): 'STS' | 'ECR' | 'ECR_PUBLIC' {
+  return serviceOf(context).id;
+}
+
+function serviceOf(context: AwsCallContext): (typeof SERVICES)[keyof typeof SERVICES] {
+  return SERVICES[context.action.split(':')[0] as keyof typeof SERVICES];
 }
 
 /** The endpoint the SDK sends to, from the same settings it reads, to tell whether the runner's proxy applies. */
 function endpointOf(context: AwsCallContext): { url?: string } {
   const configured = process.env[`AWS_ENDPOINT_URL_${service(context)}`] ?? process.env['AWS_ENDPOINT_URL'];
   if (configured) return { url: configured };
-  return context.region ? { url: `https://${service(context).toLowerCase()}.${context.region}.amazonaws.com` } : {};
+  return context.region ? { url: `https://${serviceOf(context).host}.${context.region}.amazonaws.com` } : {};
 }
 
 /** The payload claims of a JWT, or {} when it cannot be read. The signature is never used. */

@@ -3,13 +3,18 @@ import type { AwsAuth } from './auth.ts';
 import { afterRequestsLeave, awaitedLater } from '../overlap.ts';
 import { resolveCredentials } from './credentials.ts';
 import type { EcrLogin } from './ecr.ts';
+import type { RegistrySpec } from './registry.ts';
 import { requestGitHubIdToken } from '../github/id-token.ts';
 
-/** What the AWS side needs to know: how to authenticate, and where. */
+/** What the AWS side needs to know: how to authenticate, where, and to which registry (private unless said). */
 export interface AwsLoginSettings {
   auth: AwsAuth;
   region: string;
+  registry?: RegistrySpec;
 }
+
+/** `getEcrLogin` (ecr.ts) or `getEcrPublicLogin` (ecr-public.ts): one signature, one `EcrLogin`. */
+type GetLogin = typeof import('./ecr.ts').getEcrLogin;
 
 export interface AwsLoginDeps {
   setSecret: (value: string) => void;
@@ -24,7 +29,7 @@ export interface AwsLoginDeps {
  */
 export class AwsLogin {
   private credentials?: Promise<AwsCredentialIdentity | undefined>;
-  private ecrCode?: Promise<typeof import('./ecr.ts')>;
+  private ecrCode?: Promise<GetLogin>;
   private login?: Promise<EcrLogin>;
   /** Ends the credential requests once no password will be asked for: nothing should wait on them then. */
   private readonly abandon = new AbortController();
@@ -74,14 +79,20 @@ export class AwsLogin {
       );
       // The AWS SDK is loaded only by runs that may need a password (a max-age run with every secret
       // fresh never pays for it), and while the credential requests are in flight.
-      this.ecrCode = awaitedLater(afterRequestsLeave().then(() => import('./ecr.ts')));
+      this.ecrCode = awaitedLater(afterRequestsLeave().then(() => this.loginCode()));
     }
     return { credentials: this.credentials, ecrCode: this.ecrCode };
   }
 
+  /** Each registry type's SDK client is its own chunk of dist/: a run loads only the one it uses. */
+  private async loginCode(): Promise<GetLogin> {
+    if (this.config.registry?.type === 'public') return (await import('./ecr-public.ts')).getEcrPublicLogin;
+    return (await import('./ecr.ts')).getEcrLogin;
+  }
+
   private async getEcrLogin(whileInFlight: (() => void) | undefined): Promise<EcrLogin> {
     const started = this.started();
-    const [credentials, { getEcrLogin }] = await Promise.all([started.credentials, started.ecrCode]);
+    const [credentials, getEcrLogin] = await Promise.all([started.credentials, started.ecrCode]);
     const { auth, region } = this.config;
     const roleArn = 'roleArn' in auth ? auth.roleArn : undefined;
     const login = awaitedLater(getEcrLogin(region, credentials, this.deps.setSecret, roleArn));

@@ -1,8 +1,9 @@
 import { GraphqlResponseError } from '@octokit/graphql';
 import { RequestError } from '@octokit/request-error';
-import type { TargetSpec, Visibility } from './target-spec.ts';
+import { SECRET_APPS, type SecretApp, type TargetSpec, type Visibility } from './target-spec.ts';
 import type { GitHub } from './client.ts';
 import { describeGitHubError, SAML_SSO_FIX } from './errors.ts';
+import { ENVIRONMENT_HOLDER, type MissingHolder } from './holders.ts';
 
 /** What one secret's PUT carries beyond the sealed value, decided from the inputs and what GitHub holds. */
 export interface SecretSettings {
@@ -20,27 +21,86 @@ export interface SecretSettings {
 export type SettingsReader = (github: GitHub, names: readonly string[]) => Promise<Map<string, SecretSettings>>;
 
 /**
- * A kind of place that holds secrets, as data: its routes, what the token needs, and when a
- * written value is read. A new kind (Dependabot, Codespaces) is a new row here.
+ * A kind of place that holds secrets, as data: its routes under each app's segment, what the token
+ * needs, and when a written value is read. The app (Actions, Dependabot, Codespaces) is the other
+ * dimension: `APPS` below, one row each.
  */
 interface TargetKind<S extends TargetSpec> {
   label: (spec: S) => string;
   params: (spec: S) => Record<string, string>;
-  routes: { publicKey: string; write: string; list: string };
+  /** The apps whose secrets this kind holds; environments hold Actions secrets only. */
+  apps: readonly SecretApp[];
+  routes: (app: SecretApp) => Routes;
   /** The token permission that writing here needs, for 403 messages. */
-  permission: string;
+  permission: (app: AppFacts) => string;
   /** What else can make GitHub answer 404 here, for 404 messages. */
   notFoundHint: string;
-  /** When runs read a value written here (GitHub docs, "Secrets reference"). */
-  takesEffect: (spec: S) => string;
+  /** When a value written here is read. */
+  takesEffect: (spec: S, app: AppFacts) => string;
   /** Per-secret settings read from GitHub; without it, every secret is written with no extra fields. */
-  settings?: (spec: S) => SettingsReader;
+  settings?: (spec: S, app: SecretApp, label: string) => SettingsReader;
+  /** For a holder of secrets that its owner may lack (a repository's environment): how to tell, and how to create it. */
+  missing?: (spec: S) => MissingHolder;
 }
 
-const ORGANIZATION_PERMISSION =
-  "the organization permission 'Secrets: Read and write' (fine-grained token or GitHub App) or the 'admin:org' scope (classic token)";
+interface Routes {
+  publicKey: string;
+  write: string;
+  list: string;
+}
+
+/** What differs between the apps that keep secrets, whatever the target. */
+interface AppFacts {
+  /** Its name, as labels show it beside the target: `octo/app (Dependabot)`. */
+  title: string;
+  /** The permission to write its secrets in a repository, and in an organisation (GitHub's REST reference of each endpoint). */
+  repositoryPermission: string;
+  organizationPermission: string;
+  /** Who reads a value written now; `where`, for an organisation secret, says in which repositories. */
+  takesEffect: (where?: string) => string;
+}
+
 const ORGANIZATION_NOT_FOUND_HINT =
   'Check the organisation name, and that the token belongs to an owner of it (or a GitHub App installed on it).';
+
+const inWhere = (where?: string) => (where ? ` in ${where}` : '');
+
+const APPS: Record<SecretApp, AppFacts> = {
+  // GitHub docs, "Secrets reference": organisation and repository secrets are read when a workflow run is queued.
+  actions: {
+    title: 'Actions',
+    repositoryPermission:
+      "the repository permission 'Secrets: Read and write' (fine-grained token or GitHub App) or the 'repo' scope (classic token)",
+    organizationPermission:
+      "the organization permission 'Secrets: Read and write' (fine-grained token or GitHub App) or the 'admin:org' scope (classic token)",
+    takesEffect: (where) => `workflow runs queued from now on${inWhere(where)}`,
+  },
+  // GitHub docs, "REST API endpoints for Dependabot secrets": the fine-grained permissions "Dependabot
+  // secrets" (repository) and "Organization dependabot secrets" (organisation), write; classic tokens
+  // need `repo` and `admin:org`. "Understanding GitHub secret types": Dependabot reads them when it
+  // authenticates to private registries to update dependencies, that is when its update jobs run.
+  dependabot: {
+    title: 'Dependabot',
+    repositoryPermission:
+      "the repository permission 'Dependabot secrets: Read and write' (fine-grained token or GitHub App) or the 'repo' scope (classic token)",
+    organizationPermission:
+      "the organization permission 'Organization dependabot secrets: Read and write' (fine-grained token or GitHub App) or the 'admin:org' scope (classic token)",
+    takesEffect: (where) => `Dependabot update jobs that start from now on${inWhere(where)}`,
+  },
+  // GitHub docs, "REST API endpoints for Codespaces repository secrets" / "... organization secrets":
+  // "Codespaces secrets" (repository) and "Organization codespaces secrets" (organisation), write;
+  // classic `repo` and `admin:org`. "Managing your account-specific secrets for GitHub Codespaces": a
+  // secret is available when a codespace is created or restarted; a running one must be stopped and resumed.
+  codespaces: {
+    title: 'Codespaces',
+    repositoryPermission:
+      "the repository permission 'Codespaces secrets: Read and write' (fine-grained token or GitHub App) or the 'repo' scope (classic token)",
+    organizationPermission:
+      "the organization permission 'Organization codespaces secrets: Read and write' (fine-grained token or GitHub App) or the 'admin:org' scope (classic token)",
+    takesEffect: (where) =>
+      `codespaces created or restarted from now on${inWhere(where)} (a running codespace must be stopped and started)`,
+  },
+};
 
 /** Who can read an organisation secret of each visibility (GitHub docs, "Secrets reference"). */
 const READERS: Record<Visibility, string> = {
@@ -57,44 +117,49 @@ const KINDS: Kinds = {
   repository: {
     label: ({ owner, repo }) => `${owner}/${repo}`,
     params: ({ owner, repo }) => ({ owner, repo }),
-    routes: {
-      publicKey: 'GET /repos/{owner}/{repo}/actions/secrets/public-key',
-      write: 'PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}',
-      list: 'GET /repos/{owner}/{repo}/actions/secrets',
-    },
-    permission:
-      "the repository permission 'Secrets: Read and write' (fine-grained token or GitHub App) or the 'repo' scope (classic token)",
+    apps: SECRET_APPS,
+    routes: (app) => ({
+      publicKey: `GET /repos/{owner}/{repo}/${app}/secrets/public-key`,
+      write: `PUT /repos/{owner}/{repo}/${app}/secrets/{secret_name}`,
+      list: `GET /repos/{owner}/{repo}/${app}/secrets`,
+    }),
+    permission: (app) => app.repositoryPermission,
     notFoundHint:
       'Check the owner/name, and that the token has access to this repository (a fine-grained token or GitHub App must include it).',
-    takesEffect: () => 'workflow runs queued from now on',
+    takesEffect: (_spec, app) => app.takesEffect(),
   },
   environment: {
     label: ({ owner, repo, environment }) => `${owner}/${repo} environment ${environment}`,
     params: ({ owner, repo, environment }) => ({ owner, repo, environment_name: environment }),
-    routes: {
+    apps: ['actions'],
+    routes: () => ({
       publicKey: 'GET /repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key',
       write: 'PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}',
       list: 'GET /repos/{owner}/{repo}/environments/{environment_name}/secrets',
-    },
-    permission:
+    }),
+    permission: () =>
       "the repository permission 'Environments: Read and write' (fine-grained token or GitHub App) or the 'repo' scope (classic token)",
     notFoundHint:
       'Check that the environment exists (Settings > Environments), the owner/name, and that the token has access to this repository.',
+    // GitHub docs, "Secrets reference": environment secrets are read when a job referencing the environment starts.
     takesEffect: ({ environment }) =>
       `jobs with environment: ${environment} that start from now on, later jobs of this run included`,
+    missing: ({ owner, repo, environment, createIfMissing }) =>
+      ENVIRONMENT_HOLDER({ owner, repo, environment, create: createIfMissing === true }),
   },
   organization: {
     label: ({ org }) => `organization ${org}`,
     params: ({ org }) => ({ org }),
-    routes: {
-      publicKey: 'GET /orgs/{org}/actions/secrets/public-key',
-      write: 'PUT /orgs/{org}/actions/secrets/{secret_name}',
-      list: 'GET /orgs/{org}/actions/secrets',
-    },
-    permission: ORGANIZATION_PERMISSION,
+    apps: SECRET_APPS,
+    routes: (app) => ({
+      publicKey: `GET /orgs/{org}/${app}/secrets/public-key`,
+      write: `PUT /orgs/{org}/${app}/secrets/{secret_name}`,
+      list: `GET /orgs/{org}/${app}/secrets`,
+    }),
+    permission: (app) => app.organizationPermission,
     notFoundHint: ORGANIZATION_NOT_FOUND_HINT,
-    takesEffect: ({ visibility }) => organizationTakesEffect(visibility),
-    settings: (spec) => (github, names) => organizationSettings(spec, github, names),
+    takesEffect: ({ visibility }, app) => app.takesEffect(readersOf(visibility)),
+    settings: (spec, app, label) => (github, names) => organizationSettings(spec, app, label, github, names),
   },
 };
 
@@ -102,27 +167,35 @@ const KINDS: Kinds = {
 export interface Target {
   label: string;
   params: Record<string, string>;
-  routes: TargetKind<TargetSpec>['routes'];
+  routes: Routes;
   permission: string;
   notFoundHint: string;
-  /** When runs read a value written here, as far as the inputs alone tell. */
+  /** When a value written here is read, as far as the inputs alone tell. */
   takesEffect: string;
   settings: SettingsReader;
+  /** Set when the holder may be missing (an environment): what a 404 then means and what to do. */
+  missing?: MissingHolder;
 }
 
 export function describeTarget(spec: TargetSpec): Target {
   // The cast is safe: `Kinds` pairs each kind with the spec of the same kind.
   const kind = KINDS[spec.kind] as TargetKind<TargetSpec>;
-  const takesEffect = kind.takesEffect(spec);
+  const app = ('app' in spec ? spec.app : undefined) ?? 'actions';
+  // config.ts refuses the pair first; this keeps a spec built elsewhere from reaching a route that does not exist.
+  if (!kind.apps.includes(app)) throw new Error(`${spec.kind} targets hold no ${APPS[app].title} secrets`);
+  const facts = APPS[app];
+  const label = `${kind.label(spec)}${app === 'actions' ? '' : ` (${facts.title})`}`;
+  const takesEffect = kind.takesEffect(spec, facts);
   return {
-    label: kind.label(spec),
+    label,
     params: kind.params(spec),
-    routes: kind.routes,
-    permission: kind.permission,
+    routes: kind.routes(app),
+    permission: kind.permission(facts),
     notFoundHint: kind.notFoundHint,
     takesEffect,
+    ...(kind.missing ? { missing: kind.missing(spec) } : {}),
     settings:
-      kind.settings?.(spec) ??
+      kind.settings?.(spec, app, label) ??
       (async (_github, names) => new Map(names.map((name) => [name, { body: {}, takesEffect, differs: false }]))),
   };
 }
@@ -134,8 +207,10 @@ export function writeRequestBody(
 ): Record<string, unknown> {
   return { encrypted_value: secret.encryptedValue, key_id: secret.keyId, ...settings.body };
 }
-function organizationTakesEffect(visibility: Visibility | undefined): string {
-  return `workflow runs queued from now on in ${visibility ? READERS[visibility] : 'the repositories that can see it'}`;
+
+/** In which repositories an organisation secret is read, as far as its visibility tells. */
+function readersOf(visibility: Visibility | undefined): string {
+  return visibility ? READERS[visibility] : 'the repositories that can see it';
 }
 
 /** An organisation secret as GitHub holds it. */
@@ -152,6 +227,8 @@ interface StoredOrganizationSecret {
  */
 async function organizationSettings(
   spec: Extract<TargetSpec, { kind: 'organization' }>,
+  app: SecretApp,
+  label: string,
   github: GitHub,
   names: readonly string[],
 ): Promise<Map<string, SecretSettings>> {
@@ -162,7 +239,7 @@ async function organizationSettings(
   const needIds = wanted === undefined || wanted === 'selected';
   const [wantedIds, stored] = await Promise.all([
     wanted === 'selected' ? repositoryIds(github, org, spec.selectedRepositories) : undefined,
-    Promise.all(names.map((name) => storedOrganizationSecret(github, org, name, needIds))),
+    Promise.all(names.map((name) => storedOrganizationSecret(github, { org, app, label }, name, needIds))),
   ]);
   const settings = new Map<string, SecretSettings>();
   names.forEach((name, index) => {
@@ -180,13 +257,13 @@ async function organizationSettings(
         ? (ids ?? []).filter((id) => !current.selectedRepositoryIds?.includes(id))
         : [];
     const warning = widened
-      ? `visibility: ${visibility} widens secret ${name} of organization ${org}: ${READERS[current.visibility]} could read it, now ${READERS[visibility]} can`
+      ? `visibility: ${visibility} widens secret ${name} of ${label}: ${READERS[current.visibility]} could read it, now ${READERS[visibility]} can`
       : added.length > 0
-        ? `selected-repositories widens secret ${name} of organization ${org}: ${added.length} more ${added.length === 1 ? 'repository' : 'repositories'} can read it (ids ${added.join(', ')})`
+        ? `selected-repositories widens secret ${name} of ${label}: ${added.length} more ${added.length === 1 ? 'repository' : 'repositories'} can read it (ids ${added.join(', ')})`
         : undefined;
     settings.set(name, {
       body,
-      takesEffect: organizationTakesEffect(visibility),
+      takesEffect: APPS[app].takesEffect(readersOf(visibility)),
       differs,
       ...(warning ? { warning } : {}),
     });
@@ -202,18 +279,19 @@ function sameIds(a: readonly number[] | undefined, b: readonly number[] | undefi
 /** The stored secret's visibility (and selected repository ids when asked), or undefined when it does not exist. */
 async function storedOrganizationSecret(
   github: GitHub,
-  org: string,
+  { org, app, label }: { org: string; app: SecretApp; label: string },
   name: string,
   withIds: boolean,
 ): Promise<StoredOrganizationSecret | undefined> {
   const context = {
-    target: `organization ${org}`,
-    permission: ORGANIZATION_PERMISSION,
+    target: label,
+    permission: APPS[app].organizationPermission,
     notFoundHint: ORGANIZATION_NOT_FOUND_HINT,
   };
   let visibility: Visibility;
   try {
-    const { data } = await github.request('GET /orgs/{org}/actions/secrets/{secret_name}', { org, secret_name: name });
+    // Every app answers this route with the secret's `visibility` (GitHub's REST description).
+    const { data } = await github.request(`GET /orgs/{org}/${app}/secrets/{secret_name}`, { org, secret_name: name });
     visibility = data.visibility;
   } catch (error) {
     if (error instanceof RequestError && error.status === 404) return undefined;
@@ -225,15 +303,16 @@ async function storedOrganizationSecret(
   try {
     const ids: number[] = [];
     let pages = 0;
-    for await (const { data } of github.paginate.iterator(
-      'GET /orgs/{org}/actions/secrets/{secret_name}/repositories',
-      { org, secret_name: name, per_page: 100 },
-    )) {
+    for await (const { data } of github.paginate.iterator(`GET /orgs/{org}/${app}/secrets/{secret_name}/repositories`, {
+      org,
+      secret_name: name,
+      per_page: 100,
+    })) {
       ids.push(...data.map((repository) => repository.id));
       // An organisation cannot hold more repositories than this reads; the cap keeps an answer that never ends from looping.
       if (++pages > MAX_REPOSITORY_PAGES)
         throw new Error(
-          `GitHub listed more than ${MAX_REPOSITORY_PAGES * 100} selected repositories for secret ${name} of organization ${org}; give visibility and selected-repositories explicitly.`,
+          `GitHub listed more than ${MAX_REPOSITORY_PAGES * 100} selected repositories for secret ${name} of ${label}; give visibility and selected-repositories explicitly.`,
         );
     }
     return { visibility, selectedRepositoryIds: ids };

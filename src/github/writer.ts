@@ -4,9 +4,11 @@ import { errorMessage } from '../errors.ts';
 import { publicKeyProblem, seal } from '../seal.ts';
 import type { GitHub, Log } from './client.ts';
 import { describeGitHubError } from './errors.ts';
+import { ensureHolder, type HolderOutcome } from './holders.ts';
 import { writeRequestBody, type SecretSettings, type Target } from './targets.ts';
 
-export type SecretStatus = 'created' | 'updated' | 'skipped' | 'failed';
+/** `planned`: a dry run found the secret due, and a real run would write it. */
+export type SecretStatus = 'created' | 'updated' | 'skipped' | 'failed' | 'planned';
 
 /** What happened to one secret at one target. */
 export interface SecretResult {
@@ -16,6 +18,8 @@ export interface SecretResult {
   /** For `failed`: what went wrong and what to do; for `skipped`: why; for a write: a warning, such as a widened visibility. */
   detail?: string;
   takesEffect: string;
+  /** For `planned`: the fields its write would send beside the sealed value (an organisation secret's visibility). */
+  settings?: Record<string, unknown>;
 }
 
 export interface PrepareOptions {
@@ -26,6 +30,11 @@ export interface PrepareOptions {
   unchanging?: readonly string[];
   /** Called as soon as some secret of the target that needs a password is known to be due (perhaps more than once): the AWS side may start then. */
   onDue?: () => void;
+  /**
+   * Plan only: read every target's public key whatever is due (it proves read access), and never
+   * create a missing holder (an environment): say it would be created.
+   */
+  dryRun?: boolean;
 }
 
 /** One secret due for a write, with what its PUT carries beyond the sealed value. */
@@ -43,6 +52,8 @@ export interface PreparedTarget {
   key?: PublicKey;
   /** Results already known: skipped (max-age, or an unchanging secret already stored), or failed reads. */
   results: SecretResult[];
+  /** Set when the holder (an environment) was missing: created while preparing, or in a dry run to be created (then there is no key). */
+  holder?: HolderOutcome;
 }
 
 /**
@@ -71,7 +82,7 @@ async function prepareTarget(
   github: GitHub,
   target: Target,
   names: readonly string[],
-  { maxAgeMs, now, unchanging = [], onDue }: PrepareOptions,
+  { maxAgeMs, now, unchanging = [], onDue, dryRun = false }: PrepareOptions,
 ): Promise<PreparedTarget> {
   const fail = (items: readonly string[], detail: string) =>
     items.map((name) => result(target, name, 'failed', detail));
@@ -88,12 +99,38 @@ async function prepareTarget(
     return undefined;
   };
 
+  // A holder that may be missing (an environment) is looked into once, after the first 404 from its routes.
+  let holder: HolderOutcome | undefined;
+  let ensuring: Promise<HolderOutcome | undefined> | undefined;
+  /** `read`; after a 404 that means a missing holder, `read` again once it is created, or (dry run) `absent`. */
+  const throughHolder = async <T>(read: () => Promise<T>, absent: () => T): Promise<T> => {
+    try {
+      return await read();
+    } catch (error) {
+      if (!target.missing || !(error instanceof RequestError) || error.status !== 404) throw error;
+      ensuring ??= ensureHolder(github, target.missing, { dryRun });
+      const outcome = await ensuring;
+      if (outcome === undefined) throw error;
+      holder = outcome;
+      return outcome === 'created' ? read() : absent();
+    }
+  };
+  const readKey = () =>
+    throughHolder<PublicKey | undefined>(
+      () => readPublicKey(github, target),
+      () => undefined,
+    );
+
   // With max-age the list comes first: it decides whether anything, the key included, is needed.
   // Without it, the list only tells whether an unchanging secret is there, and runs beside the key.
   // Asked only to spare the username a write, it gets no retries: a failure costs the saving, never the writes' time.
+  // A holder still to be created holds no secret.
   const listing =
     maxAgeMs !== undefined || names.some(isUnchanging)
-      ? listUpdatedAt(github, target, { retry: maxAgeMs !== undefined })
+      ? throughHolder(
+          () => listUpdatedAt(github, target, { retry: maxAgeMs !== undefined }),
+          () => new Map<string, Date>(),
+        )
       : undefined;
   let stored: ReadonlyMap<string, Date> | undefined;
   if (maxAgeMs !== undefined) {
@@ -105,9 +142,11 @@ async function prepareTarget(
   }
 
   // The key is read beside the settings (and the list) as soon as some secret is due whatever they say.
-  const certainlyDue = names.some((name) => (stored ? skipReason(name, stored) === undefined : !isUnchanging(name)));
+  // A dry run reads every key: reading it is the proof that github-token can reach the target.
+  const certainlyDue =
+    dryRun || names.some((name) => (stored ? skipReason(name, stored) === undefined : !isUnchanging(name)));
   if (names.some((name) => !isUnchanging(name) && (stored ? skipReason(name, stored) === undefined : true))) onDue?.();
-  const early = certainlyDue ? readPublicKey(github, target) : undefined;
+  const early = certainlyDue ? readKey() : undefined;
   const [keyRead, settingsRead, listRead] = await Promise.allSettled([
     early,
     target.settings(github, names),
@@ -130,7 +169,12 @@ async function prepareTarget(
     if (skip !== undefined && !settings.differs) results.push(result(target, name, 'skipped', skip));
     else due.push({ name, settings });
   }
-  if (due.length === 0) return { target, due, results };
+  if (due.length === 0) {
+    // Nothing to write, but a dry run vouches for read access: a key it could not read fails the plan.
+    if (dryRun && keyFailure)
+      return { target, due, results: results.map((skipped) => ({ ...skipped, status: 'failed', detail: keyFailure })) };
+    return { target, due, results, ...(holder ? { holder } : {}) };
+  }
   if (due.some(({ name }) => !isUnchanging(name))) onDue?.();
   // Without a key nothing due can be written: each fails with the key's reason, beside what is known.
   const keyless = (detail: string): PreparedTarget => ({
@@ -146,8 +190,11 @@ async function prepareTarget(
   });
   if (keyFailure) return keyless(keyFailure);
   try {
-    const key = keyRead.status === 'fulfilled' && keyRead.value ? keyRead.value : await readPublicKey(github, target);
-    return { target, due, key, results };
+    // Read early, the key stands (none when a dry run's holder is still to be created); else it is read now.
+    const key = keyRead.status === 'fulfilled' && early ? keyRead.value : await readKey();
+    // A dry run's holder still to be created has no key yet: its due secrets are planned without one.
+    if (!key) return { target, due, results, ...(holder ? { holder } : {}) };
+    return { target, due, key, results, ...(holder ? { holder } : {}) };
   } catch (error) {
     return keyless(explain(target, error, 'read the secrets public key of'));
   }
@@ -221,7 +268,7 @@ export async function writeTarget(
         continue;
       }
       if (settings.warning) log.warning(`${settings.warning}.`);
-      results.push(result(target, name, written, settings.warning, settings.takesEffect));
+      results.push(result(target, name, written, writeNotes(prepared, settings), settings.takesEffect));
     } catch (error) {
       const detail = explain(target, error, `write secret ${name} to`);
       // A refused token or a missing target will refuse the remaining secrets too: do not ask again.
@@ -232,6 +279,21 @@ export async function writeTarget(
     }
   }
   return results;
+}
+
+/**
+ * A written (or planned) secret's notes: what preparing did to a missing holder ("environment ecr in
+ * octo/app created by this run", or in a dry run "would be created"), and the settings' warning.
+ */
+export function writeNotes(
+  { target, holder }: Pick<PreparedTarget, 'target' | 'holder'>,
+  settings: Pick<SecretSettings, 'warning'>,
+): string {
+  const made =
+    holder && target.missing
+      ? `${target.missing.label} ${holder === 'created' ? 'created by this run' : `would be created (${target.missing.input})`}`
+      : '';
+  return [made, settings.warning].filter(Boolean).join('; ');
 }
 
 interface PublicKey {

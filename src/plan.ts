@@ -1,0 +1,86 @@
+import type { AwsAuth } from './aws/auth.ts';
+import type { Config } from './config.ts';
+import { createGitHubClient } from './github/client.ts';
+import { describeTarget, type Target } from './github/targets.ts';
+import { prepareTargets, writeNotes, type PreparedTarget, type SecretResult } from './github/writer.ts';
+import { reportRun, type Reporter } from './report.ts';
+import { secretNames, unchangingSecretNames } from './secrets.ts';
+
+/**
+ * The dry run (`dry-run: true`): every target resolved, every public key read (proof that
+ * github-token can reach it), and with max-age what is due; then the plan is reported. It never
+ * asks AWS for anything (no OIDC token, no STS, no ECR: the AWS side is not even loaded), never
+ * creates an environment and never writes a secret.
+ */
+export async function planRun(config: Config, io: Reporter): Promise<void> {
+  const now = new Date();
+  const targets = config.targets.map(describeTarget);
+  const names = secretNames(config.secretNames);
+  const dryRun = { unchecked: uncheckedPermissions(config.auth, config.region, targets) };
+  let results: SecretResult[] | undefined;
+  let error: unknown;
+  try {
+    const github = createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, log: io });
+    const prepared = await Promise.all(
+      prepareTargets(github, targets, names, {
+        ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }),
+        now,
+        unchanging: unchangingSecretNames(config.secretNames),
+        dryRun: true,
+      }),
+    );
+    results = prepared.flatMap(plannedResults);
+  } catch (thrown) {
+    // Errors reaching here were written for the user; the report turns them into failed secrets.
+    error = thrown;
+  }
+  const plans = targets.map((target) => ({ target, due: names.map((name) => ({ name })), results: [] }));
+  await reportRun(io, { plans, ...(results ? { results } : {}), dryRun }, now, error);
+}
+
+/** A prepared target as the plan tells it: what is known (skipped, failed), and each due secret as `planned`, with the settings its write would send. */
+export function plannedResults(prepared: PreparedTarget): SecretResult[] {
+  return [
+    ...prepared.results,
+    ...prepared.due.map(({ name, settings }): SecretResult => {
+      const detail = writeNotes(prepared, settings);
+      return {
+        target: prepared.target.label,
+        secret: name,
+        status: 'planned',
+        takesEffect: settings.takesEffect,
+        settings: settings.body,
+        ...(detail ? { detail } : {}),
+      };
+    }),
+  ];
+}
+
+/**
+ * What a dry run cannot prove without writing or asking AWS: the write permission of each kind of
+ * target (reading a public key needs read access only), the AWS side of the identity the inputs
+ * choose, `ecr:GetAuthorizationToken`, and creating environments when create-environment may.
+ */
+export function uncheckedPermissions(auth: AwsAuth, region: string, targets: readonly Target[]): string[] {
+  const writes = [...new Set(targets.map((target) => target.permission))].map(
+    (permission) => `Writing the secrets: ${permission}; reading the public key needs read access only.`,
+  );
+  const creating = [...new Set(targets.flatMap((target) => (target.missing?.allowed ? [target.missing] : [])))];
+  const create = creating[0]
+    ? [`Creating a missing environment (${creating[0].input}): ${creating[0].permission}.`]
+    : [];
+  return [...writes, ...create, awsIdentity(auth), `ecr:GetAuthorizationToken in ${region} for that identity.`];
+}
+
+function awsIdentity(auth: AwsAuth): string {
+  switch (auth.kind) {
+    case 'oidc':
+      return `GitHub OIDC: the job's \`permissions: id-token: write\`, and sts:AssumeRoleWithWebIdentity on ${auth.roleArn}, whose trust policy must accept this workflow's token (audience ${auth.audience}, its sub claim).`;
+    case 'access-keys-and-role':
+      return `sts:AssumeRole on ${auth.roleArn} with the access keys: allowed to the keys, and accepted by the role's trust policy.`;
+    case 'access-keys':
+      return 'The access keys themselves: valid, active and not expired.';
+    case 'default-chain':
+      return "The runner's default AWS credentials (environment, profile, container or instance role): none was looked for.";
+  }
+}
