@@ -186,7 +186,11 @@ export class FakeGitLab {
         return json(409, {
           message: "There are multiple variables with provided parameters. Please use 'filter[environment_scope]'",
         });
-      const variable = found[0];
+      // A group's PUT whose filter matched nothing (or that has none) updates the first variable of the
+      // key whatever its scope: lib/api/group_variables.rb passes Ci::ChangeVariableService a nil
+      // variable, and the service then finds one with `find_by!(key:)`; GET and projects answer 404.
+      const variable =
+        found[0] ?? (kind === 'group' && method === 'PUT' ? holder.variables.find((v) => v.key === key) : undefined);
       if (!variable) return json(404, { message: variableNotFound });
       if (method === 'GET') return json(200, variable);
       const updated = { ...variable, ...this.settings(holder, params, variable) };

@@ -13,7 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { dotenvContent, GITLAB_DOTENV_MAX_BYTES, writeDotenvFile } from '../../src/gitlab/dotenv.ts';
+import { dotenvContent, ecrDotenvEntries, GITLAB_DOTENV_MAX_BYTES, writeDotenvFile } from '../../src/gitlab/dotenv.ts';
 import { dockerConfigJson } from '../../src/secrets.ts';
 
 /**
@@ -75,16 +75,16 @@ describe('the file', () => {
 
   it('with the username and a password short enough, every line as GitLab reads it', async () => {
     const password = randomBytes(600).toString('base64');
-    const entries = [
-      { name: 'DOCKER_AUTH_CONFIG', value: dockerConfigJson([{ registry: REGISTRY, username: 'AWS', password }]) },
-      { name: 'ECR_PASSWORD', value: password },
-      { name: 'ECR_USERNAME', value: 'AWS' },
-    ];
+    const login = { registry: REGISTRY, username: 'AWS', password };
+    const entries = ecrDotenvEntries(login, { password: 'ECR_PASSWORD', username: 'ECR_USERNAME' });
+    expect(ecrDotenvEntries(login)).toEqual(entries.slice(0, 1));
     const path = join(dir, 'auth.env');
     await writeDotenvFile(path, entries);
-    expect(parseAsGitLab(readFileSync(path, 'utf8'))).toEqual(
-      Object.fromEntries(entries.map(({ name, value }) => [name, value])),
-    );
+    expect(parseAsGitLab(readFileSync(path, 'utf8'))).toEqual({
+      DOCKER_AUTH_CONFIG: dockerConfigJson([login]),
+      ECR_PASSWORD: password,
+      ECR_USERNAME: 'AWS',
+    });
   });
 
   it('replaces a file already there, whatever its mode, and a symbolic link rather than its target', async () => {

@@ -355,3 +355,46 @@ describe("the runner's proxy", () => {
     }
   });
 });
+
+describe("a group's scoped variables", () => {
+  it('a group PUT whose filter matches nothing moves another scope’s variable (GitLab), so the sink asks first', async () => {
+    const owner = { kind: 'group' as const, id: 'premium-platform' };
+    await write({ token: OWNER, owner, environmentScope: 'production', value: 'PRODUCTION1' });
+
+    // What GitLab does with a bare PUT: the production variable is updated and moved to staging.
+    const moved = await fetch(
+      `${gitlab.apiUrl}/groups/premium-platform/variables/ECR_PASSWORD?filter%5Benvironment_scope%5D=staging`,
+      {
+        method: 'PUT',
+        headers: { 'private-token': OWNER, 'content-type': 'application/json' },
+        body: JSON.stringify({ value: 'MOVED1234', environment_scope: 'staging' }),
+      },
+    );
+    expect(moved.status).toBe(200);
+    expect(premiumGroup.variables.map((v) => v.environment_scope)).toEqual(['staging']);
+    premiumGroup.variables.length = 0;
+    gitlab.server.requests.length = 0;
+
+    // The sink: production stays as it is, and staging gets a variable of its own.
+    await write({ token: OWNER, owner, environmentScope: 'production', value: 'PRODUCTION1' });
+    await expect(write({ token: OWNER, owner, environmentScope: 'staging', value: 'STAGING12' })).resolves.toEqual({
+      status: 'created',
+      masked: true,
+    });
+    expect(gitlab.variable(premiumGroup, 'ECR_PASSWORD', 'production')?.value).toBe('PRODUCTION1');
+    expect(gitlab.variable(premiumGroup, 'ECR_PASSWORD', 'staging')?.value).toBe('STAGING12');
+    await expect(write({ token: OWNER, owner, environmentScope: 'staging', value: 'STAGING34' })).resolves.toEqual({
+      status: 'updated',
+      masked: true,
+    });
+    expect(gitlab.variable(premiumGroup, 'ECR_PASSWORD', 'production')?.value).toBe('PRODUCTION1');
+    expect(gitlab.server.requests.map((r) => `${r.method} ${r.status}`)).toEqual([
+      'GET 404',
+      'POST 201',
+      'GET 404',
+      'POST 201',
+      'GET 200',
+      'PUT 200',
+    ]);
+  });
+});

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { EcrLogin } from '../aws/ecr.ts';
+import { errorMessage } from '../errors.ts';
+import { dockerConfigJson, ECR_USERNAME } from '../secrets.ts';
 
 /*
  * A dotenv file for GitLab's `artifacts: reports: dotenv`, which hands its variables to the later jobs
@@ -30,6 +33,24 @@ const KEY = /^[A-Za-z0-9_]{1,255}$/;
 export interface DotenvEntry {
   name: string;
   value: string;
+}
+
+/** The variable GitLab runners read a job image's registry credentials from. */
+export const DOCKER_AUTH_CONFIG = 'DOCKER_AUTH_CONFIG';
+
+/**
+ * What an ECR login puts in the dotenv report: `DOCKER_AUTH_CONFIG` (the one-line docker config JSON
+ * that GitLab runners read), then the password and the user name under the names given, if any.
+ */
+export function ecrDotenvEntries(
+  login: Pick<EcrLogin, 'registry' | 'username' | 'password'>,
+  names: { password?: string; username?: string } = {},
+): DotenvEntry[] {
+  return [
+    { name: DOCKER_AUTH_CONFIG, value: dockerConfigJson([login]) },
+    ...(names.password ? [{ name: names.password, value: login.password }] : []),
+    ...(names.username ? [{ name: names.username, value: ECR_USERNAME }] : []),
+  ];
 }
 
 /**
@@ -107,7 +128,7 @@ export async function writeDotenvFile(
     await rm(temporary, { force: true });
     const { code } = error as { code?: string };
     throw new Error(
-      `could not write the dotenv file ${path} (${code ?? (error as Error).message}): check that its folder exists and is writable.`,
+      `could not write the dotenv file ${path} (${code ?? errorMessage(error)}): check that its folder exists and is writable.`,
       { cause: error },
     );
   }

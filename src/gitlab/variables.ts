@@ -1,7 +1,7 @@
-import { HttpClient } from '@actions/http-client';
-import { Agent, RetryAgent, request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { errorMessage } from '../errors.ts';
 import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage, urlForMessages } from '../network.ts';
+import { MAX_RETRIES, retryingDispatcher, TRANSIENT_ERROR_CODES } from '../retrying-dispatcher.ts';
 import { USER_AGENT } from '../version.ts';
 
 /*
@@ -12,30 +12,11 @@ import { USER_AGENT } from '../version.ts';
  * variable through gitbeaker weighs 287 KB (every resource of `@gitbeaker/core`, `qs`,
  * `rate-limiter-flexible`), plain requests a few hundred bytes, for the two routes needed here; and
  * gitbeaker's own retry (429 and 502 only, ten times, Retry-After ignored) and its global `fetch` are
- * not what the rest of the project does. So this follows `github/id-token.ts`: undici's `request`
- * through the dispatcher `@actions/http-client` picks for the URL (the runner's `https_proxy`,
- * `http_proxy`, `no_proxy`), a deadline per attempt, and undici's RetryAgent for 429, 5xx, timeouts
- * and dropped connections (three retries, as for AWS and GitHub). POST is never retried: a create
- * whose answer was lost would be refused the second time as "has already been taken".
+ * not what the rest of the project does. So it sends undici requests as the OIDC token request does
+ * (`retrying-dispatcher.ts`): through the runner's proxy as `@actions/http-client` decides it
+ * (`https_proxy`, `http_proxy`, `no_proxy`), a deadline per attempt, and undici's RetryAgent for 429,
+ * 5xx, timeouts and dropped connections (three retries, as for AWS and GitHub).
  */
-
-/** Retries after the first attempt, as for AWS (maxAttempts 4), GitHub (the retry plugin's 3) and the OIDC token. */
-const MAX_RETRIES = 3;
-/** Failures worth another attempt: undici's defaults, plus its own timeouts and dropped sockets. */
-const TRANSIENT_ERROR_CODES = [
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'ENETDOWN',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'EHOSTUNREACH',
-  'EPIPE',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-];
 
 export type GitLabOwnerKind = 'project' | 'group';
 
@@ -90,10 +71,10 @@ export function maskProblem(value: string): string | undefined {
 
 /**
  * Creates or updates the variable `key` of a project or group for `environmentScope`: a PUT with
- * `filter[environment_scope]` (GitLab answers 404 "Variable Not Found" when there is none with that
- * key and scope), then a POST to create it. Masked where GitLab allows it, with the reason in `note`
- * where it does not. Throws an Error that says what to do; neither the value nor the token is ever in
- * a message.
+ * `filter[environment_scope]` (for a project GitLab answers 404 "Variable Not Found" when there is
+ * none with that key and scope; for a group a GET asks first), then a POST to create it. Masked where
+ * GitLab allows it, with the reason in `note` where it does not. Throws an Error that says what to do;
+ * neither the value nor the token is ever in a message.
  */
 export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<GitLabVariableResult> {
   const { owner, key, value, environmentScope, tokenSource } = input;
@@ -114,12 +95,8 @@ export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<G
   const unmaskable = input.sensitive ? maskProblem(value) : undefined;
   const ownerPath = `${api.pathname.replace(/\/$/, '')}/${owner.kind}s/${encodeURIComponent(owner.id)}/variables`;
   const context: Context = { input, origin: api.origin };
-  const dispatcher = new RetryAgent(new HttpClient(USER_AGENT).getAgentDispatcher(api.href) ?? new Agent(), {
-    maxRetries: MAX_RETRIES,
-    methods: ['GET', 'PUT'],
-    statusCodes: [429, 500, 502, 503, 504],
-    errorCodes: TRANSIENT_ERROR_CODES,
-  });
+  // POST is not repeated: a create whose answer was lost would be refused as "has already been taken".
+  const dispatcher = retryingDispatcher(api.href, ['GET', 'PUT']);
   try {
     const write = async (masked: boolean) => {
       const settings = {
@@ -131,15 +108,22 @@ export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<G
         environment_scope: environmentScope,
       };
       const filter = new URLSearchParams({ 'filter[environment_scope]': environmentScope });
-      const updated = await send(
-        dispatcher,
-        context,
-        'PUT',
-        `${ownerPath}/${encodeURIComponent(key)}?${filter}`,
-        settings,
-      );
-      if (updated.status === 200) return { status: 'updated' as const, stored: updated.body };
-      if (updated.status !== 404 || !isVariableNotFound(updated.body)) return { failed: updated };
+      const variablePath = `${ownerPath}/${encodeURIComponent(key)}?${filter}`;
+      // A group's PUT whose filter matches nothing updates the first variable of that key whatever its
+      // scope, and moves it to this one (lib/api/group_variables.rb hands Ci::ChangeVariableService no
+      // variable, which then finds one by key alone): so a group's variable is looked up first. A
+      // project's PUT answers 404 instead (lib/api/ci/variables.rb), which saves the look-up.
+      let exists = true;
+      if (owner.kind === 'group') {
+        const found = await send(dispatcher, context, 'GET', variablePath);
+        if (found.status === 404 && isVariableNotFound(found.body)) exists = false;
+        else if (found.status !== 200) return { failed: found };
+      }
+      if (exists) {
+        const updated = await send(dispatcher, context, 'PUT', variablePath, settings);
+        if (updated.status === 200) return { status: 'updated' as const, stored: updated.body };
+        if (updated.status !== 404 || !isVariableNotFound(updated.body)) return { failed: updated };
+      }
       const created = await send(dispatcher, context, 'POST', ownerPath, { key, ...settings });
       if (created.status === 201) return { status: 'created' as const, stored: created.body };
       return { failed: created };
@@ -208,11 +192,11 @@ function apiRoot(apiUrl: string): URL {
 }
 
 async function send(
-  dispatcher: RetryAgent,
+  dispatcher: Dispatcher,
   { input, origin }: Context,
-  method: 'PUT' | 'POST',
+  method: 'GET' | 'PUT' | 'POST',
   path: string,
-  body: Record<string, unknown>,
+  body?: Record<string, unknown>,
 ): Promise<Answer> {
   const url = `${origin}${path}`;
   let answer: Awaited<ReturnType<typeof request>>;
@@ -222,11 +206,11 @@ async function send(
       method,
       headers: {
         'private-token': input.token,
-        'content-type': 'application/json',
         accept: 'application/json',
         'user-agent': USER_AGENT,
+        ...(body ? { 'content-type': 'application/json' } : {}),
       },
-      body: JSON.stringify(body),
+      ...(body ? { body: JSON.stringify(body) } : {}),
       headersTimeout: REQUEST_TIMEOUT_MS,
       bodyTimeout: REQUEST_TIMEOUT_MS,
     });
