@@ -1,8 +1,16 @@
 import { partitionById, partitionOfRegion, PARTITIONS } from './aws/partitions.ts';
 import { urlForMessages } from './network.ts';
 import { parseDuration, formatDuration } from './duration.ts';
+import { DEFAULT_WRITE_INTERVAL_MS, MIN_WRITE_INTERVAL_MS } from './github/pace.ts';
 import type { AccessKeys, AwsAuth } from './aws/auth.ts';
-import { SECRET_APPS, type SecretApp, type TargetSpec } from './github/target-spec.ts';
+import {
+  repositoryTarget,
+  SECRET_APPS,
+  type RepositoryPattern,
+  type RepositorySelection,
+  type SecretApp,
+  type TargetSpec,
+} from './github/target-spec.ts';
 import { ECR_PUBLIC_PARTITION, type RegistrySpec } from './aws/registry.ts';
 import { SECRET_KINDS, type SecretKindName, type SecretNames } from './secrets.ts';
 
@@ -27,7 +35,10 @@ export interface AwsConfig {
 
 export interface Config extends AwsConfig {
   github: { token: string; apiUrl: string };
+  /** The targets named exactly; with `repositorySelection`, possibly none. */
   targets: TargetSpec[];
+  /** Repository patterns (`acme/svc-*`) and topics, resolved by listing each owner's repositories before the run. */
+  repositorySelection?: RepositorySelection;
   secretNames: SecretNames;
   /** Skip a secret whose stored `updated_at` is younger than this. */
   maxAgeMs?: number;
@@ -35,6 +46,8 @@ export interface Config extends AwsConfig {
   registry: RegistrySpec;
   /** Plan only: resolve targets, read their keys and decide what is due; no AWS call, no write (`dry-run`). */
   dryRun: boolean;
+  /** The spacing between GitHub writes (`write-interval`). */
+  writeIntervalMs: number;
 }
 
 /** One wrong input: which one, what is wrong, and what to do. */
@@ -82,6 +95,14 @@ const PATTERNS = {
    */
   owner: /^[A-Za-z0-9][A-Za-z0-9-]*(?:_[A-Za-z0-9]+)?$/,
   repo: /^[A-Za-z0-9._-]{1,100}$/,
+  /** A repository name with `*` and `?` among its characters (checked apart: at least one of them, no `**`). */
+  repoGlob: /^[A-Za-z0-9._*?-]{1,100}$/,
+  /**
+   * GitHub topics: lower-case letters, digits and hyphens, starting with a letter or digit, at most 50
+   * characters (GitHub docs, "Classifying your repository with topics"; REST "Replace all repository
+   * topics": names "cannot contain uppercase letters", so an input in capitals is compared in lower case).
+   */
+  topic: /^[a-z0-9][a-z0-9-]{0,49}$/,
   secretName: /^[A-Za-z_][A-Za-z0-9_]*$/,
   durationSeconds: /^\d{1,9}$/,
 } as const;
@@ -103,24 +124,32 @@ export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv, conte
   const auth = parseAuth(read, context, region, report);
   const github = parseGitHub(read, context, report);
   const secretApp = parseSecretType(read, report);
-  const targets = withApp(parseTargets(read, context, report), secretApp);
+  const selected = parseTargets(read, context, report);
   const secretNames = parseSecretNames(read, report);
   const maxAgeMs = parseMaxAge(read('max-age'), report);
   const registry = parseRegistry(read, region, secretNames, report);
   const dryRun = parseBoolean(read, 'dry-run', report);
+  const writeIntervalMs = parseWriteInterval(read('write-interval'), report);
 
-  if (problems.length > 0 || !region || !github || !targets || !registry) {
+  if (problems.length > 0 || !region || !github || !selected || !registry) {
     throw new ConfigError(problems);
   }
+  const targets = withApp(selected.targets, secretApp);
+  const repositorySelection = selected.repositorySelection && {
+    ...selected.repositorySelection,
+    ...(secretApp === 'actions' ? {} : { app: secretApp }),
+  };
   return {
     region,
     auth,
     github,
     targets,
+    ...(repositorySelection ? { repositorySelection } : {}),
     secretNames,
     ...(maxAgeMs === undefined ? {} : { maxAgeMs }),
     registry,
     dryRun,
+    writeIntervalMs,
   };
 }
 
@@ -375,7 +404,12 @@ export function splitList(text: string): string[] {
     .filter((item) => item !== '');
 }
 
-function parseTargets(read: Read, context: RunContext, report: Report): TargetSpec[] | undefined {
+interface ParsedTargets {
+  targets: TargetSpec[];
+  repositorySelection?: RepositorySelection;
+}
+
+function parseTargets(read: Read, context: RunContext, report: Report): ParsedTargets | undefined {
   const organization = read('organization');
   const environment = read('environment');
   const repositoriesText = read('repositories');
@@ -389,13 +423,22 @@ function parseTargets(read: Read, context: RunContext, report: Report): TargetSp
       'Set environment to the environment to create when a repository lacks it, or remove create-environment.',
     );
   }
+  const topicsText = read('repository-topics');
 
   if (organization) {
-    return parseOrganizationTarget(
+    if (topicsText) {
+      report(
+        'repository-topics',
+        'it chooses repositories matched by a pattern in repositories, and organisation secrets have none',
+        'Remove repository-topics, or remove organization and list repositories with a pattern such as octo-org/*.',
+      );
+    }
+    const targets = parseOrganizationTarget(
       organization,
       { environment, repositoriesText, visibilityText, selectedText },
       report,
     );
+    return targets && { targets };
   }
   for (const [input, value] of [
     ['visibility', visibilityText],
@@ -430,30 +473,105 @@ function parseTargets(read: Read, context: RunContext, report: Report): TargetSp
     return undefined;
   }
   const repositories: { owner: string; repo: string }[] = [];
+  const patterns: RepositoryPattern[] = [];
   const seen = new Set<string>();
   for (const name of names) {
-    const parsed = parseRepositoryName(name);
+    const isPattern = /[*?]/.test(name);
+    const parsed = isPattern ? parseRepositoryPattern(name, report) : parseRepositoryName(name);
     if (!parsed) {
-      report(
-        'repositories',
-        `"${name}" is not of the form owner/name`,
-        'List repositories as owner/name, one per line or separated by commas.',
-      );
+      if (!isPattern)
+        report(
+          'repositories',
+          `"${name}" is not of the form owner/name`,
+          'List repositories as owner/name, or a pattern such as owner/svc-*, one per line or separated by commas.',
+        );
       continue;
     }
-    const key = `${parsed.owner}/${parsed.repo}`.toLowerCase();
+    const [owner, repo] = 'text' in parsed ? [parsed.owner, parsed.name] : [parsed.owner, parsed.repo];
+    // GitHub names are case-insensitive: `octo/App` and `octo/app` (or `octo/SVC-*` and `octo/svc-*`) are one.
+    const key = `${owner}/${repo}`.toLowerCase();
     if (seen.has(key)) {
       report('repositories', `"${name}" is listed twice`, 'List each repository once.');
       continue;
     }
     seen.add(key);
-    repositories.push(parsed);
+    if ('text' in parsed) patterns.push(parsed);
+    else repositories.push(parsed);
   }
-  return repositories.map(({ owner, repo }) =>
-    environment
-      ? { kind: 'environment', owner, repo, environment, ...(createEnvironment ? { createIfMissing: true } : {}) }
-      : { kind: 'repository', owner, repo },
-  );
+  const holder = environment ? { environment, ...(createEnvironment ? { createIfMissing: true as const } : {}) } : {};
+  const topics = parseTopics(topicsText, report);
+  if (topics.length > 0 && !names.some((name) => /[*?]/.test(name))) {
+    report(
+      'repository-topics',
+      'it filters the repositories a pattern in repositories matches, and repositories holds no pattern (names listed exactly are written as listed)',
+      'Add a pattern such as octo-org/* to repositories, or remove repository-topics.',
+    );
+  }
+  return {
+    targets: repositories.map(({ owner, repo }) => repositoryTarget(owner, repo, holder)),
+    ...(patterns.length > 0 ? { repositorySelection: { patterns, topics, ...holder } } : {}),
+  };
+}
+
+/**
+ * `owner/glob`: a login, then a repository name with `*` (any run of characters) and `?` (one).
+ * The owner is never a pattern: resolving one lists a single owner's repositories.
+ */
+function parseRepositoryPattern(text: string, report: Report): RepositoryPattern | undefined {
+  const fix = 'Give a pattern as owner/name with * and ? in the name only, such as octo-org/svc-* or octo-org/*.';
+  const parts = text.split('/');
+  const [owner = '', name = ''] = parts;
+  if (parts.length !== 2) {
+    report('repositories', `"${text}" is not of the form owner/pattern`, fix);
+    return undefined;
+  }
+  if (/[*?]/.test(owner)) {
+    report(
+      'repositories',
+      `"${text}" has a pattern in the owner, and only repository names may be patterns`,
+      'Name the owner (user or organisation) exactly, such as octo-org/svc-*; list each owner on its own line.',
+    );
+    return undefined;
+  }
+  if (!isValidOwner(owner)) {
+    report('repositories', `"${text}" does not start with a user or organisation login`, fix);
+    return undefined;
+  }
+  if (name.includes('**')) {
+    report(
+      'repositories',
+      `"${text}" has **, and names hold no folders: one * already matches any run of characters`,
+      'Use a single *, such as octo-org/svc-*.',
+    );
+    return undefined;
+  }
+  if (!PATTERNS.repoGlob.test(name)) {
+    report(
+      'repositories',
+      `"${text}" has characters no repository name holds (patterns know only * and ?)`,
+      'Use letters, digits, . _ - and the wildcards * and ?, such as octo-org/svc-*.',
+    );
+    return undefined;
+  }
+  return { text, owner, name };
+}
+
+/** repository-topics: a list, compared without regard to case as GitHub stores topics in lower case. */
+function parseTopics(text: string, report: Report): string[] {
+  const topics: string[] = [];
+  for (const entry of splitList(text)) {
+    const topic = entry.toLowerCase();
+    if (!PATTERNS.topic.test(topic)) {
+      report(
+        'repository-topics',
+        `"${entry}" is not a GitHub topic`,
+        'Topics are letters, digits and hyphens, start with a letter or digit, and are at most 50 characters, such as ecr or team-payments.',
+      );
+      continue;
+    }
+    if (!topics.includes(topic)) topics.push(topic);
+  }
+  return topics;
 }
 
 function parseOrganizationTarget(
@@ -640,8 +758,8 @@ function parseSecretType(read: Read, report: Report): SecretApp {
 }
 
 /** The targets with the app whose secrets they receive; Actions, the default, is left implicit. */
-function withApp(targets: TargetSpec[] | undefined, app: SecretApp): TargetSpec[] | undefined {
-  if (app === 'actions' || !targets) return targets;
+function withApp(targets: TargetSpec[], app: SecretApp): TargetSpec[] {
+  if (app === 'actions') return targets;
   return targets.map((spec) => (spec.kind === 'environment' ? spec : { ...spec, app }));
 }
 
@@ -704,4 +822,27 @@ function parseRegistry(
     );
   }
   return { type: 'private', accounts };
+}
+
+/**
+ * `write-interval`: a second unless given (GitHub's advice on github.com). GitHub Enterprise Server
+ * turns secondary limits off by default, so it may be shorter there, but never shorter than the 900
+ * points a minute allow at 5 points a write.
+ */
+function parseWriteInterval(text: string, report: Report): number {
+  if (!text) return DEFAULT_WRITE_INTERVAL_MS;
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    report('write-interval', `"${text}" is not a duration`, 'Use a number with a unit, such as 1s or 500ms.');
+    return DEFAULT_WRITE_INTERVAL_MS;
+  }
+  if (ms < MIN_WRITE_INTERVAL_MS) {
+    report(
+      'write-interval',
+      `${ms}ms is shorter than ${MIN_WRITE_INTERVAL_MS}ms, the least GitHub's secondary rate limit allows (900 points a minute, 5 points a write)`,
+      `Use at least ${MIN_WRITE_INTERVAL_MS}ms; 1s (the default) on github.com, as GitHub advises.`,
+    );
+    return DEFAULT_WRITE_INTERVAL_MS;
+  }
+  return ms;
 }

@@ -47,8 +47,15 @@ export async function refreshSinks(aws: AwsLoginSettings, sinks: readonly Sink[]
     // them: a token GitHub refuses then costs an STS round, never an ECR password. GitHub with max-age
     // starts them only once a list shows something due, so that a run whose secrets are all fresh asks
     // AWS nothing and never loads the AWS SDK.
+    // Each sink's destinations first (GitHub resolves repository patterns: one that matches nothing
+    // stops the run before any write or AWS call); then the plans are what the sinks found.
+    const destinations = await Promise.all(
+      sinks.map((sink) => sink.prepare({ now, onDue: () => login.startCredentials() })),
+    );
+    record.plans = destinations.flatMap(({ plans }) => plans);
+    record.notes = destinations.flatMap(({ notes }) => notes);
     if (sinks.some((sink) => !sink.waitsForDue)) login.startCredentials();
-    const preparing = sinks.flatMap((sink) => sink.prepare({ now, onDue: () => login.startCredentials() }));
+    const preparing = destinations.flatMap(({ preparing }) => preparing);
     // ECR mints a password only once some destination is ready to write a value that needs one; what
     // the writes need (libsodium) loads while that request is in flight.
     const ecrLogin = awaitedLater(
@@ -71,13 +78,15 @@ export async function refreshSinks(aws: AwsLoginSettings, sinks: readonly Sink[]
     const results = await Promise.all(
       preparing.map(async (preparingDestination) => {
         const prepared = await preparingDestination;
-        if (!prepared.ready) return prepared.plan.results;
         try {
+          if (!prepared.ready) return prepared.plan.results;
           return await prepared.write(await ecrLogin);
         } catch (thrown) {
           // An AWS failure (written for the user): every secret this destination had due failed with it.
           error ??= thrown;
           return resultsAfterError([prepared.plan], thrown);
+        } finally {
+          prepared.release?.();
         }
       }),
     );

@@ -1,6 +1,7 @@
 import type { AwsAuth } from './aws/auth.ts';
 import type { Config } from './config.ts';
 import { createGitHubClient } from './github/client.ts';
+import { resolveTargets } from './github/repositories.ts';
 import { describeTarget, type Target } from './github/targets.ts';
 import { prepareTargets, writeNotes, type PreparedTarget, type SecretResult } from './github/writer.ts';
 import { reportRun, type Reporter } from './report.ts';
@@ -14,13 +15,22 @@ import { secretNames, unchangingSecretNames } from './secrets.ts';
  */
 export async function planRun(config: Config, io: Reporter): Promise<void> {
   const now = new Date();
-  const targets = config.targets.map(describeTarget);
+  let targets = config.targets.map(describeTarget);
   const names = secretNames(config.secretNames);
-  const dryRun = { unchecked: uncheckedPermissions(config.auth, config.region, targets) };
+  let notes: readonly string[] = [];
+  let unresolved = config.repositorySelection?.patterns ?? [];
   let results: SecretResult[] | undefined;
   let error: unknown;
   try {
     const github = createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, log: io });
+    // Repository patterns are resolved as a real run resolves them: the plan names the repositories they match.
+    if (config.repositorySelection) {
+      const resolved = await resolveTargets(github, config.targets, config.repositorySelection);
+      targets = resolved.targets.map(describeTarget);
+      notes = resolved.notes;
+      unresolved = [];
+      for (const note of notes) io.info(note);
+    }
     const prepared = await Promise.all(
       prepareTargets(github, targets, names, {
         ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }),
@@ -34,8 +44,14 @@ export async function planRun(config: Config, io: Reporter): Promise<void> {
     // Errors reaching here were written for the user; the report turns them into failed secrets.
     error = thrown;
   }
-  const plans = targets.map((target) => ({ target, due: names.map((name) => ({ name })), results: [] }));
-  await reportRun(io, { plans, ...(results ? { results } : {}), dryRun }, now, error);
+  // Until the patterns are resolved, each stands for the repositories it will match.
+  const plans = [...targets, ...unresolved.map(({ text }) => ({ label: text, takesEffect: '' }))].map((target) => ({
+    target,
+    due: names.map((name) => ({ name })),
+    results: [],
+  }));
+  const dryRun = { unchecked: uncheckedPermissions(config.auth, config.region, targets) };
+  await reportRun(io, { plans, ...(results ? { results } : {}), dryRun, notes }, now, error);
 }
 
 /** A prepared target as the plan tells it: what is known (skipped, failed), and each due secret as `planned`, with the settings its write would send. */

@@ -17,7 +17,7 @@ export interface Reporter {
     login: EcrLogin | undefined,
     results: readonly SecretResult[],
     now: Date,
-    registryHosts: readonly string[] | undefined,
+    context: { registryHosts?: readonly string[] | undefined; notes?: readonly string[] | undefined },
   ) => void;
 }
 
@@ -39,6 +39,8 @@ export interface RunRecord {
   results?: readonly SecretResult[];
   /** Set for a dry run: nothing was written, and these permissions could not be checked without writing. */
   dryRun?: DryRunRecord;
+  /** Lines for the summary above the table, such as what each repository pattern matched. */
+  notes?: readonly string[];
 }
 
 export interface DryRunRecord {
@@ -85,14 +87,14 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
     await writeSummary(
       core,
       dryRun
-        ? dryRunSummaryMarkdown(results, dryRun)
-        : summaryMarkdown(record.login, results, now, record.registryHosts),
+        ? dryRunSummaryMarkdown(results, dryRun, record.notes)
+        : summaryMarkdown(record.login, results, now, record.registryHosts, record.notes),
     );
   } catch (summaryError) {
     core.warning(`Could not write the job summary (GITHUB_STEP_SUMMARY): ${errorMessage(summaryError)}`);
   }
   try {
-    core.showResults?.(record.login, results, now, record.registryHosts);
+    core.showResults?.(record.login, results, now, { registryHosts: record.registryHosts, notes: record.notes });
   } catch (showError) {
     core.warning(`Could not show the report: ${errorMessage(showError)}`);
   }
@@ -187,12 +189,12 @@ function summaryParts(
   login: EcrLogin | undefined,
   results: readonly SecretResult[],
   now: Date,
-  registryHosts: readonly string[],
+  { registryHosts, notes }: { registryHosts: readonly string[]; notes: readonly string[] },
   code: (text: string) => string,
 ): SummaryParts {
   const rows = results.map(({ target, secret, status, detail, takesEffect }) => {
-    const notes = WRITTEN.has(status) ? `read by ${takesEffect}${detail ? `; ${detail}` : ''}` : (detail ?? '');
-    return { target, secret, status, notes };
+    const effect = WRITTEN.has(status) ? `read by ${takesEffect}${detail ? `; ${detail}` : ''}` : (detail ?? '');
+    return { target, secret, status, notes: effect };
   });
   const expiry = login
     ? [
@@ -214,7 +216,7 @@ function summaryParts(
     refreshed: expiry,
     'still fresh': ['No secret was older than max-age, so no password was fetched from ECR.'],
   };
-  return { headline: `ECR password ${said}`, lines: lines[said], rows };
+  return { headline: `ECR password ${said}`, lines: [...lines[said], ...notes], rows };
 }
 
 /** The job summary: a headline that says what happened, one row per secret per target, and when the password expires. */
@@ -223,14 +225,15 @@ export function summaryMarkdown(
   results: readonly SecretResult[],
   now: Date,
   registryHosts: readonly string[] = [],
+  notes: readonly string[] = [],
 ): string {
-  const { headline, lines, rows } = summaryParts(login, results, now, registryHosts, (text) => `\`${text}\``);
-  const table = rows.map(
-    ({ target, secret, status, notes }) => `| ${cell(target)} | \`${secret}\` | ${status} | ${cell(notes)} |`,
+  const parts = summaryParts(login, results, now, { registryHosts, notes }, (text) => `\`${text}\``);
+  const table = parts.rows.map(
+    (row) => `| ${cell(row.target)} | \`${row.secret}\` | ${row.status} | ${cell(row.notes)} |`,
   );
   return [
-    `### ${headline}`,
-    ...lines.flatMap((line) => ['', line]),
+    `### ${parts.headline}`,
+    ...parts.lines.flatMap((line) => ['', line]),
     '',
     '| target | secret | result | notes |',
     '| --- | --- | --- | --- |',
@@ -248,18 +251,23 @@ export function summaryText(
   results: readonly SecretResult[],
   now: Date,
   registryHosts: readonly string[] = [],
+  notes: readonly string[] = [],
 ): string {
-  const { headline, lines, rows } = summaryParts(login, results, now, registryHosts, (text) => text);
+  const parts = summaryParts(login, results, now, { registryHosts, notes }, (text) => text);
   const header = { target: 'target', secret: 'secret', status: 'result', notes: 'notes' };
-  const table = [header, ...rows].map((row) => ({ ...row, target: oneLine(row.target), notes: oneLine(row.notes) }));
+  const table = [header, ...parts.rows].map((row) => ({
+    ...row,
+    target: oneLine(row.target),
+    notes: oneLine(row.notes),
+  }));
   const width = (key: 'target' | 'secret' | 'status') => Math.max(...table.map((row) => row[key].length));
   const widths = { target: width('target'), secret: width('secret'), status: width('status') };
-  const text = table.map(({ target, secret, status, notes }) =>
-    [target.padEnd(widths.target), secret.padEnd(widths.secret), status.padEnd(widths.status), notes]
+  const text = table.map(({ target, secret, status, notes: rowNotes }) =>
+    [target.padEnd(widths.target), secret.padEnd(widths.secret), status.padEnd(widths.status), rowNotes]
       .join('  ')
       .trimEnd(),
   );
-  return [headline, ...lines, '', ...text, ''].join('\n');
+  return [parts.headline, ...parts.lines, '', ...text, ''].join('\n');
 }
 
 function oneLine(text: string): string {
@@ -277,7 +285,11 @@ export function dryRunHeadline(results: readonly SecretResult[]): string {
  * A dry run's summary: the headline, one row per secret per target (would be written, with the
  * settings the write would send; skipped; failed, with what to do), and what reading could not check.
  */
-export function dryRunSummaryMarkdown(results: readonly SecretResult[], { unchecked }: DryRunRecord): string {
+export function dryRunSummaryMarkdown(
+  results: readonly SecretResult[],
+  { unchecked }: DryRunRecord,
+  notes: readonly string[] = [],
+): string {
   const rows = results.map(({ target, secret, status, detail, takesEffect, settings }) => {
     const notes = status === 'planned' ? [settingsText(settings), detail, `read by ${takesEffect}`] : [detail ?? ''];
     return `| ${cell(target)} | \`${secret}\` | ${STATUS_WORDS[status]} | ${cell(notes.filter(Boolean).join('; '))} |`;
@@ -287,6 +299,7 @@ export function dryRunSummaryMarkdown(results: readonly SecretResult[], { unchec
     `### ${dryRunHeadline(results).replace(/\.$/, '')}`,
     '',
     `Nothing was written, and AWS was not asked for anything (no OIDC token, no STS, no ECR): the public key of every target that exists was read${failed ? ', except where listed as failed: each failure and what to do is listed below' : ''}.`,
+    ...notes.flatMap((line) => ['', line]),
     '',
     '| target | secret | plan | notes |',
     '| --- | --- | --- | --- |',

@@ -1,6 +1,9 @@
 import sodium from 'libsodium-wrappers';
 import { FakeServer, json, type Reply } from './server.ts';
 
+/** A key pair as `crypto_box_keypair()` makes it (bytes). */
+type KeyPair = { publicKey: Uint8Array; privateKey: Uint8Array; keyType: string };
+
 await sodium.ready;
 
 /** One stored secret, with the plaintext the fake decrypted with its private key. */
@@ -14,19 +17,29 @@ export interface StoredSecret {
   selectedRepositoryIds?: number[];
 }
 
-/** A holder of secrets with its own key pair: a repository, an environment or an organisation. */
+/**
+ * A holder of secrets with its own key pair: a repository, an environment or an organisation. The
+ * pair is made when first asked for, so that an owner of hundreds of repositories starts at once.
+ */
 class SecretStore {
-  keyId = '';
-  keyPair = sodium.crypto_box_keypair();
+  private pair?: { keyId: string; keyPair: KeyPair };
   readonly secrets = new Map<string, StoredSecret>();
 
-  constructor() {
-    this.rotateKey();
+  get keyId(): string {
+    return this.key().keyId;
+  }
+
+  get keyPair(): KeyPair {
+    return this.key().keyPair;
   }
 
   rotateKey(): void {
-    this.keyPair = sodium.crypto_box_keypair();
-    this.keyId = String(Math.floor(Math.random() * 1e18));
+    this.pair = { keyPair: sodium.crypto_box_keypair(), keyId: String(Math.floor(Math.random() * 1e18)) };
+  }
+
+  private key() {
+    if (!this.pair) this.rotateKey();
+    return this.pair!;
   }
 
   publicKey() {
@@ -71,6 +84,15 @@ interface Repository {
   store: SecretStore;
   apps: AppStores;
   environments: Map<string, SecretStore>;
+  archived: boolean;
+  /** Lower case, as GitHub stores them. */
+  topics: string[];
+}
+
+/** How a repository is created beyond its name: archived, and its topics. */
+export interface RepositoryOptions {
+  archived?: boolean;
+  topics?: string[];
 }
 
 export type TokenAccess = 'write' | 'read-only';
@@ -102,10 +124,65 @@ export class FakeGitHub {
   endlessLists = false;
   /** Old `owner/name` of renamed repositories, to their current one. */
   readonly renamed = new Map<string, string>();
+  /** Users and organisations that exist without any repository (an owner of one is known through it). */
+  readonly owners = new Set<string>();
+  /** Off unless `enforcePoints` turns it on: the secondary rate limit in points (see `PointsLimit`). */
+  private pointsLimit: PointsLimit | undefined;
+  /** Points of the requests answered within the limit, with when they arrived (`performance.now()`). */
+  private spent: { at: number; points: number }[] = [];
+  /** Requests refused for going over the points limit. */
+  refusals = 0;
   private nextId = 1000;
 
   constructor() {
     this.server = new FakeServer((request) => this.handle(request.method, request.url, request.headers, request.body));
+  }
+
+  /**
+   * GitHub's REST secondary rate limit in points (docs, "Rate limits for the REST API": "No more than
+   * 900 points per minute are allowed for REST API endpoints"; GET, HEAD and OPTIONS 1 point, POST,
+   * PATCH, PUT and DELETE 5; a GraphQL query without a mutation 1, counted here in the same budget). A request that would take
+   * the points of the last window past the limit is refused as GitHub refuses it: 403 (or 429) with
+   * `retry-after` and GitHub's message (`secondaryRateLimit`), and counted in `refusals`.
+   *
+   * The window slides: GitHub does not say whether its minute is fixed or sliding, and a sliding
+   * window refuses everything a fixed one would (any fixed window's points up to now lie within the
+   * sliding window ending now), so a client that meets it meets either. Refused requests are not
+   * counted: GitHub does not say they are, and `retry-after` then tells exactly when the request fits.
+   *
+   * `timeScale` shortens the window (and scales `retry-after` back into GitHub's seconds) for tests
+   * and benchmarks that run the action's clock as many times faster (`__tests__/fakes/time-scale.mjs`).
+   */
+  enforcePoints(limit: Partial<PointsLimit> = {}): void {
+    this.pointsLimit = { points: 900, windowMs: 60_000, timeScale: 1, status: 403, ...limit };
+    this.spent = [];
+    this.refusals = 0;
+  }
+
+  /** The points limit's answer to a request arriving now: undefined when it fits (and is counted). */
+  private overPoints(method: string, pathname: string): Reply | undefined {
+    const limit = this.pointsLimit;
+    if (!limit) return undefined;
+    const now = performance.now();
+    const windowMs = limit.windowMs / limit.timeScale;
+    while (this.spent.length > 0 && (this.spent[0]?.at ?? 0) <= now - windowMs) this.spent.shift();
+    const read = ['GET', 'HEAD', 'OPTIONS'].includes(method) || pathname.endsWith('/graphql');
+    const points = read ? 1 : 5;
+    let inWindow = this.spent.reduce((sum, entry) => sum + entry.points, 0);
+    if (inWindow + points <= limit.points) {
+      this.spent.push({ at: now, points });
+      return undefined;
+    }
+    this.refusals++;
+    // When enough of the window's points have left it for this request to fit.
+    let fitsAt = now;
+    for (const entry of this.spent) {
+      inWindow -= entry.points;
+      fitsAt = entry.at + windowMs;
+      if (inWindow + points <= limit.points) break;
+    }
+    const seconds = Math.max(1, Math.ceil(((fitsAt - now) * limit.timeScale) / 1000));
+    return secondaryRateLimit(limit.status, seconds);
   }
 
   /**
@@ -133,7 +210,7 @@ export class FakeGitHub {
     return [...(this.repositories.get(fullName.toLowerCase())?.environments.keys() ?? [])];
   }
 
-  addRepository(fullName: string, environments: string[] = []): Repository {
+  addRepository(fullName: string, environments: string[] = [], options: RepositoryOptions = {}): Repository {
     const [owner = '', name = ''] = fullName.split('/');
     const apps = appStores();
     const repository: Repository = {
@@ -143,6 +220,8 @@ export class FakeGitHub {
       store: apps.actions,
       apps,
       environments: new Map(),
+      archived: options.archived ?? false,
+      topics: (options.topics ?? []).map((topic) => topic.toLowerCase()),
     };
     for (const environment of environments) repository.environments.set(environment.toLowerCase(), new SecretStore());
     this.repositories.set(fullName.toLowerCase(), repository);
@@ -219,6 +298,8 @@ export class FakeGitHub {
 
     // GitHub Enterprise Server serves REST under /api/v3 and GraphQL at /api/graphql.
     const pathname = url.pathname.replace(/^\/api\/v3(?=\/)/, '').replace(/^\/api\/graphql$/, '/graphql');
+    const overLimit = this.overPoints(method, pathname);
+    if (overLimit) return overLimit;
     if (method === 'POST' && pathname === '/graphql') return this.graphql(body);
     const path = pathname.split('/').slice(1).map(decodeURIComponent);
     const [root, owner = '', name = ''] = path;
@@ -255,6 +336,7 @@ export class FakeGitHub {
 
   private graphql(body: string): Reply {
     const { query, variables = {} } = JSON.parse(body) as { query: string; variables?: Record<string, string> };
+    if (query.includes('repositoryOwner(')) return this.ownerRepositories(query, variables);
     const fields = [...query.matchAll(REPOSITORY_FIELD)];
     const shape = query
       .replace(REPOSITORY_FIELD, '')
@@ -283,6 +365,69 @@ export class FakeGitHub {
         });
     }
     return json(200, errors.length > 0 ? { data, errors } : { data });
+  }
+
+  /**
+   * `repositoryOwner(login:) { login repositories(first: 100, after:, ownerAffiliations: [OWNER], orderBy: NAME) }`,
+   * the one listing query the action sends, answered as GitHub does: null with no error for a login it
+   * does not know (GitHub docs, GraphQL reference, "Queries: repositoryOwner"; seen in clients that
+   * handle `"repositoryOwner": null`), pages of at most 100 nodes (`first` is 1 to 100: "Rate limits and
+   * node limits for the GraphQL API") with an opaque cursor, `isArchived`, and topics as `repositoryTopics`.
+   */
+  private ownerRepositories(query: string, variables: Record<string, unknown>): Reply {
+    if (query.replace(/\s+/g, ' ').trim() !== OWNER_REPOSITORIES_QUERY)
+      return json(200, { errors: [{ message: `the fake does not answer this query: ${query}` }] });
+    const login = typeof variables['login'] === 'string' ? variables['login'] : '';
+    if (this.samlEnforced.has(login.toLowerCase())) {
+      // As for the repository lookup above: a null field and a FORBIDDEN error for an SSO-protected organisation.
+      return json(200, {
+        data: { repositoryOwner: null },
+        errors: [
+          { type: 'FORBIDDEN', path: ['repositoryOwner'], extensions: { saml_failure: true }, message: SAML_MESSAGE },
+        ],
+      });
+    }
+    const owned = [...this.repositories.values()]
+      .filter((repository) => repository.owner.toLowerCase() === login.toLowerCase())
+      .sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
+    const known = owned[0]?.owner ?? [...this.owners].find((owner) => owner.toLowerCase() === login.toLowerCase());
+    if (known === undefined) return json(200, { data: { repositoryOwner: null } });
+    const cursor = variables['cursor'];
+    const start =
+      typeof cursor === 'string'
+        ? Number(/^cursor:(\d+)$/.exec(Buffer.from(cursor, 'base64').toString())?.[1] ?? NaN)
+        : 0;
+    if (!Number.isInteger(start))
+      return json(200, {
+        data: null,
+        errors: [
+          {
+            type: 'INVALID_CURSOR_ARGUMENTS',
+            path: ['repositoryOwner', 'repositories'],
+            message: `\`${String(cursor)}\` does not appear to be a valid cursor.`,
+          },
+        ],
+      });
+    const page = owned.slice(start, start + 100);
+    const end = start + page.length;
+    return json(200, {
+      data: {
+        repositoryOwner: {
+          login: known,
+          repositories: {
+            nodes: page.map((repository) => ({
+              name: repository.name,
+              isArchived: repository.archived,
+              repositoryTopics: { nodes: repository.topics.map((name) => ({ topic: { name } })) },
+            })),
+            pageInfo: {
+              hasNextPage: end < owned.length,
+              endCursor: page.length > 0 ? Buffer.from(`cursor:${end}`).toString('base64') : null,
+            },
+          },
+        },
+      },
+    });
   }
 
   /** The route's answer, and the app whose secrets it touches (false for a repository's own metadata). */
@@ -478,7 +623,26 @@ export class FakeGitHub {
   }
 }
 
-/** `alias: repository(owner: $o, name: $n) { databaseId }` fields: the only GraphQL the action sends. */
+/** GitHub's secondary rate limit in points, as `enforcePoints` sets it. */
+export interface PointsLimit {
+  /** Points allowed within one window: 900 on github.com. */
+  points: number;
+  /** The window, in GitHub's time: a minute. */
+  windowMs: number;
+  /** How many times faster than real time the action's clock runs: the real window is `windowMs / timeScale`. */
+  timeScale: number;
+  /** GitHub answers a secondary limit with 403 or 429. */
+  status: 403 | 429;
+}
+
+/**
+ * The owner listing query, whitespace collapsed; kept apart from the action's copy so that a change
+ * there must be made here too, on purpose.
+ */
+const OWNER_REPOSITORIES_QUERY =
+  'query($login: String!, $cursor: String) { repositoryOwner(login: $login) { login repositories(first: 100, after: $cursor, ownerAffiliations: [OWNER], orderBy: { field: NAME, direction: ASC }) { nodes { name isArchived repositoryTopics(first: 20) { nodes { topic { name } } } } pageInfo { hasNextPage endCursor } } } }';
+
+/** `alias: repository(owner: $o, name: $n) { databaseId }` fields: the repository lookup the action sends. */
 const REPOSITORY_FIELD = /(\w+): repository\(owner: \$(\w+), name: \$(\w+)\) \{ databaseId \}/g;
 
 /**

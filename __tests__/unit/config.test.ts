@@ -429,3 +429,45 @@ describe('registry-type and registries', () => {
     expect(problems({ ...BASE, 'aws-region': 'us-gov-east-1', 'registry-type': 'public' })).toEqual(['registry-type']);
   });
 });
+
+describe('repository patterns and repository-topics', () => {
+  it('parses patterns apart from names: names stay targets, patterns a selection with the topics in lower case', () => {
+    const config = parse({
+      ...BASE,
+      repositories: 'octo/app\nacme/svc-*, acme/*\nacme/app-?',
+      'repository-topics': 'ECR\nteam-a, ecr',
+    });
+    expect(config.targets).toEqual([{ kind: 'repository', owner: 'octo', repo: 'app' }]);
+    expect(config.repositorySelection).toEqual({
+      patterns: [
+        { text: 'acme/svc-*', owner: 'acme', name: 'svc-*' },
+        { text: 'acme/*', owner: 'acme', name: '*' },
+        { text: 'acme/app-?', owner: 'acme', name: 'app-?' },
+      ],
+      topics: ['ecr', 'team-a'],
+    });
+    expect(parse({ ...BASE, repositories: 'acme/*', environment: 'prod' })).toMatchObject({
+      targets: [],
+      repositorySelection: { patterns: [{ text: 'acme/*' }], topics: [], environment: 'prod' },
+    });
+    expect(parse({ ...BASE, repositories: 'octo/app' }).repositorySelection).toBeUndefined();
+  });
+
+  it('refuses globs in the owner, **, other wildcards, a pattern twice, and topics without a pattern or with organization', () => {
+    expect(problems({ ...BASE, repositories: '*/app' })).toEqual(['repositories']);
+    expect(problems({ ...BASE, repositories: 'ac?me/app' })).toEqual(['repositories']);
+    expect(problems({ ...BASE, repositories: 'acme/**' })).toEqual(['repositories']);
+    expect(problems({ ...BASE, repositories: 'acme/[ab]*' })).toEqual(['repositories']);
+    expect(problems({ ...BASE, repositories: 'acme/svc-*\nAcme/SVC-*' })).toEqual(['repositories']);
+    expect(problems({ ...BASE, repositories: 'octo/app', 'repository-topics': 'ecr' })).toEqual(['repository-topics']);
+    expect(problems({ ...BASE, 'repository-topics': 'ecr' })).toEqual(['repository-topics']);
+    expect(problems({ ...BASE, organization: 'acme', 'repository-topics': 'ecr' })).toEqual(['repository-topics']);
+    expect(problems({ ...BASE, repositories: 'acme/*', 'repository-topics': 'a b, -x, ok' })).toEqual([
+      'repository-topics',
+      'repository-topics',
+    ]);
+    expect(problems({ ...BASE, repositories: 'acme/*', 'repository-topics': 'x'.repeat(51) })).toEqual([
+      'repository-topics',
+    ]);
+  });
+});

@@ -41,9 +41,9 @@ export function terminalIo(options: {
       failed = true;
       log(`error: ${message}`);
     },
-    showResults: (login, results, now, registryHosts) => {
+    showResults: (login, results, now, { registryHosts, notes }) => {
       const report =
-        options.output === 'json' ? jsonReport(login, results) : summaryText(login, results, now, registryHosts);
+        options.output === 'json' ? jsonReport(login, results) : summaryText(login, results, now, registryHosts, notes);
       options.stdout(`${redact(report)}\n`);
     },
     failed: () => failed,

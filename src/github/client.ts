@@ -4,9 +4,12 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { RequestError } from '@octokit/request-error';
 import { Octokit } from '@octokit/rest';
+import Bottleneck from 'bottleneck/light.js';
 import { fetch as undiciFetch } from 'undici';
+import { formatDuration } from '../duration.ts';
 import { REQUEST_TIMEOUT_MS } from '../network.ts';
 import { USER_AGENT } from '../version.ts';
+import { DEFAULT_WRITE_INTERVAL_MS, GitHubPace } from './pace.ts';
 
 const GitHubWithPlugins = Octokit.plugin(retry, throttling);
 export type GitHub = InstanceType<typeof GitHubWithPlugins>;
@@ -26,12 +29,34 @@ export interface Log {
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 
 /**
- * Octokit (`@octokit/rest`, for `paginate`) with GitHub's recommended pacing (writes one at a time,
- * a second apart) and retries for 5xx, network errors and rate limits; never for 401/403/404/422,
- * which cannot succeed.
+ * How long GitHub's rate limits may hold a whole run, summed over every wait: GitHub asks for a
+ * minute or so after a secondary limit, and a fan-out paced within the limits should meet none.
+ * Past this the run stops asking (GitHub warns that asking on may get an integration banned), and
+ * every secret not yet written fails by name: a scheduled job never hangs on GitHub for long.
  */
-export function createGitHubClient(options: { token: string; apiUrl: string; log: Log }): GitHub {
+const LIMIT_HOLD_BUDGET_MS = 5 * 60_000;
+/** The longest single wait the action accepts, and how often one request may be retried after a limit. */
+const MAX_LIMIT_WAIT_SECONDS = 120;
+const MAX_LIMIT_RETRIES = 3;
+
+/**
+ * Octokit (`@octokit/rest`, for `paginate`) with GitHub's pacing (src/github/pace.ts: the secondary
+ * limit's points, and `writeIntervalMs` between writes, a second unless given) applied to every
+ * request as it leaves, retries included, and retries for 5xx, network errors and rate limits;
+ * never for 401/403/404/422, which cannot succeed.
+ */
+export function createGitHubClient(options: {
+  token: string;
+  apiUrl: string;
+  log: Log;
+  writeIntervalMs?: number;
+}): GitHub {
   const { log } = options;
+  const pace = new GitHubPace({
+    writeIntervalMs: options.writeIntervalMs ?? DEFAULT_WRITE_INTERVAL_MS,
+    holdBudgetMs: LIMIT_HOLD_BUDGET_MS,
+  });
+  const held = (retryAfter: number, what: string) => pace.hold(retryAfter * 1000, () => heldTooLongMessage(what));
   // `@actions/github`'s options: the token as GitHub expects it, and the runner's orchestration id in
   // the user agent. Its own proxy-aware fetch is made for GITHUB_API_URL at import; ours below is made
   // the same way (`@actions/http-client`) for github-api-url, which may name another host.
@@ -40,20 +65,27 @@ export function createGitHubClient(options: { token: string; apiUrl: string; log
     baseUrl: options.apiUrl,
     // Octokit logs every failed request as an error; the action reports the ones that matter in its own words.
     log: { debug: log.debug, info: log.debug, warn: log.warning, error: log.debug },
-    request: { fetch: proxyAwareFetch(options.apiUrl) },
+    request: { fetch: proxyAwareFetch(options.apiUrl, pace) },
     retry: { doNotRetry: DO_NOT_RETRY },
     throttle: {
+      // The plugin's own write pacing (one a second) would sit before the pace above and keep a shorter
+      // write-interval from applying: its writes group, limitless here, leaves the pacing to `pace`.
+      write: new Bottleneck.Group(),
       onRateLimit: (retryAfter, request, _octokit, retryCount) => {
         // Waiting for the hourly limit to reset would hold the job for up to an hour: retry once, briefly.
-        const wait = retryAfter <= 60 && retryCount < 1;
+        const wait = retryAfter <= 60 && retryCount < 1 && held(retryAfter, "GitHub's rate limit for github-token");
         log.warning(
           `GitHub's rate limit for github-token is used up (${request.method} ${request.url}); ${wait ? `retrying in ${retryAfter}s` : `it resets in ${retryAfter}s`}.`,
         );
         return wait;
       },
       onSecondaryRateLimit: (retryAfter, request, _octokit, retryCount) => {
-        // GitHub asks for a minute or so; a much longer wait would hold the job for little gain.
-        const wait = retryCount < 3 && retryAfter <= 120;
+        // GitHub asks for `retry-after`, or a minute without it (the plugin's fallback); every request
+        // waits as long (`held`), not only this one, and the run's waits together stay within a budget.
+        const wait =
+          retryCount < MAX_LIMIT_RETRIES &&
+          retryAfter <= MAX_LIMIT_WAIT_SECONDS &&
+          held(retryAfter, "GitHub's secondary rate limit");
         log.warning(
           `GitHub's secondary rate limit slowed ${request.method} ${request.url}; ${wait ? `retrying in ${retryAfter}s` : 'giving up'}.`,
         );
@@ -99,6 +131,11 @@ export function createGitHubClient(options: { token: string; apiUrl: string; log
   return github;
 }
 
+/** Why the requests left after the run's budget of waits for GitHub's limits are not sent. */
+function heldTooLongMessage(what: string): string {
+  return `not sent: ${what} held this run for ${formatDuration(LIMIT_HOLD_BUDGET_MS)} in all, and the action asks no more. Run the job again later, or spread the repositories over several runs or tokens.`;
+}
+
 /** Redirects that repeat the request at the new location (GitHub: 301 for reads of a renamed repository, 307 for writes). */
 const FOLLOWED_REDIRECTS = new Set([301, 302, 307, 308]);
 const MAX_REDIRECTS = 5;
@@ -113,9 +150,12 @@ const MAX_REDIRECTS = 5;
  * re-sending the Authorization header and, for a write, the sealed value. One to another origin is
  * handed back as it is, and the client's `after` hook turns it into an error.
  */
-function proxyAwareFetch(apiUrl: string): typeof fetch {
+function proxyAwareFetch(apiUrl: string, pace: GitHubPace): typeof fetch {
   const dispatcher = new HttpClient(USER_AGENT).getAgentDispatcher(apiUrl);
-  const fetchOnce = (url: string, init: RequestInit | undefined) => {
+  const fetchOnce = async (url: string, init: RequestInit | undefined) => {
+    // Every request that leaves is paced and counted, a retry or a followed redirect included, as GitHub counts it.
+    const turn = pace.admit(init?.method ?? 'GET', url);
+    if (turn) await turn;
     const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
     return undiciFetch(url, { ...(init as object), signal, redirect: 'manual', ...(dispatcher ? { dispatcher } : {}) });

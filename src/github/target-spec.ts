@@ -18,3 +18,41 @@ export type TargetSpec =
   | { kind: 'environment'; owner: string; repo: string; environment: string; createIfMissing?: true }
   /** `visibility` undefined: not given, so an existing secret keeps its own and a new one is `private`. `app` undefined: Actions. */
   | { kind: 'organization'; org: string; visibility?: Visibility; selectedRepositories: string[]; app?: SecretApp };
+
+/**
+ * A glob over one owner's repository names (`acme/svc-*`, `acme/*`): `*` any run of characters and
+ * `?` one, matched without regard to case, as GitHub matches repository names. The owner is a login.
+ */
+export interface RepositoryPattern {
+  /** As the user wrote it, for messages and the summary. */
+  text: string;
+  owner: string;
+  /** The glob on the name: contains `*` or `?`. */
+  name: string;
+}
+
+/** Repositories chosen by listing their owners, resolved into repository or environment targets before the run. */
+export interface RepositorySelection extends RepositoryHolder {
+  patterns: RepositoryPattern[];
+  /** Lower-case topics a matched repository must all carry (repository-topics); empty: no filter. */
+  topics: string[];
+}
+
+/** Which secrets of a repository: its own (of `app`, Actions when undefined), or those of `environment` in it. */
+export interface RepositoryHolder {
+  environment?: string;
+  /** Create the environment when the repository lacks it (`create-environment`). */
+  createIfMissing?: true;
+  app?: SecretApp;
+}
+
+/** A repository named exactly or matched by a pattern, as the target that holds its secrets. */
+export function repositoryTarget(
+  owner: string,
+  repo: string,
+  { environment, createIfMissing, app }: RepositoryHolder = {},
+): TargetSpec {
+  if (environment)
+    return { kind: 'environment', owner, repo, environment, ...(createIfMissing ? { createIfMissing } : {}) };
+  return { kind: 'repository', owner, repo, ...(app && app !== 'actions' ? { app } : {}) };
+}

@@ -78,7 +78,8 @@ export function isReadyToWrite(prepared: PreparedTarget): boolean {
   return prepared.key !== undefined && prepared.due.length > 0;
 }
 
-async function prepareTarget(
+/** One target's reads (see prepareTargets); never rejects. */
+export async function prepareTarget(
   github: GitHub,
   target: Target,
   names: readonly string[],

@@ -45,25 +45,22 @@ export function dotenvSink(settings: DotenvSettings, setSecret: (value: string) 
     waitsForDue: false,
     prepare: ({ onDue }) => {
       onDue();
-      return [
-        alwaysDue(plan, async (login) => {
-          if (!login)
-            return names.map((name) => result(name, 'failed', 'no ECR login was made; please report this bug'));
-          const values = entries(settings, login);
-          // The docker config is masked like the password (ecr.ts masks that one): neither may reach the log.
-          setSecret(values[0]?.value ?? '');
-          try {
-            const existed = await stat(settings.path).then(
-              () => true,
-              () => false,
-            );
-            await writeDotenvFile(settings.path, values);
-            return values.map(({ name }) => result(name, existed ? 'updated' : 'created'));
-          } catch (error) {
-            return values.map(({ name }) => result(name, 'failed', errorMessage(error)));
-          }
-        }),
-      ];
+      return alwaysDue(plan, async (login) => {
+        if (!login) return names.map((name) => result(name, 'failed', 'no ECR login was made; please report this bug'));
+        const values = entries(settings, login);
+        // The docker config is masked like the password (ecr.ts masks that one): neither may reach the log.
+        setSecret(values[0]?.value ?? '');
+        try {
+          const existed = await stat(settings.path).then(
+            () => true,
+            () => false,
+          );
+          await writeDotenvFile(settings.path, values);
+          return values.map(({ name }) => result(name, existed ? 'updated' : 'created'));
+        } catch (error) {
+          return values.map(({ name }) => result(name, 'failed', errorMessage(error)));
+        }
+      });
     },
   };
 }

@@ -40,19 +40,17 @@ export function gitlabSink(settings: GitLabSettings, setSecret: (value: string) 
     waitsForDue: false,
     prepare: ({ onDue }) => {
       onDue();
-      return [
-        alwaysDue(plan, async (login) => {
-          if (!login) return [result('failed', 'no ECR login was made; please report this bug')];
-          const value = dockerConfigJson(login.registryHosts.map((registry) => ({ ...login, registry })));
-          setSecret(value);
-          try {
-            const written = await writeGitLabVariable({ ...settings, key: variable, value, sensitive: true });
-            return [result(written.status, written.note)];
-          } catch (error) {
-            return [result('failed', errorMessage(error))];
-          }
-        }),
-      ];
+      return alwaysDue(plan, async (login) => {
+        if (!login) return [result('failed', 'no ECR login was made; please report this bug')];
+        const value = dockerConfigJson(login.registryHosts.map((registry) => ({ ...login, registry })));
+        setSecret(value);
+        try {
+          const written = await writeGitLabVariable({ ...settings, key: variable, value, sensitive: true });
+          return [result(written.status, written.note)];
+        } catch (error) {
+          return [result('failed', errorMessage(error))];
+        }
+      });
     },
   };
 }

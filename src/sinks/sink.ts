@@ -19,10 +19,20 @@ export interface Sink {
   /** What the writes need loaded, started while the ECR request is in flight (libsodium for GitHub). */
   whileLoginInFlight?: () => void;
   /**
-   * The reads that need no password, one promise per destination; none rejects (a failed read is a
-   * failed result). `onDue` is called as soon as something that needs a password is known to be due.
+   * Which destinations there are (GitHub resolves repository patterns first; a failure there rejects,
+   * written for the user), then their reads that need no password, one promise per destination; none
+   * of those rejects (a failed read is a failed result). `onDue` is called as soon as something that
+   * needs a password is known to be due.
    */
-  prepare: (options: { now: Date; onDue: () => void }) => Promise<PreparedDestination>[];
+  prepare: (options: { now: Date; onDue: () => void }) => Promise<Destinations>;
+}
+
+/** A sink's destinations once known: their plans (replacing the first ones), notes for the report, their reads. */
+export interface Destinations {
+  plans: PlannedTarget[];
+  /** Lines for the report above the table, such as what each repository pattern matched. */
+  notes: string[];
+  preparing: Promise<PreparedDestination>[];
 }
 
 /** One destination after its reads: what it still has to write, and how. */
@@ -35,9 +45,15 @@ export interface PreparedDestination {
   needsPassword: boolean;
   /** Writes what is due with the login (undefined when no destination needed a password); every secret's result. */
   write: (login: SinkLogin | undefined) => Promise<SecretResult[]>;
+  /** Called once the destination is done, written or not (GitHub: its lane frees for the next target). */
+  release?: () => void;
 }
 
-/** A destination that needs no reads: always due, always ready, always in need of the password. */
-export function alwaysDue(plan: PlannedTarget, write: PreparedDestination['write']): Promise<PreparedDestination> {
-  return Promise.resolve({ plan, ready: true, needsPassword: true, write });
+/** A sink of one destination that needs no reads: always due, always ready, always in need of the password. */
+export function alwaysDue(plan: PlannedTarget, write: PreparedDestination['write']): Promise<Destinations> {
+  return Promise.resolve({
+    plans: [plan],
+    notes: [],
+    preparing: [Promise.resolve({ plan, ready: true, needsPassword: true, write })],
+  });
 }

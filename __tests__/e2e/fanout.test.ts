@@ -1,0 +1,163 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Fakes } from '../fakes/index.ts';
+import { secondaryRateLimit } from '../fakes/github.ts';
+import type { RecordedRequest } from '../fakes/server.ts';
+import { githubCalls, run, setUp } from './helpers.ts';
+
+/**
+ * A fan-out at GitHub's pace, against a fake GitHub that enforces the REST secondary limit in points
+ * (900 a minute, GET 1, PUT 5), with GitHub's minute shortened TIME_SCALE times and the action's
+ * clock sped up as many times (`fakes/time-scale.mjs`, preloaded into the action's process): the
+ * run keeps the rule's shape at a twentieth of the time. The action's default write interval (1s)
+ * is then 50 ms of real time.
+ */
+const TIME_SCALE = 20;
+const SCALED_INTERVAL_MS = 1_000 / TIME_SCALE;
+const timeScaled = {
+  NODE_OPTIONS: `--import ${pathToFileURL(resolve(fileURLToPath(import.meta.url), '../../fakes/time-scale.mjs')).href}`,
+  TIME_SCALE: String(TIME_SCALE),
+};
+
+let fakes: Fakes & { roleArn: string };
+beforeEach(async () => (fakes = await setUp()));
+afterEach(async () => fakes.stop());
+
+/** `fanout/svc-001` ... : a repository each, added to the fake GitHub. */
+function addRepositories(n: number): string[] {
+  const names = Array.from({ length: n }, (_, i) => `fanout/svc-${String(i + 1).padStart(3, '0')}`);
+  for (const name of names) fakes.github.addRepository(name);
+  return names;
+}
+
+const isPut = (request: RecordedRequest) => request.method === 'PUT';
+const isPublicKey = (request: RecordedRequest) => request.url.endsWith('/public-key');
+
+describe('fan-out at GitHub pace (points-limited fake, time-scaled)', () => {
+  it('300 repositories: every secret written and opened, zero refusals, writes a write interval apart, reads between them', async () => {
+    const repositories = addRepositories(300);
+    fakes.github.enforcePoints({ timeScale: TIME_SCALE });
+
+    const result = await run(
+      fakes,
+      { 'role-to-assume': fakes.roleArn, repositories: repositories.join('\n') },
+      timeScaled,
+    );
+
+    expect(result.exitCode).toBe(0);
+    const issued = fakes.aws.lastLogin!;
+    const opened = repositories.filter(
+      (name) => fakes.github.repositorySecret(name, 'ECR_PASSWORD')?.plaintext === issued.password,
+    );
+    expect(opened).toHaveLength(300);
+    expect(fakes.github.refusals).toBe(0);
+    expect(JSON.parse(result.outputs['secrets-failed'] ?? 'null')).toEqual([]);
+    // One public-key GET and one PUT per repository, nothing else.
+    expect(githubCalls(fakes)).toHaveLength(600);
+
+    // Spacing, from when the fake GitHub received each PUT. The fake shares a busy machine and may read
+    // a request late, so single gaps are noisy (a late one shows as a long gap then a short one); what
+    // a pacing fault would change is robust: the writes as a whole at least an interval apart (299
+    // gaps, less four intervals of noise at the ends), the typical gap the interval, and no run of
+    // bursts (nine in ten gaps at least half the interval).
+    const puts = fakes.github.server.requests.filter(isPut).map((request) => request.receivedAt);
+    const gaps = puts
+      .slice(1)
+      .map((at, i) => at - (puts[i] ?? 0))
+      .sort((a, b) => a - b);
+    expect((puts.at(-1) ?? 0) - (puts[0] ?? 0)).toBeGreaterThanOrEqual(295 * SCALED_INTERVAL_MS);
+    expect(gaps[Math.floor(gaps.length / 2)]).toBeGreaterThanOrEqual(0.95 * SCALED_INTERVAL_MS);
+    expect(gaps[Math.floor(gaps.length / 10)]).toBeGreaterThanOrEqual(0.5 * SCALED_INTERVAL_MS);
+
+    // The reads overlap the writes instead of all coming first: the last public key is read well
+    // after the first write, and only a few reads ever run ahead of the writes.
+    const requests = fakes.github.server.requests;
+    const firstPut = requests.findIndex(isPut);
+    const lastKey = requests.findLastIndex(isPublicKey);
+    expect(lastKey).toBeGreaterThan(firstPut);
+    let ahead = 0;
+    let mostAhead = 0;
+    for (const request of requests) {
+      ahead += isPublicKey(request) ? 1 : isPut(request) ? -1 : 0;
+      mostAhead = Math.max(mostAhead, ahead);
+    }
+    expect(mostAhead).toBeLessThanOrEqual(10);
+  }, 90_000);
+
+  it('a refusal all the same: retry-after is honoured by every request, then the run ends with all written', async () => {
+    const repositories = addRepositories(20);
+    fakes.github.enforcePoints({ timeScale: TIME_SCALE });
+    // GitHub's answer to the fifth write: 429, wait 10 s (half a second of real time here).
+    let puts = 0;
+    fakes.github.server.inject({
+      match: (request) => request.method === 'PUT' && ++puts === 5,
+      reply: secondaryRateLimit(429, 10),
+    });
+
+    const result = await run(
+      fakes,
+      { 'role-to-assume': fakes.roleArn, repositories: repositories.join('\n') },
+      timeScaled,
+    );
+
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/::warning::GitHub's secondary rate limit slowed PUT .*retrying in 10s/);
+    const issued = fakes.aws.lastLogin!;
+    expect(
+      repositories.every((name) => fakes.github.repositorySecret(name, 'ECR_PASSWORD')?.plaintext === issued.password),
+    ).toBe(true);
+    const requests = fakes.github.server.requests;
+    const refused = requests.find((request) => request.status === 429);
+    expect(refused).toBeDefined();
+    // Requests already on their way when the refusal came back may arrive just after it; after that,
+    // nothing (the refused write, or any other) until the 10 s are over.
+    const waitMs = (10 * 1000) / TIME_SCALE;
+    const after = requests.filter((request) => request.receivedAt > refused!.receivedAt + waitMs / 5);
+    expect(after.length).toBeGreaterThan(0);
+    expect(Math.min(...after.map((request) => request.receivedAt - refused!.receivedAt))).toBeGreaterThanOrEqual(
+      waitMs * 0.9,
+    );
+    expect(requests.filter(isPut).map((request) => request.status)).toEqual([
+      ...Array<number>(4).fill(201),
+      429,
+      ...Array<number>(16).fill(201),
+    ]);
+    expect(fakes.github.refusals).toBe(0);
+  }, 60_000);
+
+  it('write-interval 500ms on GitHub Enterprise Server: writes half a second apart, not the throttling plugin’s second', async () => {
+    const repositories = addRepositories(30);
+    fakes.github.enforcePoints({ timeScale: TIME_SCALE });
+
+    const result = await run(
+      fakes,
+      { 'role-to-assume': fakes.roleArn, repositories: repositories.join('\n'), 'write-interval': '500ms' },
+      timeScaled,
+    );
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.refusals).toBe(0);
+    const puts = fakes.github.server.requests.filter(isPut).map((request) => request.receivedAt);
+    expect(puts).toHaveLength(30);
+    const gaps = puts
+      .slice(1)
+      .map((at, i) => at - (puts[i] ?? 0))
+      .sort((a, b) => a - b);
+    const median = gaps[Math.floor(gaps.length / 2)] ?? 0;
+    // Half the default interval: at least that, and well short of a whole one.
+    expect(median).toBeGreaterThanOrEqual(0.95 * (SCALED_INTERVAL_MS / 2));
+    expect(median).toBeLessThan(0.8 * SCALED_INTERVAL_MS);
+  }, 60_000);
+
+  it('write-interval below a third of a second: an input error naming the minimum, nothing asked', async () => {
+    const result = await run(fakes, { 'role-to-assume': fakes.roleArn, 'write-interval': '300ms' });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toEqual([
+      "Input 'write-interval': 300ms is shorter than 334ms, the least GitHub's secondary rate limit allows (900 points a minute, 5 points a write). Use at least 334ms; 1s (the default) on github.com, as GitHub advises.",
+    ]);
+    expect(fakes.allRequests()).toEqual([]);
+  });
+});

@@ -1,0 +1,276 @@
+import { GraphqlResponseError } from '@octokit/graphql';
+import { errorMessage } from '../errors.ts';
+import type { GitHub } from './client.ts';
+import { describeGitHubError, SAML_SSO_FIX } from './errors.ts';
+import {
+  repositoryTarget,
+  type RepositoryHolder,
+  type RepositoryPattern,
+  type RepositorySelection,
+  type TargetSpec,
+} from './target-spec.ts';
+
+/** One repository as the owner's listing gives it. */
+export interface ListedRepository {
+  name: string;
+  archived: boolean;
+  /** Lower case, as GitHub stores topics. */
+  topics: string[];
+}
+
+/** An owner's repositories, with its login as GitHub spells it. */
+export interface OwnerListing {
+  login: string;
+  repositories: ListedRepository[];
+}
+
+/** What one pattern matched: the repositories it selects, and how many names it matched but left out. */
+export interface PatternMatch {
+  pattern: RepositoryPattern;
+  owner: string;
+  names: string[];
+  /** Names it matched of archived repositories, skipped. */
+  archived: string[];
+  withoutTopics: number;
+}
+
+export interface ResolvedTargets {
+  /** The exact targets first, as listed, then each pattern's matches by name; every repository once. */
+  targets: TargetSpec[];
+  /** For the log and the summary: how many repositories each pattern matched, and the archived ones skipped. */
+  notes: string[];
+}
+
+/**
+ * Why GraphQL, not REST: one query per 100 repositories lists an organisation or a user alike, with
+ * `isArchived` and the topics, and includes the private repositories the token can see. REST needs
+ * as many requests for an organisation (`GET /orgs/{org}/repos`, 100 a page) but first has to know
+ * whether the owner is one, and for a user `GET /users/{username}/repos` lists public repositories
+ * only. `repositoryOwner(login:)` answers a user or an organisation (GitHub docs, GraphQL reference,
+ * "Queries: repositoryOwner"), and null, with no error, for a login it does not know or the token
+ * cannot see. `ownerAffiliations: [OWNER]` keeps the repositories the owner owns: its default adds
+ * those it is only a collaborator on. Connections give at most 100 nodes a page (GitHub docs, "Rate
+ * limits and node limits for the GraphQL API": `first` is 1 to 100), and a repository carries at
+ * most 20 topics (GitHub docs, "Classifying your repository with topics"), so one page of topics is all.
+ */
+export const OWNER_REPOSITORIES_QUERY = `query($login: String!, $cursor: String) {
+  repositoryOwner(login: $login) {
+    login
+    repositories(first: 100, after: $cursor, ownerAffiliations: [OWNER], orderBy: { field: NAME, direction: ASC }) {
+      nodes { name isArchived repositoryTopics(first: 20) { nodes { topic { name } } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}`;
+
+/** 100,000 repositories: more than any owner holds; the cap keeps an answer that never ends from looping. */
+const MAX_OWNER_PAGES = 1000;
+
+interface OwnerRepositoriesPage {
+  repositoryOwner: {
+    login: string;
+    repositories: {
+      nodes: ({
+        name: string;
+        isArchived: boolean;
+        repositoryTopics: { nodes: { topic: { name: string } }[] };
+      } | null)[];
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    };
+  } | null;
+}
+
+/**
+ * Resolves the patterns into targets beside the exact ones: each owner listed once, however many
+ * patterns name it. Throws, naming every pattern that could not be resolved or matched nothing,
+ * before anything is written: a pattern that selects nothing is a mistake to fix, not a run to pass.
+ */
+export async function resolveTargets(
+  github: GitHub,
+  exact: readonly TargetSpec[],
+  selection: RepositorySelection,
+): Promise<ResolvedTargets> {
+  // One listing per owner, started at once for all owners; a failed one is kept as its message.
+  const listings = new Map<string, Promise<OwnerListing | string>>();
+  const listingOf = (owner: string) => {
+    const key = owner.toLowerCase();
+    const listing = listings.get(key) ?? listOwnerRepositories(github, owner).catch(errorMessage);
+    listings.set(key, listing);
+    return listing;
+  };
+  const listed = await Promise.all(
+    selection.patterns.map(async (pattern) => ({ pattern, listing: await listingOf(pattern.owner) })),
+  );
+  const problems: string[] = [];
+  const matches: PatternMatch[] = [];
+  for (const { pattern, listing } of listed) {
+    if (typeof listing === 'string') {
+      problems.push(`"${pattern.text}": ${listing}`);
+      continue;
+    }
+    const match = matchPattern(pattern, listing, selection.topics);
+    if (match.names.length === 0)
+      problems.push(`"${pattern.text}": ${noMatchProblem(match, listing, selection.topics)}`);
+    matches.push(match);
+  }
+  if (problems.length > 0) {
+    throw new Error(
+      `repositories: ${problems.length === 1 ? 'a pattern' : `${problems.length} patterns`} could not be resolved, so nothing was written:\n${problems.map((problem) => `- ${problem}`).join('\n')}`,
+    );
+  }
+  return {
+    targets: selectedTargets(exact, matches, selection),
+    notes: selectionNotes(matches, selection.topics),
+  };
+}
+
+/** Every repository an owner owns that github-token can see, a page of 100 per query. */
+export async function listOwnerRepositories(github: GitHub, owner: string): Promise<OwnerListing> {
+  const repositories: ListedRepository[] = [];
+  let login: string | undefined;
+  let cursor: string | null = null;
+  for (let page = 1; ; page++) {
+    const data: OwnerRepositoriesPage = await ownerRepositoriesPage(github, owner, cursor);
+    if (!data.repositoryOwner) {
+      throw new Error(
+        `no user or organisation ${owner} is visible to github-token. Check the owner's login, and that the token can see it (a GitHub App must be installed on it).`,
+      );
+    }
+    login = data.repositoryOwner.login;
+    const { nodes, pageInfo } = data.repositoryOwner.repositories;
+    for (const node of nodes) {
+      if (!node) continue;
+      repositories.push({
+        name: node.name,
+        archived: node.isArchived,
+        topics: node.repositoryTopics.nodes.map(({ topic }) => topic.name.toLowerCase()),
+      });
+    }
+    if (!pageInfo.hasNextPage) break;
+    if (!pageInfo.endCursor || pageInfo.endCursor === cursor || page >= MAX_OWNER_PAGES) {
+      throw new Error(
+        `GitHub's listing of the repositories of ${owner} did not end (page ${page}); list the repositories by name instead.`,
+      );
+    }
+    cursor = pageInfo.endCursor;
+  }
+  return { login: login ?? owner, repositories };
+}
+
+async function ownerRepositoriesPage(
+  github: GitHub,
+  owner: string,
+  cursor: string | null,
+): Promise<OwnerRepositoriesPage> {
+  try {
+    return await github.graphql<OwnerRepositoriesPage>(OWNER_REPOSITORIES_QUERY, { login: owner, cursor });
+  } catch (error) {
+    if (error instanceof GraphqlResponseError) {
+      // GraphQL answers 200 with `errors`: FORBIDDEN for an organisation whose SAML single sign-on
+      // the token is not authorised for, and others; GitHub's own words are the best guide.
+      const errors = (error.errors ?? []) as { type?: string; message: string }[];
+      const said = errors.map(({ type, message }) => `GitHub answered ${type ?? 'an error'}: "${message}"`).join('; ');
+      const saml = errors.some(({ message }) => /SAML/i.test(message));
+      throw new Error(
+        `could not list the repositories of ${owner}. ${said}.${saml ? ` ${SAML_SSO_FIX}` : ' Check that github-token can read the repositories of this owner.'}`,
+        { cause: error },
+      );
+    }
+    throw new Error(
+      describeGitHubError(error, {
+        doing: 'list the repositories of',
+        target: owner,
+        permission:
+          "read access to the owner's repositories ('Metadata: Read', which every fine-grained token and GitHub App has for the repositories it was given)",
+        notFoundHint: 'Check the owner in the pattern.',
+      }),
+      { cause: error },
+    );
+  }
+}
+
+/** `*` any run of characters, `?` one; the whole name, without regard to case (GitHub names are case-insensitive). */
+export function globMatcher(glob: string): (name: string) => boolean {
+  const source = [...glob]
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')))
+    .join('');
+  const expression = new RegExp(`^${source}$`, 'i');
+  return (name) => expression.test(name);
+}
+
+/** Which of an owner's repositories a pattern selects: not archived, and carrying every topic. */
+export function matchPattern(
+  pattern: RepositoryPattern,
+  listing: OwnerListing,
+  topics: readonly string[],
+): PatternMatch {
+  const matches = globMatcher(pattern.name);
+  const match: PatternMatch = { pattern, owner: listing.login, names: [], archived: [], withoutTopics: 0 };
+  for (const repository of listing.repositories) {
+    if (!matches(repository.name)) continue;
+    if (repository.archived) {
+      // An archived repository is read-only and runs no workflow (GitHub docs, "Archiving repositories"): a secret there serves nothing.
+      match.archived.push(repository.name);
+      continue;
+    }
+    if (!topics.every((topic) => repository.topics.includes(topic))) {
+      match.withoutTopics++;
+      continue;
+    }
+    match.names.push(repository.name);
+  }
+  return match;
+}
+
+/** The exact targets as listed, then each match not already among them; a repository matched twice is written once. */
+export function selectedTargets(
+  exact: readonly TargetSpec[],
+  matches: readonly PatternMatch[],
+  holder: RepositoryHolder,
+): TargetSpec[] {
+  const targets = [...exact];
+  const seen = new Set(exact.flatMap((spec) => ('repo' in spec ? [`${spec.owner}/${spec.repo}`.toLowerCase()] : [])));
+  for (const { owner, names } of matches) {
+    for (const name of names) {
+      const key = `${owner}/${name}`.toLowerCase();
+      if (seen.has(key)) continue;
+      seen.add(key);
+      targets.push(repositoryTarget(owner, name, holder));
+    }
+  }
+  return targets;
+}
+
+function noMatchProblem(match: PatternMatch, listing: OwnerListing, topics: readonly string[]): string {
+  const left = [
+    match.archived.length > 0 ? `${match.archived.length} archived` : '',
+    match.withoutTopics > 0 ? `${match.withoutTopics} without ${topicsText(topics)}` : '',
+  ].filter(Boolean);
+  const why = left.length > 0 ? ` (it matched ${left.join(' and ')})` : '';
+  return `matches no repository of ${listing.login} that github-token can see among its ${listing.repositories.length}${why}. Check the pattern${topics.length > 0 ? ' and repository-topics' : ''}, and that the token has access to those repositories (a fine-grained token or GitHub App sees only those it was given).`;
+}
+
+/** One line per pattern, then the archived repositories skipped, counted once however many patterns matched them. */
+export function selectionNotes(matches: readonly PatternMatch[], topics: readonly string[]): string[] {
+  const lines = matches.map(({ pattern, owner, names, archived, withoutTopics }) => {
+    const left = [
+      archived.length > 0 ? `${archived.length} archived skipped` : '',
+      withoutTopics > 0 ? `${withoutTopics} without ${topicsText(topics)}` : '',
+    ].filter(Boolean);
+    const plural = names.length === 1 ? 'repository' : 'repositories';
+    return `Pattern ${pattern.text} matched ${names.length} ${plural} of ${owner}${left.length > 0 ? ` (${left.join(', ')})` : ''}.`;
+  });
+  const archived = new Set(
+    matches.flatMap(({ owner, archived: names }) => names.map((name) => `${owner}/${name}`.toLowerCase())),
+  );
+  if (archived.size > 0) {
+    lines.push(
+      `${archived.size} archived ${archived.size === 1 ? 'repository' : 'repositories'} skipped: an archived repository is read-only, and no workflow runs in it.`,
+    );
+  }
+  return lines;
+}
+
+function topicsText(topics: readonly string[]): string {
+  return topics.length === 1 ? `the topic ${topics[0]}` : `all the topics ${topics.join(', ')}`;
+}

@@ -1,0 +1,27 @@
+/**
+ * At most `width` holders at once; the others wait their turn, in the order they asked. A lane that
+ * is free is taken at once, with no timer (a single-target run pays nothing for it).
+ */
+export class Lanes {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(width: number) {
+    this.free = width;
+  }
+
+  enter(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((go) => this.waiting.push(go));
+  }
+
+  /** Hands the lane to the next in line, or frees it. */
+  leave(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
