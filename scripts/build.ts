@@ -1,6 +1,8 @@
 /**
- * Builds dist/ from src/: a clean folder, ncc's minified bundle, then the chunks that ncc leaves
- * unminified (the AWS SDK, loaded only by runs that fetch a password) minified with terser.
+ * Builds dist/ from src/: a clean folder, ncc's minified bundles, then the chunks that ncc leaves
+ * unminified (the AWS SDK, loaded only by runs that fetch a password) minified with terser. Two
+ * bundles: the action (`src/index.ts` into dist/index.js) and the command (`src/cli.ts` into
+ * dist/cli/index.js, the package's `bin`, with a copy of action.yml beside it: its flags).
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
@@ -12,12 +14,15 @@ const dist = join(root, 'dist');
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 
 rmSync(dist, { recursive: true, force: true });
-execFileSync(
-  bin('ncc'),
-  ['build', join(root, 'src', 'index.ts'), '-o', dist, '--minify', '--license', 'licenses.txt'],
-  { stdio: 'inherit' },
-);
-for (const chunk of readdirSync(dist).filter((name) => /^\d+\.index\.js$/.test(name))) {
-  const file = join(dist, chunk);
-  execFileSync(bin('terser'), [file, '--module', '--compress', '--mangle', '--output', file], { stdio: 'inherit' });
+for (const [entry, out] of [
+  ['index.ts', dist],
+  ['cli.ts', join(dist, 'cli')],
+] as const) {
+  execFileSync(bin('ncc'), ['build', join(root, 'src', entry), '-o', out, '--minify', '--license', 'licenses.txt'], {
+    stdio: 'inherit',
+  });
+  for (const chunk of readdirSync(out).filter((name) => /^\d+\.index\.js$/.test(name))) {
+    const file = join(out, chunk);
+    execFileSync(bin('terser'), [file, '--module', '--compress', '--mangle', '--output', file], { stdio: 'inherit' });
+  }
 }

@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readActionYml, type ActionMetadata } from '../__tests__/fakes/action-yml.ts';
+import { flagSpecs, NOT_FLAGS } from '../src/cli/flags.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 export const README = join(root, 'README.md');
@@ -31,9 +32,25 @@ export function outputsTable({ outputs }: ActionMetadata): string {
   return ['| output | description |', '| --- | --- |', ...rows].join('\n');
 }
 
+/**
+ * The command's flags table, from the same list the command reads (src/cli/flags.ts: a flag per
+ * action input, but the secret ones, then the command's own), so that it cannot drift from --help.
+ */
+export function flagsTable(metadata: ActionMetadata): string {
+  const rows = flagSpecs(metadata.inputs).map(({ name, input, type, list, description, byDefault }) => {
+    const value = type === 'string' ? ` <value>${list ? ' (repeatable)' : ''}` : '';
+    const meaning = input ? `the input [\`${input}\`](#inputs)` : cell(description);
+    return `| \`--${name}${value}\` | ${byDefault ? code(byDefault) : ''} | ${meaning} |`;
+  });
+  const environment = Object.entries(NOT_FLAGS).map(
+    ([input, source]) => `| \`${input}\` (no flag) | | ${cell(source)} |`,
+  );
+  return ['| flag | default | meaning |', '| --- | --- | --- |', ...rows, ...environment].join('\n');
+}
+
 /** The README with each generated block replaced; throws when a marker is missing or out of order. */
 export function renderReadme(readme: string, metadata: ActionMetadata = readActionYml()): string {
-  const blocks = { inputs: inputsTable(metadata), outputs: outputsTable(metadata) };
+  const blocks = { inputs: inputsTable(metadata), outputs: outputsTable(metadata), flags: flagsTable(metadata) };
   return Object.entries(blocks).reduce((text, [name, table]) => replaceBetween(text, name, table), readme);
 }
 
@@ -67,7 +84,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   if (process.argv.includes('--check')) {
     if (current !== wanted) {
       console.error(
-        'README.md: the inputs or outputs table differs from action.yml. Run `npm run docs` and commit README.md.',
+        'README.md: the inputs, outputs or flags table differs from action.yml and src/cli/flags.ts. Run `npm run docs` and commit README.md.',
       );
       process.exit(1);
     }

@@ -27,9 +27,13 @@ export interface RunContext {
   apiUrl: string;
 }
 
-export interface Config {
+/** The AWS part of a run: every front door has it, whatever it writes to. */
+export interface AwsConfig {
   region: string;
   auth: AwsAuth;
+}
+
+export interface Config extends AwsConfig {
   github: { token: string; apiUrl: string };
   /** The targets named exactly; with `repositorySelection`, possibly none. */
   targets: TargetSpec[];
@@ -147,6 +151,22 @@ export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv, conte
     dryRun,
     writeIntervalMs,
   };
+}
+
+/**
+ * The AWS inputs alone (`aws-region` and the credential inputs), checked as `parseConfig` checks them:
+ * for a front door whose run writes no GitHub secret (the command with only a dotenv file or GitLab).
+ */
+export function parseAwsConfig(getInput: InputReader, env: NodeJS.ProcessEnv, context: RunContext): AwsConfig {
+  const problems: InputProblem[] = [];
+  const read = (name: string): string => getInput(name).trim();
+  const report = (input: string, problem: string, fix: string): void => {
+    problems.push({ input, problem, fix });
+  };
+  const region = parseRegion(read('aws-region'), env, report);
+  const auth = parseAuth(read, context, region, report);
+  if (problems.length > 0 || !region) throw new ConfigError(problems);
+  return { region, auth };
 }
 
 type Report = (input: string, problem: string, fix: string) => void;

@@ -1,18 +1,13 @@
 import type { EcrLogin } from './aws/ecr.ts';
-import { AwsLogin } from './aws/login.ts';
+import { AwsLogin, type AwsLoginSettings } from './aws/login.ts';
 import { registryHosts } from './aws/registry.ts';
 import type { Config } from './config.ts';
-import { createGitHubClient } from './github/client.ts';
 import { proxyPasswords } from './network.ts';
-import { resolveTargets } from './github/repositories.ts';
-import { describeTarget, type Target } from './github/targets.ts';
-import { isReadyToWrite, prepareTarget, writeTarget, type PreparedTarget } from './github/writer.ts';
-import { Lanes } from './lanes.ts';
 import { awaitedLater } from './overlap.ts';
 import { planRun } from './plan.ts';
 import { reportRun, resultsAfterError, type Reporter, type RunRecord } from './report.ts';
-import { libsodium } from './seal.ts';
-import { secretNames, secretValues, unchangingSecretNames } from './secrets.ts';
+import { githubSink } from './sinks/github.ts';
+import type { PreparedDestination, Sink, SinkLogin } from './sinks/sink.ts';
 
 /**
  * What the engine needs of its front door: where to log and report (`@actions/core` in the action),
@@ -23,99 +18,75 @@ export interface EngineIo extends Reporter {
   env: NodeJS.ProcessEnv;
 }
 
-/**
- * How many targets are between their first read and their last write at once. A fan-out over many
- * repositories goes through them this many at a time: their reads overlap the paced writes of those
- * ahead instead of all starting at once, and memory stays flat at any size. A repository or
- * environment target has at most two requests out at a time (list and public key, or one write), so
- * five never fill the ten concurrent requests of the throttling plugin: a write never waits behind
- * reads for a slot, and the pace (src/github/pace.ts) always sees the next write.
- */
-const FAN_OUT_WIDTH = 5;
-
-/**
- * One run from a checked config: which secrets are due, AWS credentials and ECR login, sealed writes,
- * report. Shared by every front door; it never reads inputs itself.
- */
+/** The action's run: the GitHub secrets its config names (or, for a dry run, their plan). */
 export async function refresh(config: Config, io: EngineIo): Promise<void> {
   io.setSecret(config.github.token);
+  if (config.dryRun) {
+    for (const password of proxyPasswords(io.env)) io.setSecret(password);
+    // A dry run reads GitHub and reports the plan; it never reaches the AWS login.
+    return planRun(config, io);
+  }
+  await refreshSinks(config, [githubSink(config, io)], io);
+}
+
+/**
+ * One run into one or several sinks: which values are due, AWS credentials and ECR login, the writes,
+ * one report. Shared by every front door; it never reads inputs itself.
+ */
+export async function refreshSinks(aws: AwsLoginSettings, sinks: readonly Sink[], io: EngineIo): Promise<void> {
   for (const password of proxyPasswords(io.env)) io.setSecret(password);
-  // A dry run reads GitHub and reports the plan; it never reaches the AWS login below.
-  if (config.dryRun) return planRun(config, io);
   const now = new Date();
-  const names = secretNames(config.secretNames);
-  const plansOf = (targets: readonly Pick<Target, 'label' | 'takesEffect'>[]) =>
-    targets.map((target) => ({ target, due: names.map((name) => ({ name })), results: [] }));
-  // Filled in as the run goes, so that however it ends every secret is reported; until GitHub is read, all are
-  // due, and a repository pattern stands for the repositories it will match.
-  const record: RunRecord = {
-    plans: plansOf([
-      ...config.targets.map(describeTarget),
-      ...(config.repositorySelection?.patterns ?? []).map(({ text }) => ({ label: text, takesEffect: '' })),
-    ]),
-  };
+  // Filled in as the run goes, so that however it ends every secret is reported; until a sink reads, all are due.
+  const record: RunRecord = { plans: sinks.flatMap((sink) => sink.plans) };
   let error: unknown;
-  const aws = new AwsLogin(config, { setSecret: (value) => io.setSecret(value), env: io.env });
+  const login = new AwsLogin(aws, { setSecret: (value) => io.setSecret(value), env: io.env });
   try {
-    const github = createGitHubClient({
-      token: config.github.token,
-      apiUrl: config.github.apiUrl,
-      log: io,
-      writeIntervalMs: config.writeIntervalMs,
-    });
-    // Repository patterns are resolved before anything else: one that matches nothing stops the run
-    // before any write or AWS call, and the rest of the run sees plain targets.
-    const resolved = config.repositorySelection
-      ? await resolveTargets(github, config.targets, config.repositorySelection)
-      : { targets: config.targets, notes: [] };
-    const targets = resolved.targets.map(describeTarget);
-    record.plans = plansOf(targets);
-    record.notes = resolved.notes;
-    for (const note of resolved.notes) io.info(note);
-    // Request order (README, "Performance"): GitHub's reads (lists, settings, public keys) start at
-    // once; they need nothing from AWS. Without max-age every run writes, so the AWS credentials (OIDC
-    // token, STS) start at once beside them: a token GitHub refuses then costs an OIDC and STS round,
-    // never an ECR password. With max-age they start only once a list shows something due, so that a
-    // run whose secrets are all fresh asks AWS nothing and never loads the AWS SDK.
-    if (config.maxAgeMs === undefined) aws.startCredentials();
-    const unchanging = new Set(unchangingSecretNames(config.secretNames));
-    const prepareOptions = {
-      ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }),
-      now,
-      unchanging: [...unchanging],
-      onDue: () => aws.startCredentials(),
-    };
-    const lanes = new Lanes(FAN_OUT_WIDTH);
-    const preparing = targets.map((target) =>
-      lanes.enter().then(() => prepareTarget(github, target, names, prepareOptions)),
+    // Request order (README, "Performance"): the sinks' reads (GitHub's lists, settings, public keys)
+    // start at once; they need nothing from AWS. A sink that writes on every run (GitHub without
+    // max-age, a dotenv file, a GitLab variable) starts the AWS credentials (token, STS) at once beside
+    // them: a token GitHub refuses then costs an STS round, never an ECR password. GitHub with max-age
+    // starts them only once a list shows something due, so that a run whose secrets are all fresh asks
+    // AWS nothing and never loads the AWS SDK.
+    // Each sink's destinations first (GitHub resolves repository patterns: one that matches nothing
+    // stops the run before any write or AWS call); then the plans are what the sinks found.
+    const destinations = await Promise.all(
+      sinks.map((sink) => sink.prepare({ now, onDue: () => login.startCredentials() })),
     );
-    // ECR mints a password only once some target is ready to write a secret that needs one (due, key
-    // in hand; the username needs none); libsodium loads while that request is in flight.
-    const needsPassword = (prepared: PreparedTarget) =>
-      isReadyToWrite(prepared) && prepared.due.some(({ name }) => !unchanging.has(name));
-    const values = awaitedLater(
-      firstReady(preparing, needsPassword).then(async (needed) => {
-        if (!needed) return secretValues(config.secretNames, undefined);
-        const login = await aws.ecrLogin(() => void awaitedLater(libsodium()));
-        io.info(`ECR login for ${login.registry} expires at ${login.expiresAt.toISOString()}.`);
-        record.login = login;
-        record.registryHosts = registryHosts(login.registry, config.registry, config.region);
-        return maskedSecretValues(config, { ...login, registryHosts: record.registryHosts }, io);
-      }),
+    record.plans = destinations.flatMap(({ plans }) => plans);
+    record.notes = destinations.flatMap(({ notes }) => notes);
+    if (sinks.some((sink) => !sink.waitsForDue)) login.startCredentials();
+    const preparing = destinations.flatMap(({ preparing }) => preparing);
+    // ECR mints a password only once some destination is ready to write a value that needs one; what
+    // the writes need (libsodium) loads while that request is in flight.
+    const ecrLogin = awaitedLater(
+      firstReady(preparing, (prepared) => prepared.ready && prepared.needsPassword).then(
+        async (needed): Promise<SinkLogin | undefined> => {
+          if (!needed) return undefined;
+          const issued: EcrLogin = await login.ecrLogin(() => {
+            for (const sink of sinks) sink.whileLoginInFlight?.();
+          });
+          io.info(`ECR login for ${issued.registry} expires at ${issued.expiresAt.toISOString()}.`);
+          record.login = issued;
+          record.registryHosts = aws.registry
+            ? registryHosts(issued.registry, aws.registry, aws.region)
+            : [issued.registry];
+          return { ...issued, registryHosts: record.registryHosts };
+        },
+      ),
     );
-    // Each target is written as soon as its own reads and the login are in hand: a slow target holds back no other.
+    // Each destination is written as soon as its own reads and the login are in hand: a slow one holds back no other.
     const results = await Promise.all(
-      preparing.map(async (preparingTarget) => {
-        const prepared = await preparingTarget;
+      preparing.map(async (preparingDestination) => {
+        const prepared = await preparingDestination;
         try {
-          if (!isReadyToWrite(prepared)) return prepared.results;
-          return await writeTarget(github, prepared, await values, io);
+          if (!prepared.ready) return prepared.plan.results;
+          return await prepared.write(await ecrLogin);
         } catch (thrown) {
-          // An AWS failure (written for the user): every secret this target had due failed with it.
+          // An AWS failure (written for the user): every secret this destination had due failed with it.
           error ??= thrown;
-          return resultsAfterError([prepared], thrown);
+          return resultsAfterError([prepared.plan], thrown);
         } finally {
-          lanes.leave();
+          prepared.release?.();
         }
       }),
     );
@@ -125,31 +96,21 @@ export async function refresh(config: Config, io: EngineIo): Promise<void> {
     error = thrown;
   }
   // An OIDC or STS call still in flight when nothing was due ends before the report; its outcome no longer matters.
-  await aws.settled();
+  await login.settled();
   await reportRun(io, record, now, error);
 }
 
-/** Whether some target becomes `ready`, as soon as one does; false once all are prepared and none is. */
+/** Whether some destination becomes `ready`, as soon as one does; false once all are prepared and none is. */
 function firstReady(
-  preparing: readonly Promise<PreparedTarget>[],
-  ready: (prepared: PreparedTarget) => boolean,
+  preparing: readonly Promise<PreparedDestination>[],
+  ready: (prepared: PreparedDestination) => boolean,
 ): Promise<boolean> {
   return new Promise((resolve) => {
-    for (const target of preparing)
-      void target.then(
+    for (const destination of preparing)
+      void destination.then(
         (prepared) => ready(prepared) && resolve(true),
         () => undefined,
       );
     void Promise.allSettled(preparing).then(() => resolve(false));
   });
-}
-
-function maskedSecretValues(
-  config: Config,
-  login: EcrLogin & { registryHosts: readonly string[] },
-  io: Pick<EngineIo, 'setSecret'>,
-) {
-  const values = secretValues(config.secretNames, login);
-  for (const { value, sensitive } of values) if (sensitive) io.setSecret(value);
-  return values;
 }

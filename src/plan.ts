@@ -123,5 +123,10 @@ function awsIdentity(auth: AwsAuth): string {
       return 'The access keys themselves: valid, active and not expired.';
     case 'default-chain':
       return "The runner's default AWS credentials (environment, profile, container or instance role): none was looked for.";
+    // The command's two paths (src/cli/options.ts).
+    case 'web-identity':
+      return `sts:AssumeRoleWithWebIdentity on ${auth.roleArn} with the token from ${auth.tokenSource}, whose issuer, sub and aud its trust policy must accept.`;
+    case 'default-chain-and-role':
+      return `sts:AssumeRole on ${auth.roleArn} with the default credential chain's identity: allowed to it, and accepted by the role's trust policy.`;
   }
 }

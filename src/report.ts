@@ -12,6 +12,13 @@ export interface Reporter {
   warning: (message: string) => void;
   debug: (message: string) => void;
   setFailed: (message: string) => void;
+  /** The run's results, for a front door that shows them its own way (the command's terminal report); the action has none. */
+  showResults?: (
+    login: EcrLogin | undefined,
+    results: readonly SecretResult[],
+    now: Date,
+    context: { registryHosts?: readonly string[] | undefined; notes?: readonly string[] | undefined },
+  ) => void;
 }
 
 /** What reporting needs of a target's plan (a `PreparedTarget` is one): what is due, and what is already known. */
@@ -85,6 +92,11 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
     );
   } catch (summaryError) {
     core.warning(`Could not write the job summary (GITHUB_STEP_SUMMARY): ${errorMessage(summaryError)}`);
+  }
+  try {
+    core.showResults?.(record.login, results, now, { registryHosts: record.registryHosts, notes: record.notes });
+  } catch (showError) {
+    core.warning(`Could not show the report: ${errorMessage(showError)}`);
   }
   const failure =
     failureMessage(results, { dryRun: dryRun !== undefined }) ??
@@ -166,24 +178,28 @@ export function setOutputs(
   );
 }
 
-/** The job summary: a headline that says what happened, one row per secret per target, and when the password expires. */
-export function summaryMarkdown(
+/** The summary's content, for either rendering: a headline, its sentences, one row per secret per target. */
+interface SummaryParts {
+  headline: string;
+  lines: string[];
+  rows: { target: string; secret: string; status: string; notes: string }[];
+}
+
+function summaryParts(
   login: EcrLogin | undefined,
   results: readonly SecretResult[],
   now: Date,
-  registryHosts: readonly string[] = [],
-  notes: readonly string[] = [],
-): string {
+  { registryHosts, notes }: { registryHosts: readonly string[]; notes: readonly string[] },
+  code: (text: string) => string,
+): SummaryParts {
   const rows = results.map(({ target, secret, status, detail, takesEffect }) => {
     const effect = WRITTEN.has(status) ? `read by ${takesEffect}${detail ? `; ${detail}` : ''}` : (detail ?? '');
-    return `| ${cell(target)} | \`${secret}\` | ${status} | ${cell(effect)} |`;
+    return { target, secret, status, notes: effect };
   });
   const expiry = login
     ? [
-        `Registry \`${login.registry}\`, user \`${login.username}\`: the password expires at ${login.expiresAt.toISOString()} (in ${formatDuration(login.expiresAt.getTime() - now.getTime())}).`,
-        ...(registryHosts.length > 1
-          ? [`The docker config opens ${registryHosts.map((host) => `\`${host}\``).join(', ')} with it.`]
-          : []),
+        `Registry ${code(login.registry)}, user ${code(login.username)}: the password expires at ${login.expiresAt.toISOString()} (in ${formatDuration(login.expiresAt.getTime() - now.getTime())}).`,
+        ...(registryHosts.length > 1 ? [`The docker config opens ${registryHosts.map(code).join(', ')} with it.`] : []),
       ]
     : [];
   const { written, failed, skipped } = tally(results);
@@ -200,8 +216,62 @@ export function summaryMarkdown(
     refreshed: expiry,
     'still fresh': ['No secret was older than max-age, so no password was fetched from ECR.'],
   };
-  const headline = [`### ECR password ${said}`, ...[...lines[said], ...notes].flatMap((line) => ['', line])];
-  return [...headline, '', '| target | secret | result | notes |', '| --- | --- | --- | --- |', ...rows, ''].join('\n');
+  return { headline: `ECR password ${said}`, lines: [...lines[said], ...notes], rows };
+}
+
+/** The job summary: a headline that says what happened, one row per secret per target, and when the password expires. */
+export function summaryMarkdown(
+  login: EcrLogin | undefined,
+  results: readonly SecretResult[],
+  now: Date,
+  registryHosts: readonly string[] = [],
+  notes: readonly string[] = [],
+): string {
+  const parts = summaryParts(login, results, now, { registryHosts, notes }, (text) => `\`${text}\``);
+  const table = parts.rows.map(
+    (row) => `| ${cell(row.target)} | \`${row.secret}\` | ${row.status} | ${cell(row.notes)} |`,
+  );
+  return [
+    `### ${parts.headline}`,
+    ...parts.lines.flatMap((line) => ['', line]),
+    '',
+    '| target | secret | result | notes |',
+    '| --- | --- | --- | --- |',
+    ...table,
+    '',
+  ].join('\n');
+}
+
+/**
+ * The same summary as plain text for a terminal (the command): the headline, its sentences, and the
+ * table with aligned columns; notes are left unaligned at the end of each line, however long.
+ */
+export function summaryText(
+  login: EcrLogin | undefined,
+  results: readonly SecretResult[],
+  now: Date,
+  registryHosts: readonly string[] = [],
+  notes: readonly string[] = [],
+): string {
+  const parts = summaryParts(login, results, now, { registryHosts, notes }, (text) => text);
+  const header = { target: 'target', secret: 'secret', status: 'result', notes: 'notes' };
+  const table = [header, ...parts.rows].map((row) => ({
+    ...row,
+    target: oneLine(row.target),
+    notes: oneLine(row.notes),
+  }));
+  const width = (key: 'target' | 'secret' | 'status') => Math.max(...table.map((row) => row[key].length));
+  const widths = { target: width('target'), secret: width('secret'), status: width('status') };
+  const text = table.map(({ target, secret, status, notes: rowNotes }) =>
+    [target.padEnd(widths.target), secret.padEnd(widths.secret), status.padEnd(widths.status), rowNotes]
+      .join('  ')
+      .trimEnd(),
+  );
+  return [parts.headline, ...parts.lines, '', ...text, ''].join('\n');
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
 }
 
 /** A dry run's first line: how many secrets a real run would write, and what else it found. */

@@ -63,7 +63,18 @@ export function expectNothingLeaked(result: ActionRun, fakes: Fakes, alsoSecret:
   ].join('\n');
   // Nothing but the runner's own output and summary files is written: no docker config, no temp file.
   expect(result.files).toEqual(['output', 'summary']);
-  const secrets = [
+  const secrets = issuedSecrets(fakes, alsoSecret);
+  for (const secret of secrets) {
+    expect(visible.includes(secret) ? `leaked: ${secret.slice(0, 6)}...` : 'not leaked').toBe('not leaked');
+  }
+}
+
+/**
+ * Every secret value the fakes handed out or were sent: ECR passwords and tokens, temporary and
+ * static AWS keys, OIDC tokens, the docker configs built from the logins, GitHub tokens, and `alsoSecret`.
+ */
+export function issuedSecrets(fakes: Fakes, alsoSecret: readonly string[] = []): string[] {
+  return [
     ...fakes.aws.secretValues(),
     ...fakes.oidc.issued,
     ...fakes.aws.logins.map((login) => Buffer.from(`AWS:${login.password}`).toString('base64')),
@@ -81,9 +92,6 @@ export function expectNothingLeaked(result: ActionRun, fakes: Fakes, alsoSecret:
     fakes.oidc.requestToken,
     ...alsoSecret,
   ];
-  for (const secret of secrets) {
-    expect(visible.includes(secret) ? `leaked: ${secret.slice(0, 6)}...` : 'not leaked').toBe('not leaked');
-  }
 }
 
 /** Values the action asked the runner to mask. */

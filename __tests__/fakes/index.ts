@@ -1,15 +1,18 @@
 import { FakeAws } from './aws.ts';
 import { FakeGitHub } from './github.ts';
+import { FakeGitLab } from './gitlab.ts';
 import { FakeOidc } from './oidc.ts';
 import { createTlsIdentity } from './tls.ts';
 
-export { FakeAws, FakeGitHub, FakeOidc };
+export { FakeAws, FakeGitHub, FakeGitLab, FakeOidc };
 
 /** Every fake the action talks to, started on 127.0.0.1. */
 export interface Fakes {
   oidc: FakeOidc;
   aws: FakeAws;
   github: FakeGitHub;
+  /** GitLab's API, when asked for (`gitlab: true`): the command's GitLab sinks write to it. */
+  gitlab?: FakeGitLab;
   /** The runner's environment pointing at the fakes through the SDKs' standard settings. */
   env: Record<string, string>;
   /** Every request any fake received, in order of arrival per fake. */
@@ -27,30 +30,39 @@ export interface FakesOptions {
    * action is told to trust through `NODE_EXTRA_CA_CERTS` (in `env`), as a runner behind a
    * TLS-inspecting proxy or in front of a GHES with a private CA is. The others speak plain HTTP.
    */
-  https?: Service[];
+  https?: (Service | 'gitlab')[];
+  /** Start the fake GitLab API too, named to the run by CI_API_V4_URL as a GitLab job's environment names it. */
+  gitlab?: boolean;
 }
 
-export async function startFakes({ region = 'eu-west-1', https = [] }: FakesOptions = {}): Promise<Fakes> {
+export async function startFakes({
+  region = 'eu-west-1',
+  https = [],
+  gitlab: withGitLab = false,
+}: FakesOptions = {}): Promise<Fakes> {
   const oidc = new FakeOidc();
   const aws = new FakeAws(region);
   const github = new FakeGitHub();
+  const gitlab = withGitLab ? new FakeGitLab() : undefined;
   const servers = {
     oidc: oidc.server,
     sts: aws.sts,
     ecr: aws.ecr,
     'ecr-public': aws.ecrPublic,
     github: github.server,
+    ...(gitlab ? { gitlab: gitlab.server } : {}),
   };
   const tls = https.length > 0 ? createTlsIdentity() : undefined;
   await Promise.all(
     Object.entries(servers).map(([service, server]) =>
-      server.start(tls && https.includes(service as Service) ? { tls } : {}),
+      server.start(tls && https.includes(service as Service | 'gitlab') ? { tls } : {}),
     ),
   );
   return {
     oidc,
     aws,
     github,
+    ...(gitlab ? { gitlab } : {}),
     env: {
       ACTIONS_ID_TOKEN_REQUEST_URL: `${oidc.server.url}/token?api-version=2.0`,
       ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken,
@@ -60,6 +72,7 @@ export async function startFakes({ region = 'eu-west-1', https = [] }: FakesOpti
       // getEndpointUrlConfig; AWS SDKs reference guide, "Service-specific endpoints").
       AWS_ENDPOINT_URL_ECR_PUBLIC: aws.ecrPublic.url,
       GITHUB_API_URL: github.server.url,
+      ...(gitlab ? { CI_API_V4_URL: gitlab.apiUrl } : {}),
       ...(tls ? { NODE_EXTRA_CA_CERTS: tls.caFile } : {}),
     },
     allRequests: () =>

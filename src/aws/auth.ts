@@ -1,9 +1,20 @@
-/** How the action gets its AWS identity; config.ts picks one from which inputs are set. */
+/** How a run gets its AWS identity; config.ts picks one from which inputs are set (the command adds its own two). */
 export type AwsAuth =
   | { kind: 'oidc'; roleArn: string; audience: string; sessionName: string; durationSeconds: number }
   | { kind: 'access-keys'; keys: AccessKeys }
   | { kind: 'access-keys-and-role'; keys: AccessKeys; roleArn: string; sessionName: string; durationSeconds: number }
-  | { kind: 'default-chain' };
+  | { kind: 'default-chain' }
+  // The command's paths (src/cli/): a web identity token from any CI, and a role assumed with the default chain's identity.
+  | {
+      kind: 'web-identity';
+      roleArn: string;
+      /** The token itself (masked as soon as it is read), and where it came from, for messages. */
+      token: string;
+      tokenSource: string;
+      sessionName: string;
+      durationSeconds: number;
+    }
+  | { kind: 'default-chain-and-role'; roleArn: string; sessionName: string; durationSeconds: number };
 
 export interface AccessKeys {
   accessKeyId: string;

@@ -63,9 +63,36 @@ export async function resolveCredentials(
         });
       }
     }
-    case 'access-keys-and-role': {
+    case 'web-identity': {
+      deps.setSecret(auth.token);
       try {
-        const { module, client } = await stsClient(region, auth.keys);
+        const { module, client } = await stsClient(region, undefined);
+        const { Credentials } = await client.send(
+          new module.AssumeRoleWithWebIdentityCommand({
+            RoleArn: auth.roleArn,
+            RoleSessionName: auth.sessionName,
+            DurationSeconds: auth.durationSeconds,
+            WebIdentityToken: auth.token,
+          }),
+          abortable(deps),
+        );
+        return temporaryCredentials(Credentials, deps.setSecret);
+      } catch (error) {
+        throw explainAwsError(error, {
+          action: 'sts:AssumeRoleWithWebIdentity',
+          region,
+          roleArn: auth.roleArn,
+          idToken: auth.token,
+          tokenSource: auth.tokenSource,
+        });
+      }
+    }
+    case 'access-keys-and-role':
+    case 'default-chain-and-role': {
+      // Signed with the keys given, or (the command) with whatever the SDK's default chain finds.
+      const keys = auth.kind === 'access-keys-and-role' ? auth.keys : undefined;
+      try {
+        const { module, client } = await stsClient(region, keys);
         const { Credentials } = await client.send(
           new module.AssumeRoleCommand({
             RoleArn: auth.roleArn,
@@ -76,7 +103,12 @@ export async function resolveCredentials(
         );
         return temporaryCredentials(Credentials, deps.setSecret);
       } catch (error) {
-        throw explainAwsError(error, { action: 'sts:AssumeRole', region, roleArn: auth.roleArn });
+        throw explainAwsError(error, {
+          action: 'sts:AssumeRole',
+          region,
+          roleArn: auth.roleArn,
+          ...(keys ? {} : { signer: 'the default credential chain' }),
+        });
       }
     }
   }

@@ -11,6 +11,10 @@ export interface AwsCallContext {
   audience?: string;
   /** The OIDC token sent; only its (non-secret) claims are read, to show the `sub` the trust policy must match. */
   idToken?: string;
+  /** A web identity token from outside GitHub Actions (the command): where it came from, such as `GITLAB_OIDC_TOKEN`. */
+  tokenSource?: string;
+  /** Who signed sts:AssumeRole when it was not the access keys given (the command: the default credential chain). */
+  signer?: string;
   /** The client's region: names the endpoint when a network error does not. */
   region?: string;
 }
@@ -55,7 +59,11 @@ export function explainAwsError(error: unknown, context: AwsCallContext): Error 
     );
   }
 
-  if (context.action === 'sts:AssumeRoleWithWebIdentity') {
+  if (context.action === 'sts:AssumeRoleWithWebIdentity' && context.tokenSource) {
+    const explained = foreignWebIdentityError(code, said, role, context.tokenSource, idTokenClaims(context.idToken));
+    if (explained) return explained;
+  }
+  if (context.action === 'sts:AssumeRoleWithWebIdentity' && !context.tokenSource) {
     const claims = idTokenClaims(context.idToken);
     const subject = claims.sub ? ` This run's token has sub "${claims.sub}"` : '';
     const audience = ` and aud "${context.audience ?? claims.aud ?? ''}"`;
@@ -74,6 +82,11 @@ export function explainAwsError(error: unknown, context: AwsCallContext): Error 
           `The GitHub OIDC token expired before AWS read it (sts:AssumeRoleWithWebIdentity for${role}). ${said}. Re-run the job.`,
         );
     }
+  }
+  if (context.action === 'sts:AssumeRole' && code === 'AccessDenied' && context.signer) {
+    return new Error(
+      `The identity found by ${context.signer} may not assume${role} (sts:AssumeRole). ${said}. Allow sts:AssumeRole on the role in that identity's IAM policy and trust it in the role's trust policy, or give a web identity token (--web-identity-token-env, or AWS_WEB_IDENTITY_TOKEN_FILE).`,
+    );
   }
   if (context.action === 'sts:AssumeRole' && code === 'AccessDenied') {
     return new Error(
@@ -110,11 +123,51 @@ export function explainAwsError(error: unknown, context: AwsCallContext): Error 
         `The AWS credentials have expired (${context.action}). ${said}. Refresh them in the step that set them, or let this action assume role-to-assume.`,
       );
     case 'CredentialsProviderError':
+      if (context.signer)
+        return new Error(
+          `No AWS credentials were found for ${context.action} (${context.signer} found none). Give a web identity token (--web-identity-token-env, or AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run where an instance or task role is available.`,
+        );
       return new Error(
         `No AWS credentials were found for ${context.action}. Set role-to-assume (GitHub OIDC, recommended), or aws-access-key-id and aws-secret-access-key, or configure credentials in an earlier step.`,
       );
   }
   return new Error(`${context.action}${role ? ` for${role}` : ''} failed. ${said}`);
+}
+
+/**
+ * A refusal of a web identity token from another CI (GitLab's `id_tokens`, any OIDC issuer): what the
+ * trust policy must match, from the token's own (non-secret) claims.
+ */
+function foreignWebIdentityError(
+  code: string,
+  said: string,
+  role: string,
+  source: string,
+  claims: { sub?: string; aud?: string; iss?: string },
+): Error | undefined {
+  const shown = [
+    claims.iss ? `iss "${claims.iss}"` : '',
+    claims.sub ? `sub "${claims.sub}"` : '',
+    claims.aud ? `aud "${claims.aud}"` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  switch (code) {
+    case 'AccessDenied':
+    case 'IDPRejectedClaim':
+      return new Error(
+        `Could not assume${role} with the web identity token from ${source} (sts:AssumeRoleWithWebIdentity). ${said}. The role's trust policy must allow the token's issuer as an IAM OIDC provider, with conditions on its sub and aud that match this token${shown ? ` (${shown})` : ''}.`,
+      );
+    case 'InvalidIdentityToken':
+      return new Error(
+        `AWS refused the web identity token from ${source} (sts:AssumeRoleWithWebIdentity for${role}). ${said}. Check that an IAM OIDC provider for the token's issuer exists in the role's account and lists its audience${shown ? ` (${shown})` : ''}.`,
+      );
+    case 'ExpiredToken':
+      return new Error(
+        `The web identity token from ${source} expired before AWS read it (sts:AssumeRoleWithWebIdentity for${role}). ${said}. Run the job again, or issue a fresh token.`,
+      );
+  }
+  return undefined;
 }
 
 /** The host the SDK tried, when the socket's error names it; else the service and region. */
@@ -153,12 +206,17 @@ function endpointOf(context: AwsCallContext): { url?: string } {
 }
 
 /** The payload claims of a JWT, or {} when it cannot be read. The signature is never used. */
-function idTokenClaims(token: string | undefined): { sub?: string; aud?: string } {
+function idTokenClaims(token: string | undefined): { sub?: string; aud?: string; iss?: string } {
   try {
     const payload = token?.split('.')[1];
     if (!payload) return {};
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown; aud?: unknown };
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      sub?: unknown;
+      aud?: unknown;
+      iss?: unknown;
+    };
     return {
+      ...(typeof claims.iss === 'string' ? { iss: claims.iss } : {}),
       ...(typeof claims.sub === 'string' ? { sub: claims.sub } : {}),
       ...(typeof claims.aud === 'string' ? { aud: claims.aud } : {}),
     };

@@ -1,25 +1,8 @@
-import { HttpClient } from '@actions/http-client';
-import { Agent, RetryAgent, request } from 'undici';
+import { request } from 'undici';
 import { errorMessage } from '../errors.ts';
 import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage } from '../network.ts';
+import { MAX_RETRIES, retryingDispatcher, TRANSIENT_ERROR_CODES } from '../retrying-dispatcher.ts';
 import { USER_AGENT } from '../version.ts';
-/** Retries after the first attempt, as for AWS (maxAttempts 4) and GitHub (the retry plugin's 3). */
-const MAX_RETRIES = 3;
-/** Failures worth another attempt: undici's defaults, plus its own timeouts and dropped sockets. */
-const TRANSIENT_ERROR_CODES = [
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'ENETDOWN',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'EHOSTUNREACH',
-  'EPIPE',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-];
 
 /**
  * Asks the runner's token service for a GitHub OIDC token, as `core.getIDToken` does (same URL with
@@ -41,12 +24,7 @@ export async function requestGitHubIdToken(
     throw new Error('this job has no ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN.');
   const url = new URL(endpoint);
   url.searchParams.set('audience', audience);
-  const dispatcher = new RetryAgent(new HttpClient(USER_AGENT).getAgentDispatcher(url.href) ?? new Agent(), {
-    maxRetries: MAX_RETRIES,
-    methods: ['GET'],
-    statusCodes: [429, 500, 502, 503, 504],
-    errorCodes: TRANSIENT_ERROR_CODES,
-  });
+  const dispatcher = retryingDispatcher(url.href, ['GET']);
   try {
     let answer: Awaited<ReturnType<typeof request>>;
     try {

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+import { refresh, refreshSinks } from './engine.ts';
+import { errorMessage } from './errors.ts';
+import { flagSpecs, helpText, parseFlags, UsageError } from './cli/flags.ts';
+import { commandPlan, type CommandPlan } from './cli/options.ts';
+import { terminalIo } from './cli/terminal.ts';
+import { dotenvSink } from './sinks/dotenv.ts';
+import { githubSink } from './sinks/github.ts';
+import { gitlabSink } from './sinks/gitlab.ts';
+import type { Sink } from './sinks/sink.ts';
+import { VERSION } from './version.ts';
+
+/** Exit codes: 0 done, 1 the run failed (the report says what to do), 2 bad usage (nothing was asked or written). */
+const EXIT = { done: 0, failed: 1, usage: 2 } as const;
+
+/** The command's front door: flags into a plan, the sinks it names, the engine, an exit code. Wiring only. */
+async function main(argv: readonly string[]): Promise<number> {
+  const specs = flagSpecs();
+  let plan: CommandPlan;
+  try {
+    const flags = parseFlags(argv, specs);
+    if (flags.has('help')) return print(helpText(specs), EXIT.done);
+    if (flags.has('version')) return print(`ecr-secret-refresh ${VERSION}\n`, EXIT.done);
+    plan = commandPlan(flags, process.env, specs);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  Object.assign(process.env, plan.sdkEnv);
+  const io = terminalIo({
+    env: process.env,
+    output: plan.output,
+    verbose: plan.verbose,
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+  });
+  for (const secret of plan.secrets) io.setSecret(secret);
+  for (const note of plan.notes) io.info(note);
+  const sinks: Sink[] = [
+    ...(plan.github ? [githubSink(plan.github, io)] : []),
+    ...(plan.dotenv ? [dotenvSink(plan.dotenv, io.setSecret)] : []),
+    ...(plan.gitlab ? [gitlabSink(plan.gitlab, io.setSecret)] : []),
+  ];
+  // A dry run plans GitHub secrets alone (options.ts refuses it beside other sinks), as the action plans them.
+  if (plan.github?.dryRun) await refresh(plan.github, io);
+  else await refreshSinks(plan.aws, sinks, io);
+  return io.failed() ? EXIT.failed : EXIT.done;
+}
+
+function print(text: string, code: number): number {
+  process.stdout.write(text);
+  return code;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    // A bug, not a refusal: the message, never a stack with values in it.
+    process.stderr.write(`error: ${errorMessage(error)}\n`);
+    process.exitCode = EXIT.failed;
+  },
+);

@@ -1,0 +1,235 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parse } from 'yaml';
+import { errorMessage } from '../errors.ts';
+
+/**
+ * The command's flags. Those named after the action's inputs are read from action.yml itself (the
+ * bundle carries a copy, which ncc places beside it), so that an input added to the action is a flag
+ * of the command without a second edit; the command's own flags (sinks, token sources, output) are
+ * listed here.
+ */
+
+export interface FlagSpec {
+  name: string;
+  /** The action input this flag stands for; undefined for the command's own flags. */
+  input?: string;
+  type: 'string' | 'boolean';
+  /** Given more than once (a list input): the values are joined one per line, as the action reads a list. */
+  list: boolean;
+  description: string;
+  /** What an unset flag means, for --help. */
+  byDefault?: string;
+}
+
+interface ActionInput {
+  description?: string;
+  default?: string;
+}
+
+/**
+ * Action inputs that are not flags, and where the command takes them from instead. Secrets never
+ * come from the command line (other users see it in `ps`, the shell keeps it in its history).
+ */
+export const NOT_FLAGS: Readonly<Record<string, string>> = {
+  'github-token': 'GH_TOKEN or GITHUB_TOKEN, or the variable named by --github-token-env',
+  'aws-access-key-id': "AWS_ACCESS_KEY_ID, read by the AWS SDK's default credential chain",
+  'aws-secret-access-key': "AWS_SECRET_ACCESS_KEY, read by the AWS SDK's default credential chain",
+  'aws-session-token': "AWS_SESSION_TOKEN, read by the AWS SDK's default credential chain",
+  audience: "GitHub OIDC only; another CI's token carries the audience it was issued for (GitLab's id_tokens: aud)",
+};
+
+/** Where the command takes an unset input flag from, when not from action.yml's default (the runner's context there). */
+const COMMAND_DEFAULTS: Readonly<Record<string, string>> = {
+  'aws-region': 'AWS_REGION, then AWS_DEFAULT_REGION',
+  'github-api-url': 'GITHUB_API_URL, then https://api.github.com',
+};
+
+/** The command's own flags, beside those of the action's inputs. */
+const COMMAND_FLAGS: readonly Omit<FlagSpec, 'list'>[] = [
+  {
+    name: 'github-token-env',
+    type: 'string',
+    description: 'Environment variable holding the token that writes GitHub secrets.',
+    byDefault: 'GH_TOKEN, then GITHUB_TOKEN',
+  },
+  {
+    name: 'web-identity-token-env',
+    type: 'string',
+    description:
+      "Environment variable holding a web identity (OIDC) token from any CI, such as GitLab's id_tokens; assumes --role-to-assume with it (sts:AssumeRoleWithWebIdentity).",
+  },
+  {
+    name: 'dotenv-file',
+    type: 'string',
+    description:
+      "Write DOCKER_AUTH_CONFIG=<docker config JSON> to this file (mode 0600), for GitLab's artifacts: reports: dotenv.",
+  },
+  {
+    name: 'dotenv-password-name',
+    type: 'string',
+    description: 'Also write the ECR password to the dotenv file under this name.',
+  },
+  {
+    name: 'dotenv-username-name',
+    type: 'string',
+    description: 'Also write the registry username (AWS) to the dotenv file under this name.',
+  },
+  {
+    name: 'gitlab-project',
+    type: 'string',
+    description: 'Write a CI/CD variable of this GitLab project (id or full path, such as group/app).',
+  },
+  {
+    name: 'gitlab-group',
+    type: 'string',
+    description: 'Write a CI/CD variable of this GitLab group (id or full path).',
+  },
+  {
+    name: 'gitlab-variable',
+    type: 'string',
+    description: 'Name of the GitLab CI/CD variable that receives the docker config.',
+    byDefault: 'DOCKER_AUTH_CONFIG',
+  },
+  { name: 'gitlab-protected', type: 'boolean', description: 'Make the GitLab variable protected.' },
+  {
+    name: 'gitlab-environment-scope',
+    type: 'string',
+    description: 'Environment scope of the GitLab variable.',
+    byDefault: '*',
+  },
+  {
+    name: 'gitlab-api-url',
+    type: 'string',
+    description: 'GitLab REST API base URL.',
+    byDefault: 'CI_API_V4_URL, then https://gitlab.com/api/v4',
+  },
+  {
+    name: 'gitlab-token-env',
+    type: 'string',
+    description: 'Environment variable holding the GitLab token (api scope, Maintainer role).',
+    byDefault: 'GITLAB_TOKEN',
+  },
+  { name: 'output', type: 'string', description: 'The report on stdout: text or json.', byDefault: 'text' },
+  { name: 'verbose', type: 'boolean', description: 'Debug lines on stderr too.' },
+  { name: 'help', type: 'boolean', description: 'Show this help.' },
+  { name: 'version', type: 'boolean', description: 'Show the version.' },
+];
+
+/** action.yml's inputs, in its order. */
+export function actionInputs(): Record<string, ActionInput> {
+  const text = readFileSync(new URL('../../action.yml', import.meta.url), 'utf8');
+  const metadata = parse(text) as { inputs?: Record<string, ActionInput> };
+  return metadata.inputs ?? {};
+}
+
+/** Every flag: one per action input (but NOT_FLAGS), then the command's own. */
+export function flagSpecs(inputs: Record<string, ActionInput> = actionInputs()): FlagSpec[] {
+  const fromInputs = Object.entries(inputs)
+    .filter(([name]) => !(name in NOT_FLAGS))
+    .map(([name, input]): FlagSpec => {
+      const description = (input.description ?? '').trim().replace(/\s*\n\s*/g, ' ');
+      // An input whose default is true or false is a switch (`--dry-run`); an ${{ }} default is the action's own.
+      const boolean = input.default === 'true' || input.default === 'false';
+      const byDefault =
+        COMMAND_DEFAULTS[name] ??
+        (input.default && !input.default.includes('${{') && !boolean ? input.default : undefined);
+      return {
+        name,
+        input: name,
+        type: boolean ? 'boolean' : 'string',
+        // The action reads a list input "one per line or separated by commas"; the command takes it repeated too.
+        list: /one per line/i.test(description),
+        description,
+        ...(byDefault === undefined ? {} : { byDefault }),
+      };
+    });
+  return [...fromInputs, ...COMMAND_FLAGS.map((flag) => ({ ...flag, list: false }))];
+}
+
+/** What the command line said: each flag's value as text (a list joined one per line, a switch `true`). */
+export type ParsedFlags = Map<string, string>;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/**
+ * The command line, parsed by `util.parseArgs` (strict: an unknown flag, a missing value or a stray
+ * argument is a usage error). A flag given twice is refused unless it is a list.
+ */
+export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[] = flagSpecs()): ParsedFlags {
+  const options: ParseArgsConfig['options'] = {};
+  for (const { name, type } of specs) options[name] = { type, multiple: true };
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+  } catch (error) {
+    throw new UsageError(usageMessage(error));
+  }
+  const flags: ParsedFlags = new Map();
+  for (const spec of specs) {
+    const given = parsed.values[spec.name] as (string | boolean)[] | undefined;
+    if (!given || given.length === 0) continue;
+    if (given.length > 1 && !spec.list && spec.type === 'string')
+      throw new UsageError(`--${spec.name} is given ${given.length} times: give it once.`);
+    flags.set(spec.name, given.map(String).join('\n'));
+  }
+  return flags;
+}
+
+/** parseArgs' own words, which already name the flag ("Unknown option '--x'"), and the way to the list. */
+function usageMessage(error: unknown): string {
+  const message = errorMessage(error);
+  const said = message.replace(/\s*To specify an option argument starting with a dash use.*$/s, '').trim();
+  return `${said}${said.endsWith('.') ? '' : '.'} Run ecr-secret-refresh --help for the flags.`;
+}
+
+/** `--help`: what the command does, every flag with its default, where the secrets come from, examples. */
+export function helpText(specs: readonly FlagSpec[] = flagSpecs()): string {
+  const flagLines = specs.flatMap(({ name, type, description, byDefault, list }) => [
+    `  --${name}${type === 'string' ? ' <value>' : ''}${list ? ' (repeatable)' : ''}`,
+    ...wrap(`${description}${byDefault ? ` Default: ${byDefault}.` : ''}`, 74).map((line) => `      ${line}`),
+  ]);
+  return [
+    'Usage: ecr-secret-refresh [flags]',
+    '',
+    'Gets an Amazon ECR password and writes it where the next jobs read it: GitHub secrets (--repositories',
+    'or --organization), a dotenv file (--dotenv-file), a GitLab CI/CD variable (--gitlab-project or',
+    '--gitlab-group); one or several per run. The report goes to stdout, the log to stderr.',
+    'Exit codes: 0 done, 1 failed (the report says what to do), 2 bad usage (nothing was written).',
+    '',
+    "Flags (those named after the action's inputs mean what they mean in action.yml):",
+    ...flagLines,
+    '',
+    'Action inputs that are not flags (secrets never go on a command line):',
+    ...Object.entries(NOT_FLAGS).map(([input, source]) => `  ${input}: ${source}`),
+    '',
+    "AWS credentials: --role-to-assume with --web-identity-token-env (any CI's OIDC token), or with",
+    "AWS_WEB_IDENTITY_TOKEN_FILE; without --role-to-assume the AWS SDK's default chain (AWS_ACCESS_KEY_ID,",
+    'AWS_PROFILE, AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN, an instance or task role); --role-to-assume',
+    "with neither token source is assumed with the default chain's identity (sts:AssumeRole).",
+    '',
+    'Examples:',
+    '  # GitLab job: the docker config for later jobs, through a dotenv report',
+    '  ecr-secret-refresh --aws-region eu-west-1 --role-to-assume arn:aws:iam::123456789012:role/ecr-pull \\',
+    '    --web-identity-token-env GITLAB_OIDC_TOKEN --dotenv-file auth.env',
+    '  # Cron host: rotate a GitHub repository secret (token in GH_TOKEN)',
+    '  ecr-secret-refresh --aws-region eu-west-1 --repositories octo/app --secret-name ECR_PASSWORD --max-age 5h',
+    '  # A GitLab project variable (token in GITLAB_TOKEN)',
+    '  ecr-secret-refresh --aws-region eu-west-1 --gitlab-project group/app --gitlab-api-url https://gitlab.com/api/v4',
+    '',
+  ].join('\n');
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return line ? [...lines, line] : lines;
+}

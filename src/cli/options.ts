@@ -1,0 +1,294 @@
+import { readFileSync } from 'node:fs';
+import type { AwsAuth } from '../aws/auth.ts';
+import {
+  ConfigError,
+  parseAwsConfig,
+  parseConfig,
+  type AwsConfig,
+  type Config,
+  type InputProblem,
+  type InputReader,
+  type RunContext,
+} from '../config.ts';
+import type { DotenvSettings } from '../sinks/dotenv.ts';
+import type { GitLabSettings } from '../sinks/gitlab.ts';
+import { NOT_FLAGS, UsageError, type FlagSpec, type ParsedFlags } from './flags.ts';
+
+/** What one command line asks for: the AWS side, and each sink it names. */
+export interface CommandPlan {
+  aws: AwsConfig;
+  /** GitHub secrets, when --repositories or --organization names a target. */
+  github?: Config;
+  dotenv?: DotenvSettings;
+  gitlab?: GitLabSettings;
+  output: 'text' | 'json';
+  verbose: boolean;
+  /** Values read from the environment that must never be printed (tokens). */
+  secrets: string[];
+  /** Settings for the AWS SDK's own providers: the session name of its AWS_WEB_IDENTITY_TOKEN_FILE path in a GitLab job. */
+  sdkEnv: Record<string, string>;
+  /** What the command decided that the user should read first, on stderr. */
+  notes: string[];
+}
+
+const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+/** GitLab.com's API, when neither --gitlab-api-url nor a GitLab job's CI_API_V4_URL names one. */
+const DEFAULT_GITLAB_API_URL = 'https://gitlab.com/api/v4';
+/** The flags that only the GitLab variable uses. */
+const GITLAB_FLAGS = [
+  'gitlab-variable',
+  'gitlab-protected',
+  'gitlab-environment-scope',
+  'gitlab-api-url',
+  'gitlab-token-env',
+] as const;
+/** Names a dotenv report takes (GitLab, Ci::HasVariable: letters, digits and _, at most 255). */
+const DOTENV_NAME = /^[A-Za-z0-9_]{1,255}$/;
+
+/**
+ * Checks a command line before anything is requested or written: which sinks, the action's inputs
+ * (parseConfig's own checks and messages, naming flags), the token sources. Throws UsageError.
+ */
+export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: readonly FlagSpec[]): CommandPlan {
+  const flag = (name: string) => flags.get(name)?.trim() ?? '';
+  const output = flag('output') || 'text';
+  if (output !== 'text' && output !== 'json')
+    throw new UsageError(
+      `--output: "${output}" is not text or json. Use --output text (the default) or --output json.`,
+    );
+
+  const wantsGitHub = flags.has('repositories') || flags.has('organization');
+  const wantsDotenv = flags.has('dotenv-file');
+  const wantsGitLab = flags.has('gitlab-project') || flags.has('gitlab-group');
+  if (!wantsGitHub && !wantsDotenv && !wantsGitLab)
+    throw new UsageError(
+      'Nothing to write: name at least one sink, --repositories or --organization (GitHub secrets), --dotenv-file (a dotenv file), or --gitlab-project or --gitlab-group (a GitLab CI/CD variable). Run ecr-secret-refresh --help for examples.',
+    );
+  const github = githubInputs(specs);
+  const strays = [...flags.keys()].filter((name) => github.has(name));
+  if (!wantsGitHub && strays.length > 0)
+    throw new UsageError(
+      `${strays.map((name) => `--${name}`).join(', ')} only appl${strays.length > 1 ? 'y' : 'ies'} to GitHub secrets. Add --repositories or --organization to write GitHub secrets, or remove ${strays.length > 1 ? 'them' : 'it'}.`,
+    );
+  for (const name of ['dotenv-password-name', 'dotenv-username-name'])
+    if (flags.has(name) && !wantsDotenv)
+      throw new UsageError(`--${name} only applies with --dotenv-file. Add --dotenv-file, or remove --${name}.`);
+  for (const name of GITLAB_FLAGS)
+    if (flags.has(name) && !wantsGitLab)
+      throw new UsageError(
+        `--${name} only applies with --gitlab-project or --gitlab-group. Add one of them, or remove --${name}.`,
+      );
+  if (flags.has('web-identity-token-env') && !flags.has('role-to-assume'))
+    throw new UsageError(
+      '--web-identity-token-env needs --role-to-assume: the token is exchanged for that role (sts:AssumeRoleWithWebIdentity). Add --role-to-assume.',
+    );
+
+  const secrets: string[] = [];
+  const tokenEnv = flag('github-token-env') || (env['GH_TOKEN'] ? 'GH_TOKEN' : 'GITHUB_TOKEN');
+  const read: InputReader = (name) => {
+    if (name === 'github-token') return env[tokenEnv] ?? '';
+    if (name in NOT_FLAGS) return '';
+    if (name === 'role-session-name' && !flags.has(name) && flags.has('role-to-assume'))
+      return ciSessionName(env) ?? '';
+    return flags.get(name) ?? '';
+  };
+  const context: RunContext = { apiUrl: env['GITHUB_API_URL'] || DEFAULT_GITHUB_API_URL };
+  let config: AwsConfig | Config;
+  try {
+    config = wantsGitHub ? parseConfig(read, env, context) : parseAwsConfig(read, env, context);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const tokenSource = flags.has('github-token-env') ? tokenEnv : 'GH_TOKEN or GITHUB_TOKEN';
+    const inputFlags = new Set(specs.flatMap(({ input }) => (input ? [input] : [])));
+    throw new UsageError(
+      error.problems.map((problem) => formatFlagProblem(problem, tokenSource, inputFlags)).join('\n'),
+    );
+  }
+  if (wantsGitHub && (config as Config).dryRun && (wantsDotenv || wantsGitLab))
+    throw new UsageError(
+      '--dry-run plans GitHub secrets only: a dotenv file or GitLab variable cannot be planned without a password. Run the dry run with --repositories or --organization alone.',
+    );
+  if (wantsGitHub) secrets.push((config as Config).github.token);
+  const gitlab = wantsGitLab ? gitlabSettings(flag, env) : undefined;
+  if (gitlab) secrets.push(gitlab.token);
+  const auth = commandAuth(config.auth, flag('web-identity-token-env'), env, secrets);
+  return {
+    aws: { ...config, auth },
+    ...(wantsGitHub ? { github: { ...(config as Config), auth } } : {}),
+    ...(wantsDotenv ? { dotenv: dotenvSettings(flag) } : {}),
+    ...(gitlab ? { gitlab } : {}),
+    output,
+    verbose: flags.has('verbose'),
+    secrets,
+    sdkEnv: sdkSessionName(auth, env),
+    notes:
+      auth.kind === 'default-chain-and-role'
+        ? [
+            `--role-to-assume without a web identity token (--web-identity-token-env, AWS_WEB_IDENTITY_TOKEN_FILE): assuming ${auth.roleArn} with the identity of the AWS SDK's default credential chain (sts:AssumeRole).`,
+          ]
+        : [],
+  };
+}
+
+/**
+ * The action's inputs that only GitHub secrets use: every input flag that the AWS part of the config
+ * (parseAwsConfig) does not read. Derived, so that a new GitHub input needs no edit here.
+ */
+function githubInputs(specs: readonly FlagSpec[]): Set<string> {
+  const aws = new Set<string>();
+  try {
+    parseAwsConfig((name) => (aws.add(name), ''), {}, { apiUrl: DEFAULT_GITHUB_API_URL });
+  } catch {
+    // No region: what matters is which inputs were read.
+  }
+  return new Set(specs.flatMap(({ input }) => (input && !aws.has(input) ? [input] : [])));
+}
+
+/**
+ * parseConfig's message with the flag named instead of the input: `--aws-region: no AWS region is set.
+ * Set --aws-region ...`. Input names with a hyphen are renamed in the text too; one-word names
+ * (environment, audience) only where quoted, since they are also plain words.
+ */
+export function formatFlagProblem(
+  { input, problem, fix }: InputProblem,
+  tokenSource: string,
+  flags: ReadonlySet<string>,
+): string {
+  const rename = (text: string) =>
+    text
+      .replace(/(?<![\w-])([a-z]+(?:-[a-z]+)+)(?![\w-])/g, (name: string) => (flags.has(name) ? `--${name}` : name))
+      .replace(/'([a-z]+)'/g, (quoted, name: string) => (flags.has(name) ? `--${name}` : quoted));
+  const who = input === 'github-token' ? `Environment variable ${tokenSource}` : `--${input}`;
+  return `${who}: ${rename(problem)}. ${rename(fix)}`;
+}
+
+/**
+ * The AWS identity of the command. The action's `oidc` (a role without keys) has no Actions OIDC
+ * endpoint here: it becomes web identity with the token from --web-identity-token-env or
+ * AWS_WEB_IDENTITY_TOKEN_FILE, else sts:AssumeRole signed by the default chain's identity (a cron host's
+ * instance role or profile). Without a role, the SDK's default chain serves, and with it its own
+ * AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN.
+ */
+function commandAuth(auth: AwsAuth, tokenEnv: string, env: NodeJS.ProcessEnv, secrets: string[]): AwsAuth {
+  if (auth.kind !== 'oidc') return auth;
+  const { roleArn, sessionName, durationSeconds } = auth;
+  if (tokenEnv) {
+    const token = env[tokenEnv]?.trim() ?? '';
+    if (!token)
+      throw new UsageError(
+        `--web-identity-token-env: the environment variable ${tokenEnv} is not set or empty. In GitLab, declare it under the job's id_tokens (with aud set to your IAM OIDC provider's audience).`,
+      );
+    secrets.push(token);
+    return { kind: 'web-identity', roleArn, sessionName, durationSeconds, token, tokenSource: tokenEnv };
+  }
+  const tokenFile = env['AWS_WEB_IDENTITY_TOKEN_FILE'];
+  if (tokenFile) {
+    let token: string;
+    try {
+      token = readFileSync(tokenFile, 'utf8').trim();
+    } catch (error) {
+      const { code } = error as { code?: string };
+      throw new UsageError(
+        `AWS_WEB_IDENTITY_TOKEN_FILE: could not read ${tokenFile} (${code ?? 'error'}). Point it at the file your CI writes the OIDC token to, or unset it.`,
+        { cause: error },
+      );
+    }
+    if (!token)
+      throw new UsageError(
+        `AWS_WEB_IDENTITY_TOKEN_FILE: ${tokenFile} is empty. Point it at a file that holds the token.`,
+      );
+    secrets.push(token);
+    return {
+      kind: 'web-identity',
+      roleArn,
+      sessionName,
+      durationSeconds,
+      token,
+      tokenSource: 'the file in AWS_WEB_IDENTITY_TOKEN_FILE',
+    };
+  }
+  return { kind: 'default-chain-and-role', roleArn, sessionName, durationSeconds };
+}
+
+/**
+ * `gitlab-<project id>-<pipeline id>` in a GitLab job, so that CloudTrail shows which pipeline asked;
+ * within STS's rules (2 to 64 of letters, digits and =,.@_+-). Undefined elsewhere.
+ */
+export function ciSessionName(env: NodeJS.ProcessEnv): string | undefined {
+  const project = env['CI_PROJECT_ID'];
+  const pipeline = env['CI_PIPELINE_ID'];
+  if (!project || !pipeline) return undefined;
+  return `gitlab-${project}-${pipeline}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+/** The default chain's web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN) names its session from AWS_ROLE_SESSION_NAME. */
+function sdkSessionName(auth: AwsAuth, env: NodeJS.ProcessEnv): Record<string, string> {
+  const name = ciSessionName(env);
+  return auth.kind === 'default-chain' && name && !env['AWS_ROLE_SESSION_NAME'] ? { AWS_ROLE_SESSION_NAME: name } : {};
+}
+
+function dotenvSettings(flag: (name: string) => string): DotenvSettings {
+  const names = {
+    dockerConfig: 'DOCKER_AUTH_CONFIG',
+    ...(flag('dotenv-password-name') ? { password: flag('dotenv-password-name') } : {}),
+    ...(flag('dotenv-username-name') ? { username: flag('dotenv-username-name') } : {}),
+  };
+  const seen = new Set<string>();
+  for (const [kind, name] of Object.entries(names)) {
+    const source = kind === 'dockerConfig' ? 'DOCKER_AUTH_CONFIG' : `--dotenv-${kind}-name`;
+    if (!DOTENV_NAME.test(name))
+      throw new UsageError(
+        `${source}: "${name}" is not a name GitLab takes in a dotenv report. Use letters, digits and _ only (at most 255).`,
+      );
+    if (seen.has(name))
+      throw new UsageError(`${source}: "${name}" is named twice in the dotenv file. Give each value its own name.`);
+    seen.add(name);
+  }
+  const path = flag('dotenv-file');
+  if (!path) throw new UsageError('--dotenv-file: it is empty. Give the file to write, such as auth.env.');
+  return { path, names };
+}
+
+/** The GitLab variable's settings, checked before anything is asked: one owner, a name GitLab takes, a token, an API URL. */
+function gitlabSettings(flag: (name: string) => string, env: NodeJS.ProcessEnv): GitLabSettings {
+  const project = flag('gitlab-project');
+  const group = flag('gitlab-group');
+  if (project && group)
+    throw new UsageError(
+      '--gitlab-project and --gitlab-group are both given: a run writes one GitLab variable. Give one of them.',
+    );
+  const owner = project ? { kind: 'project' as const, id: project } : { kind: 'group' as const, id: group };
+  if (!owner.id)
+    throw new UsageError(`--gitlab-${owner.kind}: it is empty. Give the ${owner.kind}'s numeric id or full path.`);
+  const variable = flag('gitlab-variable') || 'DOCKER_AUTH_CONFIG';
+  if (!DOTENV_NAME.test(variable))
+    throw new UsageError(
+      `--gitlab-variable: "${variable}" is not a name GitLab takes for a variable. Use letters, digits and _ only (at most 255).`,
+    );
+  const tokenSource = flag('gitlab-token-env') || 'GITLAB_TOKEN';
+  const token = env[tokenSource]?.trim() ?? '';
+  if (!token)
+    throw new UsageError(
+      `${flag('gitlab-token-env') ? '--gitlab-token-env' : 'GITLAB_TOKEN'}: the environment variable ${tokenSource} is not set or empty. Put a GitLab access token with the api scope in it (CI_JOB_TOKEN cannot write variables).`,
+    );
+  const apiUrl = flag('gitlab-api-url') || env['CI_API_V4_URL'] || DEFAULT_GITLAB_API_URL;
+  let url: URL | undefined;
+  try {
+    url = new URL(apiUrl);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password)
+    throw new UsageError(
+      `--gitlab-api-url: "${url ? `${url.protocol}//${url.host}${url.pathname}` : 'the value given'}" is not a GitLab API URL without credentials. Give the API's root, such as https://gitlab.com/api/v4.`,
+    );
+  return {
+    apiUrl,
+    token,
+    tokenSource,
+    owner,
+    variable,
+    protected: flag('gitlab-protected') === 'true',
+    environmentScope: flag('gitlab-environment-scope') || '*',
+  };
+}

@@ -1,0 +1,93 @@
+import type { Config } from '../config.ts';
+import { createGitHubClient, type Log } from '../github/client.ts';
+import { resolveTargets } from '../github/repositories.ts';
+import { describeTarget, type Target } from '../github/targets.ts';
+import { isReadyToWrite, prepareTarget, writeTarget } from '../github/writer.ts';
+import { Lanes } from '../lanes.ts';
+import { awaitedLater } from '../overlap.ts';
+import { libsodium } from '../seal.ts';
+import { secretNames, secretValues, unchangingSecretNames, type SecretValue } from '../secrets.ts';
+import type { PreparedDestination, Sink, SinkLogin } from './sink.ts';
+
+type GitHubConfig = Pick<
+  Config,
+  'github' | 'targets' | 'secretNames' | 'maxAgeMs' | 'repositorySelection' | 'writeIntervalMs'
+>;
+
+/**
+ * How many targets are between their first read and their last write at once. A fan-out over many
+ * repositories goes through them this many at a time: their reads overlap the paced writes of those
+ * ahead instead of all starting at once, and memory stays flat at any size. A repository or
+ * environment target has at most two requests out at a time (list and public key, or one write), so
+ * five never fill the ten concurrent requests of the throttling plugin: a write never waits behind
+ * reads for a slot, and the pace (src/github/pace.ts) always sees the next write.
+ */
+const FAN_OUT_WIDTH = 5;
+
+/**
+ * GitHub secrets (repository, environment, organisation; Actions, Dependabot, Codespaces), as the
+ * action writes them: repository patterns resolved first, then per target (five at a time) the list
+ * (max-age, or whether the username is stored), the public key, and one sealed PUT per secret.
+ */
+export function githubSink(
+  config: GitHubConfig,
+  io: Log & { setSecret: (value: string) => void; warning: (message: string) => void },
+): Sink {
+  const names = secretNames(config.secretNames);
+  const unchanging = new Set(unchangingSecretNames(config.secretNames));
+  const plansOf = (targets: readonly Pick<Target, 'label' | 'takesEffect'>[]) =>
+    targets.map((target) => ({ target, due: names.map((name) => ({ name })), results: [] }));
+  // The values are built (and masked) once, however many targets write them.
+  let values: { login: SinkLogin | undefined; values: SecretValue[] } | undefined;
+  const valuesFor = (login: SinkLogin | undefined): SecretValue[] => {
+    if (values?.login !== login || !values) {
+      const built = secretValues(config.secretNames, login);
+      if (login) for (const { value, sensitive } of built) if (sensitive) io.setSecret(value);
+      values = { login, values: built };
+    }
+    return values.values;
+  };
+  return {
+    // Until GitHub is read, every secret is due, and a repository pattern stands for the repositories it will match.
+    plans: plansOf([
+      ...config.targets.map(describeTarget),
+      ...(config.repositorySelection?.patterns ?? []).map(({ text }) => ({ label: text, takesEffect: '' })),
+    ]),
+    waitsForDue: config.maxAgeMs !== undefined,
+    whileLoginInFlight: () => void awaitedLater(libsodium()),
+    prepare: async ({ now, onDue }) => {
+      const github = createGitHubClient({
+        token: config.github.token,
+        apiUrl: config.github.apiUrl,
+        log: io,
+        writeIntervalMs: config.writeIntervalMs,
+      });
+      // Repository patterns are resolved before anything else: one that matches nothing stops the run
+      // before any write or AWS call, and the rest of the run sees plain targets.
+      const resolved = config.repositorySelection
+        ? await resolveTargets(github, config.targets, config.repositorySelection)
+        : { targets: config.targets, notes: [] };
+      const targets = resolved.targets.map(describeTarget);
+      for (const note of resolved.notes) io.info(note);
+      const options = {
+        ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }),
+        now,
+        unchanging: [...unchanging],
+        onDue,
+      };
+      const lanes = new Lanes(FAN_OUT_WIDTH);
+      const preparing = targets.map(async (target): Promise<PreparedDestination> => {
+        await lanes.enter();
+        const prepared = await prepareTarget(github, target, names, options);
+        return {
+          plan: prepared,
+          ready: isReadyToWrite(prepared),
+          needsPassword: prepared.due.some(({ name }) => !unchanging.has(name)),
+          write: (login) => writeTarget(github, prepared, valuesFor(login), io),
+          release: () => lanes.leave(),
+        };
+      });
+      return { plans: plansOf(targets), notes: [...resolved.notes], preparing };
+    },
+  };
+}

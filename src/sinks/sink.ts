@@ -1,0 +1,59 @@
+import type { EcrLogin } from '../aws/ecr.ts';
+import type { SecretResult } from '../github/writer.ts';
+import type { PlannedTarget } from '../report.ts';
+
+/** The ECR login as the sinks get it: with every registry host its docker config names, the login's own first. */
+export type SinkLogin = EcrLogin & { registryHosts: readonly string[] };
+
+/**
+ * Where a run writes the ECR login: GitHub secrets, a dotenv file, a GitLab CI/CD variable. A sink is
+ * a list of destinations (targets); the engine asks each for its reads that need no password, mints
+ * one password once some destination is ready for it, hands it to each, and reports every result in
+ * one table. A new sink is one module that returns this.
+ */
+export interface Sink {
+  /** Every value due at every destination before anything is read: what the report shows if the run stops early. */
+  plans: PlannedTarget[];
+  /** Whether the AWS side waits until `onDue` is called (GitHub with max-age); otherwise it starts at once. */
+  waitsForDue: boolean;
+  /** What the writes need loaded, started while the ECR request is in flight (libsodium for GitHub). */
+  whileLoginInFlight?: () => void;
+  /**
+   * Which destinations there are (GitHub resolves repository patterns first; a failure there rejects,
+   * written for the user), then their reads that need no password, one promise per destination; none
+   * of those rejects (a failed read is a failed result). `onDue` is called as soon as something that
+   * needs a password is known to be due.
+   */
+  prepare: (options: { now: Date; onDue: () => void }) => Promise<Destinations>;
+}
+
+/** A sink's destinations once known: their plans (replacing the first ones), notes for the report, their reads. */
+export interface Destinations {
+  plans: PlannedTarget[];
+  /** Lines for the report above the table, such as what each repository pattern matched. */
+  notes: string[];
+  preparing: Promise<PreparedDestination>[];
+}
+
+/** One destination after its reads: what it still has to write, and how. */
+export interface PreparedDestination {
+  /** What is due and what is already known (skipped, failed reads): what the report uses if the login fails. */
+  plan: PlannedTarget;
+  /** Something is due and can be written (for GitHub: the public key is in hand). */
+  ready: boolean;
+  /** Something due needs the password (the username alone needs none). */
+  needsPassword: boolean;
+  /** Writes what is due with the login (undefined when no destination needed a password); every secret's result. */
+  write: (login: SinkLogin | undefined) => Promise<SecretResult[]>;
+  /** Called once the destination is done, written or not (GitHub: its lane frees for the next target). */
+  release?: () => void;
+}
+
+/** A sink of one destination that needs no reads: always due, always ready, always in need of the password. */
+export function alwaysDue(plan: PlannedTarget, write: PreparedDestination['write']): Promise<Destinations> {
+  return Promise.resolve({
+    plans: [plan],
+    notes: [],
+    preparing: [Promise.resolve({ plan, ready: true, needsPassword: true, write })],
+  });
+}
