@@ -185,7 +185,7 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * the Octokit and Bottleneck state waiting on it) outlive V8's young-generation collections long
  * after the answer is read, until a full collection. A loop of 3,000 fetches on node 24 keeps about
  * 20 % of what it allocates alive across each young collection (`--trace-gc-nvp`), the same loop with
- * `request` 0.5 to 4 %. In a fan-out those survivors are promoted by the megabyte, and V8 answers by
+ * `request` about 6 %. In a fan-out those survivors are promoted by the megabyte, and V8 answers by
  * doubling its young generation again and again: peak RSS grew with the number of repositories
  * (README, "Fan-out"). A GitHub answer is a few hundred bytes of JSON, read here at once as Octokit
  * would read it anyway. No `accept-encoding` is sent (fetch sent one and decoded), so answers come
