@@ -200,6 +200,11 @@ async function answerOf(
   signal: AbortSignal,
   dispatcher: ReturnType<HttpClient['getAgentDispatcher']>,
 ): Promise<Response> {
+  // fetch's refusal, word for word (the message is scrubbed of the credentials before it is shown):
+  // `request` would send them on.
+  const { username, password } = new URL(url);
+  if (username || password)
+    throw new TypeError(`Request cannot be constructed from a URL that includes credentials: ${url}`);
   try {
     const answer = await undiciRequest(url, {
       method: (init?.method ?? 'GET') as 'GET',
