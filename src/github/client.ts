@@ -201,7 +201,7 @@ async function answerOf(
   dispatcher: ReturnType<HttpClient['getAgentDispatcher']>,
 ): Promise<Response> {
   // fetch's refusal, word for word (the message is scrubbed of the credentials before it is shown):
-  // `request` would send them on.
+  // `request` would drop them without a word and ask the host all the same.
   const { username, password } = new URL(url);
   if (username || password)
     throw new TypeError(`Request cannot be constructed from a URL that includes credentials: ${url}`);
