@@ -1,0 +1,32 @@
+// Why src/github/client.ts answers Octokit through undici's `request` and not its `fetch`: 3,000
+// sequential requests to a local server, then the process's RSS and heap; run with `--trace-gc-nvp`
+// to see `new_space_survive_rate_`, the share of each young-generation collection that survives.
+//   node_modules/.bin/node --trace-gc-nvp bench/fetch-survival.mjs fetch|request | grep -o 'new_space_survive_rate_=[0-9.]*' | tail -3
+// Measured on node 24.21 (2026-11-23): fetch about 20 % surviving, heap 160 MB, RSS 215 MB;
+// request with a Response built from the answer (as the client does) about 6 %, heap 49 MB, RSS 118 MB.
+import http from 'node:http';
+import { fetch, request, Response } from 'undici';
+
+const mode = process.argv[2];
+if (mode !== 'fetch' && mode !== 'request') throw new Error('usage: node bench/fetch-survival.mjs fetch|request');
+const server = http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ key_id: '123', key: 'x'.repeat(44) }));
+  });
+});
+await new Promise((listening) => server.listen(0, '127.0.0.1', () => listening(undefined)));
+const url = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (server.address()).port}/public-key`;
+for (let i = 0; i < 3000; i++) {
+  const signal = AbortSignal.timeout(10_000);
+  if (mode === 'fetch') {
+    await (await fetch(url, { method: 'PUT', body: '{}', signal, redirect: 'manual' })).text();
+  } else {
+    const answer = await request(url, { method: 'PUT', body: '{}', signal });
+    await new Response(await answer.body.arrayBuffer(), { status: answer.statusCode }).text();
+  }
+}
+const { rss, heapTotal } = process.memoryUsage();
+console.log(`${mode}: RSS ${(rss / 2 ** 20).toFixed(0)} MB, heap ${(heapTotal / 2 ** 20).toFixed(0)} MB`);
+server.close();
