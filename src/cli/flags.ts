@@ -20,6 +20,8 @@ export interface FlagSpec {
   description: string;
   /** What an unset flag means, for --help. */
   byDefault?: string;
+  /** A switch that also takes `--no-<name>` (parseArgs' allowNegative), for a setting that is on unless turned off or has three states. */
+  negatable?: boolean;
 }
 
 interface ActionInput {
@@ -66,9 +68,24 @@ const COMMAND_FLAGS: readonly Omit<FlagSpec, 'list'>[] = [
       "Write DOCKER_AUTH_CONFIG=<docker config JSON> to this file (mode 0600), for GitLab's artifacts: reports: dotenv.",
   },
   {
+    name: 'dotenv-docker-config-name',
+    type: 'string',
+    description: 'Name of the docker config JSON in the dotenv file.',
+    byDefault: 'DOCKER_AUTH_CONFIG',
+  },
+  {
+    name: 'dotenv-docker-config',
+    type: 'boolean',
+    negatable: true,
+    description:
+      'Write the docker config to the dotenv file; --no-dotenv-docker-config leaves it out, so that --dotenv-password-name fits (GitLab takes dotenv reports under 5,120 bytes; the docker config and the password do not fit together).',
+    byDefault: 'on',
+  },
+  {
     name: 'dotenv-password-name',
     type: 'string',
-    description: 'Also write the ECR password to the dotenv file under this name.',
+    description:
+      'Also write the ECR password to the dotenv file under this name; needs --no-dotenv-docker-config (the two do not fit in one dotenv report).',
   },
   {
     name: 'dotenv-username-name',
@@ -91,7 +108,13 @@ const COMMAND_FLAGS: readonly Omit<FlagSpec, 'list'>[] = [
     description: 'Name of the GitLab CI/CD variable that receives the docker config.',
     byDefault: 'DOCKER_AUTH_CONFIG',
   },
-  { name: 'gitlab-protected', type: 'boolean', description: 'Make the GitLab variable protected.' },
+  {
+    name: 'gitlab-protected',
+    type: 'boolean',
+    negatable: true,
+    description:
+      'Make the GitLab variable protected; --no-gitlab-protected makes it unprotected. Unset: a new variable is unprotected (as GitLab creates it), an existing one keeps its setting.',
+  },
   {
     name: 'gitlab-environment-scope',
     type: 'string',
@@ -163,7 +186,8 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[] =
   for (const { name, type } of specs) options[name] = { type, multiple: true };
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+    // allowNegative: node 20.16, 22.4 and later (package.json's engines ask for 22.18); `--no-x` of a switch that is not negatable is refused below.
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false, allowNegative: true });
   } catch (error) {
     throw new UsageError(usageMessage(error));
   }
@@ -173,6 +197,14 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[] =
     if (!given || given.length === 0) continue;
     if (given.length > 1 && !spec.list && spec.type === 'string')
       throw new UsageError(`--${spec.name} is given ${given.length} times: give it once.`);
+    if (spec.type === 'boolean') {
+      if (given.includes(false) && !spec.negatable)
+        throw new UsageError(`Unknown option '--no-${spec.name}'. Run ecr-secret-refresh --help for the flags.`);
+      if (given.includes(true) && given.includes(false))
+        throw new UsageError(`--${spec.name} and --no-${spec.name} are both given: give one of them.`);
+      flags.set(spec.name, String(given[0]));
+      continue;
+    }
     flags.set(spec.name, given.map(String).join('\n'));
   }
   return flags;
@@ -187,8 +219,8 @@ function usageMessage(error: unknown): string {
 
 /** `--help`: what the command does, every flag with its default, where the secrets come from, examples. */
 export function helpText(specs: readonly FlagSpec[] = flagSpecs()): string {
-  const flagLines = specs.flatMap(({ name, type, description, byDefault, list }) => [
-    `  --${name}${type === 'string' ? ' <value>' : ''}${list ? ' (repeatable)' : ''}`,
+  const flagLines = specs.flatMap(({ name, type, description, byDefault, list, negatable }) => [
+    `  --${name}${negatable ? ` | --no-${name}` : ''}${type === 'string' ? ' <value>' : ''}${list ? ' (repeatable)' : ''}`,
     ...wrap(`${description}${byDefault ? ` Default: ${byDefault}.` : ''}`, 74).map((line) => `      ${line}`),
   ]);
   return [
