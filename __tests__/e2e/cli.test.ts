@@ -314,6 +314,33 @@ describe('the command writes a dotenv file for a GitLab pipeline', () => {
     expect(run.stdout).toMatch(/^dotenv file auth\.env +DOCKER_AUTH_CONFIG +created/m);
   });
 
+  it('a GitHub sink whose repository listing is refused fails alone: the dotenv file is still written, exit 1', async () => {
+    const token = gitlabToken();
+    const run = await command(
+      [
+        '--aws-region',
+        'eu-west-1',
+        '--role-to-assume',
+        gitlabRoleArn,
+        '--web-identity-token-env',
+        'GITLAB_OIDC_TOKEN',
+        '--dotenv-file',
+        'auth.env',
+        '--repositories',
+        'octo-org/nomatch-*',
+        '--github-api-url',
+        fakes.github.server.url,
+      ],
+      commandEnv({ GITLAB_OIDC_TOKEN: token, GH_TOKEN: 'ghs_bogus_token_1234567890' }),
+      [token, 'ghs_bogus_token_1234567890'],
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.files).toContain('auth.env');
+    expect(dotenvValues(run).get('DOCKER_AUTH_CONFIG')).toContain(fakes.aws.lastLogin?.authorizationToken);
+    expect(run.stderr).toMatch(/^error: ECR password partly written: 1 of 2 secrets could not be written/m);
+    expect(run.stdout).toMatch(/^dotenv file auth\.env {2}DOCKER_AUTH_CONFIG {2}created/m);
+  });
+
   it('says what the trust policy must match when AWS refuses the token, and exits 1 with nothing written', async () => {
     const token = gitlabToken({ sub: 'project_path:group/other:ref_type:branch:ref:main' });
     const run = await command(
