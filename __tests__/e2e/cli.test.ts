@@ -516,6 +516,25 @@ describe('web identity from a token file (AWS_WEB_IDENTITY_TOKEN_FILE)', () => {
   });
 });
 
+describe("the AWS SDK's default chain, in the command's words", () => {
+  it('no credentials at all: exit 1, the message names the flags and environment variables, not the action inputs', async () => {
+    const run = await command(
+      ['--aws-region', 'eu-west-1', '--dotenv-file', 'auth.env'],
+      commandEnv({
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_CONFIG_FILE: '/nonexistent',
+        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      }),
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(
+      /No AWS credentials were found for ecr:GetAuthorizationToken \(the AWS SDK's default credential chain found none\)\. Give a web identity token \(--role-to-assume with --web-identity-token-env, or AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN\)/,
+    );
+    expect(run.stderr).not.toMatch(/Set role-to-assume|GitHub OIDC/);
+    expect(run.files).toEqual([]);
+  });
+});
+
 describe('--role-to-assume without a web identity token', () => {
   it("is assumed with the default chain's identity (sts:AssumeRole signed by the keys in the environment), and says so", async () => {
     const keys = fakes.aws.addStaticKeys();
@@ -787,6 +806,18 @@ describe('bad usage: exit 2, a message naming the flag, nothing asked or written
       ['--aws-region', 'eu-west-1', '--dotenv-file', 'a.env', '--github-token-env', 'MY_TOKEN'],
       { MY_TOKEN: TOKEN },
       /^error: --github-token-env only applies to GitHub secrets\. Add --repositories or --organization/,
+    ],
+    [
+      'AWS_ROLE_ARN without AWS_WEB_IDENTITY_TOKEN_FILE',
+      ['--aws-region', 'eu-west-1', '--dotenv-file', 'a.env'],
+      { AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/ecr-pull' },
+      /^error: AWS_ROLE_ARN is set without AWS_WEB_IDENTITY_TOKEN_FILE/,
+    ],
+    [
+      "an unreadable AWS_WEB_IDENTITY_TOKEN_FILE for the SDK's own chain (no --role-to-assume)",
+      ['--aws-region', 'eu-west-1', '--dotenv-file', 'a.env'],
+      { AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/ecr-pull', AWS_WEB_IDENTITY_TOKEN_FILE: '/nonexistent/token' },
+      /^error: AWS_WEB_IDENTITY_TOKEN_FILE: could not read \/nonexistent\/token \(ENOENT\)/,
     ],
     [
       'a dry run beside a dotenv file',

@@ -181,6 +181,7 @@ export function formatFlagProblem(
  * AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN.
  */
 function commandAuth(auth: AwsAuth, tokenEnv: string, env: NodeJS.ProcessEnv, secrets: string[]): AwsAuth {
+  if (auth.kind === 'default-chain') return defaultChain(env, secrets);
   if (auth.kind !== 'oidc') return auth;
   const { roleArn, sessionName, durationSeconds } = auth;
   if (tokenEnv) {
@@ -194,20 +195,7 @@ function commandAuth(auth: AwsAuth, tokenEnv: string, env: NodeJS.ProcessEnv, se
   }
   const tokenFile = env['AWS_WEB_IDENTITY_TOKEN_FILE'];
   if (tokenFile) {
-    let token: string;
-    try {
-      token = readFileSync(tokenFile, 'utf8').trim();
-    } catch (error) {
-      const { code } = error as { code?: string };
-      throw new UsageError(
-        `AWS_WEB_IDENTITY_TOKEN_FILE: could not read ${tokenFile} (${code ?? 'error'}). Point it at the file your CI writes the OIDC token to, or unset it.`,
-        { cause: error },
-      );
-    }
-    if (!token)
-      throw new UsageError(
-        `AWS_WEB_IDENTITY_TOKEN_FILE: ${tokenFile} is empty. Point it at a file that holds the token.`,
-      );
+    const token = readTokenFile(tokenFile);
     secrets.push(token);
     return {
       kind: 'web-identity',
@@ -219,6 +207,42 @@ function commandAuth(auth: AwsAuth, tokenEnv: string, env: NodeJS.ProcessEnv, se
     };
   }
   return { kind: 'default-chain-and-role', roleArn, sessionName, durationSeconds };
+}
+
+/**
+ * The AWS SDK's default chain, as the command uses it: its own web identity (AWS_WEB_IDENTITY_TOKEN_FILE
+ * with AWS_ROLE_ARN) checked here, so that a half-set pair or an empty token file is a usage error
+ * (exit 2) rather than an STS refusal or a silent fall-through to other credentials.
+ */
+function defaultChain(env: NodeJS.ProcessEnv, secrets: string[]): AwsAuth {
+  const tokenFile = env['AWS_WEB_IDENTITY_TOKEN_FILE'];
+  const roleArn = env['AWS_ROLE_ARN'];
+  if (roleArn && !tokenFile)
+    throw new UsageError(
+      'AWS_ROLE_ARN is set without AWS_WEB_IDENTITY_TOKEN_FILE: the AWS SDK assumes it only with a web identity token file. Set AWS_WEB_IDENTITY_TOKEN_FILE to the file your CI writes the token to, use --role-to-assume with --web-identity-token-env, or unset AWS_ROLE_ARN.',
+    );
+  // Masked here too: the SDK reads the same file.
+  if (tokenFile) secrets.push(readTokenFile(tokenFile));
+  return { kind: 'default-chain', signer: "the AWS SDK's default credential chain" };
+}
+
+/** The token in AWS_WEB_IDENTITY_TOKEN_FILE, or a UsageError that names the file and what is wrong with it. */
+function readTokenFile(tokenFile: string): string {
+  let token: string;
+  try {
+    token = readFileSync(tokenFile, 'utf8').trim();
+  } catch (error) {
+    const { code } = error as { code?: string };
+    throw new UsageError(
+      `AWS_WEB_IDENTITY_TOKEN_FILE: could not read ${tokenFile} (${code ?? 'error'}). Point it at the file your CI writes the OIDC token to, or unset it.`,
+      { cause: error },
+    );
+  }
+  if (!token)
+    throw new UsageError(
+      `AWS_WEB_IDENTITY_TOKEN_FILE: ${tokenFile} is empty. Point it at a file that holds the token.`,
+    );
+  return token;
 }
 
 /**
