@@ -866,6 +866,11 @@ describe('--help and --version', () => {
     expect(run.stdout).not.toContain('--aws-secret-access-key <value>');
     expect(run.stdout).toContain('Examples:');
     expect(run.stdout).toContain('--web-identity-token-env GITLAB_OIDC_TOKEN --dotenv-file auth.env');
+    // The action's words that are wrong here (GitHub OIDC, the current repository) are replaced by the command's.
+    expect(run.stdout).not.toMatch(/id-token: write|Defaults to the current repository/);
+    expect(run.stdout).toMatch(/--role-to-assume <value>\n\s+IAM role ARN.*\n.*--web-identity-token-env/);
+    expect(run.stdout).toContain('  --gitlab-protected | --no-gitlab-protected\n');
+    expect(run.stdout).toContain('  --dotenv-docker-config | --no-dotenv-docker-config\n');
   });
 
   it("--version prints package.json's version", async () => {

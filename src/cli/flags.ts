@@ -47,6 +47,21 @@ const COMMAND_DEFAULTS: Readonly<Record<string, string>> = {
   'github-api-url': 'GITHUB_API_URL, then https://api.github.com',
 };
 
+/**
+ * Inputs whose action.yml description is wrong for the command (GitHub OIDC, the current repository):
+ * the command's own words for --help and the README's flag table.
+ */
+const COMMAND_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  'role-to-assume':
+    "IAM role ARN, in the partition of --aws-region. Assumed with the web identity token of --web-identity-token-env or AWS_WEB_IDENTITY_TOKEN_FILE (sts:AssumeRoleWithWebIdentity), else with the identity of the AWS SDK's default credential chain (sts:AssumeRole).",
+  repositories:
+    'Repositories to write a repository (or environment) secret in, as owner/name, repeated or separated by commas; no default (the command has no current repository). A pattern on the name (octo-org/svc-*) selects every repository of that owner it matches that the token can see; one that matches nothing fails the GitHub secrets.',
+  'registry-type':
+    'private (the default) or public (ECR Public). The docker config of the dotenv file and the GitLab variable follows it too, but the flag needs a GitHub target (--repositories or --organization).',
+  registries:
+    'Other AWS accounts whose private registries the docker config also opens (12-digit ids, repeated or separated by commas). Needs --docker-config-secret-name, so a GitHub target.',
+};
+
 /** The command's own flags, beside those of the action's inputs. */
 const COMMAND_FLAGS: readonly Omit<FlagSpec, 'list'>[] = [
   {
@@ -151,7 +166,8 @@ export function flagSpecs(inputs: Record<string, ActionInput> = actionInputs()):
   const fromInputs = Object.entries(inputs)
     .filter(([name]) => !(name in NOT_FLAGS))
     .map(([name, input]): FlagSpec => {
-      const description = (input.description ?? '').trim().replace(/\s*\n\s*/g, ' ');
+      const actionDescription = (input.description ?? '').trim().replace(/\s*\n\s*/g, ' ');
+      const description = COMMAND_DESCRIPTIONS[name] ?? actionDescription;
       // An input whose default is true or false is a switch (`--dry-run`); an ${{ }} default is the action's own.
       const boolean = input.default === 'true' || input.default === 'false';
       const byDefault =
@@ -162,7 +178,7 @@ export function flagSpecs(inputs: Record<string, ActionInput> = actionInputs()):
         input: name,
         type: boolean ? 'boolean' : 'string',
         // The action reads a list input "one per line or separated by commas"; the command takes it repeated too.
-        list: /one per line/i.test(description),
+        list: /one per line/i.test(actionDescription),
         description,
         ...(byDefault === undefined ? {} : { byDefault }),
       };

@@ -94,7 +94,10 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
       '--web-identity-token-env needs --role-to-assume: the token is exchanged for that role (sts:AssumeRoleWithWebIdentity). Add --role-to-assume.',
     );
 
-  const secrets: string[] = [];
+  // The AWS SDK reads these from the environment; masked so that no message or debug line shows them.
+  const secrets: string[] = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].flatMap((name) =>
+    env[name] ? [env[name]] : [],
+  );
   const tokenEnv = flag('github-token-env') || (env['GH_TOKEN'] ? 'GH_TOKEN' : 'GITHUB_TOKEN');
   const read: InputReader = (name) => {
     if (name === 'github-token') return env[tokenEnv] ?? '';
