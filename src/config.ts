@@ -392,7 +392,7 @@ function parseApiUrl(text: string, report: Report): string | undefined {
 }
 
 /** 127.0.0.0/8, localhost and [::1], as URL parsing normalises them. */
-function isLoopback(hostname: string): boolean {
+export function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 

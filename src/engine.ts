@@ -48,13 +48,25 @@ export async function refreshSinks(aws: AwsLoginSettings, sinks: readonly Sink[]
     // starts them only once a list shows something due, so that a run whose secrets are all fresh asks
     // AWS nothing and never loads the AWS SDK.
     // Each sink's destinations first (GitHub resolves repository patterns: one that matches nothing
-    // stops the run before any write or AWS call); then the plans are what the sinks found.
-    const destinations = await Promise.all(
+    // stops that sink before any write or AWS call); then the plans are what the sinks found. A sink
+    // whose prepare fails fails its own secrets only: the other sinks still write (partial failure,
+    // reported by name). Only when every sink failed does the run stop there, as the action's one sink does.
+    const settled = await Promise.allSettled(
       sinks.map((sink) => sink.prepare({ now, onDue: () => login.startCredentials() })),
     );
-    record.plans = destinations.flatMap(({ plans }) => plans);
+    const failedToPrepare = settled.flatMap((outcome, index) =>
+      outcome.status === 'rejected' ? [{ sink: sinks[index] as Sink, reason: outcome.reason as unknown }] : [],
+    );
+    if (failedToPrepare.length === sinks.length && failedToPrepare[0]) throw failedToPrepare[0].reason;
+    const destinations = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const unprepared = failedToPrepare.flatMap(({ sink, reason }) => resultsAfterError(sink.plans, reason));
+    record.plans = [
+      ...failedToPrepare.flatMap(({ sink }) => sink.plans),
+      ...destinations.flatMap(({ plans }) => plans),
+    ];
     record.notes = destinations.flatMap(({ notes }) => notes);
-    if (sinks.some((sink) => !sink.waitsForDue)) login.startCredentials();
+    if (settled.some((outcome, index) => outcome.status === 'fulfilled' && !(sinks[index] as Sink).waitsForDue))
+      login.startCredentials();
     const preparing = destinations.flatMap(({ preparing }) => preparing);
     // ECR mints a password only once some destination is ready to write a value that needs one; what
     // the writes need (libsodium) loads while that request is in flight.
@@ -90,7 +102,7 @@ export async function refreshSinks(aws: AwsLoginSettings, sinks: readonly Sink[]
         }
       }),
     );
-    record.results = results.flat();
+    record.results = [...unprepared, ...results.flat()];
   } catch (thrown) {
     // Errors reaching here were written for the user; the report turns them into failed secrets.
     error = thrown;

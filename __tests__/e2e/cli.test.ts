@@ -168,8 +168,6 @@ describe('the command writes a dotenv file for a GitLab pipeline', () => {
         'GITLAB_OIDC_TOKEN',
         '--dotenv-file',
         'auth.env',
-        '--dotenv-password-name',
-        'ECR_PASSWORD',
         '--dotenv-username-name',
         'ECR_USERNAME',
       ],
@@ -187,13 +185,12 @@ describe('the command writes a dotenv file for a GitLab pipeline', () => {
 
     expect(statSync(join(run.dir, 'auth.env')).mode & 0o777).toBe(0o600);
     const values = dotenvValues(run);
-    expect([...values.keys()]).toEqual(['DOCKER_AUTH_CONFIG', 'ECR_PASSWORD', 'ECR_USERNAME']);
+    expect([...values.keys()]).toEqual(['DOCKER_AUTH_CONFIG', 'ECR_USERNAME']);
     const dockerConfig = JSON.parse(values.get('DOCKER_AUTH_CONFIG') ?? '') as {
       auths: Record<string, { auth: string }>;
     };
     const auth = Buffer.from(dockerConfig.auths[fakes.aws.registry]?.auth ?? '', 'base64').toString('utf8');
     expect(auth).toBe(`AWS:${login?.password}`);
-    expect(values.get('ECR_PASSWORD')).toBe(login?.password);
     expect(values.get('ECR_USERNAME')).toBe('AWS');
     expect(run.stdout).toMatch(/^dotenv file auth\.env {2}DOCKER_AUTH_CONFIG {2}created/m);
 
@@ -204,6 +201,61 @@ describe('the command writes a dotenv file for a GitLab pipeline', () => {
       encoding: 'utf8',
     });
     expect(skopeo.trim()).toBe('AWS');
+  });
+
+  it('--no-dotenv-docker-config writes the password alone, which fits where the docker config beside it would not', async () => {
+    const token = gitlabToken();
+    const run = await command(
+      [
+        '--aws-region',
+        'eu-west-1',
+        '--role-to-assume',
+        gitlabRoleArn,
+        '--web-identity-token-env',
+        'GITLAB_OIDC_TOKEN',
+        '--dotenv-file',
+        'auth.env',
+        '--no-dotenv-docker-config',
+        '--dotenv-password-name',
+        'ECR_PASSWORD',
+        '--dotenv-username-name',
+        'ECR_USERNAME',
+      ],
+      commandEnv({ GITLAB_OIDC_TOKEN: token }),
+      [token],
+    );
+    expect(run.stderr).not.toMatch(/error/);
+    expect(run.exitCode).toBe(0);
+    const login = fakes.aws.lastLogin;
+    // The fake issues passwords of real length (about 2,500 characters): the file is under GitLab's 5,120 bytes.
+    expect(login?.password.length).toBeGreaterThan(2000);
+    const values = dotenvValues(run);
+    expect([...values.keys()]).toEqual(['ECR_PASSWORD', 'ECR_USERNAME']);
+    expect(values.get('ECR_PASSWORD')).toBe(login?.password);
+    expect(statSync(join(run.dir, 'auth.env')).size).toBeLessThan(5120);
+  });
+
+  it('--dotenv-docker-config-name names the docker config', async () => {
+    const token = gitlabToken();
+    const run = await command(
+      [
+        '--aws-region',
+        'eu-west-1',
+        '--role-to-assume',
+        gitlabRoleArn,
+        '--web-identity-token-env',
+        'GITLAB_OIDC_TOKEN',
+        '--dotenv-file',
+        'auth.env',
+        '--dotenv-docker-config-name',
+        'ECR_DOCKER_CONFIG',
+      ],
+      commandEnv({ GITLAB_OIDC_TOKEN: token }),
+      [token],
+    );
+    expect(run.exitCode).toBe(0);
+    expect([...dotenvValues(run).keys()]).toEqual(['ECR_DOCKER_CONFIG']);
+    expect(dotenvValues(run).get('ECR_DOCKER_CONFIG')).toContain(fakes.aws.lastLogin?.authorizationToken);
   });
 
   it('replaces a dotenv file already there, whatever its mode, and reports it updated', async () => {
@@ -260,6 +312,33 @@ describe('the command writes a dotenv file for a GitLab pipeline', () => {
     expect(dotenvValues(run).get('DOCKER_AUTH_CONFIG')).toContain(fakes.aws.lastLogin?.authorizationToken);
     expect(run.stdout).toMatch(/^octo\/app +ECR_PASSWORD +created/m);
     expect(run.stdout).toMatch(/^dotenv file auth\.env +DOCKER_AUTH_CONFIG +created/m);
+  });
+
+  it('a GitHub sink whose repository listing is refused fails alone: the dotenv file is still written, exit 1', async () => {
+    const token = gitlabToken();
+    const run = await command(
+      [
+        '--aws-region',
+        'eu-west-1',
+        '--role-to-assume',
+        gitlabRoleArn,
+        '--web-identity-token-env',
+        'GITLAB_OIDC_TOKEN',
+        '--dotenv-file',
+        'auth.env',
+        '--repositories',
+        'octo-org/nomatch-*',
+        '--github-api-url',
+        fakes.github.server.url,
+      ],
+      commandEnv({ GITLAB_OIDC_TOKEN: token, GH_TOKEN: 'ghs_bogus_token_1234567890' }),
+      [token, 'ghs_bogus_token_1234567890'],
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.files).toContain('auth.env');
+    expect(dotenvValues(run).get('DOCKER_AUTH_CONFIG')).toContain(fakes.aws.lastLogin?.authorizationToken);
+    expect(run.stderr).toMatch(/^error: ECR password partly written: 1 of 2 secrets could not be written/m);
+    expect(run.stdout).toMatch(/^dotenv file auth\.env {2}DOCKER_AUTH_CONFIG {2}created/m);
   });
 
   it('says what the trust policy must match when AWS refuses the token, and exits 1 with nothing written', async () => {
@@ -337,6 +416,44 @@ describe('the command writes a GitLab CI/CD variable', () => {
     expect(updated.stdout).toMatch(/DOCKER_AUTH_CONFIG {2}updated/);
   });
 
+  it("an update keeps the variable's type and protection unless told; --no-gitlab-protected unprotects it", async () => {
+    const gitlab = fakes.gitlab!;
+    gitlab.addToken(GITLAB_TOKEN);
+    const project = gitlab.addProject('group/app');
+    gitlab.grant(GITLAB_TOKEN, project, 'maintainer');
+    project.variables.push({
+      key: 'DOCKER_AUTH_CONFIG',
+      value: 'old-value-xx',
+      variable_type: 'file',
+      protected: true,
+      masked: false,
+      hidden: false,
+      raw: false,
+      environment_scope: '*',
+      description: null,
+    });
+    const run = async (extra: string[]) => {
+      const token = gitlabToken();
+      return command(
+        gitlabArgs(extra),
+        commandEnv({ GITLAB_OIDC_TOKEN: token, GITLAB_TOKEN, CI_API_V4_URL: gitlab.apiUrl }),
+        [token, GITLAB_TOKEN],
+      );
+    };
+    const kept = await run([]);
+    expect(kept.exitCode).toBe(0);
+    expect(gitlab.variable(project, 'DOCKER_AUTH_CONFIG')).toMatchObject({
+      variable_type: 'file',
+      protected: true,
+      masked: true,
+      raw: true,
+    });
+    expect(gitlab.variable(project, 'DOCKER_AUTH_CONFIG')?.value).toContain(fakes.aws.lastLogin?.authorizationToken);
+    const unprotected = await run(['--no-gitlab-protected']);
+    expect(unprotected.exitCode).toBe(0);
+    expect(gitlab.variable(project, 'DOCKER_AUTH_CONFIG')).toMatchObject({ variable_type: 'file', protected: false });
+  });
+
   it('reports a GitLab refusal by name, exits 1, and still writes the dotenv file', async () => {
     const gitlab = fakes.gitlab!;
     gitlab.addToken(GITLAB_TOKEN);
@@ -396,6 +513,25 @@ describe('web identity from a token file (AWS_WEB_IDENTITY_TOKEN_FILE)', () => {
     expect(assumed?.get('RoleSessionName')).toBe('gitlab-7-100');
     const login = fakes.aws.lastLogin;
     expect(login && fakes.aws.temporary.get(login.signedWith)?.roleArn).toBe(gitlabRoleArn);
+  });
+});
+
+describe("the AWS SDK's default chain, in the command's words", () => {
+  it('no credentials at all: exit 1, the message names the flags and environment variables, not the action inputs', async () => {
+    const run = await command(
+      ['--aws-region', 'eu-west-1', '--dotenv-file', 'auth.env'],
+      commandEnv({
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_CONFIG_FILE: '/nonexistent',
+        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+      }),
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(
+      /No AWS credentials were found for ecr:GetAuthorizationToken \(the AWS SDK's default credential chain found none\)\. Give a web identity token \(--role-to-assume with --web-identity-token-env, or AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN\)/,
+    );
+    expect(run.stderr).not.toMatch(/Set role-to-assume|GitHub OIDC/);
+    expect(run.files).toEqual([]);
   });
 });
 
@@ -602,6 +738,88 @@ describe('bad usage: exit 2, a message naming the flag, nothing asked or written
       /--gitlab-api-url: "https:\/\/gitlab\.example\.com\/api\/v4" is not a GitLab API URL without credentials/,
     ],
     [
+      "the docker config and the password in one dotenv file (over GitLab's 5,120 bytes)",
+      ['--aws-region', 'eu-west-1', '--dotenv-file', 'a.env', '--dotenv-password-name', 'ECR_PASSWORD'],
+      {},
+      /^error: --dotenv-password-name: the ECR password .* do not fit together in a GitLab dotenv report, which must be under 5120 bytes\. Add --no-dotenv-docker-config/,
+    ],
+    [
+      'a dotenv file left without any variable',
+      ['--aws-region', 'eu-west-1', '--dotenv-file', 'a.env', '--no-dotenv-docker-config'],
+      {},
+      /--no-dotenv-docker-config leaves the dotenv file without any variable/,
+    ],
+    [
+      'a --no- form of a switch that has none',
+      ['--aws-region', 'eu-west-1', '--dotenv-file', 'a.env', '--no-verbose'],
+      {},
+      /^error: Unknown option '--no-verbose'/,
+    ],
+    [
+      '--gitlab-protected and --no-gitlab-protected',
+      ['--aws-region', 'eu-west-1', '--gitlab-project', 'g/app', '--gitlab-protected', '--no-gitlab-protected'],
+      { GITLAB_TOKEN: 'glpat-x' },
+      /--gitlab-protected and --no-gitlab-protected are both given/,
+    ],
+    [
+      'a GitLab API URL with a query, beside a dotenv file',
+      [
+        '--aws-region',
+        'eu-west-1',
+        '--dotenv-file',
+        'a.env',
+        '--gitlab-project',
+        'g/app',
+        '--gitlab-api-url',
+        'https://gitlab.example.com/api/v4?x=1',
+      ],
+      { GITLAB_TOKEN: 'glpat-x' },
+      /--gitlab-api-url: "https:\/\/gitlab\.example\.com\/api\/v4" has a query or fragment/,
+    ],
+    [
+      'a GitLab token with a space, beside a dotenv file',
+      ['--aws-region', 'eu-west-1', '--dotenv-file', 'a.env', '--gitlab-project', 'g/app'],
+      { GITLAB_TOKEN: 'glpat-abc def-123' },
+      /^error: GITLAB_TOKEN: the environment variable GITLAB_TOKEN holds spaces or line breaks/,
+    ],
+    [
+      'a plain http GitLab API URL to another host (the token would travel in clear)',
+      [
+        '--aws-region',
+        'eu-west-1',
+        '--gitlab-project',
+        'g/app',
+        '--gitlab-api-url',
+        'http://gitlab.example.com/api/v4',
+      ],
+      { GITLAB_TOKEN: 'glpat-x' },
+      /--gitlab-api-url: "http:\/\/gitlab\.example\.com\/api\/v4" is not an https URL \(plain http is accepted for loopback hosts only\)/,
+    ],
+    [
+      'a plain http CI_API_V4_URL to another host',
+      ['--aws-region', 'eu-west-1', '--gitlab-project', 'g/app'],
+      { GITLAB_TOKEN: 'glpat-x', CI_API_V4_URL: 'http://gitlab.example.com/api/v4' },
+      /^error: CI_API_V4_URL: "http:\/\/gitlab\.example\.com\/api\/v4" is not an https URL/,
+    ],
+    [
+      '--github-token-env without a GitHub target',
+      ['--aws-region', 'eu-west-1', '--dotenv-file', 'a.env', '--github-token-env', 'MY_TOKEN'],
+      { MY_TOKEN: TOKEN },
+      /^error: --github-token-env only applies to GitHub secrets\. Add --repositories or --organization/,
+    ],
+    [
+      'AWS_ROLE_ARN without AWS_WEB_IDENTITY_TOKEN_FILE',
+      ['--aws-region', 'eu-west-1', '--dotenv-file', 'a.env'],
+      { AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/ecr-pull' },
+      /^error: AWS_ROLE_ARN is set without AWS_WEB_IDENTITY_TOKEN_FILE/,
+    ],
+    [
+      "an unreadable AWS_WEB_IDENTITY_TOKEN_FILE for the SDK's own chain (no --role-to-assume)",
+      ['--aws-region', 'eu-west-1', '--dotenv-file', 'a.env'],
+      { AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/ecr-pull', AWS_WEB_IDENTITY_TOKEN_FILE: '/nonexistent/token' },
+      /^error: AWS_WEB_IDENTITY_TOKEN_FILE: could not read \/nonexistent\/token \(ENOENT\)/,
+    ],
+    [
       'a dry run beside a dotenv file',
       ['--aws-region', 'eu-west-1', '--repositories', REPO, '--dry-run', '--dotenv-file', 'a.env'],
       { GH_TOKEN: TOKEN },
@@ -648,6 +866,11 @@ describe('--help and --version', () => {
     expect(run.stdout).not.toContain('--aws-secret-access-key <value>');
     expect(run.stdout).toContain('Examples:');
     expect(run.stdout).toContain('--web-identity-token-env GITLAB_OIDC_TOKEN --dotenv-file auth.env');
+    // The action's words that are wrong here (GitHub OIDC, the current repository) are replaced by the command's.
+    expect(run.stdout).not.toMatch(/id-token: write|Defaults to the current repository/);
+    expect(run.stdout).toMatch(/--role-to-assume <value>\n\s+IAM role ARN.*\n.*--web-identity-token-env/);
+    expect(run.stdout).toContain('  --gitlab-protected | --no-gitlab-protected\n');
+    expect(run.stdout).toContain('  --dotenv-docker-config | --no-dotenv-docker-config\n');
   });
 
   it("--version prints package.json's version", async () => {

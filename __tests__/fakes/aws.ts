@@ -123,7 +123,18 @@ export class FakeAws {
     if (action === 'AssumeRoleWithWebIdentity') {
       const durationError = checkDuration(params.get('DurationSeconds'), trust, false);
       if (durationError) return durationError;
-      const claims = readIdTokenClaims(params.get('WebIdentityToken') ?? '');
+      const webIdentityToken = params.get('WebIdentityToken') ?? '';
+      // STS API Reference, AssumeRoleWithWebIdentity: WebIdentityToken "Length Constraints: Minimum length
+      // of 4. Maximum length of 20000"; a parameter out of its constraints is a 400 ValidationError in
+      // STS's XML error shape, worded "1 validation error detected: Value ... at 'webIdentityToken'
+      // failed to satisfy constraint: ..." (as quoted in fog/fog-aws#550 for a missing token).
+      if (webIdentityToken.length < 4)
+        return stsError(
+          400,
+          'ValidationError',
+          `1 validation error detected: Value '${webIdentityToken}' at 'webIdentityToken' failed to satisfy constraint: Member must have length greater than or equal to 4`,
+        );
+      const claims = readIdTokenClaims(webIdentityToken);
       if (Number(claims['exp']) * 1000 < Date.now())
         return stsError(400, 'ExpiredTokenException', 'Token expired: current date/time is after the exp claim');
       if (trust?.audience !== undefined && trust.audience !== claims['aud'])

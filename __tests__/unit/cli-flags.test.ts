@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { flagSpecs, helpText, NOT_FLAGS, parseFlags, UsageError } from '../../src/cli/flags.ts';
-import { ciSessionName, formatFlagProblem } from '../../src/cli/options.ts';
+import { ciSessionName, commandPlan, formatFlagProblem } from '../../src/cli/options.ts';
 import { readActionYml } from '../fakes/action-yml.ts';
 
 describe("the command's flags come from action.yml", () => {
@@ -67,5 +67,19 @@ describe('the session name in a GitLab job', () => {
     const long = ciSessionName({ CI_PROJECT_ID: '4'.repeat(40), CI_PIPELINE_ID: 'a b'.repeat(20) }) ?? '';
     expect(long).toMatch(/^[\w+=,.@-]{2,64}$/);
     expect(ciSessionName({ CI_PROJECT_ID: '42' })).toBeUndefined();
+  });
+});
+
+describe('secrets the AWS SDK reads from the environment', () => {
+  it('AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN are among the values the command masks', () => {
+    const env = {
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE12',
+      AWS_SECRET_ACCESS_KEY: 'secret/EXAMPLE/key/0123456789abcdefghij',
+      AWS_SESSION_TOKEN: 'session-token-EXAMPLE-0123456789',
+    };
+    const plan = commandPlan(parseFlags(['--dotenv-file', 'a.env']), env, flagSpecs());
+    expect(plan.secrets).toEqual(expect.arrayContaining([env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN]));
+    expect(plan.secrets).not.toContain(env.AWS_ACCESS_KEY_ID);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import {
   ECRPUBLICClient,
@@ -60,6 +60,25 @@ describe('fake STS', () => {
         sts(keys).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 's', DurationSeconds: 3601 })),
       ),
     ).toBe('ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+  });
+
+  it('refuses an empty web identity token with an STS ValidationError (WebIdentityToken: at least 4 characters)', async () => {
+    const roleArn = aws.addRole('web', { audience: 'sts.amazonaws.com' });
+    const unsigned = new STSClient({
+      region: aws.region,
+      endpoint: aws.sts.url,
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
+    });
+    expect(
+      await stsError(
+        unsigned.send(
+          new AssumeRoleWithWebIdentityCommand({ RoleArn: roleArn, RoleSessionName: 's', WebIdentityToken: '' }),
+        ),
+      ),
+    ).toBe(
+      "ValidationError: 1 validation error detected: Value '' at 'webIdentityToken' failed to satisfy constraint: Member must have length greater than or equal to 4",
+    );
   });
 
   it('role chaining: accepts a session of a trusted role, and caps it at one hour whatever the role allows', async () => {

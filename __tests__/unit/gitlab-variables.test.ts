@@ -51,6 +51,20 @@ beforeEach(() => {
   gitlab.grant(MAINTAINER, group, 'maintainer');
 });
 
+/** A write with `protected` left out: neither --gitlab-protected nor --no-gitlab-protected. */
+function writeUnprotectedUnset(): Promise<Awaited<ReturnType<typeof writeGitLabVariable>>> {
+  return writeGitLabVariable({
+    apiUrl: gitlab.apiUrl,
+    token: MAINTAINER,
+    tokenSource: 'GITLAB_TOKEN',
+    owner: { kind: 'project', id: 'platform/build/app' },
+    key: 'ECR_PASSWORD',
+    value: password(),
+    environmentScope: '*',
+    sensitive: true,
+  });
+}
+
 function write(overrides: Partial<GitLabVariableWrite> = {}): Promise<Awaited<ReturnType<typeof writeGitLabVariable>>> {
   return writeGitLabVariable({
     apiUrl: gitlab.apiUrl,
@@ -128,6 +142,40 @@ describe('create, then update', () => {
       value: 'BBBBBBBBBBBB',
       protected: false,
     });
+  });
+});
+
+describe('an update keeps what it was not asked to change', () => {
+  it('sends no variable_type, and protected only when given: a protected file variable stays one', async () => {
+    project.variables.push({
+      key: 'ECR_PASSWORD',
+      value: 'old-value-xx',
+      variable_type: 'file',
+      protected: true,
+      masked: false,
+      hidden: false,
+      raw: false,
+      environment_scope: '*',
+      description: null,
+    });
+    await expect(writeUnprotectedUnset()).resolves.toMatchObject({ status: 'updated' });
+    const [put] = gitlab.server.requests.filter((r) => r.method === 'PUT');
+    const sent = JSON.parse(put?.body ?? '{}') as Record<string, unknown>;
+    expect(Object.keys(sent).sort()).toEqual(['environment_scope', 'masked', 'raw', 'value']);
+    expect(gitlab.variable(project, 'ECR_PASSWORD')).toMatchObject({
+      variable_type: 'file',
+      protected: true,
+      raw: true,
+    });
+    await write({ protected: false });
+    expect(gitlab.variable(project, 'ECR_PASSWORD')).toMatchObject({ variable_type: 'file', protected: false });
+  });
+
+  it('a new variable without protected given is created unprotected, an env_var, as GitLab creates it', async () => {
+    await writeUnprotectedUnset();
+    const [post] = gitlab.server.requests.filter((r) => r.method === 'POST');
+    expect(JSON.parse(post?.body ?? '{}')).toMatchObject({ protected: false, variable_type: 'env_var' });
+    expect(gitlab.variable(project, 'ECR_PASSWORD')).toMatchObject({ variable_type: 'env_var', protected: false });
   });
 });
 

@@ -3,7 +3,8 @@ export type AwsAuth =
   | { kind: 'oidc'; roleArn: string; audience: string; sessionName: string; durationSeconds: number }
   | { kind: 'access-keys'; keys: AccessKeys }
   | { kind: 'access-keys-and-role'; keys: AccessKeys; roleArn: string; sessionName: string; durationSeconds: number }
-  | { kind: 'default-chain' }
+  // `signer` set by the command: its messages then name flags and environment variables, not the action's inputs.
+  | { kind: 'default-chain'; signer?: string }
   // The command's paths (src/cli/): a web identity token from any CI, and a role assumed with the default chain's identity.
   | {
       kind: 'web-identity';

@@ -17,6 +17,7 @@ export async function getEcrPublicLogin(
   credentials: AwsCredentialIdentity | undefined,
   setSecret: (value: string) => void,
   roleArn?: string,
+  signer?: string,
 ): Promise<EcrLogin> {
   const client = new ECRPUBLICClient({
     ...(await awsClientConfig(ECR_PUBLIC_REGION)),
@@ -31,6 +32,7 @@ export async function getEcrPublicLogin(
       action: 'ecr-public:GetAuthorizationToken',
       region: ECR_PUBLIC_REGION,
       ...(roleArn ? { roleArn } : {}),
+      ...(signer ? { signer } : {}),
     });
   }
 }

@@ -19,6 +19,7 @@ export async function getEcrLogin(
   credentials: AwsCredentialIdentity | undefined,
   setSecret: (value: string) => void,
   roleArn?: string,
+  signer?: string,
 ): Promise<EcrLogin> {
   const ecr = new ECRClient({ ...(await awsClientConfig(region)), ...(credentials ? { credentials } : {}) });
   try {
@@ -26,7 +27,12 @@ export async function getEcrLogin(
     return decodeAuthorizationData(response.authorizationData?.[0], setSecret);
   } catch (error) {
     if (error instanceof EcrAnswerError) throw error;
-    throw explainAwsError(error, { action: 'ecr:GetAuthorizationToken', region, ...(roleArn ? { roleArn } : {}) });
+    throw explainAwsError(error, {
+      action: 'ecr:GetAuthorizationToken',
+      region,
+      ...(roleArn ? { roleArn } : {}),
+      ...(signer ? { signer } : {}),
+    });
   }
 }
 

@@ -125,7 +125,7 @@ export function explainAwsError(error: unknown, context: AwsCallContext): Error 
     case 'CredentialsProviderError':
       if (context.signer)
         return new Error(
-          `No AWS credentials were found for ${context.action} (${context.signer} found none). Give a web identity token (--web-identity-token-env, or AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run where an instance or task role is available.`,
+          `No AWS credentials were found for ${context.action} (${context.signer} found none). Give a web identity token (--role-to-assume with --web-identity-token-env, or AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run where an instance or task role is available.`,
         );
       return new Error(
         `No AWS credentials were found for ${context.action}. Set role-to-assume (GitHub OIDC, recommended), or aws-access-key-id and aws-secret-access-key, or configure credentials in an earlier step.`,

@@ -95,7 +95,8 @@ export class AwsLogin {
     const [credentials, getEcrLogin] = await Promise.all([started.credentials, started.ecrCode]);
     const { auth, region } = this.config;
     const roleArn = 'roleArn' in auth ? auth.roleArn : undefined;
-    const login = awaitedLater(getEcrLogin(region, credentials, this.deps.setSecret, roleArn));
+    const signer = auth.kind === 'default-chain' ? auth.signer : undefined;
+    const login = awaitedLater(getEcrLogin(region, credentials, this.deps.setSecret, roleArn, signer));
     if (whileInFlight) {
       await afterRequestsLeave();
       whileInFlight();

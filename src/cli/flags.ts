@@ -20,6 +20,8 @@ export interface FlagSpec {
   description: string;
   /** What an unset flag means, for --help. */
   byDefault?: string;
+  /** A switch that also takes `--no-<name>` (parseArgs' allowNegative), for a setting that is on unless turned off or has three states. */
+  negatable?: boolean;
 }
 
 interface ActionInput {
@@ -45,6 +47,21 @@ const COMMAND_DEFAULTS: Readonly<Record<string, string>> = {
   'github-api-url': 'GITHUB_API_URL, then https://api.github.com',
 };
 
+/**
+ * Inputs whose action.yml description is wrong for the command (GitHub OIDC, the current repository):
+ * the command's own words for --help and the README's flag table.
+ */
+const COMMAND_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  'role-to-assume':
+    "IAM role ARN, in the partition of --aws-region. Assumed with the web identity token of --web-identity-token-env or AWS_WEB_IDENTITY_TOKEN_FILE (sts:AssumeRoleWithWebIdentity), else with the identity of the AWS SDK's default credential chain (sts:AssumeRole).",
+  repositories:
+    'Repositories to write a repository (or environment) secret in, as owner/name, repeated or separated by commas; no default (the command has no current repository). A pattern on the name (octo-org/svc-*) selects every repository of that owner it matches that the token can see; one that matches nothing fails the GitHub secrets.',
+  'registry-type':
+    'private (the default) or public (ECR Public). The docker config of the dotenv file and the GitLab variable follows it too, but the flag needs a GitHub target (--repositories or --organization).',
+  registries:
+    'Other AWS accounts whose private registries the docker config also opens (12-digit ids, repeated or separated by commas). Needs --docker-config-secret-name, so a GitHub target.',
+};
+
 /** The command's own flags, beside those of the action's inputs. */
 const COMMAND_FLAGS: readonly Omit<FlagSpec, 'list'>[] = [
   {
@@ -66,9 +83,24 @@ const COMMAND_FLAGS: readonly Omit<FlagSpec, 'list'>[] = [
       "Write DOCKER_AUTH_CONFIG=<docker config JSON> to this file (mode 0600), for GitLab's artifacts: reports: dotenv.",
   },
   {
+    name: 'dotenv-docker-config-name',
+    type: 'string',
+    description: 'Name of the docker config JSON in the dotenv file.',
+    byDefault: 'DOCKER_AUTH_CONFIG',
+  },
+  {
+    name: 'dotenv-docker-config',
+    type: 'boolean',
+    negatable: true,
+    description:
+      'Write the docker config to the dotenv file; --no-dotenv-docker-config leaves it out, so that --dotenv-password-name fits (GitLab takes dotenv reports under 5,120 bytes; the docker config and the password do not fit together).',
+    byDefault: 'on',
+  },
+  {
     name: 'dotenv-password-name',
     type: 'string',
-    description: 'Also write the ECR password to the dotenv file under this name.',
+    description:
+      'Also write the ECR password to the dotenv file under this name; needs --no-dotenv-docker-config (the two do not fit in one dotenv report).',
   },
   {
     name: 'dotenv-username-name',
@@ -91,7 +123,13 @@ const COMMAND_FLAGS: readonly Omit<FlagSpec, 'list'>[] = [
     description: 'Name of the GitLab CI/CD variable that receives the docker config.',
     byDefault: 'DOCKER_AUTH_CONFIG',
   },
-  { name: 'gitlab-protected', type: 'boolean', description: 'Make the GitLab variable protected.' },
+  {
+    name: 'gitlab-protected',
+    type: 'boolean',
+    negatable: true,
+    description:
+      'Make the GitLab variable protected; --no-gitlab-protected makes it unprotected. Unset: a new variable is unprotected (as GitLab creates it), an existing one keeps its setting.',
+  },
   {
     name: 'gitlab-environment-scope',
     type: 'string',
@@ -128,7 +166,8 @@ export function flagSpecs(inputs: Record<string, ActionInput> = actionInputs()):
   const fromInputs = Object.entries(inputs)
     .filter(([name]) => !(name in NOT_FLAGS))
     .map(([name, input]): FlagSpec => {
-      const description = (input.description ?? '').trim().replace(/\s*\n\s*/g, ' ');
+      const actionDescription = (input.description ?? '').trim().replace(/\s*\n\s*/g, ' ');
+      const description = COMMAND_DESCRIPTIONS[name] ?? actionDescription;
       // An input whose default is true or false is a switch (`--dry-run`); an ${{ }} default is the action's own.
       const boolean = input.default === 'true' || input.default === 'false';
       const byDefault =
@@ -139,7 +178,7 @@ export function flagSpecs(inputs: Record<string, ActionInput> = actionInputs()):
         input: name,
         type: boolean ? 'boolean' : 'string',
         // The action reads a list input "one per line or separated by commas"; the command takes it repeated too.
-        list: /one per line/i.test(description),
+        list: /one per line/i.test(actionDescription),
         description,
         ...(byDefault === undefined ? {} : { byDefault }),
       };
@@ -163,7 +202,8 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[] =
   for (const { name, type } of specs) options[name] = { type, multiple: true };
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+    // allowNegative: node 20.16, 22.4 and later (package.json's engines ask for 22.18); `--no-x` of a switch that is not negatable is refused below.
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false, allowNegative: true });
   } catch (error) {
     throw new UsageError(usageMessage(error));
   }
@@ -173,6 +213,14 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[] =
     if (!given || given.length === 0) continue;
     if (given.length > 1 && !spec.list && spec.type === 'string')
       throw new UsageError(`--${spec.name} is given ${given.length} times: give it once.`);
+    if (spec.type === 'boolean') {
+      if (given.includes(false) && !spec.negatable)
+        throw new UsageError(`Unknown option '--no-${spec.name}'. Run ecr-secret-refresh --help for the flags.`);
+      if (given.includes(true) && given.includes(false))
+        throw new UsageError(`--${spec.name} and --no-${spec.name} are both given: give one of them.`);
+      flags.set(spec.name, String(given[0]));
+      continue;
+    }
     flags.set(spec.name, given.map(String).join('\n'));
   }
   return flags;
@@ -187,8 +235,8 @@ function usageMessage(error: unknown): string {
 
 /** `--help`: what the command does, every flag with its default, where the secrets come from, examples. */
 export function helpText(specs: readonly FlagSpec[] = flagSpecs()): string {
-  const flagLines = specs.flatMap(({ name, type, description, byDefault, list }) => [
-    `  --${name}${type === 'string' ? ' <value>' : ''}${list ? ' (repeatable)' : ''}`,
+  const flagLines = specs.flatMap(({ name, type, description, byDefault, list, negatable }) => [
+    `  --${name}${negatable ? ` | --no-${name}` : ''}${type === 'string' ? ' <value>' : ''}${list ? ' (repeatable)' : ''}`,
     ...wrap(`${description}${byDefault ? ` Default: ${byDefault}.` : ''}`, 74).map((line) => `      ${line}`),
   ]);
   return [

@@ -3,6 +3,7 @@ import type { AwsAuth } from '../aws/auth.ts';
 import {
   ConfigError,
   parseAwsConfig,
+  isLoopback,
   parseConfig,
   type AwsConfig,
   type Config,
@@ -10,6 +11,7 @@ import {
   type InputReader,
   type RunContext,
 } from '../config.ts';
+import { DOCKER_AUTH_CONFIG, GITLAB_DOTENV_MAX_BYTES } from '../gitlab/dotenv.ts';
 import type { DotenvSettings } from '../sinks/dotenv.ts';
 import type { GitLabSettings } from '../sinks/gitlab.ts';
 import { NOT_FLAGS, UsageError, type FlagSpec, type ParsedFlags } from './flags.ts';
@@ -70,7 +72,16 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
     throw new UsageError(
       `${strays.map((name) => `--${name}`).join(', ')} only appl${strays.length > 1 ? 'y' : 'ies'} to GitHub secrets. Add --repositories or --organization to write GitHub secrets, or remove ${strays.length > 1 ? 'them' : 'it'}.`,
     );
-  for (const name of ['dotenv-password-name', 'dotenv-username-name'])
+  if (flags.has('github-token-env') && !wantsGitHub)
+    throw new UsageError(
+      '--github-token-env only applies to GitHub secrets. Add --repositories or --organization to write GitHub secrets, or remove --github-token-env.',
+    );
+  for (const name of [
+    'dotenv-password-name',
+    'dotenv-username-name',
+    'dotenv-docker-config-name',
+    'dotenv-docker-config',
+  ])
     if (flags.has(name) && !wantsDotenv)
       throw new UsageError(`--${name} only applies with --dotenv-file. Add --dotenv-file, or remove --${name}.`);
   for (const name of GITLAB_FLAGS)
@@ -83,7 +94,10 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
       '--web-identity-token-env needs --role-to-assume: the token is exchanged for that role (sts:AssumeRoleWithWebIdentity). Add --role-to-assume.',
     );
 
-  const secrets: string[] = [];
+  // The AWS SDK reads these from the environment; masked so that no message or debug line shows them.
+  const secrets: string[] = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].flatMap((name) =>
+    env[name] ? [env[name]] : [],
+  );
   const tokenEnv = flag('github-token-env') || (env['GH_TOKEN'] ? 'GH_TOKEN' : 'GITHUB_TOKEN');
   const read: InputReader = (name) => {
     if (name === 'github-token') return env[tokenEnv] ?? '';
@@ -109,13 +123,13 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
       '--dry-run plans GitHub secrets only: a dotenv file or GitLab variable cannot be planned without a password. Run the dry run with --repositories or --organization alone.',
     );
   if (wantsGitHub) secrets.push((config as Config).github.token);
-  const gitlab = wantsGitLab ? gitlabSettings(flag, env) : undefined;
+  const gitlab = wantsGitLab ? gitlabSettings(flags, flag, env) : undefined;
   if (gitlab) secrets.push(gitlab.token);
   const auth = commandAuth(config.auth, flag('web-identity-token-env'), env, secrets);
   return {
     aws: { ...config, auth },
     ...(wantsGitHub ? { github: { ...(config as Config), auth } } : {}),
-    ...(wantsDotenv ? { dotenv: dotenvSettings(flag) } : {}),
+    ...(wantsDotenv ? { dotenv: dotenvSettings(flags, flag) } : {}),
     ...(gitlab ? { gitlab } : {}),
     output,
     verbose: flags.has('verbose'),
@@ -170,6 +184,7 @@ export function formatFlagProblem(
  * AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN.
  */
 function commandAuth(auth: AwsAuth, tokenEnv: string, env: NodeJS.ProcessEnv, secrets: string[]): AwsAuth {
+  if (auth.kind === 'default-chain') return defaultChain(env, secrets);
   if (auth.kind !== 'oidc') return auth;
   const { roleArn, sessionName, durationSeconds } = auth;
   if (tokenEnv) {
@@ -183,20 +198,7 @@ function commandAuth(auth: AwsAuth, tokenEnv: string, env: NodeJS.ProcessEnv, se
   }
   const tokenFile = env['AWS_WEB_IDENTITY_TOKEN_FILE'];
   if (tokenFile) {
-    let token: string;
-    try {
-      token = readFileSync(tokenFile, 'utf8').trim();
-    } catch (error) {
-      const { code } = error as { code?: string };
-      throw new UsageError(
-        `AWS_WEB_IDENTITY_TOKEN_FILE: could not read ${tokenFile} (${code ?? 'error'}). Point it at the file your CI writes the OIDC token to, or unset it.`,
-        { cause: error },
-      );
-    }
-    if (!token)
-      throw new UsageError(
-        `AWS_WEB_IDENTITY_TOKEN_FILE: ${tokenFile} is empty. Point it at a file that holds the token.`,
-      );
+    const token = readTokenFile(tokenFile);
     secrets.push(token);
     return {
       kind: 'web-identity',
@@ -208,6 +210,42 @@ function commandAuth(auth: AwsAuth, tokenEnv: string, env: NodeJS.ProcessEnv, se
     };
   }
   return { kind: 'default-chain-and-role', roleArn, sessionName, durationSeconds };
+}
+
+/**
+ * The AWS SDK's default chain, as the command uses it: its own web identity (AWS_WEB_IDENTITY_TOKEN_FILE
+ * with AWS_ROLE_ARN) checked here, so that a half-set pair or an empty token file is a usage error
+ * (exit 2) rather than an STS refusal or a silent fall-through to other credentials.
+ */
+function defaultChain(env: NodeJS.ProcessEnv, secrets: string[]): AwsAuth {
+  const tokenFile = env['AWS_WEB_IDENTITY_TOKEN_FILE'];
+  const roleArn = env['AWS_ROLE_ARN'];
+  if (roleArn && !tokenFile)
+    throw new UsageError(
+      'AWS_ROLE_ARN is set without AWS_WEB_IDENTITY_TOKEN_FILE: the AWS SDK assumes it only with a web identity token file. Set AWS_WEB_IDENTITY_TOKEN_FILE to the file your CI writes the token to, use --role-to-assume with --web-identity-token-env, or unset AWS_ROLE_ARN.',
+    );
+  // Masked here too: the SDK reads the same file.
+  if (tokenFile) secrets.push(readTokenFile(tokenFile));
+  return { kind: 'default-chain', signer: "the AWS SDK's default credential chain" };
+}
+
+/** The token in AWS_WEB_IDENTITY_TOKEN_FILE, or a UsageError that names the file and what is wrong with it. */
+function readTokenFile(tokenFile: string): string {
+  let token: string;
+  try {
+    token = readFileSync(tokenFile, 'utf8').trim();
+  } catch (error) {
+    const { code } = error as { code?: string };
+    throw new UsageError(
+      `AWS_WEB_IDENTITY_TOKEN_FILE: could not read ${tokenFile} (${code ?? 'error'}). Point it at the file your CI writes the OIDC token to, or unset it.`,
+      { cause: error },
+    );
+  }
+  if (!token)
+    throw new UsageError(
+      `AWS_WEB_IDENTITY_TOKEN_FILE: ${tokenFile} is empty. Point it at a file that holds the token.`,
+    );
+  return token;
 }
 
 /**
@@ -227,15 +265,24 @@ function sdkSessionName(auth: AwsAuth, env: NodeJS.ProcessEnv): Record<string, s
   return auth.kind === 'default-chain' && name && !env['AWS_ROLE_SESSION_NAME'] ? { AWS_ROLE_SESSION_NAME: name } : {};
 }
 
-function dotenvSettings(flag: (name: string) => string): DotenvSettings {
+function dotenvSettings(flags: ParsedFlags, flag: (name: string) => string): DotenvSettings {
+  const withDockerConfig = flags.get('dotenv-docker-config') !== 'false';
+  if (!withDockerConfig && flags.has('dotenv-docker-config-name'))
+    throw new UsageError(
+      '--dotenv-docker-config-name names the docker config that --no-dotenv-docker-config leaves out. Remove one of them.',
+    );
   const names = {
-    dockerConfig: 'DOCKER_AUTH_CONFIG',
+    ...(withDockerConfig ? { dockerConfig: flag('dotenv-docker-config-name') || DOCKER_AUTH_CONFIG } : {}),
     ...(flag('dotenv-password-name') ? { password: flag('dotenv-password-name') } : {}),
     ...(flag('dotenv-username-name') ? { username: flag('dotenv-username-name') } : {}),
   };
+  if (Object.keys(names).length === 0)
+    throw new UsageError(
+      '--no-dotenv-docker-config leaves the dotenv file without any variable. Add --dotenv-password-name (and --dotenv-username-name), or remove --no-dotenv-docker-config.',
+    );
   const seen = new Set<string>();
   for (const [kind, name] of Object.entries(names)) {
-    const source = kind === 'dockerConfig' ? 'DOCKER_AUTH_CONFIG' : `--dotenv-${kind}-name`;
+    const source = kind === 'dockerConfig' ? '--dotenv-docker-config-name' : `--dotenv-${kind}-name`;
     if (!DOTENV_NAME.test(name))
       throw new UsageError(
         `${source}: "${name}" is not a name GitLab takes in a dotenv report. Use letters, digits and _ only (at most 255).`,
@@ -244,13 +291,19 @@ function dotenvSettings(flag: (name: string) => string): DotenvSettings {
       throw new UsageError(`${source}: "${name}" is named twice in the dotenv file. Give each value its own name.`);
     seen.add(name);
   }
+  // An ECR password is about 2,500 characters, its docker config about 3,400 (the password in Base64):
+  // together they are over GitLab's 5,120 bytes for a dotenv report (gitlab/dotenv.ts), on every run.
+  if (names.dockerConfig && names.password)
+    throw new UsageError(
+      `--dotenv-password-name: the ECR password (about 2,500 characters) and the docker config that holds it (about 3,400) do not fit together in a GitLab dotenv report, which must be under ${GITLAB_DOTENV_MAX_BYTES} bytes. Add --no-dotenv-docker-config to write the password alone, or remove --dotenv-password-name.`,
+    );
   const path = flag('dotenv-file');
   if (!path) throw new UsageError('--dotenv-file: it is empty. Give the file to write, such as auth.env.');
   return { path, names };
 }
 
 /** The GitLab variable's settings, checked before anything is asked: one owner, a name GitLab takes, a token, an API URL. */
-function gitlabSettings(flag: (name: string) => string, env: NodeJS.ProcessEnv): GitLabSettings {
+function gitlabSettings(flags: ParsedFlags, flag: (name: string) => string, env: NodeJS.ProcessEnv): GitLabSettings {
   const project = flag('gitlab-project');
   const group = flag('gitlab-group');
   if (project && group)
@@ -266,12 +319,18 @@ function gitlabSettings(flag: (name: string) => string, env: NodeJS.ProcessEnv):
       `--gitlab-variable: "${variable}" is not a name GitLab takes for a variable. Use letters, digits and _ only (at most 255).`,
     );
   const tokenSource = flag('gitlab-token-env') || 'GITLAB_TOKEN';
+  const tokenFlag = flag('gitlab-token-env') ? '--gitlab-token-env' : 'GITLAB_TOKEN';
   const token = env[tokenSource]?.trim() ?? '';
   if (!token)
     throw new UsageError(
-      `${flag('gitlab-token-env') ? '--gitlab-token-env' : 'GITLAB_TOKEN'}: the environment variable ${tokenSource} is not set or empty. Put a GitLab access token with the api scope in it (CI_JOB_TOKEN cannot write variables).`,
+      `${tokenFlag}: the environment variable ${tokenSource} is not set or empty. Put a GitLab access token with the api scope in it (CI_JOB_TOKEN cannot write variables).`,
+    );
+  if (/\s/.test(token))
+    throw new UsageError(
+      `${tokenFlag}: the environment variable ${tokenSource} holds spaces or line breaks, which no GitLab token has. Put the token alone in it.`,
     );
   const apiUrl = flag('gitlab-api-url') || env['CI_API_V4_URL'] || DEFAULT_GITLAB_API_URL;
+  const urlSource = flag('gitlab-api-url') ? '--gitlab-api-url' : 'CI_API_V4_URL';
   let url: URL | undefined;
   try {
     url = new URL(apiUrl);
@@ -280,7 +339,17 @@ function gitlabSettings(flag: (name: string) => string, env: NodeJS.ProcessEnv):
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password)
     throw new UsageError(
-      `--gitlab-api-url: "${url ? `${url.protocol}//${url.host}${url.pathname}` : 'the value given'}" is not a GitLab API URL without credentials. Give the API's root, such as https://gitlab.com/api/v4.`,
+      `${urlSource}: "${url ? `${url.protocol}//${url.host}${url.pathname}` : 'the value given'}" is not a GitLab API URL without credentials. Give the API's root, such as https://gitlab.com/api/v4.`,
+    );
+  const shown = `"${url.protocol}//${url.host}${url.pathname}"`;
+  // The token travels in a header (PRIVATE-TOKEN): over plain http anyone on the way reads it.
+  if (url.protocol !== 'https:' && !isLoopback(url.hostname))
+    throw new UsageError(
+      `${urlSource}: ${shown} is not an https URL (plain http is accepted for loopback hosts only). Use https://, such as https://gitlab.example.com/api/v4.`,
+    );
+  if (/[?#]/.test(apiUrl))
+    throw new UsageError(
+      `${urlSource}: ${shown} has a query or fragment. Give the API's root alone, such as https://gitlab.com/api/v4.`,
     );
   return {
     apiUrl,
@@ -288,7 +357,7 @@ function gitlabSettings(flag: (name: string) => string, env: NodeJS.ProcessEnv):
     tokenSource,
     owner,
     variable,
-    protected: flag('gitlab-protected') === 'true',
+    ...(flags.has('gitlab-protected') ? { protected: flags.get('gitlab-protected') === 'true' } : {}),
     environmentScope: flag('gitlab-environment-scope') || '*',
   };
 }

@@ -31,7 +31,8 @@ export interface GitLabVariableWrite {
   owner: { kind: GitLabOwnerKind; id: string };
   key: string;
   value: string;
-  protected: boolean;
+  /** Undefined: a new variable is unprotected (GitLab's default), an existing one keeps its setting. */
+  protected?: boolean;
   /** `*` for every environment. */
   environmentScope: string;
   /** Whether the value is a secret, to be masked in job logs where GitLab allows it. */
@@ -99,14 +100,16 @@ export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<G
   const dispatcher = retryingDispatcher(api.href, ['GET', 'PUT']);
   try {
     const write = async (masked: boolean) => {
-      const settings = {
+      // An update sends only what this write decides: the variable's type (env_var or file), and its
+      // protection unless --gitlab-protected says otherwise, stay as their owner set them.
+      const update = {
         value,
-        protected: input.protected,
         masked,
         raw: true,
-        variable_type: 'env_var',
         environment_scope: environmentScope,
+        ...(input.protected === undefined ? {} : { protected: input.protected }),
       };
+      const create = { ...update, protected: input.protected ?? false, variable_type: 'env_var' };
       const filter = new URLSearchParams({ 'filter[environment_scope]': environmentScope });
       const variablePath = `${ownerPath}/${encodeURIComponent(key)}?${filter}`;
       // A group's PUT whose filter matches nothing updates the first variable of that key whatever its
@@ -120,11 +123,11 @@ export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<G
         else if (found.status !== 200) return { failed: found };
       }
       if (exists) {
-        const updated = await send(dispatcher, context, 'PUT', variablePath, settings);
+        const updated = await send(dispatcher, context, 'PUT', variablePath, update);
         if (updated.status === 200) return { status: 'updated' as const, stored: updated.body };
         if (updated.status !== 404 || !isVariableNotFound(updated.body)) return { failed: updated };
       }
-      const created = await send(dispatcher, context, 'POST', ownerPath, { key, ...settings });
+      const created = await send(dispatcher, context, 'POST', ownerPath, { key, ...create });
       if (created.status === 201) return { status: 'created' as const, stored: created.body };
       return { failed: created };
     };

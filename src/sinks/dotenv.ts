@@ -7,17 +7,21 @@ import { alwaysDue, type Sink, type SinkLogin } from './sink.ts';
 
 export interface DotenvSettings {
   path: string;
-  /** The name of each value written: the docker config always, the password and username when asked. */
-  names: { dockerConfig: string; password?: string; username?: string };
+  /** The name of each value written: the docker config unless left out, the password and username when asked. */
+  names: { dockerConfig?: string; password?: string; username?: string };
 }
 
 /** The variables of the file, in order, from the login. */
 function entries({ names }: DotenvSettings, login: SinkLogin): DotenvEntry[] {
   return [
-    {
-      name: names.dockerConfig,
-      value: dockerConfigJson(login.registryHosts.map((registry) => ({ ...login, registry }))),
-    },
+    ...(names.dockerConfig
+      ? [
+          {
+            name: names.dockerConfig,
+            value: dockerConfigJson(login.registryHosts.map((registry) => ({ ...login, registry }))),
+          },
+        ]
+      : []),
     ...(names.password ? [{ name: names.password, value: login.password }] : []),
     ...(names.username ? [{ name: names.username, value: ECR_USERNAME }] : []),
   ];
@@ -49,7 +53,7 @@ export function dotenvSink(settings: DotenvSettings, setSecret: (value: string) 
         if (!login) return names.map((name) => result(name, 'failed', 'no ECR login was made; please report this bug'));
         const values = entries(settings, login);
         // The docker config is masked like the password (ecr.ts masks that one): neither may reach the log.
-        setSecret(values[0]?.value ?? '');
+        if (settings.names.dockerConfig) setSecret(values[0]?.value ?? '');
         try {
           const existed = await stat(settings.path).then(
             () => true,

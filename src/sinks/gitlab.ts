@@ -12,7 +12,8 @@ export interface GitLabSettings {
   owner: { kind: GitLabOwnerKind; id: string };
   /** The variable that receives the docker config, such as DOCKER_AUTH_CONFIG. */
   variable: string;
-  protected: boolean;
+  /** Undefined when neither --gitlab-protected nor --no-gitlab-protected is given. */
+  protected?: boolean;
   environmentScope: string;
 }
 
