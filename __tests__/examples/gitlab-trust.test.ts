@@ -15,6 +15,8 @@ import { isRecord } from './policy.ts';
 const DIR = join(EXAMPLES, 'gitlab');
 const HOST = 'gitlab.com';
 const AUD = `${HOST}:aud`;
+/** The audience GitLab's guide "Configure OpenID Connect in AWS" gives the provider and the jobs: the instance's address. */
+const GITLAB_AUDIENCE = 'https://gitlab.com';
 const SUB = `${HOST}:sub`;
 const FILES = ['trust-policy-branch.json', 'trust-policy-project.json'];
 
@@ -45,8 +47,8 @@ function gitlabTrustProblems(document: unknown): string[] {
   }
   for (const { key } of tests) if (key !== AUD && key !== SUB) problems.push(`tests ${key}`);
   const aud = tests.filter((t) => t.key === AUD);
-  if (aud.length !== 1 || aud[0]?.operator !== 'StringEquals' || aud[0]?.value !== 'sts.amazonaws.com')
-    problems.push(`must test ${AUD} once, StringEquals sts.amazonaws.com`);
+  if (aud.length !== 1 || aud[0]?.operator !== 'StringEquals' || aud[0]?.value !== GITLAB_AUDIENCE)
+    problems.push(`must test ${AUD} once, StringEquals ${GITLAB_AUDIENCE}`);
   const sub = tests.filter((t) => t.key === SUB);
   const [only] = sub;
   if (sub.length !== 1 || !only || typeof only.value !== 'string') return [...problems, `must test ${SUB} once`];
@@ -95,7 +97,7 @@ describe('examples/gitlab', () => {
     };
     expect(broken((s) => delete s['Condition'])).toEqual([expect.stringMatching(/no Condition/)]);
     expect(
-      broken((s) => (s['Condition'] = { StringEquals: { [AUD]: 'sts.amazonaws.com', [SUB]: 'project_path:*' } })),
+      broken((s) => (s['Condition'] = { StringEquals: { [AUD]: GITLAB_AUDIENCE, [SUB]: 'project_path:*' } })),
     ).toEqual(
       expect.arrayContaining([
         'a wildcard under StringEquals matches nothing',
@@ -103,8 +105,8 @@ describe('examples/gitlab', () => {
       ]),
     );
     expect(
-      broken((s) => (s['Condition'] = { StringLike: { [AUD]: 'sts.amazonaws.com', [SUB]: 'project_path:g/p:*' } })),
-    ).toEqual([`must test ${AUD} once, StringEquals sts.amazonaws.com`]);
+      broken((s) => (s['Condition'] = { StringLike: { [AUD]: GITLAB_AUDIENCE, [SUB]: 'project_path:g/p:*' } })),
+    ).toEqual([`must test ${AUD} once, StringEquals ${GITLAB_AUDIENCE}`]);
     expect(
       broken(
         (s) =>
@@ -135,7 +137,7 @@ describe("README's GitLab section", () => {
     const refreshing = jobs.filter((job) => String(job['script']).includes('ecr-secret-refresh'));
     expect(refreshing).toHaveLength(2);
     for (const job of refreshing) {
-      expect(job['id_tokens']).toEqual({ GITLAB_OIDC_TOKEN: { aud: 'sts.amazonaws.com' } });
+      expect(job['id_tokens']).toEqual({ GITLAB_OIDC_TOKEN: { aud: GITLAB_AUDIENCE } });
       expect(String(job['script'])).toMatch(
         /--web-identity-token-env GITLAB_OIDC_TOKEN --role-to-assume arn:aws:iam::\d{12}:role\/\S+ --aws-region eu-west-1/,
       );
