@@ -14,7 +14,7 @@ type Login = Pick<EcrLogin, 'registry' | 'username' | 'password'>;
  * A login and every registry host its password opens (`registries`); without the list, the login's
  * own host alone.
  */
-type LoginForHosts = Login & { registryHosts?: readonly string[] };
+export type LoginForHosts = Login & { registryHosts?: readonly string[] };
 
 /** The user name of every ECR login (GetAuthorizationToken's token is `AWS:<password>`). */
 export const ECR_USERNAME = 'AWS';
@@ -52,8 +52,7 @@ const KINDS = {
     input: 'docker-config-secret-name',
     sensitive: true,
     unchanging: false,
-    value: (login: LoginForHosts) =>
-      dockerConfigJson((login.registryHosts ?? [login.registry]).map((registry) => ({ ...login, registry }))),
+    value: (login: LoginForHosts) => loginDockerConfig(login),
   },
 } as const satisfies Record<string, SecretKind>;
 
@@ -106,6 +105,11 @@ function namedKinds(names: SecretNames): [SecretKindName, string][] {
     const name = names[kind];
     return name ? [[kind, name] as [SecretKindName, string]] : [];
   });
+}
+
+/** The docker config of one login: an `auths` entry for every registry host its password opens. */
+export function loginDockerConfig(login: LoginForHosts): string {
+  return dockerConfigJson((login.registryHosts ?? [login.registry]).map((registry) => ({ ...login, registry })));
 }
 
 /**

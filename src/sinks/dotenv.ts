@@ -1,9 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { errorMessage } from '../errors.ts';
-import type { SecretResult } from '../github/writer.ts';
 import { writeDotenvFile, type DotenvEntry } from '../gitlab/dotenv.ts';
-import { dockerConfigJson, ECR_USERNAME } from '../secrets.ts';
-import { alwaysDue, type Sink, type SinkLogin } from './sink.ts';
+import { ECR_USERNAME, loginDockerConfig } from '../secrets.ts';
+import { oneDestinationSink, type Sink, type SinkLogin } from './sink.ts';
 
 export interface DotenvSettings {
   path: string;
@@ -14,14 +13,7 @@ export interface DotenvSettings {
 /** The variables of the file, in order, from the login. */
 function entries({ names }: DotenvSettings, login: SinkLogin): DotenvEntry[] {
   return [
-    ...(names.dockerConfig
-      ? [
-          {
-            name: names.dockerConfig,
-            value: dockerConfigJson(login.registryHosts.map((registry) => ({ ...login, registry }))),
-          },
-        ]
-      : []),
+    ...(names.dockerConfig ? [{ name: names.dockerConfig, value: loginDockerConfig(login) }] : []),
     ...(names.password ? [{ name: names.password, value: login.password }] : []),
     ...(names.username ? [{ name: names.username, value: ECR_USERNAME }] : []),
   ];
@@ -36,35 +28,19 @@ export function dotenvSink(settings: DotenvSettings, setSecret: (value: string) 
   const names = [settings.names.dockerConfig, settings.names.password, settings.names.username].filter(
     (name): name is string => Boolean(name),
   );
-  const plan = { target, due: names.map((name) => ({ name })), results: [] };
-  const result = (secret: string, status: SecretResult['status'], detail?: string): SecretResult => ({
-    target: target.label,
-    secret,
-    status,
-    takesEffect: target.takesEffect,
-    ...(detail ? { detail } : {}),
+  return oneDestinationSink(target, names, async (login, result) => {
+    const values = entries(settings, login);
+    // The docker config is masked like the password (ecr.ts masks that one): neither may reach the log.
+    if (settings.names.dockerConfig) setSecret(values[0]?.value ?? '');
+    try {
+      const existed = await stat(settings.path).then(
+        () => true,
+        () => false,
+      );
+      await writeDotenvFile(settings.path, values);
+      return values.map(({ name }) => result(name, existed ? 'updated' : 'created'));
+    } catch (error) {
+      return values.map(({ name }) => result(name, 'failed', errorMessage(error)));
+    }
   });
-  return {
-    plans: [plan],
-    waitsForDue: false,
-    prepare: ({ onDue }) => {
-      onDue();
-      return alwaysDue(plan, async (login) => {
-        if (!login) return names.map((name) => result(name, 'failed', 'no ECR login was made; please report this bug'));
-        const values = entries(settings, login);
-        // The docker config is masked like the password (ecr.ts masks that one): neither may reach the log.
-        if (settings.names.dockerConfig) setSecret(values[0]?.value ?? '');
-        try {
-          const existed = await stat(settings.path).then(
-            () => true,
-            () => false,
-          );
-          await writeDotenvFile(settings.path, values);
-          return values.map(({ name }) => result(name, existed ? 'updated' : 'created'));
-        } catch (error) {
-          return values.map(({ name }) => result(name, 'failed', errorMessage(error)));
-        }
-      });
-    },
-  };
 }

@@ -1,8 +1,7 @@
 import { errorMessage } from '../errors.ts';
-import type { SecretResult } from '../github/writer.ts';
 import { writeGitLabVariable, type GitLabOwnerKind } from '../gitlab/variables.ts';
-import { dockerConfigJson } from '../secrets.ts';
-import { alwaysDue, type Sink } from './sink.ts';
+import { loginDockerConfig } from '../secrets.ts';
+import { oneDestinationSink, type Sink } from './sink.ts';
 
 export interface GitLabSettings {
   apiUrl: string;
@@ -28,30 +27,14 @@ export function gitlabSink(settings: GitLabSettings, setSecret: (value: string) 
     label: `GitLab ${owner.kind} ${owner.id}${scope}`,
     takesEffect: `the jobs of ${owner.kind === 'project' ? 'the project' : "the group's projects"} started after the write`,
   };
-  const plan = { target, due: [{ name: variable }], results: [] };
-  const result = (status: SecretResult['status'], detail?: string): SecretResult => ({
-    target: target.label,
-    secret: variable,
-    status,
-    takesEffect: target.takesEffect,
-    ...(detail ? { detail } : {}),
+  return oneDestinationSink(target, [variable], async (login, result) => {
+    const value = loginDockerConfig(login);
+    setSecret(value);
+    try {
+      const written = await writeGitLabVariable({ ...settings, key: variable, value, sensitive: true });
+      return [result(variable, written.status, written.note)];
+    } catch (error) {
+      return [result(variable, 'failed', errorMessage(error))];
+    }
   });
-  return {
-    plans: [plan],
-    waitsForDue: false,
-    prepare: ({ onDue }) => {
-      onDue();
-      return alwaysDue(plan, async (login) => {
-        if (!login) return [result('failed', 'no ECR login was made; please report this bug')];
-        const value = dockerConfigJson(login.registryHosts.map((registry) => ({ ...login, registry })));
-        setSecret(value);
-        try {
-          const written = await writeGitLabVariable({ ...settings, key: variable, value, sensitive: true });
-          return [result(written.status, written.note)];
-        } catch (error) {
-          return [result('failed', errorMessage(error))];
-        }
-      });
-    },
-  };
 }

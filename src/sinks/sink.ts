@@ -49,11 +49,42 @@ export interface PreparedDestination {
   release?: () => void;
 }
 
-/** A sink of one destination that needs no reads: always due, always ready, always in need of the password. */
-export function alwaysDue(plan: PlannedTarget, write: PreparedDestination['write']): Promise<Destinations> {
-  return Promise.resolve({
-    plans: [plan],
-    notes: [],
-    preparing: [Promise.resolve({ plan, ready: true, needsPassword: true, write })],
+/** One value's result at a destination, as the report shows it. */
+export type ResultOf = (secret: string, status: SecretResult['status'], detail?: string) => SecretResult;
+
+/**
+ * A sink of one destination that needs no reads (a file, a CI/CD variable): always due, always
+ * ready, always in need of the password, so the AWS side starts at once. `write` gets the login and
+ * the way to word each value's result; a run that made no login fails every value, as a bug.
+ */
+export function oneDestinationSink(
+  target: PlannedTarget['target'],
+  names: readonly string[],
+  write: (login: SinkLogin, result: ResultOf) => Promise<SecretResult[]>,
+): Sink {
+  const plan: PlannedTarget = { target, due: names.map((name) => ({ name })), results: [] };
+  const result: ResultOf = (secret, status, detail) => ({
+    target: target.label,
+    secret,
+    status,
+    takesEffect: target.takesEffect,
+    ...(detail ? { detail } : {}),
   });
+  const destination: PreparedDestination = {
+    plan,
+    ready: true,
+    needsPassword: true,
+    write: async (login) =>
+      login
+        ? write(login, result)
+        : names.map((name) => result(name, 'failed', 'no ECR login was made; please report this bug')),
+  };
+  return {
+    plans: [plan],
+    waitsForDue: false,
+    prepare: ({ onDue }) => {
+      onDue();
+      return Promise.resolve({ plans: [plan], notes: [], preparing: [Promise.resolve(destination)] });
+    },
+  };
 }
