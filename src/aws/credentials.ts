@@ -41,52 +41,14 @@ export async function resolveCredentials(
       await afterRequestsLeave();
       const sts = awaitedLater(stsClient(region, undefined));
       const webIdentityToken = await idToken;
-      try {
-        const { module, client } = await sts;
-        const { Credentials } = await client.send(
-          new module.AssumeRoleWithWebIdentityCommand({
-            RoleArn: auth.roleArn,
-            RoleSessionName: auth.sessionName,
-            DurationSeconds: auth.durationSeconds,
-            WebIdentityToken: webIdentityToken,
-          }),
-          abortable(deps),
-        );
-        return temporaryCredentials(Credentials, deps.setSecret);
-      } catch (error) {
-        throw explainAwsError(error, {
-          action: 'sts:AssumeRoleWithWebIdentity',
-          region,
-          roleArn: auth.roleArn,
-          audience: auth.audience,
-          idToken: webIdentityToken,
-        });
-      }
+      return assumeRoleWithWebIdentity(sts, auth, webIdentityToken, deps, { region, audience: auth.audience });
     }
-    case 'web-identity': {
+    case 'web-identity':
       deps.setSecret(auth.token);
-      try {
-        const { module, client } = await stsClient(region, undefined);
-        const { Credentials } = await client.send(
-          new module.AssumeRoleWithWebIdentityCommand({
-            RoleArn: auth.roleArn,
-            RoleSessionName: auth.sessionName,
-            DurationSeconds: auth.durationSeconds,
-            WebIdentityToken: auth.token,
-          }),
-          abortable(deps),
-        );
-        return temporaryCredentials(Credentials, deps.setSecret);
-      } catch (error) {
-        throw explainAwsError(error, {
-          action: 'sts:AssumeRoleWithWebIdentity',
-          region,
-          roleArn: auth.roleArn,
-          idToken: auth.token,
-          tokenSource: auth.tokenSource,
-        });
-      }
-    }
+      return assumeRoleWithWebIdentity(stsClient(region, undefined), auth, auth.token, deps, {
+        region,
+        tokenSource: auth.tokenSource,
+      });
     case 'access-keys-and-role':
     case 'default-chain-and-role': {
       // Signed with the keys given, or (the command) with whatever the SDK's default chain finds.
@@ -138,6 +100,39 @@ async function requestIdToken(audience: string, deps: CredentialDeps): Promise<s
  * chain never pay for it. IDPCommunicationError (STS briefly failing to reach GitHub's OIDC keys) is
  * modelled as retryable, so the SDK's standard retry covers it with throttling and 5xx.
  */
+/**
+ * `sts:AssumeRoleWithWebIdentity` with a token from GitHub's OIDC endpoint or another CI's; a
+ * refusal is explained with the token's claims and, when given, the audience asked for or where the token came from.
+ */
+async function assumeRoleWithWebIdentity(
+  sts: ReturnType<typeof stsClient>,
+  role: { roleArn: string; sessionName: string; durationSeconds: number },
+  token: string,
+  deps: CredentialDeps,
+  explained: { region: string; audience?: string; tokenSource?: string },
+): Promise<AwsCredentialIdentity> {
+  try {
+    const { module, client } = await sts;
+    const { Credentials } = await client.send(
+      new module.AssumeRoleWithWebIdentityCommand({
+        RoleArn: role.roleArn,
+        RoleSessionName: role.sessionName,
+        DurationSeconds: role.durationSeconds,
+        WebIdentityToken: token,
+      }),
+      abortable(deps),
+    );
+    return temporaryCredentials(Credentials, deps.setSecret);
+  } catch (error) {
+    throw explainAwsError(error, {
+      action: 'sts:AssumeRoleWithWebIdentity',
+      roleArn: role.roleArn,
+      idToken: token,
+      ...explained,
+    });
+  }
+}
+
 async function stsClient(region: string, credentials: AwsCredentialIdentity | undefined) {
   const module = await import('@aws-sdk/client-sts');
   return {
