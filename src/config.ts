@@ -114,11 +114,7 @@ const MAX_LOGIN_LENGTH = 39;
  * Config, so a part's value is only used when nothing was reported.
  */
 export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv, context: RunContext): Config {
-  const problems: InputProblem[] = [];
-  const read = (name: string): string => getInput(name).trim();
-  const report = (input: string, problem: string, fix: string): void => {
-    problems.push({ input, problem, fix });
-  };
+  const { problems, read, report } = inputChecker(getInput);
 
   const region = parseRegion(read('aws-region'), env, report);
   const auth = parseAuth(read, context, region, report);
@@ -158,11 +154,7 @@ export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv, conte
  * for a front door whose run writes no GitHub secret (the command with only a dotenv file or GitLab).
  */
 export function parseAwsConfig(getInput: InputReader, env: NodeJS.ProcessEnv, context: RunContext): AwsConfig {
-  const problems: InputProblem[] = [];
-  const read = (name: string): string => getInput(name).trim();
-  const report = (input: string, problem: string, fix: string): void => {
-    problems.push({ input, problem, fix });
-  };
+  const { problems, read, report } = inputChecker(getInput);
   const region = parseRegion(read('aws-region'), env, report);
   const auth = parseAuth(read, context, region, report);
   if (problems.length > 0 || !region) throw new ConfigError(problems);
@@ -171,6 +163,16 @@ export function parseAwsConfig(getInput: InputReader, env: NodeJS.ProcessEnv, co
 
 type Report = (input: string, problem: string, fix: string) => void;
 type Read = (name: string) => string;
+
+/** Inputs read trimmed, and every mistake collected, so that one run shows them all. */
+function inputChecker(readInput: InputReader): { problems: InputProblem[]; read: Read; report: Report } {
+  const problems: InputProblem[] = [];
+  return {
+    problems,
+    read: (name) => readInput(name).trim(),
+    report: (input, problem, fix) => void problems.push({ input, problem, fix }),
+  };
+}
 
 /**
  * A boolean input as `core.getBooleanInput` reads it (YAML 1.2 core schema: true, True, TRUE, false,
