@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createServer } from 'node:net';
 import type { Fakes } from '../fakes/index.ts';
+import { refusedPort } from '../fakes/refused-port.ts';
 import { count, REPO, run, setUp } from './helpers.ts';
 
 let fakes: Fakes & { roleArn: string };
@@ -9,18 +9,9 @@ afterEach(async () => fakes.stop());
 
 const oidc = () => ({ 'role-to-assume': fakes.roleArn });
 
-/** A loopback port nothing listens on: bound once by the OS, then closed, so a connection to it is refused. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('network failures are named as such, not blamed on the service', () => {
   it('github-api-url refuses connections: "could not reach 127.0.0.1:<port>: connection refused"', async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     const result = await run(fakes, { ...oidc(), 'github-api-url': `http://127.0.0.1:${port}` });
 
     expect(result.exitCode).toBe(1);
@@ -35,7 +26,7 @@ describe('network failures are named as such, not blamed on the service', () => 
   }, 60_000);
 
   it('AWS_ENDPOINT_URL_ECR refuses connections: named with the endpoint, nothing written', async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     const result = await run(fakes, oidc(), { AWS_ENDPOINT_URL_ECR: `http://127.0.0.1:${port}` });
 
     expect(result.exitCode).toBe(1);
@@ -50,7 +41,7 @@ describe('network failures are named as such, not blamed on the service', () => 
   });
 
   it('AWS_ENDPOINT_URL_STS refuses connections: the OIDC role cannot be assumed, and the message says why', async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     const result = await run(fakes, oidc(), { AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${port}` });
 
     expect(result.exitCode).toBe(1);

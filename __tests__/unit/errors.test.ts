@@ -7,6 +7,7 @@ import { awsClientConfig } from '../../src/aws/client-config.ts';
 import { explainAwsError } from '../../src/aws/errors.ts';
 import { createGitHubClient } from '../../src/github/client.ts';
 import { describeGitHubError } from '../../src/github/errors.ts';
+import { refusedPort } from '../fakes/refused-port.ts';
 
 const context = {
   doing: 'write secret ECR_PASSWORD to',
@@ -141,10 +142,8 @@ describe('explainAwsError', () => {
   });
 });
 
-/** A loopback server for real network failures: `refuse` (nothing listens), `hang` (never answers), `reset`, `http` (plain HTTP). */
-async function loopback(
-  kind: 'refuse' | 'hang' | 'reset' | 'http',
-): Promise<{ port: number; close: () => Promise<void> }> {
+/** A loopback server for real network failures: `hang` (never answers), `reset`, `http` (plain HTTP). Refused connections use `refusedPort`. */
+async function loopback(kind: 'hang' | 'reset' | 'http'): Promise<{ port: number; close: () => Promise<void> }> {
   const server =
     kind === 'http'
       ? createHttpServer((_request, response) => response.end('{}'))
@@ -159,7 +158,6 @@ async function loopback(
     for (const socket of sockets) socket.destroy();
     if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
   };
-  if (kind === 'refuse') await close();
   return { port, close };
 }
 
@@ -219,7 +217,7 @@ async function sdkSocketError(port: number, decoration: Record<string, unknown> 
 
 describe('network failures, GitHub: "could not reach <host>: <cause>", never "GitHub answered"', () => {
   it('connection refused (a real fetch to a closed port)', async () => {
-    const { port } = await loopback('refuse');
+    const port = await refusedPort();
     const message = describeGitHubError(await githubFailure(`http://127.0.0.1:${port}`), context);
     expect(message).toMatch(
       new RegExp(
@@ -303,7 +301,7 @@ describe('network failures, AWS: "could not reach <host>: <cause>", never "AWS s
   const ecr = { action: 'ecr:GetAuthorizationToken', region: 'eu-west-1' } as const;
 
   it('connection refused', async () => {
-    const { port } = await loopback('refuse');
+    const port = await refusedPort();
     const message = explainAwsError(await sdkSocketError(port), ecr).message;
     expect(message).toBe(
       `ecr:GetAuthorizationToken failed: could not reach 127.0.0.1:${port}: connection refused. Check aws-region, AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL if set, and that this runner can reach that host, directly or through its proxy (https_proxy, no_proxy).`,
