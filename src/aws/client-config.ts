@@ -30,7 +30,7 @@ function hasProxy(env: NodeJS.ProcessEnv): boolean {
 async function proxiedRequestHandler() {
   const [{ NodeHttpHandler }, { RunnerProxyAgent }] = await Promise.all([
     import('@smithy/node-http-handler'),
-    import('./proxy-agent.ts'),
+    import('../proxy-agent.ts'),
   ]);
   const agent = new RunnerProxyAgent();
   return new NodeHttpHandler({ ...REQUEST_HANDLER_OPTIONS, httpAgent: agent, httpsAgent: agent });

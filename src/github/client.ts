@@ -1,14 +1,15 @@
 import { getOctokitOptions } from '@actions/github/lib/utils';
-import { HttpClient } from '@actions/http-client';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { RequestError } from '@octokit/request-error';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck/light.js';
+import * as http from 'node:http';
 import { STATUS_CODES } from 'node:http';
-import { Headers, request as undiciRequest, Response } from 'undici';
+import * as https from 'node:https';
+import { Headers, Response } from 'undici';
 import { formatDuration } from '../duration.ts';
-import { REQUEST_TIMEOUT_MS } from '../network.ts';
+import { PROXY_VARIABLES, REQUEST_TIMEOUT_MS } from '../network.ts';
 import { USER_AGENT } from '../version.ts';
 import { DEFAULT_WRITE_INTERVAL_MS, GitHubPace } from './pace.ts';
 
@@ -59,8 +60,8 @@ export function createGitHubClient(options: {
   });
   const held = (retryAfter: number, what: string) => pace.hold(retryAfter * 1000, () => heldTooLongMessage(what));
   // `@actions/github`'s options: the token as GitHub expects it, and the runner's orchestration id in
-  // the user agent. Its own proxy-aware fetch is made for GITHUB_API_URL at import; ours below is made
-  // the same way (`@actions/http-client`) for github-api-url, which may name another host.
+  // the user agent. Its own proxy-aware fetch is made for GITHUB_API_URL at import; ours below follows
+  // the same rules (`@actions/http-client`'s) for github-api-url, which may name another host.
   const github = new GitHubWithPlugins({
     ...getOctokitOptions(options.token, { userAgent: USER_AGENT }),
     baseUrl: options.apiUrl,
@@ -142,8 +143,8 @@ const FOLLOWED_REDIRECTS = new Set([301, 302, 307, 308]);
 const MAX_REDIRECTS = 5;
 
 /**
- * `fetch` through the runner's proxy settings (`https_proxy`, `http_proxy`, `no_proxy`), decided by
- * `@actions/http-client` for the API's host as `@actions/github` does, with a deadline: Node's fetch
+ * `fetch` through the runner's proxy settings (`https_proxy`, `http_proxy`, `no_proxy`), by
+ * `@actions/http-client`'s rules as `@actions/github` follows them, with a deadline: Node's fetch
  * has none, and a stalled answer would hold the job until the runner's timeout. The timeout surfaces
  * as a network error, which the retry plugin retries (PUTs of a secret are idempotent).
  *
@@ -152,14 +153,14 @@ const MAX_REDIRECTS = 5;
  * handed back as it is, and the client's `after` hook turns it into an error.
  */
 function proxyAwareFetch(apiUrl: string, pace: GitHubPace): typeof fetch {
-  const dispatcher = new HttpClient(USER_AGENT).getAgentDispatcher(apiUrl);
+  const connections = connectionsFor(apiUrl, process.env);
   const fetchOnce = async (url: string, init: RequestInit | undefined) => {
     // Every request that leaves is paced and counted, a retry or a followed redirect included, as GitHub counts it.
     const turn = pace.admit(init?.method ?? 'GET', url);
     if (turn) await turn;
     const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return answerOf(url, init, signal, dispatcher);
+    return answerOf(url, init, signal, connections);
   };
   return (async (input: string | URL | Request, init?: RequestInit) => {
     let url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -178,56 +179,83 @@ function proxyAwareFetch(apiUrl: string, pace: GitHubPace): typeof fetch {
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
- * One request with undici's `request`, its answer read whole within the deadline and handed to
+ * The keep-alive connections to github-api-url's host; through the runner's proxy when
+ * `@actions/http-client`'s rules send that host through one (the agent the AWS SDK uses then).
+ */
+async function connectionsFor(apiUrl: string, env: NodeJS.ProcessEnv): Promise<http.Agent> {
+  if (PROXY_VARIABLES.some((name) => env[name])) {
+    const { RunnerProxyAgent } = await import('../proxy-agent.ts');
+    // agent-base's Agent is an http.Agent that picks the connection per request.
+    return new RunnerProxyAgent();
+  }
+  return new URL(apiUrl).protocol === 'https:'
+    ? new https.Agent({ keepAlive: true })
+    : new http.Agent({ keepAlive: true });
+}
+
+/**
+ * One request with Node's `http`/`https`, its answer read whole within the deadline and handed to
  * Octokit as the `Response` that `fetch` would give (status, reason phrase, headers, body, url).
  *
- * Not undici's `fetch`, by measurement: a fetch's objects (its Request, Response, body streams, and
- * the Octokit and Bottleneck state waiting on it) outlive V8's young-generation collections long
- * after the answer is read, until a full collection. A loop of 3,000 fetches on node 24 keeps about
- * 20 % of what it allocates alive across each young collection (`--trace-gc-nvp`), the same loop with
- * `request` about 6 %. In a fan-out those survivors are promoted by the megabyte, and V8 answers by
- * doubling its young generation again and again: peak RSS grew with the number of repositories
- * (README, "Fan-out"). A GitHub answer is a few hundred bytes of JSON, read here at once as Octokit
- * would read it anyway. No `accept-encoding` is sent (fetch sent one and decoded), so answers come
- * uncompressed.
+ * Not undici (its `fetch` or `request`), by measurement:
+ * - undici parses answers with llhttp compiled to WebAssembly. After a few GitHub answers V8 finds its
+ *   parser function hot and compiles it again with its optimising compiler on a background thread:
+ *   40 to 60 ms of CPU and 20 MB of compiler memory (`--trace-wasm-compilation-times`), and the process
+ *   cannot exit before that compilation ends, so a one-secret run waited 30 to 45 ms at its very end.
+ *   Node's own parser is native code. On `bench:startup` at 50 ms per request, runs alternated 40
+ *   times: 444 ms with undici's `request`, 413 ms with this (README, "Performance").
+ * - A fetch's objects (its Request, Response, body streams, and the Octokit and Bottleneck state
+ *   waiting on it) outlive V8's young-generation collections long after the answer is read; in a
+ *   fan-out they are promoted by the megabyte and V8 grows its young generation again and again
+ *   (README, "Fan-out"). `bench/fetch-survival.mjs`, 3,000 requests: about 20 % of what is allocated
+ *   survives each young collection with fetch, 6 % with undici's `request`, 5 % with this.
+ * A GitHub answer is a few hundred bytes of JSON, read at once as Octokit would read it anyway. No
+ * `accept-encoding` is sent (fetch sent one and decoded), so answers come uncompressed.
  *
  * Failures keep fetch's shape, which Octokit and src/network.ts read: an abort or a timeout rejects
- * with the signal's reason, anything else with `TypeError('fetch failed')` whose cause is undici's error.
+ * with the signal's reason, anything else with `TypeError('fetch failed')` whose cause is Node's error.
  */
 async function answerOf(
   url: string,
   init: RequestInit | undefined,
   signal: AbortSignal,
-  dispatcher: ReturnType<HttpClient['getAgentDispatcher']>,
+  connections: Promise<http.Agent>,
 ): Promise<Response> {
   // fetch's refusal, word for word (the message is scrubbed of the credentials before it is shown):
-  // `request` would drop them without a word and ask the host all the same.
-  const { username, password } = new URL(url);
+  // Node would send them as basic authentication.
+  const { username, password, protocol } = new URL(url);
   if (username || password)
     throw new TypeError(`Request cannot be constructed from a URL that includes credentials: ${url}`);
-  try {
-    const answer = await undiciRequest(url, {
-      method: (init?.method ?? 'GET') as 'GET',
-      headers: (init?.headers ?? null) as Record<string, string> | null,
-      body: (init?.body ?? null) as string | null,
+  const agent = await connections;
+  return new Promise<Response>((resolve, reject) => {
+    const fail = (error: unknown) =>
+      reject(signal.aborted ? (signal.reason as Error) : new TypeError('fetch failed', { cause: error }));
+    const options = {
+      method: init?.method ?? 'GET',
+      headers: (init?.headers ?? {}) as http.OutgoingHttpHeaders,
+      agent,
       signal,
-      ...(dispatcher ? { dispatcher } : {}),
+    };
+    const sent = (protocol === 'https:' ? https.request : http.request)(url, options, (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+      answer.on('error', fail);
+      answer.on('end', () => {
+        const status = answer.statusCode ?? 0;
+        const headers = new Headers();
+        for (let at = 0; at + 1 < answer.rawHeaders.length; at += 2)
+          headers.append(answer.rawHeaders[at] as string, answer.rawHeaders[at + 1] as string);
+        const response = new Response(NULL_BODY_STATUSES.has(status) ? null : Buffer.concat(chunks), {
+          status,
+          statusText: STATUS_CODES[status] ?? '',
+          headers,
+        });
+        // What fetch's answer says: the URL asked for (redirects are followed above, one hop at a time).
+        Object.defineProperty(response, 'url', { value: url });
+        resolve(response);
+      });
     });
-    const body = await answer.body.arrayBuffer();
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(answer.headers)) {
-      for (const one of Array.isArray(value) ? value : [value]) if (one !== undefined) headers.append(name, one);
-    }
-    const response = new Response(NULL_BODY_STATUSES.has(answer.statusCode) ? null : body, {
-      status: answer.statusCode,
-      statusText: STATUS_CODES[answer.statusCode] ?? '',
-      headers,
-    });
-    // What fetch's answer says: the URL asked for (redirects are followed above, one hop at a time).
-    Object.defineProperty(response, 'url', { value: url });
-    return response;
-  } catch (error) {
-    if (signal.aborted) throw signal.reason;
-    throw new TypeError('fetch failed', { cause: error });
-  }
+    sent.on('error', fail);
+    sent.end((init?.body ?? undefined) as string | undefined);
+  });
 }

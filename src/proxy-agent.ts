@@ -6,11 +6,11 @@ import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 
 /**
- * The AWS SDK's agent when the runner has a proxy: it decides for each request, from the request's
- * own host, whether it goes through the proxy, with `@actions/http-client`'s rules (the ones the OIDC
- * and GitHub requests follow): `https_proxy` for https, `http_proxy` for http, either case; `no_proxy`
- * with host names, `host:port`, domain suffixes (`.internal` or `internal`) and `*`; loopback hosts
- * always direct.
+ * The agent of the AWS SDK and of GitHub's requests when the runner has a proxy: it decides for each
+ * request, from the request's own host, whether it goes through the proxy, with `@actions/http-client`'s
+ * rules (the ones the OIDC token request follows, and `@actions/core` and `@actions/github` with it):
+ * `https_proxy` for https, `http_proxy` for http, either case; `no_proxy` with host names,
+ * `host:port`, domain suffixes (`.internal` or `internal`) and `*`; loopback hosts always direct.
  *
  * Deciding per request rather than per client: STS and ECR endpoints may come from
  * `AWS_ENDPOINT_URL_STS` / `AWS_ENDPOINT_URL_ECR`, the shared config file or the region, and only the
@@ -19,6 +19,7 @@ import { HttpsProxyAgent } from 'https-proxy-agent';
  * JavaScript engine to the bundle for nothing the runner's variables can express.
  * The proxy connection itself is `https-proxy-agent` (CONNECT, for https) and `http-proxy-agent`
  * (absolute-form, for plain http endpoints, which proxies commonly refuse to CONNECT to).
+ * Loaded only when a proxy variable is set, so runs without a proxy never pay for it.
  */
 export class RunnerProxyAgent extends Agent {
   private readonly direct = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
