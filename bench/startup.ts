@@ -146,6 +146,19 @@ interface ModeResult {
   rss: number[];
   /** Runs whose PUT came on a new GitHub connection (keep-alive did not hold). */
   putReconnected: number;
+  /** Per run, the action's own time on the chain: from each answer to the next request, and from the PUT's answer to exit. */
+  gaps: Record<ChainGap, number[]>;
+}
+
+/** The links of the chain where the action, not a service, holds the run: answer in hand, next request not yet sent. */
+const CHAIN_GAPS = ['OIDC -> STS', 'STS -> ECR', 'ECR -> PUT', 'PUT -> exit'] as const;
+type ChainGap = (typeof CHAIN_GAPS)[number];
+const emptyGaps = (): Record<ChainGap, number[]> =>
+  Object.fromEntries(CHAIN_GAPS.map((gap) => [gap, []])) as unknown as Record<ChainGap, number[]>;
+
+/** When a fake sent its answer to a request (see FakeServer: latency, plus set-up on a new connection). */
+function answeredAt(mode: Mode, request: RecordedRequest): number {
+  return request.receivedAt + mode.latencyMs + (mode.setup && request.newConnection ? 2 * mode.latencyMs : 0);
 }
 
 async function measure(node: string, runs: number, modes: Mode[]) {
@@ -154,7 +167,10 @@ async function measure(node: string, runs: number, modes: Mode[]) {
   const skip: number[] = [];
   const skipRss: number[] = [];
   const results = new Map<Mode, ModeResult>(
-    modes.map((mode) => [mode, { whole: [], firstRequest: [], floor: [], rss: [], putReconnected: 0 }]),
+    modes.map((mode) => [
+      mode,
+      { whole: [], firstRequest: [], floor: [], rss: [], putReconnected: 0, gaps: emptyGaps() },
+    ]),
   );
   const fakes = await startFakes();
   const scratch = mkdtempSync(join(tmpdir(), 'bench-'));
@@ -208,6 +224,15 @@ async function measure(node: string, runs: number, modes: Mode[]) {
       result.floor.push(floorMs(mode, firstRequestMs, put));
       result.rss.push(readRss());
       if (put.newConnection) result.putReconnected++;
+      const [oidc, sts, ecr] = (['oidc', 'sts', 'ecr'] as const).map((name) => seen[name]?.[0] as RecordedRequest) as [
+        RecordedRequest,
+        RecordedRequest,
+        RecordedRequest,
+      ];
+      result.gaps['OIDC -> STS'].push(sts.receivedAt - answeredAt(mode, oidc));
+      result.gaps['STS -> ECR'].push(ecr.receivedAt - answeredAt(mode, sts));
+      result.gaps['ECR -> PUT'].push(put.receivedAt - answeredAt(mode, ecr));
+      result.gaps['PUT -> exit'].push(run.end - answeredAt(mode, put));
     };
     const bareStart = async () => {
       const run = await spawnTimed(node, ['-e', '0'], { PATH: process.env['PATH'] });
@@ -228,7 +253,7 @@ async function measure(node: string, runs: number, modes: Mode[]) {
     await wholeRun(ZERO);
     await freshRun();
     for (const result of results.values())
-      Object.assign(result, { whole: [], firstRequest: [], floor: [], rss: [], putReconnected: 0 });
+      Object.assign(result, { whole: [], firstRequest: [], floor: [], rss: [], putReconnected: 0, gaps: emptyGaps() });
     skip.length = 0;
     skipRss.length = 0;
 
@@ -295,6 +320,15 @@ for (const node of alsoMachineNode ? [NODE_24, machineNode()] : [NODE_24]) {
       `  ${mode.label.padEnd(16)}${spread(w).padEnd(30)}${ms(stats(result.firstRequest).median).padEnd(16)}${ms(floor.median).padEnd(12)}` +
         `${(w.median / floor.median).toFixed(2).padEnd(13)}${target(mode).padEnd(9)}${result.putReconnected}/${result.whole.length}`,
     );
+  }
+  console.log(
+    "the action's time on the chain, medians: from an answer to the next request (OIDC -> STS, STS -> ECR, ECR -> PUT), and from the PUT's answer to the exit:",
+  );
+  for (const mode of modes) {
+    const result = r.modes.get(mode) as ModeResult;
+    const gaps = CHAIN_GAPS.map((gap) => `${gap} ${ms(stats(result.gaps[gap]).median)}`);
+    const sum = CHAIN_GAPS.reduce((total, gap) => total + stats(result.gaps[gap]).median, 0);
+    console.log(`  ${mode.label.padEnd(16)}${gaps.join(', ')}; in all ${ms(sum)}`);
   }
 }
 console.log(
