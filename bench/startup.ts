@@ -8,7 +8,9 @@
  *
  * Then (c) in latency modes: every fake answers a fixed delay after each request (a round trip to a
  * distant service), and in `+setup` modes the first request on each new connection pays two more
- * (TCP and TLS set-up). For each mode: the whole run, its floor (see `floorMs`), and whole / floor.
+ * (TCP and TLS set-up). For each mode: the whole run, its floor (see `floorMs`), and whole / floor,
+ * then the action's own time on each link of the chain (from an answer to the next request, and from
+ * the PUT's answer to the exit): what the run adds to its floor.
  * Runs of all modes are interleaved, round after round, so that the machine's noise spreads evenly.
  *
  *   node bench/startup.ts [runs] [--modes=0,50,100,50+setup,100+setup] [--machine-node]
