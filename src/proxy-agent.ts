@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type * as net from 'node:net';
 import { getProxyUrl } from '@actions/http-client';
 import { Agent, type AgentConnectOpts } from 'agent-base';
 import { HttpProxyAgent } from 'http-proxy-agent';
@@ -34,10 +35,39 @@ export class RunnerProxyAgent extends Agent {
     let agent = this.viaProxy.get(key);
     if (!agent) {
       agent = options.secureEndpoint
-        ? new HttpsProxyAgent(proxy, { keepAlive: true })
+        ? new TunnelAgent(proxy, { keepAlive: true })
         : new HttpProxyAgent(proxy, { keepAlive: true });
       this.viaProxy.set(key, agent);
     }
     return agent;
+  }
+}
+
+/**
+ * A CONNECT agent whose refused tunnel fails the request. `https-proxy-agent` hands the proxy's
+ * refusal (squid's 403 "Access Denied" page, a 407, a 502) back as if the host had answered it, so
+ * a squid ACL would read as "GitHub answered 403", a token permission problem, and a 502 as GitHub's
+ * own trouble. Here the connection fails instead, with `ERR_PROXY_TUNNEL` (the code Node gives its
+ * own proxy's refusals), the way a proxy that cannot be reached fails: a network failure that names
+ * the proxy (src/network.ts). Nothing reaches the host: the tunnel was never opened.
+ */
+class TunnelAgent extends HttpsProxyAgent<string> {
+  override async connect(req: http.ClientRequest, options: AgentConnectOpts): Promise<net.Socket> {
+    let refusal: Error | undefined;
+    const answered = ({ statusCode, statusText }: { statusCode: number; statusText?: string }) => {
+      if (statusCode === 200) return;
+      refusal = Object.assign(
+        new Error(`the proxy refused the tunnel (${statusCode}${statusText ? ` ${statusText}` : ''})`),
+        { code: 'ERR_PROXY_TUNNEL', statusCode },
+      );
+    };
+    req.once('proxyConnect', answered);
+    const socket = await super.connect(req, options);
+    req.off('proxyConnect', answered);
+    if (refusal) {
+      socket.destroy();
+      throw refusal;
+    }
+    return socket;
   }
 }

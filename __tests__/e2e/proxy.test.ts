@@ -113,6 +113,43 @@ describe('behind a proxy', () => {
     for (const { service, host } of allHosts()) expect(`${service} ${host}`).toMatch(/^\w+ [\w.]+\.test:\d+$/);
   });
 
+  it("a proxy that refuses the tunnel to GitHub (squid's 403 Access Denied) is named as the proxy's refusal, never as GitHub's answer", async () => {
+    await start(['github']);
+    proxy.denied.add('github.test');
+    const { env, inputs } = namedServices();
+    const result = await run(fakes, inputs, { ...env, https_proxy: proxy.url, http_proxy: proxy.url });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toContain(
+      `could not reach github.test:${port(fakes.github.server)} through the proxy ${new URL(proxy.url).host}: the proxy refused the tunnel (403 Forbidden)`,
+    );
+    expect(result.errors[0]).toMatch(/lets this runner through to github-api-url.*, or list the host in no_proxy/);
+    // Not a token permission problem, not GitHub's trouble, and not squid's page quoted.
+    expect(result.errors[0]).not.toMatch(/GitHub answered|may not|permission|Access Denied|<html/);
+    // The tunnel was asked for, refused, and nothing reached GitHub through it.
+    expect(proxy.tunnels).toContain(`github.test:${port(fakes.github.server)}`);
+    expect(fakes.github.server.requests).toEqual([]);
+    expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')).toBeUndefined();
+  });
+
+  it('a proxy that refuses the tunnel to ECR: the same words, for AWS, and nothing written', async () => {
+    await start(['ecr', 'github']);
+    proxy.denied.add('ecr.aws.test');
+    const { env, inputs } = namedServices();
+    const result = await run(fakes, inputs, { ...env, https_proxy: proxy.url, http_proxy: proxy.url });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors[0]).toContain('ecr:GetAuthorizationToken');
+    expect(result.errors[0]).toContain(
+      `could not reach ECR in eu-west-1 through the proxy ${new URL(proxy.url).host}: the proxy refused the tunnel (403 Forbidden)`,
+    );
+    expect(proxy.tunnels).toContain(`ecr.aws.test:${port(fakes.aws.ecr)}`);
+    expect(result.errors[0]).not.toMatch(/AWS said|AccessDenied|<html/);
+    expect(fakes.aws.ecr.requests).toEqual([]);
+    expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')).toBeUndefined();
+  });
+
   it('upper-case HTTPS_PROXY / HTTP_PROXY: a repository secret, every request through the proxy, GitHub over TLS and the rest plain', async () => {
     await start(['github']);
     const { env, inputs } = namedServices();

@@ -41,6 +41,12 @@ export class FakeProxy {
   /** The local port of every connection the proxy opened to an upstream server. */
   readonly upstreamPorts = new Set<number>();
   url = '';
+  /**
+   * Hosts the proxy's access rules refuse: a CONNECT to them is answered as squid answers a request
+   * its `http_access` rules deny, 403 Forbidden with `X-Squid-Error: ERR_ACCESS_DENIED 0` and its
+   * "Access Denied" page (squid's ERR_ACCESS_DENIED template; the 403 is squid's default for `deny_info`).
+   */
+  readonly denied = new Set<string>();
   private readonly names: Set<string>;
   private readonly server = createServer((req, res) => this.absoluteForm(req, res));
   /** Reads the requests inside CONNECT tunnels; never listens on a port of its own. */
@@ -92,6 +98,14 @@ export class FakeProxy {
   private connect(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const target = (req.url ?? '').toLowerCase();
     this.tunnels.push(target);
+    if (this.denied.has(target.split(':')[0] ?? '')) {
+      const page =
+        '<html><head><title>ERROR: The requested URL could not be retrieved</title></head><body><h1>ERROR</h1><h2>The requested URL could not be retrieved</h2><p>Access Denied.</p><p>Access control configuration prevents your request from being allowed at this time.</p></body></html>';
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\nServer: squid\r\nMime-Version: 1.0\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: ${Buffer.byteLength(page)}\r\nX-Squid-Error: ERR_ACCESS_DENIED 0\r\nConnection: close\r\n\r\n${page}`,
+      );
+      return;
+    }
     const upstream = this.resolve(target);
     if (!upstream) {
       socket.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n');

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RequestError } from '@octokit/request-error';
 import { createGitHubClient } from '../../src/github/client.ts';
 
-// The client answers Octokit through undici's `request` (src/github/client.ts, `answerOf`): Octokit must
+// The client answers Octokit through Node's `http` (src/github/client.ts, `answerOf`): Octokit must
 // see what fetch gave it, status, headers (repeated ones included), body, url, and GitHub's error shape.
 let server: Server;
 let apiUrl: string;
@@ -84,4 +84,91 @@ it("a refusal becomes Octokit's RequestError with GitHub's status, message and a
   expect(refusal.message).toMatch(/^Not Found/);
   expect(refusal.response?.url).toBe(`${apiUrl}/repos/octo/gone/actions/secrets/public-key`);
   expect(refusal.response?.data).toMatchObject({ message: 'Not Found' });
+});
+
+/** A server of its own for one test: `handle` answers each request (or holds it). */
+async function serve(handle: (request: IncomingMessage, response: ServerResponse) => void) {
+  const own = createServer(handle);
+  await new Promise<void>((listening) => own.listen(0, '127.0.0.1', listening));
+  return {
+    url: `http://127.0.0.1:${(own.address() as AddressInfo).port}`,
+    close: () => {
+      own.closeAllConnections();
+      return new Promise<void>((closed) => own.close(() => closed()));
+    },
+  };
+}
+
+it('an answer whose status a Response cannot hold (999 from a middlebox) fails that request, not the process', async () => {
+  const odd = await serve((_request, response) => {
+    response.writeHead(999);
+    response.end('?');
+  });
+  try {
+    const asked = createGitHubClient({
+      token: 'SECRET_TOKEN',
+      apiUrl: odd.url,
+      log: { debug: () => undefined, info: () => undefined, warning: () => undefined },
+    })
+      .request('GET /repos/{owner}/{repo}/actions/secrets/public-key', {
+        owner: 'octo',
+        repo: 'app',
+        request: { retries: 0 },
+      })
+      .catch((thrown: unknown) => thrown);
+    // A throw in the answer's listener would leave the request unsettled (and the process failing).
+    let timer: NodeJS.Timeout | undefined;
+    const error = await Promise.race([
+      asked,
+      new Promise((settled) => (timer = setTimeout(() => settled('never settled'), 5_000))),
+    ]);
+    clearTimeout(timer);
+    // Rejected like any failed fetch (Octokit's status 500 for a request that got no usable answer).
+    expect(error).toBeInstanceOf(RequestError);
+    expect((error as RequestError).status).toBe(500);
+    expect((error as RequestError).message).toMatch(/status/);
+  } finally {
+    await odd.close();
+  }
+});
+
+it('at most ten requests are in flight at once; the others wait their turn and are all answered', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const held: ServerResponse[] = [];
+  // Each answer is held until ten are waiting (or none more come), so that concurrency shows.
+  const release = () => {
+    for (const response of held.splice(0)) {
+      inFlight--;
+      response.setHeader('content-type', 'application/json; charset=utf-8');
+      response.end(JSON.stringify({ key_id: '1', key: 'a'.repeat(44) }));
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const slow = await serve((_request, response) => {
+    inFlight++;
+    most = Math.max(most, inFlight);
+    held.push(response);
+    clearTimeout(timer);
+    if (held.length >= 10) release();
+    else timer = setTimeout(release, 100);
+  });
+  try {
+    const github = createGitHubClient({
+      token: 'SECRET_TOKEN',
+      apiUrl: slow.url,
+      log: { debug: () => undefined, info: () => undefined, warning: () => undefined },
+    });
+    // 25 reads at once: within the pacing's burst of 30 points, so only the cap holds them back.
+    const answers = await Promise.all(
+      Array.from({ length: 25 }, (_, index) =>
+        github.request('GET /repos/{owner}/{repo}/actions/secrets/public-key', { owner: 'octo', repo: `app${index}` }),
+      ),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(25).fill(200));
+    expect(most).toBe(10);
+  } finally {
+    clearTimeout(timer);
+    await slow.close();
+  }
 });

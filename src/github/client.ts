@@ -9,6 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import * as https from 'node:https';
 import { Headers, Response } from 'undici';
 import { formatDuration } from '../duration.ts';
+import { Lanes } from '../lanes.ts';
 import { PROXY_VARIABLES, REQUEST_TIMEOUT_MS } from '../network.ts';
 import { USER_AGENT } from '../version.ts';
 import { DEFAULT_WRITE_INTERVAL_MS, GitHubPace } from './pace.ts';
@@ -17,8 +18,8 @@ const GitHubWithPlugins = Octokit.plugin(retry, throttling);
 
 /**
  * A limiter group that runs each job at once, for the throttling plugin's `global` and `write`
- * groups: the pacing GitHub asks for is `pace`'s (points, and writes `write-interval` apart), and
- * no more than five targets are in flight at once (src/lanes.ts). The plugin's own groups would add
+ * groups: the pacing GitHub asks for is `pace`'s (points, and writes `write-interval` apart), and the
+ * global group's cap of ten requests at once is kept by `proxyAwareFetch`. The plugin's groups would add
  * nothing but their cost: each Bottleneck job waits on three timers (its datastore yields to the
  * event loop with `setTimeout(0)` at submit, register and run), so a PUT went through six timers
  * before the retry limiters' (measured: about 10 ms of a one-secret run at 50 ms per request). What
@@ -158,6 +159,14 @@ function heldTooLongMessage(what: string): string {
   return `not sent: ${what} held this run for ${formatDuration(LIMIT_HOLD_BUDGET_MS)} in all, and the action asks no more. Run the job again later, or spread the repositories over several runs or tokens.`;
 }
 
+/**
+ * At most this many requests to GitHub at once, the others waiting their turn: the cap the throttling
+ * plugin's own global group kept (see AT_ONCE). A dry run reads every target's keys at once, and a
+ * fan-out has five targets in flight with their reads; a slow GitHub would otherwise see dozens of
+ * connections opened together (GitHub counts concurrent requests against its secondary limit).
+ */
+const MAX_REQUESTS_IN_FLIGHT = 10;
+
 /** Redirects that repeat the request at the new location (GitHub: 301 for reads of a renamed repository, 307 for writes). */
 const FOLLOWED_REDIRECTS = new Set([301, 302, 307, 308]);
 const MAX_REDIRECTS = 5;
@@ -173,14 +182,21 @@ const MAX_REDIRECTS = 5;
  * handed back as it is, and the client's `after` hook turns it into an error.
  */
 function proxyAwareFetch(apiUrl: string, pace: GitHubPace): typeof fetch {
-  const connections = connectionsFor(apiUrl, process.env);
+  let connections: Promise<http.Agent> | undefined;
+  const inFlight = new Lanes(MAX_REQUESTS_IN_FLIGHT);
   const fetchOnce = async (url: string, init: RequestInit | undefined) => {
-    // Every request that leaves is paced and counted, a retry or a followed redirect included, as GitHub counts it.
-    const turn = pace.admit(init?.method ?? 'GET', url);
-    if (turn) await turn;
-    const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return answerOf(url, init, signal, connections);
+    await inFlight.enter();
+    try {
+      // Every request that leaves is paced and counted, a retry or a followed redirect included, as GitHub counts it.
+      const turn = pace.admit(init?.method ?? 'GET', url);
+      if (turn) await turn;
+      const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+      const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+      connections ??= connectionsFor(apiUrl, process.env);
+      return await answerOf(url, init, signal, connections);
+    } finally {
+      inFlight.leave();
+    }
   };
   return (async (input: string | URL | Request, init?: RequestInit) => {
     let url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -200,7 +216,7 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
  * The keep-alive connections to github-api-url's host; through the runner's proxy when
- * `@actions/http-client`'s rules send that host through one (the agent the AWS SDK uses then).
+ * `@actions/http-client`'s rules send that host through one (`RunnerProxyAgent`, as for the AWS SDK).
  */
 async function connectionsFor(apiUrl: string, env: NodeJS.ProcessEnv): Promise<http.Agent> {
   if (PROXY_VARIABLES.some((name) => env[name])) {
@@ -261,18 +277,24 @@ async function answerOf(
       answer.on('data', (chunk: Buffer) => chunks.push(chunk));
       answer.on('error', fail);
       answer.on('end', () => {
-        const status = answer.statusCode ?? 0;
-        const headers = new Headers();
-        for (let at = 0; at + 1 < answer.rawHeaders.length; at += 2)
-          headers.append(answer.rawHeaders[at] as string, answer.rawHeaders[at + 1] as string);
-        const response = new Response(NULL_BODY_STATUSES.has(status) ? null : Buffer.concat(chunks), {
-          status,
-          statusText: STATUS_CODES[status] ?? '',
-          headers,
-        });
-        // What fetch's answer says: the URL asked for (redirects are followed above, one hop at a time).
-        Object.defineProperty(response, 'url', { value: url });
-        resolve(response);
+        // In a listener, a throw would end the process: a status a Response cannot hold (Node takes
+        // 100 to 999 from a middlebox; a Response only 200 to 599) fails this request instead.
+        try {
+          const status = answer.statusCode ?? 0;
+          const headers = new Headers();
+          for (let at = 0; at + 1 < answer.rawHeaders.length; at += 2)
+            headers.append(answer.rawHeaders[at] as string, answer.rawHeaders[at + 1] as string);
+          const response = new Response(NULL_BODY_STATUSES.has(status) ? null : Buffer.concat(chunks), {
+            status,
+            statusText: STATUS_CODES[status] ?? '',
+            headers,
+          });
+          // What fetch's answer says: the URL asked for (redirects are followed above, one hop at a time).
+          Object.defineProperty(response, 'url', { value: url });
+          resolve(response);
+        } catch (error) {
+          fail(error);
+        }
       });
     });
     sent.on('error', fail);
