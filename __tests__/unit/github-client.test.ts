@@ -45,6 +45,7 @@ afterAll(() => new Promise<void>((closed) => server.close(() => closed())));
 const client = () =>
   createGitHubClient({
     token: 'SECRET_TOKEN',
+    tokenName: 'github-token',
     apiUrl,
     log: { debug: () => undefined, info: () => undefined, warning: () => undefined },
   });
