@@ -12,6 +12,7 @@ import {
   type TargetSpec,
 } from './github/target-spec.ts';
 import { ECR_PUBLIC_PARTITION, type RegistrySpec } from './aws/registry.ts';
+import type { TokenSource } from './github/errors.ts';
 import { MAX_REGISTRY_ACCOUNTS, SECRET_KINDS, type SecretKindName, type SecretNames } from './secrets.ts';
 
 /** Reads one input by its name in action.yml; `core.getInput` in the action, a plain map in tests. */
@@ -34,7 +35,8 @@ export interface AwsConfig {
 }
 
 export interface Config extends AwsConfig {
-  github: { token: string; apiUrl: string };
+  /** `tokenSource`: what GitHub's refusals call the token; its input here, which another front door replaces with its own. */
+  github: { token: string; apiUrl: string; tokenSource: TokenSource };
   /** The targets named exactly; with `repositorySelection`, possibly none. */
   targets: TargetSpec[];
   /** Repository patterns (`acme/svc-*`) and topics, resolved by listing each owner's repositories before the run. */
@@ -328,6 +330,9 @@ function defaultSessionName({ runId, runAttempt }: RunContext): string {
   return `ecr-secret-refresh${run ? `-${run}` : ''}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
 }
 
+/** The action's token: its input, held in a secret of the workflow's repository or organisation. */
+export const GITHUB_TOKEN_INPUT: TokenSource = { name: 'github-token', renewal: 'update the secret that holds it' };
+
 function parseGitHub(read: Read, context: RunContext, report: Report): Config['github'] | undefined {
   const token = read('github-token');
   if (!token) {
@@ -348,7 +353,7 @@ function parseGitHub(read: Read, context: RunContext, report: Report): Config['g
     );
   }
   const apiUrl = parseApiUrl(read('github-api-url') || context.apiUrl, report);
-  return token && tokenIsOneWord && apiUrl ? { token, apiUrl } : undefined;
+  return token && tokenIsOneWord && apiUrl ? { token, apiUrl, tokenSource: GITHUB_TOKEN_INPUT } : undefined;
 }
 
 /**

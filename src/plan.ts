@@ -23,10 +23,11 @@ export async function planRun(config: Config, io: Reporter): Promise<void> {
   let results: SecretResult[] | undefined;
   let error: unknown;
   try {
-    const github = createGitHubClient({ token: config.github.token, apiUrl: config.github.apiUrl, log: io });
+    const { token, apiUrl, tokenSource } = config.github;
+    const github = createGitHubClient({ token, tokenName: tokenSource.name, apiUrl, log: io });
     // Repository patterns are resolved as a real run resolves them: the plan names the repositories they match.
     if (config.repositorySelection) {
-      const resolved = await resolveTargets(github, config.targets, config.repositorySelection);
+      const resolved = await resolveTargets(github, config.targets, config.repositorySelection, tokenSource);
       targets = resolved.targets.map(describeTarget);
       notes = resolved.notes;
       unresolved = [];
@@ -38,6 +39,7 @@ export async function planRun(config: Config, io: Reporter): Promise<void> {
         now,
         unchanging: unchangingSecretNames(config.secretNames),
         dryRun: true,
+        tokenSource,
       }),
     );
     results = prepared.flatMap(plannedResults);

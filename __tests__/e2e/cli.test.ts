@@ -153,6 +153,60 @@ describe('the command writes a GitHub secret (a cron host)', () => {
     expect(run.stdout).toMatch(/^ECR password not written/);
     expect(fakes.aws.logins).toHaveLength(0);
   });
+
+  it('names GH_TOKEN, not the action input, when GitHub does not know the token: put a new one in GH_TOKEN', async () => {
+    const keys = fakes.aws.addStaticKeys();
+    const run = await command(
+      ['--aws-region', 'eu-west-1', '--repositories', REPO, '--github-api-url', fakes.github.server.url],
+      commandEnv({
+        GH_TOKEN: 'github_pat_UNKNOWN_TO_GITHUB',
+        AWS_ACCESS_KEY_ID: keys.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
+      }),
+      ['github_pat_UNKNOWN_TO_GITHUB'],
+    );
+    expect(run.exitCode).toBe(1);
+    const output = `${run.stdout}\n${run.stderr}`;
+    expect(run.stderr).toContain(
+      `GH_TOKEN was refused while trying to read the secrets public key of ${REPO} (GitHub answered 401 "Bad credentials"): it is mistyped, expired or revoked. Create a new token and put it in GH_TOKEN.`,
+    );
+    expect(output).not.toContain('github-token');
+    expect(output).not.toContain('the secret that holds it');
+    expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')).toBeUndefined();
+    expect(fakes.aws.logins).toHaveLength(0);
+  });
+
+  it('names the variable --github-token-env gave when GitHub refuses its token the permission', async () => {
+    const keys = fakes.aws.addStaticKeys();
+    const readOnly = fakes.github.addToken('github_pat_11READONLY', 'read-only');
+    const run = await command(
+      [
+        '--aws-region',
+        'eu-west-1',
+        '--repositories',
+        REPO,
+        '--github-api-url',
+        fakes.github.server.url,
+        '--github-token-env',
+        'MY_TOKEN',
+      ],
+      commandEnv({
+        MY_TOKEN: readOnly,
+        GH_TOKEN: TOKEN,
+        AWS_ACCESS_KEY_ID: keys.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
+      }),
+      [readOnly],
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `MY_TOKEN may not read the secrets public key of ${REPO} \\(GitHub answered 403 "Resource not accessible by integration"\\)\\. It needs `,
+      ),
+    );
+    expect(`${run.stdout}\n${run.stderr}`).not.toMatch(/github-token|GH_TOKEN/);
+    expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')).toBeUndefined();
+  });
 });
 
 describe('the command writes a dotenv file for a GitLab pipeline', () => {

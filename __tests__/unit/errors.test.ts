@@ -5,6 +5,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { awsClientConfig } from '../../src/aws/client-config.ts';
 import { explainAwsError } from '../../src/aws/errors.ts';
+import { GITHUB_TOKEN_INPUT } from '../../src/config.ts';
 import { createGitHubClient } from '../../src/github/client.ts';
 import { describeGitHubError } from '../../src/github/errors.ts';
 import { refusedPort } from '../fakes/refused-port.ts';
@@ -14,6 +15,7 @@ const context = {
   target: 'octo/app',
   permission: "'Secrets: Read and write'",
   notFoundHint: 'Check the name.',
+  tokenSource: GITHUB_TOKEN_INPUT,
 };
 const requestError = (status: number, message: string) =>
   new RequestError(message, status, {
@@ -68,6 +70,31 @@ describe('describeGitHubError', () => {
       expect(message).not.toContain(sealed);
       expect(message).not.toContain(sealed.slice(0, 40));
       expect(message).toContain("For 'properties/encrypted_value'");
+    }
+  });
+  it("401 in the action's words: the input's name, and the secret that holds the token", () =>
+    expect(describeGitHubError(requestError(401, 'Bad credentials'), context)).toBe(
+      'github-token was refused while trying to write secret ECR_PASSWORD to octo/app (GitHub answered 401 "Bad credentials"): it is mistyped, expired or revoked. Create a new token and update the secret that holds it.',
+    ));
+  it('names the token as its front door does: the variable it came from, and where a new one goes', () => {
+    const command = { ...context, tokenSource: { name: 'GH_TOKEN', renewal: 'put it in GH_TOKEN' } };
+    const saml =
+      'Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.';
+    const messages = {
+      401: describeGitHubError(requestError(401, 'Bad credentials'), command),
+      403: describeGitHubError(requestError(403, 'Resource not accessible by integration'), command),
+      sso: describeGitHubError(requestError(403, saml), command),
+      404: describeGitHubError(requestError(404, 'Not Found'), command),
+    };
+    expect(messages[401]).toBe(
+      'GH_TOKEN was refused while trying to write secret ECR_PASSWORD to octo/app (GitHub answered 401 "Bad credentials"): it is mistyped, expired or revoked. Create a new token and put it in GH_TOKEN.',
+    );
+    expect(messages[403]).toMatch(/^GH_TOKEN may not write secret ECR_PASSWORD to octo\/app \(GitHub answered 403/);
+    expect(messages.sso).toMatch(/^GH_TOKEN may not .*SAML single sign-on: authorise GH_TOKEN for it/);
+    expect(messages[404]).toContain('not found, or not visible to GH_TOKEN (GitHub answered 404');
+    for (const message of Object.values(messages)) {
+      expect(message).not.toContain('github-token');
+      expect(message).not.toContain('the secret that holds it');
     }
   });
   it('403 from SAML single sign-on says to authorise the token, not that GITHUB_TOKEN cannot write', () => {
@@ -165,6 +192,7 @@ async function loopback(kind: 'hang' | 'reset' | 'http'): Promise<{ port: number
 async function githubFailure(apiUrl: string, signal?: AbortSignal): Promise<unknown> {
   const github = createGitHubClient({
     token: 'SECRET_TOKEN',
+    tokenName: GITHUB_TOKEN_INPUT.name,
     apiUrl,
     log: { debug: () => undefined, info: () => undefined, warning: () => undefined },
   });

@@ -45,6 +45,7 @@ afterAll(() => new Promise<void>((closed) => server.close(() => closed())));
 const client = () =>
   createGitHubClient({
     token: 'SECRET_TOKEN',
+    tokenName: 'github-token',
     apiUrl,
     log: { debug: () => undefined, info: () => undefined, warning: () => undefined },
   });
@@ -107,6 +108,7 @@ it('an answer whose status a Response cannot hold (999 from a middlebox) fails t
   try {
     const asked = createGitHubClient({
       token: 'SECRET_TOKEN',
+      tokenName: 'github-token',
       apiUrl: odd.url,
       log: { debug: () => undefined, info: () => undefined, warning: () => undefined },
     })
@@ -156,6 +158,7 @@ it('at most ten requests are in flight at once; the others wait their turn and a
   try {
     const github = createGitHubClient({
       token: 'SECRET_TOKEN',
+      tokenName: 'github-token',
       apiUrl: slow.url,
       log: { debug: () => undefined, info: () => undefined, warning: () => undefined },
     });

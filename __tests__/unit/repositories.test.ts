@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { GITHUB_TOKEN_INPUT } from '../../src/config.ts';
 import { createGitHubClient } from '../../src/github/client.ts';
 import {
   globMatcher,
@@ -126,13 +127,15 @@ describe('listOwnerRepositories against the fake GitHub, with the action’s cli
   });
   afterAll(async () => github.server.stop());
   const log = { debug: () => undefined, info: () => undefined, warning: () => undefined };
-  const client = (token = TOKEN) => createGitHubClient({ token, apiUrl: github.server.url, log });
+  const client = (token = TOKEN) =>
+    createGitHubClient({ token, tokenName: GITHUB_TOKEN_INPUT.name, apiUrl: github.server.url, log });
+  const list = (owner: string, token = TOKEN) => listOwnerRepositories(client(token), owner, GITHUB_TOKEN_INPUT);
   const graphqlSince = (seen: number) =>
     github.server.requests.slice(seen).filter((request) => request.url.endsWith('/graphql'));
 
   it('reads 251 repositories in three queries of 100, with the login as GitHub spells it, archived and topics', async () => {
     const seen = github.server.requests.length;
-    const listed = await listOwnerRepositories(client(), 'ACME');
+    const listed = await list('ACME');
     expect(listed.login).toBe('Acme');
     expect(listed.repositories).toHaveLength(251);
     expect(listed.repositories.find(({ name }) => name === 'old')).toEqual({
@@ -146,19 +149,17 @@ describe('listOwnerRepositories against the fake GitHub, with the action’s cli
   });
 
   it('an unknown owner, a refused token and SAML single sign-on each say what to do', async () => {
-    await expect(listOwnerRepositories(client(), 'ghost')).rejects.toThrow(
-      'no user or organisation ghost is visible to github-token',
-    );
-    await expect(listOwnerRepositories(client('ghp_revoked'), 'octo')).rejects.toThrow(
+    await expect(list('ghost')).rejects.toThrow('no user or organisation ghost is visible to github-token');
+    await expect(list('octo', 'ghp_revoked')).rejects.toThrow(
       'github-token was refused while trying to list the repositories of octo',
     );
-    await expect(listOwnerRepositories(client(), 'sso')).rejects.toThrow(
+    await expect(list('sso')).rejects.toThrow(
       /could not list the repositories of sso\. GitHub answered FORBIDDEN: "Resource protected by organization SAML enforcement.*authorise github-token for it/,
     );
   });
 
   it('an owner without repositories lists none; a listing whose pages never end is stopped, not followed forever', async () => {
-    expect(await listOwnerRepositories(client(), 'empty-org')).toEqual({ login: 'empty-org', repositories: [] });
+    expect(await list('empty-org')).toEqual({ login: 'empty-org', repositories: [] });
     // A fault mode, as `endlessLists` is for REST: every page says there is a next one, at the same cursor.
     github.server.inject({
       match: ({ url }) => url.endsWith('/graphql'),
@@ -173,9 +174,7 @@ describe('listOwnerRepositories against the fake GitHub, with the action’s cli
       }),
     });
     const seen = github.server.requests.length;
-    await expect(listOwnerRepositories(client(), 'octo')).rejects.toThrow(
-      "GitHub's listing of the repositories of octo did not end (page 2)",
-    );
+    await expect(list('octo')).rejects.toThrow("GitHub's listing of the repositories of octo did not end (page 2)");
     expect(graphqlSince(seen)).toHaveLength(2);
   });
 });

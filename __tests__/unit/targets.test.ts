@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { GITHUB_TOKEN_INPUT } from '../../src/config.ts';
 import type { SecretApp, TargetSpec } from '../../src/github/target-spec.ts';
 import { createGitHubClient, type GitHub } from '../../src/github/client.ts';
 import { describeTarget, repositoryLookupProblem, writeRequestBody } from '../../src/github/targets.ts';
@@ -58,6 +59,7 @@ describe('the PUT body the writer sends, from settings read through the real cli
     fake.seed(org, 'SHARED', 'old', new Date(), { visibility: 'selected', selectedRepositoryIds: [apiId] });
     github = createGitHubClient({
       token: 'ghp_unit',
+      tokenName: GITHUB_TOKEN_INPUT.name,
       apiUrl: fake.server.url,
       log: { debug: () => undefined, info: () => undefined, warning: () => undefined },
     });
@@ -67,7 +69,7 @@ describe('the PUT body the writer sends, from settings read through the real cli
   const sealed = { encryptedValue: Buffer.alloc(48).toString('base64'), keyId: '568250167242549743' };
   const bodyFor = async (spec: TargetSpec, name: string) => {
     const target = describeTarget(spec);
-    const settings = (await target.settings(github, [name])).get(name)!;
+    const settings = (await target.settings(github, [name], GITHUB_TOKEN_INPUT)).get(name)!;
     const body = writeRequestBody(sealed, settings);
     return {
       body,
@@ -131,33 +133,47 @@ describe('repositoryLookupProblem', () => {
     'Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.';
 
   it('FORBIDDEN (SAML): GitHub\'s message and the fix, not "not found"', () => {
-    const problem = repositoryLookupProblem('octo', ['api', 'web'], { r0: null, r1: null }, [
-      { type: 'FORBIDDEN', path: ['r0'], message: saml },
-      { type: 'FORBIDDEN', path: ['r1'], message: saml },
-    ]);
+    const problem = repositoryLookupProblem(
+      'octo',
+      ['api', 'web'],
+      { r0: null, r1: null },
+      [
+        { type: 'FORBIDDEN', path: ['r0'], message: saml },
+        { type: 'FORBIDDEN', path: ['r1'], message: saml },
+      ],
+      'github-token',
+    );
     expect(problem).toBe(
       `selected-repositories: could not look up the repositories of organization octo. GitHub answered FORBIDDEN for octo/api, octo/web: "${saml}". The organisation enforces SAML single sign-on: authorise github-token for it (classic token: Settings > Developer settings > Personal access tokens > Configure SSO > Authorize; a GitHub App token needs no authorisation).`,
     );
   });
 
-  it('NOT_FOUND names only what is missing', () => {
-    const problem = repositoryLookupProblem('octo', ['api', 'gone'], { r0: { databaseId: 1 }, r1: null }, [
-      { type: 'NOT_FOUND', path: ['r1'], message: "Could not resolve to a Repository with the name 'octo/gone'." },
-    ]);
-    expect(problem).toMatch(/^selected-repositories: octo\/gone not found/);
+  it('NOT_FOUND names only what is missing, and the token as its front door calls it', () => {
+    const problem = repositoryLookupProblem(
+      'octo',
+      ['api', 'gone'],
+      { r0: { databaseId: 1 }, r1: null },
+      [{ type: 'NOT_FOUND', path: ['r1'], message: "Could not resolve to a Repository with the name 'octo/gone'." }],
+      'GH_TOKEN',
+    );
+    expect(problem).toMatch(/^selected-repositories: octo\/gone not found, or not visible to GH_TOKEN\./);
     expect(problem).not.toContain('octo/api');
   });
 
   it('any other error type is reported as GitHub gave it', () => {
-    const problem = repositoryLookupProblem('octo', ['api'], { r0: null }, [
-      { type: 'MAX_NODE_LIMIT_EXCEEDED', message: 'This query requests too many nodes.' },
-    ]);
+    const problem = repositoryLookupProblem(
+      'octo',
+      ['api'],
+      { r0: null },
+      [{ type: 'MAX_NODE_LIMIT_EXCEEDED', message: 'This query requests too many nodes.' }],
+      'github-token',
+    );
     expect(problem).toContain('GitHub answered MAX_NODE_LIMIT_EXCEEDED: "This query requests too many nodes."');
     expect(problem).not.toContain('not found');
   });
 
   it('every repository resolved: no problem', () => {
-    expect(repositoryLookupProblem('octo', ['api'], { r0: { databaseId: 1 } }, [])).toBeUndefined();
+    expect(repositoryLookupProblem('octo', ['api'], { r0: { databaseId: 1 } }, [], 'github-token')).toBeUndefined();
   });
 });
 

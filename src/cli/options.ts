@@ -128,7 +128,9 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
   const auth = commandAuth(config.auth, flag('web-identity-token-env'), env, secrets);
   return {
     aws: { ...config, auth },
-    ...(wantsGitHub ? { github: { ...(config as Config), auth } } : {}),
+    ...(wantsGitHub
+      ? { github: { ...(config as Config), auth, github: commandToken(config as Config, tokenEnv) } }
+      : {}),
     ...(wantsDotenv ? { dotenv: dotenvSettings(flags, flag) } : {}),
     ...(gitlab ? { gitlab } : {}),
     output,
@@ -142,6 +144,11 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
           ]
         : [],
   };
+}
+
+/** GitHub's refusals name the variable the token came from, and say to put a new one there: there is no secret to update. */
+function commandToken({ github }: Config, tokenEnv: string): Config['github'] {
+  return { ...github, tokenSource: { name: tokenEnv, renewal: `put it in ${tokenEnv}` } };
 }
 
 /**

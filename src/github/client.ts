@@ -69,6 +69,8 @@ const MAX_LIMIT_RETRIES = 3;
  */
 export function createGitHubClient(options: {
   token: string;
+  /** What messages call the token (Config's `github.tokenSource.name`). */
+  tokenName: string;
   apiUrl: string;
   log: Log;
   writeIntervalMs?: number;
@@ -96,9 +98,10 @@ export function createGitHubClient(options: {
       ...({ global: AT_ONCE } as object),
       onRateLimit: (retryAfter, request, _octokit, retryCount) => {
         // Waiting for the hourly limit to reset would hold the job for up to an hour: retry once, briefly.
-        const wait = retryAfter <= 60 && retryCount < 1 && held(retryAfter, "GitHub's rate limit for github-token");
+        const wait =
+          retryAfter <= 60 && retryCount < 1 && held(retryAfter, `GitHub's rate limit for ${options.tokenName}`);
         log.warning(
-          `GitHub's rate limit for github-token is used up (${request.method} ${request.url}); ${wait ? `retrying in ${retryAfter}s` : `it resets in ${retryAfter}s`}.`,
+          `GitHub's rate limit for ${options.tokenName} is used up (${request.method} ${request.url}); ${wait ? `retrying in ${retryAfter}s` : `it resets in ${retryAfter}s`}.`,
         );
         return wait;
       },
@@ -124,7 +127,7 @@ export function createGitHubClient(options: {
     const origin = new URL(request.url).origin;
     if (origin !== apiOrigin) {
       throw new Error(
-        `GitHub's answer pointed to ${origin}, another origin than github-api-url: not followed, as it would carry github-token. Check github-api-url.`,
+        `GitHub's answer pointed to ${origin}, another origin than github-api-url: not followed, as it would carry ${options.tokenName}. Check github-api-url.`,
       );
     }
   });
@@ -145,7 +148,7 @@ export function createGitHubClient(options: {
         ? `to ${to.origin} too many times`
         : `to ${to.origin}, another origin than github-api-url`;
     throw new RequestError(
-      `redirected ${where}: not followed, as it would carry github-token${request.method === 'GET' ? '' : ' and the sealed value'}. Check github-api-url`,
+      `redirected ${where}: not followed, as it would carry ${options.tokenName}${request.method === 'GET' ? '' : ' and the sealed value'}. Check github-api-url`,
       response.status,
       // With the response: GitHub did answer, with a redirect, and the message says so.
       { request, response },

@@ -8,11 +8,24 @@ export interface GitHubCallContext {
   target: string;
   permission: string;
   notFoundHint: string;
+  tokenSource: TokenSource;
+}
+
+/**
+ * The GitHub token as the user set it, for messages. Each front door says where it came from (the
+ * action's input, the command's environment variable); the engine only repeats what it is told.
+ */
+export interface TokenSource {
+  /** What the user calls it: `github-token` in the action, the variable that held it (`GH_TOKEN`) in the command. */
+  name: string;
+  /** How a new token takes its place, ending "Create a new token and ...": "update the secret that holds it". */
+  renewal: string;
 }
 
 /** What to do when an organisation's SAML single sign-on refuses a token that has not been authorised for it. */
-export const SAML_SSO_FIX =
-  'The organisation enforces SAML single sign-on: authorise github-token for it (classic token: Settings > Developer settings > Personal access tokens > Configure SSO > Authorize; a GitHub App token needs no authorisation).';
+export function samlSsoAdvice(tokenName: string): string {
+  return `The organisation enforces SAML single sign-on: authorise ${tokenName} for it (classic token: Settings > Developer settings > Personal access tokens > Configure SSO > Authorize; a GitHub App token needs no authorisation).`;
+}
 
 /** Says what went wrong with a GitHub call and what the user must change. Never echoes bodies, tokens or URL credentials. */
 export function describeGitHubError(error: unknown, context: GitHubCallContext): string {
@@ -37,19 +50,20 @@ function describe(error: unknown, context: GitHubCallContext): string {
   }
   const { status } = error;
   const said = `GitHub answered ${status}${githubMessage(error) ? ` "${githubMessage(error)}"` : ''}`;
+  const token = context.tokenSource;
   switch (status) {
     case 401:
-      return `github-token was refused while trying to ${context.doing} ${context.target} (${said}): it is mistyped, expired or revoked. Create a new token and update the secret that holds it.`;
+      return `${token.name} was refused while trying to ${context.doing} ${context.target} (${said}): it is mistyped, expired or revoked. Create a new token and ${token.renewal}.`;
     case 403:
       if (/SAML enforcement/i.test(error.message)) {
-        return `github-token may not ${context.doing} ${context.target} (${said}). ${SAML_SSO_FIX}`;
+        return `${token.name} may not ${context.doing} ${context.target} (${said}). ${samlSsoAdvice(token.name)}`;
       }
       if (/rate limit/i.test(error.message)) {
         return `GitHub's rate limit stopped the action from trying to ${context.doing} ${context.target} (${said}). Run it again later, or use a GitHub App token, which has a higher limit.`;
       }
-      return `github-token may not ${context.doing} ${context.target} (${said}). It needs ${context.permission}. The workflow's own GITHUB_TOKEN can never write secrets: pass a fine-grained PAT or a GitHub App token.`;
+      return `${token.name} may not ${context.doing} ${context.target} (${said}). It needs ${context.permission}. The workflow's own GITHUB_TOKEN can never write secrets: pass a fine-grained PAT or a GitHub App token.`;
     case 404:
-      return `Could not ${context.doing} ${context.target}: not found, or not visible to github-token (${said}). ${context.notFoundHint}`;
+      return `Could not ${context.doing} ${context.target}: not found, or not visible to ${token.name} (${said}). ${context.notFoundHint}`;
     case 422:
       return `GitHub refused to ${context.doing} ${context.target} (${said}).`;
     default:

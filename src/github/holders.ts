@@ -1,6 +1,6 @@
 import { RequestError } from '@octokit/request-error';
 import type { GitHub } from './client.ts';
-import { describeGitHubError } from './errors.ts';
+import { describeGitHubError, type TokenSource } from './errors.ts';
 
 /**
  * A holder of secrets that its owner may lack, and how to create it: a repository's environment.
@@ -60,7 +60,7 @@ export type HolderOutcome = 'created' | 'would be created';
 export async function ensureHolder(
   github: GitHub,
   holder: MissingHolder,
-  { dryRun }: { dryRun: boolean },
+  { dryRun, tokenSource }: { dryRun: boolean; tokenSource: TokenSource },
 ): Promise<HolderOutcome | undefined> {
   try {
     await github.request(holder.owner.route, holder.owner.params);
@@ -69,7 +69,7 @@ export async function ensureHolder(
   }
   if (!holder.allowed) {
     throw new Error(
-      `${holder.label} does not exist (GitHub answered 404 for it, and the repository is visible to github-token). Create it (${holder.byHand}), or set ${holder.input}: true to have the action create it; github-token then needs ${holder.permission}.`,
+      `${holder.label} does not exist (GitHub answered 404 for it, and the repository is visible to ${tokenSource.name}). Create it (${holder.byHand}), or set ${holder.input}: true to have the action create it; ${tokenSource.name} then needs ${holder.permission}.`,
     );
   }
   if (dryRun) return 'would be created';
@@ -83,7 +83,8 @@ export async function ensureHolder(
         doing: 'create',
         target: holder.label,
         permission: `${holder.permission} to create it (${holder.input}); or create it by hand (${holder.byHand})`,
-        notFoundHint: `Creating it needs ${holder.permission}: GitHub answers 404 to a token that may read the repository but not administer it. Give github-token that permission, or create it by hand (${holder.byHand}).`,
+        notFoundHint: `Creating it needs ${holder.permission}: GitHub answers 404 to a token that may read the repository but not administer it. Give ${tokenSource.name} that permission, or create it by hand (${holder.byHand}).`,
+        tokenSource,
       }),
       { cause: error },
     );

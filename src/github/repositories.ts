@@ -1,7 +1,7 @@
 import { GraphqlResponseError } from '@octokit/graphql';
 import { errorMessage } from '../errors.ts';
 import type { GitHub } from './client.ts';
-import { describeGitHubError, SAML_SSO_FIX } from './errors.ts';
+import { describeGitHubError, samlSsoAdvice, type TokenSource } from './errors.ts';
 import {
   repositoryTarget,
   type RepositoryHolder,
@@ -89,12 +89,13 @@ export async function resolveTargets(
   github: GitHub,
   exact: readonly TargetSpec[],
   selection: RepositorySelection,
+  tokenSource: TokenSource,
 ): Promise<ResolvedTargets> {
   // One listing per owner, started at once for all owners; a failed one is kept as its message.
   const listings = new Map<string, Promise<OwnerListing | string>>();
   const listingOf = (owner: string) => {
     const key = owner.toLowerCase();
-    const listing = listings.get(key) ?? listOwnerRepositories(github, owner).catch(errorMessage);
+    const listing = listings.get(key) ?? listOwnerRepositories(github, owner, tokenSource).catch(errorMessage);
     listings.set(key, listing);
     return listing;
   };
@@ -110,7 +111,7 @@ export async function resolveTargets(
     }
     const match = matchPattern(pattern, listing, selection.topics);
     if (match.names.length === 0)
-      problems.push(`"${pattern.text}": ${noMatchProblem(match, listing, selection.topics)}`);
+      problems.push(`"${pattern.text}": ${noMatchProblem(match, listing, selection.topics, tokenSource.name)}`);
     matches.push(match);
   }
   if (problems.length > 0) {
@@ -154,16 +155,20 @@ function archivedNames(exact: readonly TargetSpec[]): string[] {
   return exact.flatMap((spec) => (spec.kind !== 'organization' && spec.skipped ? [`${spec.owner}/${spec.repo}`] : []));
 }
 
-/** Every repository an owner owns that github-token can see, a page of 100 per query. */
-export async function listOwnerRepositories(github: GitHub, owner: string): Promise<OwnerListing> {
+/** Every repository an owner owns that the token can see, a page of 100 per query. */
+export async function listOwnerRepositories(
+  github: GitHub,
+  owner: string,
+  tokenSource: TokenSource,
+): Promise<OwnerListing> {
   const repositories: ListedRepository[] = [];
   let login: string | undefined;
   let cursor: string | null = null;
   for (let page = 1; ; page++) {
-    const data: OwnerRepositoriesPage = await ownerRepositoriesPage(github, owner, cursor);
+    const data: OwnerRepositoriesPage = await ownerRepositoriesPage(github, owner, cursor, tokenSource);
     if (!data.repositoryOwner) {
       throw new Error(
-        `no user or organisation ${owner} is visible to github-token. Check the owner's login, and that the token can see it (a GitHub App must be installed on it).`,
+        `no user or organisation ${owner} is visible to ${tokenSource.name}. Check the owner's login, and that the token can see it (a GitHub App must be installed on it).`,
       );
     }
     login = data.repositoryOwner.login;
@@ -191,6 +196,7 @@ async function ownerRepositoriesPage(
   github: GitHub,
   owner: string,
   cursor: string | null,
+  tokenSource: TokenSource,
 ): Promise<OwnerRepositoriesPage> {
   try {
     return await github.graphql<OwnerRepositoriesPage>(OWNER_REPOSITORIES_QUERY, { login: owner, cursor });
@@ -202,7 +208,7 @@ async function ownerRepositoriesPage(
       const said = errors.map(({ type, message }) => `GitHub answered ${type ?? 'an error'}: "${message}"`).join('; ');
       const saml = errors.some(({ message }) => /SAML/i.test(message));
       throw new Error(
-        `could not list the repositories of ${owner}. ${said}.${saml ? ` ${SAML_SSO_FIX}` : ' Check that github-token can read the repositories of this owner.'}`,
+        `could not list the repositories of ${owner}. ${said}.${saml ? ` ${samlSsoAdvice(tokenSource.name)}` : ` Check that ${tokenSource.name} can read the repositories of this owner.`}`,
         { cause: error },
       );
     }
@@ -213,6 +219,7 @@ async function ownerRepositoriesPage(
         permission:
           "read access to the owner's repositories ('Metadata: Read', which every fine-grained token and GitHub App has for the repositories it was given)",
         notFoundHint: 'Check the owner in the pattern.',
+        tokenSource,
       }),
       { cause: error },
     );
@@ -271,13 +278,18 @@ export function selectedTargets(
   return targets;
 }
 
-function noMatchProblem(match: PatternMatch, listing: OwnerListing, topics: readonly string[]): string {
+function noMatchProblem(
+  match: PatternMatch,
+  listing: OwnerListing,
+  topics: readonly string[],
+  tokenName: string,
+): string {
   const left = [
     match.archived.length > 0 ? `${match.archived.length} archived` : '',
     match.withoutTopics > 0 ? `${match.withoutTopics} without ${topicsText(topics)}` : '',
   ].filter(Boolean);
   const why = left.length > 0 ? ` (it matched ${left.join(' and ')})` : '';
-  return `matches no repository of ${listing.login} that github-token can see among its ${listing.repositories.length}${why}. Check the pattern${topics.length > 0 ? ' and repository-topics' : ''}, and that the token has access to those repositories (a fine-grained token or GitHub App sees only those it was given).`;
+  return `matches no repository of ${listing.login} that ${tokenName} can see among its ${listing.repositories.length}${why}. Check the pattern${topics.length > 0 ? ' and repository-topics' : ''}, and that the token has access to those repositories (a fine-grained token or GitHub App sees only those it was given).`;
 }
 
 /**

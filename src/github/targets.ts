@@ -2,7 +2,7 @@ import { GraphqlResponseError } from '@octokit/graphql';
 import { RequestError } from '@octokit/request-error';
 import { SECRET_APPS, type SecretApp, type TargetSpec, type Visibility } from './target-spec.ts';
 import type { GitHub } from './client.ts';
-import { describeGitHubError, SAML_SSO_FIX } from './errors.ts';
+import { describeGitHubError, samlSsoAdvice, type TokenSource } from './errors.ts';
 import { ENVIRONMENT_HOLDER, type MissingHolder } from './holders.ts';
 
 /** What one secret's PUT carries beyond the sealed value, decided from the inputs and what GitHub holds. */
@@ -17,8 +17,12 @@ export interface SecretSettings {
   warning?: string;
 }
 
-/** Reads what a kind needs from GitHub, before any password exists, to decide each secret's settings. */
-export type SettingsReader = (github: GitHub, names: readonly string[]) => Promise<Map<string, SecretSettings>>;
+/** Reads what a kind needs from GitHub, before any password exists, to decide each secret's settings; `tokenSource` names the token in refusals. */
+export type SettingsReader = (
+  github: GitHub,
+  names: readonly string[],
+  tokenSource: TokenSource,
+) => Promise<Map<string, SecretSettings>>;
 
 /**
  * A kind of place that holds secrets, as data: its routes under each app's segment, what the token
@@ -165,7 +169,8 @@ const KINDS: Kinds = {
     permission: (app) => app.organizationPermission,
     notFoundHint: ORGANIZATION_NOT_FOUND_HINT,
     takesEffect: ({ visibility }, app) => app.takesEffect(readersOf(visibility)),
-    settings: (spec, app, label) => (github, names) => organizationSettings(spec, app, label, github, names),
+    settings: (spec, app, label) => (github, names, tokenSource) =>
+      organizationSettings(spec, app, label, github, names, tokenSource),
   },
 };
 
@@ -240,6 +245,7 @@ async function organizationSettings(
   label: string,
   github: GitHub,
   names: readonly string[],
+  tokenSource: TokenSource,
 ): Promise<Map<string, SecretSettings>> {
   const { org, visibility: wanted } = spec;
   // Stored ids are needed to keep them (no visibility given), to compare them (a fresh or unchanging
@@ -247,8 +253,8 @@ async function organizationSettings(
   // added to it can read the password from now on.
   const needIds = wanted === undefined || wanted === 'selected';
   const [wantedIds, stored] = await Promise.all([
-    wanted === 'selected' ? repositoryIds(github, org, spec.selectedRepositories) : undefined,
-    Promise.all(names.map((name) => storedOrganizationSecret(github, { org, app, label }, name, needIds))),
+    wanted === 'selected' ? repositoryIds(github, org, spec.selectedRepositories, tokenSource) : undefined,
+    Promise.all(names.map((name) => storedOrganizationSecret(github, { org, app, label }, name, needIds, tokenSource))),
   ]);
   const settings = new Map<string, SecretSettings>();
   names.forEach((name, index) => {
@@ -291,11 +297,13 @@ async function storedOrganizationSecret(
   { org, app, label }: { org: string; app: SecretApp; label: string },
   name: string,
   withIds: boolean,
+  tokenSource: TokenSource,
 ): Promise<StoredOrganizationSecret | undefined> {
   const context = {
     target: label,
     permission: APPS[app].organizationPermission,
     notFoundHint: ORGANIZATION_NOT_FOUND_HINT,
+    tokenSource,
   };
   let visibility: Visibility;
   try {
@@ -344,15 +352,25 @@ const IDS_PER_QUERY = 100;
  * Repository ids for `selected_repository_ids`. The REST API needs one request per repository;
  * one GraphQL query resolves up to a hundred at once.
  */
-async function repositoryIds(github: GitHub, org: string, names: string[]): Promise<number[]> {
+async function repositoryIds(
+  github: GitHub,
+  org: string,
+  names: string[],
+  tokenSource: TokenSource,
+): Promise<number[]> {
   const ids: number[] = [];
   for (let start = 0; start < names.length; start += IDS_PER_QUERY) {
-    ids.push(...(await repositoryIdsQuery(github, org, names.slice(start, start + IDS_PER_QUERY))));
+    ids.push(...(await repositoryIdsQuery(github, org, names.slice(start, start + IDS_PER_QUERY), tokenSource)));
   }
   return ids;
 }
 
-async function repositoryIdsQuery(github: GitHub, org: string, names: string[]): Promise<number[]> {
+async function repositoryIdsQuery(
+  github: GitHub,
+  org: string,
+  names: string[],
+  tokenSource: TokenSource,
+): Promise<number[]> {
   const variables = Object.fromEntries(names.map((name, i) => [`name${i}`, name]));
   const query = `query($owner: String!, ${names.map((_, i) => `$name${i}: String!`).join(', ')}) { ${names
     .map((_, i) => `r${i}: repository(owner: $owner, name: $name${i}) { databaseId }`)
@@ -369,6 +387,7 @@ async function repositoryIdsQuery(github: GitHub, org: string, names: string[]):
           target: `organization ${org}`,
           permission: "read access to the selected repositories ('Metadata: Read')",
           notFoundHint: `Check that the organisation ${org} exists and that the token can see it.`,
+          tokenSource,
         })}`,
         { cause: error },
       );
@@ -377,7 +396,7 @@ async function repositoryIdsQuery(github: GitHub, org: string, names: string[]):
     data = (error.data ?? {}) as RepositoryLookup;
     errors = error.errors ?? [];
   }
-  const problem = repositoryLookupProblem(org, names, data, errors);
+  const problem = repositoryLookupProblem(org, names, data, errors, tokenSource.name);
   if (problem) throw new Error(problem);
   return names.map((_, i) => (data[`r${i}`] as { databaseId: number }).databaseId);
 }
@@ -400,6 +419,7 @@ export function repositoryLookupProblem(
   names: readonly string[],
   data: RepositoryLookup,
   errors: readonly GraphqlError[],
+  tokenName: string,
 ): string | undefined {
   const nameAt = (error: GraphqlError) => {
     const alias = String(error.path?.[0] ?? '');
@@ -420,9 +440,9 @@ export function repositoryLookupProblem(
         `GitHub answered ${type}${refused.length > 0 ? ` for ${refused.join(', ')}` : ''}: "${message}"`,
     );
     const saml = refusals.some((error) => /SAML/i.test(error.message));
-    return `selected-repositories: could not look up the repositories of organization ${org}. ${said.join('; ')}.${saml ? ` ${SAML_SSO_FIX}` : ''}`;
+    return `selected-repositories: could not look up the repositories of organization ${org}. ${said.join('; ')}.${saml ? ` ${samlSsoAdvice(tokenName)}` : ''}`;
   }
   const missing = names.filter((_, i) => !data[`r${i}`]);
   if (missing.length === 0) return undefined;
-  return `selected-repositories: ${missing.map((name) => `${org}/${name}`).join(', ')} not found, or not visible to github-token. Check the names, and that the token can read these repositories.`;
+  return `selected-repositories: ${missing.map((name) => `${org}/${name}`).join(', ')} not found, or not visible to ${tokenName}. Check the names, and that the token can read these repositories.`;
 }

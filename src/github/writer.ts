@@ -3,7 +3,7 @@ import type { SecretValue } from '../secrets.ts';
 import { errorMessage } from '../errors.ts';
 import { publicKeyProblem, seal } from '../seal.ts';
 import type { GitHub, Log } from './client.ts';
-import { describeGitHubError } from './errors.ts';
+import { describeGitHubError, type TokenSource } from './errors.ts';
 import { ensureHolder, type HolderOutcome } from './holders.ts';
 import { writeRequestBody, type SecretSettings, type Target } from './targets.ts';
 
@@ -28,6 +28,8 @@ export interface PrepareOptions {
   now: Date;
   /** Names whose value never changes (the username `AWS`): written only where the target does not hold them yet. */
   unchanging?: readonly string[];
+  /** What GitHub's refusals call the token (Config's `github.tokenSource`). */
+  tokenSource: TokenSource;
   /** Called as soon as some secret of the target that needs a password is known to be due (perhaps more than once): the AWS side may start then. */
   onDue?: () => void;
   /**
@@ -83,7 +85,7 @@ export async function prepareTarget(
   github: GitHub,
   target: Target,
   names: readonly string[],
-  { maxAgeMs, now, unchanging = [], onDue, dryRun = false }: PrepareOptions,
+  { maxAgeMs, now, unchanging = [], onDue, dryRun = false, tokenSource }: PrepareOptions,
 ): Promise<PreparedTarget> {
   const fail = (items: readonly string[], detail: string) =>
     items.map((name) => result(target, name, 'failed', detail));
@@ -114,7 +116,7 @@ export async function prepareTarget(
       return await read();
     } catch (error) {
       if (!target.missing || !(error instanceof RequestError) || error.status !== 404) throw error;
-      ensuring ??= ensureHolder(github, target.missing, { dryRun });
+      ensuring ??= ensureHolder(github, target.missing, { dryRun, tokenSource });
       const outcome = await ensuring;
       if (outcome === undefined) throw error;
       holder = outcome;
@@ -143,26 +145,28 @@ export async function prepareTarget(
     try {
       stored = await listing;
     } catch (error) {
-      return { target, due: [], results: fail(names, explain(target, error, 'list the secrets of')) };
+      return { target, due: [], results: fail(names, explain(target, error, 'list the secrets of', tokenSource)) };
     }
   }
 
   // The key is read beside the settings (and the list) as soon as some secret is due whatever they say.
-  // A dry run reads every key: reading it is the proof that github-token can reach the target.
+  // A dry run reads every key: reading it is the proof that the token can reach the target.
   const certainlyDue =
     dryRun || names.some((name) => (stored ? skipReason(name, stored) === undefined : !isUnchanging(name)));
   if (names.some((name) => !isUnchanging(name) && (stored ? skipReason(name, stored) === undefined : true))) onDue?.();
   const early = certainlyDue ? readKey() : undefined;
   const [keyRead, settingsRead, listRead] = await Promise.allSettled([
     early,
-    target.settings(github, names),
+    target.settings(github, names, tokenSource),
     stored ?? listing,
   ]);
   // Without max-age a failed list costs only the saving: the unchanging secrets are written as if missing.
   if (!stored && listRead.status === 'fulfilled') stored = listRead.value;
   // When both fail, the key's failure says more: it concerns the token and the target as a whole.
   const keyFailure =
-    keyRead.status === 'rejected' ? explain(target, keyRead.reason, 'read the secrets public key of') : undefined;
+    keyRead.status === 'rejected'
+      ? explain(target, keyRead.reason, 'read the secrets public key of', tokenSource)
+      : undefined;
   if (settingsRead.status === 'rejected')
     return { target, due: [], results: fail(names, keyFailure ?? errorMessage(settingsRead.reason)) };
 
@@ -202,7 +206,7 @@ export async function prepareTarget(
     if (!key) return { target, due, results, ...(holder ? { holder } : {}) };
     return { target, due, key, results, ...(holder ? { holder } : {}) };
   } catch (error) {
-    return keyless(explain(target, error, 'read the secrets public key of'));
+    return keyless(explain(target, error, 'read the secrets public key of', tokenSource));
   }
 }
 
@@ -217,13 +221,14 @@ function result(
 }
 
 /** A RequestError explained for the user; any other error was already written for them. */
-function explain(target: Target, error: unknown, doing: string): string {
+function explain(target: Target, error: unknown, doing: string, tokenSource: TokenSource): string {
   if (!(error instanceof RequestError)) return errorMessage(error);
   return describeGitHubError(error, {
     doing,
     target: target.label,
     permission: target.permission,
     notFoundHint: target.notFoundHint,
+    tokenSource,
   });
 }
 
@@ -239,6 +244,7 @@ export async function writeTarget(
   prepared: PreparedTarget,
   secrets: readonly SecretValue[],
   log: Pick<Log, 'warning'>,
+  tokenSource: TokenSource,
 ): Promise<SecretResult[]> {
   const { target, due } = prepared;
   let key = prepared.key;
@@ -276,7 +282,7 @@ export async function writeTarget(
       if (settings.warning) log.warning(`${settings.warning}.`);
       results.push(result(target, name, written, writeNotes(prepared, settings), settings.takesEffect));
     } catch (error) {
-      const detail = explain(target, error, `write secret ${name} to`);
+      const detail = explain(target, error, `write secret ${name} to`, tokenSource);
       // A refused token or a missing target will refuse the remaining secrets too: do not ask again.
       if (error instanceof RequestError && [401, 403, 404].includes(error.status)) {
         return [...results, ...due.slice(index).map((rest) => result(target, rest.name, 'failed', detail))];

@@ -56,8 +56,10 @@ export function githubSink(
     waitsForDue: config.maxAgeMs !== undefined,
     whileLoginInFlight: () => void awaitedLater(libsodium()),
     prepare: async ({ now, onDue }) => {
+      const { tokenSource } = config.github;
       const github = createGitHubClient({
         token: config.github.token,
+        tokenName: tokenSource.name,
         apiUrl: config.github.apiUrl,
         log: io,
         writeIntervalMs: config.writeIntervalMs,
@@ -65,7 +67,7 @@ export function githubSink(
       // Repository patterns are resolved before anything else: one that matches nothing stops the run
       // before any write or AWS call, and the rest of the run sees plain targets.
       const resolved = config.repositorySelection
-        ? await resolveTargets(github, config.targets, config.repositorySelection)
+        ? await resolveTargets(github, config.targets, config.repositorySelection, tokenSource)
         : { targets: config.targets, notes: [] };
       const targets = resolved.targets.map(describeTarget);
       for (const note of resolved.notes) io.info(note);
@@ -74,6 +76,7 @@ export function githubSink(
         now,
         unchanging: [...unchanging],
         onDue,
+        tokenSource,
       };
       const lanes = new Lanes(FAN_OUT_WIDTH);
       const preparing = targets.map(async (target): Promise<PreparedDestination> => {
@@ -83,7 +86,7 @@ export function githubSink(
           plan: prepared,
           ready: isReadyToWrite(prepared),
           needsPassword: prepared.due.some(({ name }) => !unchanging.has(name)),
-          write: (login) => writeTarget(github, prepared, valuesFor(login), io),
+          write: (login) => writeTarget(github, prepared, valuesFor(login), io, tokenSource),
           release: () => lanes.leave(),
         };
       });
