@@ -25,7 +25,7 @@ const BY_CODE: Record<string, (error: CodedError, timeoutMs?: number) => Network
   // src/proxy-agent.ts: the proxy answered CONNECT with something else than 200 (an ACL, 407, 502).
   ERR_PROXY_TUNNEL: (error) => ({
     kind: 'unreachable',
-    words: typeof error.message === 'string' ? error.message : 'the proxy refused the tunnel',
+    words: typeof error.message === 'string' ? error.message : 'the proxy refused the tunnel (status unknown)',
   }),
   ETIMEDOUT: timedOut,
   UND_ERR_CONNECT_TIMEOUT: timedOut,

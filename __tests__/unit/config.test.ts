@@ -50,7 +50,11 @@ describe('parseConfig', () => {
     });
     expect(config.targets).toEqual([{ kind: 'repository', owner: 'octo', repo: 'app' }]);
     expect(config.secretNames).toEqual({ password: 'ECR_PASSWORD' });
-    expect(config.github).toEqual({ token: 'ghp_x', apiUrl: 'https://api.github.com' });
+    expect(config.github).toEqual({
+      token: 'ghp_x',
+      apiUrl: 'https://api.github.com',
+      tokenSource: { name: 'github-token', renewal: 'update the secret that holds it' },
+    });
     expect(config.maxAgeMs).toBeUndefined();
   });
 
