@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { RequestError } from '@octokit/request-error';
 import { createGitHubClient } from '../../src/github/client.ts';
 
@@ -138,7 +138,7 @@ it('at most ten requests are in flight at once; the others wait their turn and a
   let inFlight = 0;
   let most = 0;
   const held: ServerResponse[] = [];
-  // Each answer is held until ten are waiting (or none more come), so that concurrency shows.
+  // Each answer is held until no more requests come for 100 ms, so that concurrency shows.
   const release = () => {
     for (const response of held.splice(0)) {
       inFlight--;
@@ -152,8 +152,8 @@ it('at most ten requests are in flight at once; the others wait their turn and a
     most = Math.max(most, inFlight);
     held.push(response);
     clearTimeout(timer);
-    if (held.length >= 10) release();
-    else timer = setTimeout(release, 100);
+    // Answered only once no more arrive: a client without the cap would have all 25 waiting here.
+    timer = setTimeout(release, 100);
   });
   try {
     const github = createGitHubClient({
@@ -173,5 +173,44 @@ it('at most ten requests are in flight at once; the others wait their turn and a
   } finally {
     clearTimeout(timer);
     await slow.close();
+  }
+});
+
+it('a request still waiting for its connection (a proxy that never answers the tunnel request) settles when aborted', async () => {
+  const sockets: Socket[] = [];
+  const silentProxy = createNetServer((socket) => sockets.push(socket));
+  await new Promise<void>((listening) => silentProxy.listen(0, '127.0.0.1', listening));
+  const saved = process.env['https_proxy'];
+  process.env['https_proxy'] = `http://127.0.0.1:${(silentProxy.address() as AddressInfo).port}`;
+  try {
+    const asked = createGitHubClient({
+      token: 'SECRET_TOKEN',
+      tokenName: 'github-token',
+      apiUrl: 'https://github.example.test',
+      log: { debug: () => undefined, info: () => undefined, warning: () => undefined },
+    })
+      .request('GET /repos/{owner}/{repo}/actions/secrets/public-key', {
+        owner: 'octo',
+        repo: 'app',
+        request: { retries: 0, signal: AbortSignal.timeout(200) },
+      })
+      .catch((thrown: unknown) => thrown);
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      asked,
+      new Promise((settled) => (timer = setTimeout(() => settled('never settled'), 5_000))),
+    ]);
+    clearTimeout(timer);
+    expect(outcome).not.toBe('never settled');
+    // Octokit's shape for a request that got no answer: status 500, the abort's reason as the cause.
+    expect(outcome).toBeInstanceOf(RequestError);
+    expect((outcome as RequestError).status).toBe(500);
+    expect((outcome as { cause?: { name?: string } }).cause?.name).toBe('TimeoutError');
+    expect(sockets).toHaveLength(1);
+  } finally {
+    if (saved === undefined) delete process.env['https_proxy'];
+    else process.env['https_proxy'] = saved;
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((closed) => silentProxy.close(() => closed()));
   }
 });

@@ -32,6 +32,6 @@ async function proxiedRequestHandler() {
     import('@smithy/node-http-handler'),
     import('../proxy-agent.ts'),
   ]);
-  const agent = new RunnerProxyAgent();
+  const agent = new RunnerProxyAgent({ keepAlive: true });
   return new NodeHttpHandler({ ...REQUEST_HANDLER_OPTIONS, httpAgent: agent, httpsAgent: agent });
 }

@@ -14,7 +14,31 @@ import { PROXY_VARIABLES, REQUEST_TIMEOUT_MS } from '../network.ts';
 import { USER_AGENT } from '../version.ts';
 import { DEFAULT_WRITE_INTERVAL_MS, GitHubPace } from './pace.ts';
 
-const GitHubWithPlugins = Octokit.plugin(retry, throttling);
+/**
+ * A proxy's definite refusal of the tunnel (403 from its access rules, 407 for its credentials:
+ * `ERR_PROXY_TUNNEL`, src/proxy-agent.ts) will not change on retry: the request is not retried. As a
+ * plugin placed before the retry plugin, its error hook runs first and sets the per-request `retries`
+ * that the retry plugin reads. A proxy's 502 or 503 (the host out of its reach) is retried as usual.
+ */
+function proxyRefusalsFinal(octokit: Pick<Octokit, 'hook'>): void {
+  octokit.hook.error('request', (error, options) => {
+    const status = proxyRefusalStatus(error);
+    if (status !== undefined && status < 500) options.request = { ...options.request, retries: 0 };
+    throw error;
+  });
+}
+
+/** The status with which a proxy refused the tunnel, found through the error's causes (Octokit's, fetch's). */
+function proxyRefusalStatus(error: unknown): number | undefined {
+  for (let link = error, depth = 0; link && typeof link === 'object' && depth < 5; depth++) {
+    const { code, statusCode, cause } = link as { code?: unknown; statusCode?: unknown; cause?: unknown };
+    if (code === 'ERR_PROXY_TUNNEL') return typeof statusCode === 'number' ? statusCode : undefined;
+    link = cause;
+  }
+  return undefined;
+}
+
+const GitHubWithPlugins = Octokit.plugin(proxyRefusalsFinal, retry, throttling);
 
 /**
  * A limiter group that runs each job at once, for the throttling plugin's `global` and `write`
@@ -225,7 +249,7 @@ async function connectionsFor(apiUrl: string, env: NodeJS.ProcessEnv): Promise<h
   if (PROXY_VARIABLES.some((name) => env[name])) {
     const { RunnerProxyAgent } = await import('../proxy-agent.ts');
     // agent-base's Agent is an http.Agent that picks the connection per request.
-    return new RunnerProxyAgent();
+    return new RunnerProxyAgent({ keepAlive: true });
   }
   return new URL(apiUrl).protocol === 'https:'
     ? new https.Agent({ keepAlive: true })
@@ -269,6 +293,10 @@ async function answerOf(
   return new Promise<Response>((resolve, reject) => {
     const fail = (error: unknown) =>
       reject(signal.aborted ? (signal.reason as Error) : new TypeError('fetch failed', { cause: error }));
+    // Node reports an abort only once the request has a connection; one still waiting for its
+    // connection (a proxy that never answers the tunnel request) would never settle.
+    const aborted = () => fail(signal.reason);
+    signal.addEventListener('abort', aborted, { once: true });
     const options = {
       method: init?.method ?? 'GET',
       headers: (init?.headers ?? {}) as http.OutgoingHttpHeaders,
@@ -301,6 +329,7 @@ async function answerOf(
       });
     });
     sent.on('error', fail);
+    sent.once('close', () => signal.removeEventListener('abort', aborted));
     sent.end((init?.body ?? undefined) as string | undefined);
   });
 }
