@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type * as net from 'node:net';
 import { getProxyUrl } from '@actions/http-client';
+import { CONNECT_TIMEOUT_MS } from './network.ts';
 import { Agent, type AgentConnectOpts } from 'agent-base';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
@@ -62,8 +63,27 @@ class TunnelAgent extends HttpsProxyAgent<string> {
       );
     };
     req.once('proxyConnect', answered);
-    const socket = await super.connect(req, options);
-    req.off('proxyConnect', answered);
+    // https-proxy-agent waits for the proxy's answer without a deadline, on a socket no one else can
+    // reach: a proxy that accepts the connection and never answers would hold the request, and the
+    // open socket would keep the process from exiting after the run. The socket is opened with a
+    // signal that ends it after the connection timeout (`net.connect` takes `signal`; the agent opens
+    // its socket synchronously from `connectOpts` as `connect` starts).
+    const handshake = new AbortController();
+    const deadline = setTimeout(() => handshake.abort(), CONNECT_TIMEOUT_MS);
+    this.connectOpts.signal = handshake.signal;
+    let socket: net.Socket;
+    try {
+      socket = await super.connect(req, options);
+    } catch (error) {
+      if (!handshake.signal.aborted) throw error;
+      throw Object.assign(
+        new Error(`the proxy did not answer the tunnel request within ${CONNECT_TIMEOUT_MS / 1000} s`),
+        { code: 'ERR_PROXY_TUNNEL', cause: error },
+      );
+    } finally {
+      clearTimeout(deadline);
+      req.off('proxyConnect', answered);
+    }
     if (refusal) {
       socket.destroy();
       throw refusal;

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { RequestError } from '@octokit/request-error';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { NODE_24 } from '../fakes/run-action.ts';
 import { createGitHubClient } from '../../src/github/client.ts';
 
 // The client answers Octokit through Node's `http` (src/github/client.ts, `answerOf`): Octokit must
@@ -214,3 +217,41 @@ it('a request still waiting for its connection (a proxy that never answers the t
     await new Promise<void>((closed) => silentProxy.close(() => closed()));
   }
 });
+
+it('a proxy that never answers the tunnel request does not keep the process alive: its socket ends at the connection timeout', async () => {
+  const sockets: Socket[] = [];
+  const silentProxy = createNetServer((socket) => sockets.push(socket));
+  await new Promise<void>((listening) => silentProxy.listen(0, '127.0.0.1', listening));
+  const client = fileURLToPath(new URL('../../src/github/client.ts', import.meta.url));
+  // One request in a process of its own, given up after 200 ms; then the process should end by itself.
+  const script = `
+    const { createGitHubClient } = await import(${JSON.stringify(client)});
+    const github = createGitHubClient({ token: 't', tokenName: 'github-token', apiUrl: 'https://github.example.test',
+      log: { debug() {}, info() {}, warning() {} } });
+    await github.request('GET /x', { request: { retries: 0, signal: AbortSignal.timeout(200) } }).catch(() => undefined);
+    console.log('request settled');`;
+  const child = spawn(NODE_24, ['--input-type=module', '-e', script], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      https_proxy: `http://127.0.0.1:${(silentProxy.address() as AddressInfo).port}`,
+    },
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let killed = false;
+  // Well past the connection timeout (5 s): a socket left open would hold the process until the proxy closed it.
+  const guard = setTimeout(() => {
+    killed = true;
+    child.kill();
+  }, 20_000);
+  try {
+    await new Promise((exited) => child.once('exit', exited));
+    expect(output).toContain('request settled');
+    expect(killed).toBe(false);
+    expect(sockets).toHaveLength(1);
+  } finally {
+    clearTimeout(guard);
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((closed) => silentProxy.close(() => closed()));
+  }
+}, 30_000);
