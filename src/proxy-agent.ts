@@ -78,7 +78,8 @@ class TunnelAgent extends HttpsProxyAgent<string> {
       if (!handshake.signal.aborted) throw error;
       throw Object.assign(
         new Error(`the proxy did not answer the tunnel request within ${CONNECT_TIMEOUT_MS / 1000} s`),
-        { code: 'ERR_PROXY_TUNNEL', cause: error },
+        // Named as a timeout, so that the AWS SDK retries it as it retries its own connection timeout.
+        { code: 'ERR_PROXY_TUNNEL', name: 'TimeoutError', cause: error },
       );
     } finally {
       clearTimeout(deadline);

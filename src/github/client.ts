@@ -14,6 +14,9 @@ import { PROXY_VARIABLES, REQUEST_TIMEOUT_MS } from '../network.ts';
 import { USER_AGENT } from '../version.ts';
 import { DEFAULT_WRITE_INTERVAL_MS, GitHubPace } from './pace.ts';
 
+/** A proxy's answers to CONNECT that retrying cannot change: its access rules (403), its credentials (407). */
+const FINAL_PROXY_REFUSALS = new Set([403, 407]);
+
 /**
  * A proxy's definite refusal of the tunnel (403 from its access rules, 407 for its credentials:
  * `ERR_PROXY_TUNNEL`, src/proxy-agent.ts) will not change on retry: the request is not retried. As a
@@ -23,7 +26,7 @@ import { DEFAULT_WRITE_INTERVAL_MS, GitHubPace } from './pace.ts';
 function proxyRefusalsFinal(octokit: Pick<Octokit, 'hook'>): void {
   octokit.hook.error('request', (error, options) => {
     const status = proxyRefusalStatus(error);
-    if (status !== undefined && status < 500) options.request = { ...options.request, retries: 0 };
+    if (status !== undefined && FINAL_PROXY_REFUSALS.has(status)) options.request = { ...options.request, retries: 0 };
     throw error;
   });
 }
