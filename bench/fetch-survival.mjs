@@ -1,4 +1,4 @@
-// Why src/github/client.ts answers Octokit through Node's `http` and not undici's `fetch`: 3,000
+// Why src/github/transport.ts answers Octokit through Node's `http` and not undici's `fetch`: 3,000
 // sequential requests to a local server, then the process's RSS and heap; run with `--trace-gc-nvp`
 // to see `new_space_survive_rate_`, the share of each young-generation collection that survives.
 //   node_modules/.bin/node --trace-gc-nvp bench/fetch-survival.mjs fetch|request|http | grep -o 'new_space_survive_rate_=[0-9.]*' | tail -3

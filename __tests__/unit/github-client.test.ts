@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { NODE_24 } from '../fakes/run-action.ts';
 import { createGitHubClient } from '../../src/github/client.ts';
 
-// The client answers Octokit through Node's `http` (src/github/client.ts, `answerOf`): Octokit must
+// The client answers Octokit through Node's `http` (src/github/transport.ts, `answerOf`): Octokit must
 // see what fetch gave it, status, headers (repeated ones included), body, url, and GitHub's error shape.
 let server: Server;
 let apiUrl: string;
