@@ -47,15 +47,22 @@ interface CodedError {
  * deadline the caller set, for timeouts whose error does not say it.
  */
 export function networkFailure(error: unknown, timeoutMs?: number): NetworkFailure | undefined {
-  for (
-    let link = error, depth = 0;
-    link && typeof link === 'object' && depth < 5;
-    link = (link as CodedError).cause, depth++
-  ) {
+  for (const link of causes(error)) {
     const failure = classify(link, timeoutMs);
     if (failure) return failure;
   }
   return undefined;
+}
+
+/**
+ * An error and the errors behind it (`cause`), outermost first, five at most: Octokit's RequestError,
+ * fetch's TypeError, then the socket's or the proxy's own error.
+ */
+export function* causes(error: unknown): Generator<CodedError & { statusCode?: unknown }> {
+  for (let link = error, depth = 0; link && typeof link === 'object' && depth < 5; depth++) {
+    yield link;
+    link = (link as CodedError).cause;
+  }
 }
 
 function classify(error: CodedError, timeoutMs: number | undefined): NetworkFailure | undefined {

@@ -6,6 +6,7 @@ import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck/light.js';
 import { formatDuration } from '../duration.ts';
 import { USER_AGENT } from '../version.ts';
+import { causes } from '../network.ts';
 import { DEFAULT_WRITE_INTERVAL_MS, GitHubPace } from './pace.ts';
 import { proxyAwareFetch } from './transport.ts';
 
@@ -28,10 +29,8 @@ function proxyRefusalsFinal(octokit: Pick<Octokit, 'hook'>): void {
 
 /** The status with which a proxy refused the tunnel, found through the error's causes (Octokit's, fetch's). */
 function proxyRefusalStatus(error: unknown): number | undefined {
-  for (let link = error, depth = 0; link && typeof link === 'object' && depth < 5; depth++) {
-    const { code, statusCode, cause } = link as { code?: unknown; statusCode?: unknown; cause?: unknown };
+  for (const { code, statusCode } of causes(error)) {
     if (code === 'ERR_PROXY_TUNNEL') return typeof statusCode === 'number' ? statusCode : undefined;
-    link = cause;
   }
   return undefined;
 }
