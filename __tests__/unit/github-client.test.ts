@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { RequestError } from '@octokit/request-error';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NODE_24 } from '../fakes/run-action.ts';
+import { startSilentProxy } from '../fakes/silent-proxy.ts';
 import { createGitHubClient } from '../../src/github/client.ts';
 
 // The client answers Octokit through Node's `http` (src/github/transport.ts, `answerOf`): Octokit must
@@ -45,13 +46,26 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((closed) => server.close(() => closed())));
 
-const client = () =>
+const client = (url = apiUrl) =>
   createGitHubClient({
     token: 'SECRET_TOKEN',
     tokenName: 'github-token',
-    apiUrl,
+    apiUrl: url,
     log: { debug: () => undefined, info: () => undefined, warning: () => undefined },
   });
+
+/** The promise's outcome, or 'never settled' if it has none within `ms`. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise((settled) => (timer = setTimeout(() => settled('never settled'), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 it('a JSON answer reaches Octokit with its status, data, headers and URL', async () => {
   const answer = await client().request('GET /repos/{owner}/{repo}/actions/secrets/public-key', {
@@ -109,12 +123,7 @@ it('an answer whose status a Response cannot hold (999 from a middlebox) fails t
     response.end('?');
   });
   try {
-    const asked = createGitHubClient({
-      token: 'SECRET_TOKEN',
-      tokenName: 'github-token',
-      apiUrl: odd.url,
-      log: { debug: () => undefined, info: () => undefined, warning: () => undefined },
-    })
+    const asked = client(odd.url)
       .request('GET /repos/{owner}/{repo}/actions/secrets/public-key', {
         owner: 'octo',
         repo: 'app',
@@ -122,12 +131,7 @@ it('an answer whose status a Response cannot hold (999 from a middlebox) fails t
       })
       .catch((thrown: unknown) => thrown);
     // A throw in the answer's listener would leave the request unsettled (and the process failing).
-    let timer: NodeJS.Timeout | undefined;
-    const error = await Promise.race([
-      asked,
-      new Promise((settled) => (timer = setTimeout(() => settled('never settled'), 5_000))),
-    ]);
-    clearTimeout(timer);
+    const error = await settledWithin(asked, 5_000);
     // Rejected like any failed fetch (Octokit's status 500 for a request that got no usable answer).
     expect(error).toBeInstanceOf(RequestError);
     expect((error as RequestError).status).toBe(500);
@@ -159,12 +163,7 @@ it('at most ten requests are in flight at once; the others wait their turn and a
     timer = setTimeout(release, 100);
   });
   try {
-    const github = createGitHubClient({
-      token: 'SECRET_TOKEN',
-      tokenName: 'github-token',
-      apiUrl: slow.url,
-      log: { debug: () => undefined, info: () => undefined, warning: () => undefined },
-    });
+    const github = client(slow.url);
     // 25 reads at once: within the pacing's burst of 30 points, so only the cap holds them back.
     const answers = await Promise.all(
       Array.from({ length: 25 }, (_, index) =>
@@ -180,52 +179,37 @@ it('at most ten requests are in flight at once; the others wait their turn and a
 });
 
 it('a request still waiting for its connection (a proxy that never answers the tunnel request) settles when aborted', async () => {
-  const sockets: Socket[] = [];
-  const silentProxy = createNetServer((socket) => sockets.push(socket));
-  await new Promise<void>((listening) => silentProxy.listen(0, '127.0.0.1', listening));
+  const silentProxy = await startSilentProxy();
   const saved = process.env['https_proxy'];
-  process.env['https_proxy'] = `http://127.0.0.1:${(silentProxy.address() as AddressInfo).port}`;
+  process.env['https_proxy'] = silentProxy.url;
   try {
-    const asked = createGitHubClient({
-      token: 'SECRET_TOKEN',
-      tokenName: 'github-token',
-      apiUrl: 'https://github.example.test',
-      log: { debug: () => undefined, info: () => undefined, warning: () => undefined },
-    })
+    const asked = client('https://github.example.test')
       .request('GET /repos/{owner}/{repo}/actions/secrets/public-key', {
         owner: 'octo',
         repo: 'app',
         request: { retries: 0, signal: AbortSignal.timeout(200) },
       })
       .catch((thrown: unknown) => thrown);
-    let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([
-      asked,
-      new Promise((settled) => (timer = setTimeout(() => settled('never settled'), 5_000))),
-    ]);
-    clearTimeout(timer);
+    const outcome = await settledWithin(asked, 5_000);
     expect(outcome).not.toBe('never settled');
     // Octokit's shape for a request that got no answer: status 500, the abort's reason as the cause.
     expect(outcome).toBeInstanceOf(RequestError);
     expect((outcome as RequestError).status).toBe(500);
     expect((outcome as { cause?: { name?: string } }).cause?.name).toBe('TimeoutError');
-    expect(sockets).toHaveLength(1);
+    expect(silentProxy.sockets).toHaveLength(1);
   } finally {
     if (saved === undefined) delete process.env['https_proxy'];
     else process.env['https_proxy'] = saved;
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((closed) => silentProxy.close(() => closed()));
+    await silentProxy.stop();
   }
 });
 
 it('a proxy that never answers the tunnel request does not keep the process alive: its socket ends at the connection timeout', async () => {
-  const sockets: Socket[] = [];
-  const silentProxy = createNetServer((socket) => sockets.push(socket));
-  await new Promise<void>((listening) => silentProxy.listen(0, '127.0.0.1', listening));
-  const client = fileURLToPath(new URL('../../src/github/client.ts', import.meta.url));
+  const silentProxy = await startSilentProxy();
+  const clientModule = fileURLToPath(new URL('../../src/github/client.ts', import.meta.url));
   // One request in a process of its own, given up after 200 ms; then the process should end by itself.
   const script = `
-    const { createGitHubClient } = await import(${JSON.stringify(client)});
+    const { createGitHubClient } = await import(${JSON.stringify(clientModule)});
     const github = createGitHubClient({ token: 't', tokenName: 'github-token', apiUrl: 'https://github.example.test',
       log: { debug() {}, info() {}, warning() {} } });
     await github.request('GET /x', { request: { retries: 0, signal: AbortSignal.timeout(200) } }).catch(() => undefined);
@@ -233,7 +217,7 @@ it('a proxy that never answers the tunnel request does not keep the process aliv
   const child = spawn(NODE_24, ['--input-type=module', '-e', script], {
     env: {
       PATH: process.env['PATH'] ?? '',
-      https_proxy: `http://127.0.0.1:${(silentProxy.address() as AddressInfo).port}`,
+      https_proxy: silentProxy.url,
     },
   });
   let output = '';
@@ -248,10 +232,9 @@ it('a proxy that never answers the tunnel request does not keep the process aliv
     await new Promise((exited) => child.once('exit', exited));
     expect(output).toContain('request settled');
     expect(killed).toBe(false);
-    expect(sockets).toHaveLength(1);
+    expect(silentProxy.sockets).toHaveLength(1);
   } finally {
     clearTimeout(guard);
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((closed) => silentProxy.close(() => closed()));
+    await silentProxy.stop();
   }
 }, 30_000);

@@ -1,25 +1,22 @@
 import { afterEach, expect, it } from '@jest/globals';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { awsClientConfig } from '../../src/aws/client-config.ts';
+import { startSilentProxy } from '../fakes/silent-proxy.ts';
 
 // The AWS SDK behind the runner's proxy (src/proxy-agent.ts): a proxy that accepts the connection and
 // never answers the tunnel request is a timeout the SDK retries, as it retries its own.
 
-let silentProxy: Server | undefined;
-const sockets: Socket[] = [];
+let silentProxy: Awaited<ReturnType<typeof startSilentProxy>> | undefined;
 const saved = process.env['https_proxy'];
 afterEach(async () => {
   if (saved === undefined) delete process.env['https_proxy'];
   else process.env['https_proxy'] = saved;
-  for (const socket of sockets.splice(0)) socket.destroy();
-  await new Promise<void>((closed) => (silentProxy ? silentProxy.close(() => closed()) : closed()));
+  await silentProxy?.stop();
 });
 
 it('a proxy that never answers the tunnel request: every one of the SDK attempts is made, each a timeout', async () => {
-  silentProxy = createServer((socket) => sockets.push(socket));
-  await new Promise<void>((listening) => silentProxy?.listen(0, '127.0.0.1', listening));
-  const proxy = `http://127.0.0.1:${(silentProxy.address() as AddressInfo).port}`;
+  silentProxy = await startSilentProxy();
+  const proxy = silentProxy.url;
   process.env['https_proxy'] = proxy;
   const config = await awsClientConfig('eu-west-1', { https_proxy: proxy });
   const ecr = new ECRClient({
@@ -33,6 +30,6 @@ it('a proxy that never answers the tunnel request: every one of the SDK attempts
   };
   // Four attempts (the action's maxAttempts), each a connection to the proxy that it left unanswered.
   expect(error.$metadata?.attempts).toBe(config.maxAttempts);
-  expect(sockets).toHaveLength(config.maxAttempts);
+  expect(silentProxy.sockets).toHaveLength(config.maxAttempts);
   expect(error.name).toBe('TimeoutError');
 }, 60_000);
