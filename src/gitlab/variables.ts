@@ -1,3 +1,4 @@
+import { isVariableName } from '../config/checks.ts';
 import { request, type Dispatcher } from 'undici';
 import { errorMessage } from '../errors.ts';
 import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage, urlForMessages } from '../network.ts';
@@ -47,9 +48,6 @@ export interface GitLabVariableResult {
   note?: string;
 }
 
-/** GitLab's variable keys (Ci::HasVariable): letters, digits and `_`, at most 255. */
-const KEY = /^[A-Za-z0-9_]{1,255}$/;
-
 /** The advice for a token GitLab refuses, once, for every message that needs it. */
 function tokenAdvice(kind: GitLabOwnerKind, tokenSource: string): string {
   const role = kind === 'project' ? 'the Maintainer role on the project' : 'the Owner role on the group';
@@ -80,7 +78,7 @@ export function maskProblem(value: string): string | undefined {
 export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<GitLabVariableResult> {
   const { owner, key, value, environmentScope, tokenSource } = input;
   const api = apiRoot(input.apiUrl);
-  if (!KEY.test(key))
+  if (!isVariableName(key))
     throw new Error(
       `the GitLab variable name "${key}" is not one GitLab accepts: use letters, digits and _ only (at most 255).`,
     );
