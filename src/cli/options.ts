@@ -161,7 +161,9 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
     problems.add(error.message);
   }
   problems.throwIfAny();
-  if (!config || !auth) throw new UsageError('The command line could not be read.');
+  // Both are set when nothing was found wrong: a config or identity that could not be made added its problems.
+  config = config!;
+  auth = auth!;
   if (wantsGitHub) secrets.push((config as Config).github.token);
   if (gitlab) secrets.push(gitlab.token);
   return {
@@ -243,7 +245,7 @@ function commandAuth(auth: AwsAuth, tokenEnv: string, env: NodeJS.ProcessEnv, se
   if (env['AWS_ACCESS_KEY_ID'] && env['AWS_SECRET_ACCESS_KEY'] && env['AWS_SESSION_TOKEN'])
     if (durationSeconds > ROLE_CHAINING_MAX_SECONDS)
       throw new UsageError(
-        `--role-duration-seconds: ${durationSeconds} is more than ${ROLE_CHAINING_MAX_SECONDS}, and AWS limits a role assumed with temporary keys (AWS_SESSION_TOKEN is set: role chaining) to one hour. Use at most ${ROLE_CHAINING_MAX_SECONDS}, or leave it unset for the default of 900.`,
+        `--role-duration-seconds: ${durationSeconds} is more than 3600, and AWS limits a role assumed with temporary keys (AWS_SESSION_TOKEN is set: role chaining) to one hour. Use at most 3600, or leave it unset for the default of 900.`,
       );
   return { kind: 'default-chain-and-role', roleArn, sessionName, durationSeconds };
 }
@@ -381,10 +383,11 @@ function gitlabSettings(
   const apiUrl = flag('gitlab-api-url') || env['CI_API_V4_URL'] || DEFAULT_GITLAB_API_URL;
   const urlSource = flag('gitlab-api-url') ? '--gitlab-api-url' : 'CI_API_V4_URL';
   const { url, problem } = checkApiUrl(apiUrl);
-  const shown = url ? `"${url.protocol}//${url.host}${url.pathname}"` : '"the value given"';
+  const where = url ? `${url.protocol}//${url.host}${url.pathname}` : 'the value given';
+  const shown = `"${where}"`;
   if (problem === 'not a URL' || problem === 'not http(s)' || problem === 'credentials')
     problems.add(
-      `${urlSource}: ${shown} is not a GitLab API URL without credentials. Give the API's root, such as https://gitlab.com/api/v4.`,
+      `${urlSource}: "${where}" is not a GitLab API URL without credentials. Give the API's root, such as https://gitlab.com/api/v4.`,
     );
   // The token travels in a header (PRIVATE-TOKEN): over plain http anyone on the way reads it.
   else if (problem === 'not https')
