@@ -126,3 +126,28 @@ describe('an empty value is a usage error, never the default', () => {
     );
   });
 });
+
+describe('a token pasted where its variable belongs', () => {
+  it('is refused without being printed, and no message names it as a variable', () => {
+    const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwcm9qZWN0In0.c2lnbmF0dXJl';
+    const plan = () =>
+      commandPlan(
+        parseFlags([
+          '--aws-region',
+          'eu-west-1',
+          '--role-to-assume',
+          'arn:aws:iam::123456789012:role/ecr-pull',
+          '--web-identity-token-env',
+          token,
+          '--dotenv-file',
+          'a.env',
+        ]),
+        {},
+        flagSpecs(),
+      );
+    expect(plan).toThrow(
+      /^--web-identity-token-env: the value given is not the name of an environment variable\. Give the variable's name/,
+    );
+    expect(plan).not.toThrow(/eyJ/);
+  });
+});

@@ -117,13 +117,18 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
     problems.add(
       '--web-identity-token-env needs --role-to-assume: the token is exchanged for that role (sts:AssumeRoleWithWebIdentity). Add --role-to-assume.',
     );
-  for (const name of TOKEN_VARIABLE_FLAGS)
-    if (flags.has(name) && !isEnvironmentVariableName(flag(name)))
-      problems.flag(
-        name,
-        `"${flag(name)}" is not the name of an environment variable`,
-        "Give the variable's name (letters, digits and _, not starting with a digit), such as GITLAB_OIDC_TOKEN, not its value.",
-      );
+  const badTokenVariables = TOKEN_VARIABLE_FLAGS.filter(
+    (name) => flags.has(name) && !isEnvironmentVariableName(flag(name)),
+  );
+  for (const name of badTokenVariables)
+    // Never quoted: a token pasted where its variable's name belongs would be printed.
+    problems.flag(
+      name,
+      'the value given is not the name of an environment variable',
+      "Give the variable's name (letters, digits and _, not starting with a digit), such as GITLAB_OIDC_TOKEN, never the token itself.",
+    );
+  // The messages below name the variable; with a value that may be a token, stop here.
+  if (badTokenVariables.length > 0) problems.throwIfAny();
 
   // The AWS SDK reads these from the environment; masked so that no message or debug line shows them.
   const secrets: string[] = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].flatMap((name) =>
