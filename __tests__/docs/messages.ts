@@ -5,7 +5,7 @@
  * A template is the message's literal text with each interpolation (`${...}`, a variable, a call)
  * replaced by `…`. What counts as a message:
  * - the problem of each `report('<input>', problem, fix)` in config.ts, as the action prints it: `Input '<input>': problem`,
- *   each `{input}` placeholder rendered as the input's name;
+ *   each `{input}` placeholder (in every kind of message) rendered as the action renders it, the input's name;
  * - the command's collected problems (src/cli/options.ts): `problems.flag('<flag>', problem, fix)` as printed,
  *   `--<flag>: problem`, and the sentence of every `problems.add(...)` (`problems.push(...)` in flags.ts);
  * - the first argument of every `new …Error(...)`, and the detail of every `result(…, 'failed', detail)`;
@@ -46,8 +46,8 @@ export function templatesIn(path: string, text: string): MessageTemplate[] {
       found.push({
         file: relative(ROOT, path),
         line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1,
-        // The action's rendering of an input placeholder (config.ts formatProblem): the input's name.
-        text: prefix + (kind === 'input' ? variant.replace(/\{([a-z][a-z0-9-]*)\}/g, '$1') : variant),
+        // The action's rendering of an input placeholder (config.ts formatProblem, main.ts): the input's name.
+        text: prefix + variant.replace(/\{([a-z][a-z0-9-]*)\}/g, '$1'),
         kind,
       });
     }

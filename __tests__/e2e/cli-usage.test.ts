@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Fakes } from '../fakes/index.ts';
 import { makeIdToken } from '../fakes/oidc.ts';
+import { refusedPort } from '../fakes/refused-port.ts';
 import { runCommand, type CommandRun } from '../fakes/run-command.ts';
 import { issuedSecrets, REPO, setUp, TOKEN } from './helpers.ts';
 
@@ -410,5 +411,18 @@ describe('--help says what the command does', () => {
     expect(unprobed).toEqual([]);
     for (const { name, takesValue, text } of helpFlags(help))
       if (!takesValue) expect([name, text]).toEqual([name, expect.not.stringContaining('`true` or `false`')]);
+  });
+});
+
+describe("the command's messages name its flags, not the action's inputs", () => {
+  it('an unreachable STS says to check --aws-region (exit 1, nothing written)', async () => {
+    const port = await refusedPort();
+    const world = gitlabWorld();
+    const args = [...world.args.slice(0, -2), '--dotenv-file', 'auth.env'];
+    const run = await command(args, { ...world.env, AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${port}` }, world.given);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('connection refused. Check --aws-region, AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL');
+    expect(run.stderr).not.toMatch(/(?<!-)aws-region|\{/);
+    expect(run.files).toEqual([]);
   });
 });
