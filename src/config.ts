@@ -1,5 +1,5 @@
 import { checkApiUrl, tokenHasSpaces } from './config/checks.ts';
-import type { InputName } from './config/inputs.ts';
+import type { InputName } from './config/input-names.ts';
 import { partitionById, partitionOfRegion, PARTITIONS } from './aws/partitions.ts';
 import { urlForMessages } from './network.ts';
 import { parseDuration, formatDuration } from './duration.ts';

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { context } from '@actions/github';
 import { parseConfig, renderInputNames, type Config, type RunContext } from './config.ts';
-import { isInputName } from './config/inputs.ts';
+import { isInputName } from './config/input-names.ts';
 import { refresh, type EngineIo } from './engine.ts';
 import { errorMessage } from './errors.ts';
 

@@ -1,4 +1,4 @@
-import type { InputName } from './config/inputs.ts';
+import type { InputName } from './config/input-names.ts';
 import type { EcrLogin } from './aws/ecr.ts';
 
 /** One secret to write: its name and plaintext value. */
