@@ -96,7 +96,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const wanted = render(current);
     if (current === wanted) console.log(`${name}: generated tables already match action.yml and src/cli/flags.ts.`);
     else if (process.argv.includes('--check')) {
-      console.error(`${name}: a generated table differs from action.yml or src/cli/flags.ts. Run \`npm run docs\` and commit it.`);
+      console.error(
+        `${name}: a generated table differs from action.yml or src/cli/flags.ts. Run \`npm run docs\` and commit it.`,
+      );
       differs = true;
     } else {
       writeFileSync(file, wanted);
