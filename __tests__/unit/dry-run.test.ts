@@ -3,7 +3,11 @@ import { ConfigError, parseConfig, type Config } from '../../src/config.ts';
 import { PRIVATE_REGISTRY } from '../../src/aws/registry.ts';
 import { describeTarget } from '../../src/github/targets.ts';
 import type { SecretResult } from '../../src/github/writer.ts';
-import { plannedResults, uncheckedPermissions } from '../../src/plan.ts';
+import { uncheckedAws } from '../../src/aws/permissions.ts';
+import type { AwsAuth } from '../../src/aws/auth.ts';
+import type { RegistrySpec } from '../../src/aws/registry.ts';
+import type { Target } from '../../src/github/targets.ts';
+import { plannedResults, uncheckedWrites } from '../../src/sinks/github.ts';
 import { dryRunHeadline, dryRunSummaryMarkdown, failureMessage, setOutputs } from '../../src/report.ts';
 
 const BASE = { 'aws-region': 'eu-west-1', 'github-token': 'ghp_x' };
@@ -63,6 +67,12 @@ describe('dry-run and create-environment inputs, read as core.getBooleanInput re
     ]);
   });
 });
+
+/** What a dry run's report lists as unchecked: the GitHub sink's writes, then the AWS side (src/engine.ts). */
+const uncheckedPermissions = (auth: AwsAuth, region: string, targets: readonly Target[], registry: RegistrySpec) => [
+  ...uncheckedWrites(targets),
+  ...uncheckedAws({ auth, region, registry }),
+];
 
 describe('the plan', () => {
   const environment = describeTarget({
