@@ -37,7 +37,7 @@ function awsIdentity(auth: AwsAuth): string {
     case 'access-keys':
       return 'The access keys themselves: valid, active and not expired.';
     case 'default-chain':
-      return "The runner's default AWS credentials (environment, profile, container or instance role): none was looked for.";
+      return "The AWS SDK's default credentials (environment, profile, container or instance role): none was looked for.";
     // The command's two paths (src/cli/options.ts).
     case 'web-identity':
       return `sts:AssumeRoleWithWebIdentity on ${auth.roleArn} with the token from ${auth.tokenSource}, whose issuer, sub and aud its trust policy must accept.`;
