@@ -69,7 +69,10 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
         ...failedToPrepare.flatMap(({ sink }) => sink.unchecked),
         ...destinations.flatMap((found) => found.unchecked),
       ]);
-    if (login && settled.some((outcome, index) => outcome.status === 'fulfilled' && !(sinks[index] as Sink).waitsForDue))
+    if (
+      login &&
+      settled.some((outcome, index) => outcome.status === 'fulfilled' && !(sinks[index] as Sink).waitsForDue)
+    )
       login.startCredentials();
     const preparing = destinations.flatMap(({ preparing }) => preparing);
     // ECR mints a password only once some destination is ready to write a value that needs one; what

@@ -82,7 +82,12 @@ describe("the command's dry run reports what would be written, with the settings
   it('with --max-age: the fresh secret skipped, the stale one would be written; both reports say so', async () => {
     fakes.github.addRepository('octo/api');
     fakes.github.seed(fakes.github.repositoryStore(REPO)!, 'ECR_PASSWORD', 'fresh', new Date(Date.now() - HOUR));
-    fakes.github.seed(fakes.github.repositoryStore('octo/api')!, 'ECR_PASSWORD', 'old', new Date(Date.now() - 8 * HOUR));
+    fakes.github.seed(
+      fakes.github.repositoryStore('octo/api')!,
+      'ECR_PASSWORD',
+      'old',
+      new Date(Date.now() - 8 * HOUR),
+    );
     const args = ['--repositories', `${REPO},octo/api`, '--max-age', '5h'];
     const text = await dryRun(args);
     const json = await dryRun([...args, '--output', 'json']);
@@ -94,7 +99,12 @@ describe("the command's dry run reports what would be written, with the settings
     const report = JSON.parse(json.stdout) as { outcome: string; results: unknown[] };
     expect(report.outcome).toBe('would be refreshed');
     expect(report.results).toEqual([
-      { target: REPO, secret: 'ECR_PASSWORD', status: 'skipped', detail: expect.stringMatching(/younger than max-age$/) },
+      {
+        target: REPO,
+        secret: 'ECR_PASSWORD',
+        status: 'skipped',
+        detail: expect.stringMatching(/younger than max-age$/),
+      },
       { target: 'octo/api', secret: 'ECR_PASSWORD', status: 'planned', settings: {} },
     ]);
   });

@@ -49,7 +49,10 @@ const WORLDS: World[] = [
       fakes.github.seed(store('octo/svc-5'), 'ECR_PASSWORD', 'stale', ago(9));
     },
     inputs: { repositories: FAN_OUT.join('\n'), 'max-age': '5h', 'username-secret-name': 'ECR_USERNAME' },
-    dryRunAlsoReads: [`GET /repos/${REPO}/actions/secrets/public-key`, 'GET /repos/octo/svc-4/actions/secrets/public-key'],
+    dryRunAlsoReads: [
+      `GET /repos/${REPO}/actions/secrets/public-key`,
+      'GET /repos/octo/svc-4/actions/secrets/public-key',
+    ],
     decisions: [
       `${REPO} ECR_PASSWORD skipped`,
       `${REPO} ECR_USERNAME skipped`,
