@@ -19,7 +19,7 @@ export interface EngineIo extends Reporter {
 
 /** The run as a whole: the AWS side, and whether it is a dry run (`dry-run`: the plan, with no AWS call and no write). */
 export interface RunSettings extends AwsLoginSettings {
-  dryRun?: boolean;
+  dryRun: boolean;
 }
 
 /**
@@ -31,7 +31,7 @@ export interface RunSettings extends AwsLoginSettings {
  */
 export async function refresh(run: RunSettings, sinks: readonly Sink[], io: EngineIo): Promise<void> {
   for (const password of proxyPasswords(io.env)) io.setSecret(password);
-  const dryRun = run.dryRun === true;
+  const { dryRun } = run;
   const now = new Date();
   // Filled in as the run goes, so that however it ends every secret is reported; until a sink reads, all are due.
   const record: RunRecord = { plans: sinks.flatMap((sink) => sink.plans) };
