@@ -3,8 +3,9 @@ import { context } from '@actions/github';
 import { parseConfig, type Config, type RunContext } from './config.ts';
 import { refresh, type EngineIo } from './engine.ts';
 import { errorMessage } from './errors.ts';
+import { githubSink } from './sinks/github.ts';
 
-/** The action's front door: inputs and the run's context into a Config, then the engine, reporting through `@actions/core`. */
+/** The action's front door: inputs and the run's context into a Config, then the engine with the GitHub sink, reporting through `@actions/core`. */
 export async function run(): Promise<void> {
   let config: Config;
   try {
@@ -14,7 +15,8 @@ export async function run(): Promise<void> {
     core.setFailed(errorMessage(error));
     return;
   }
-  await refresh(config, actionsIo());
+  const io = actionsIo();
+  await refresh(config, [githubSink(config, io)], io);
 }
 
 /** The engine's log, masks, outputs and summary, as the runner reads them. */
