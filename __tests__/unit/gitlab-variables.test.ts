@@ -189,23 +189,78 @@ describe('groups', () => {
     expect(gitlab.server.requests[0]?.url).toMatch(/^\/api\/v4\/groups\/platform\/variables\/ECR_PASSWORD\?/);
   });
 
-  it('keeps a group environment scope on Premium, and says so where GitLab dropped it', async () => {
+  it('keeps a group environment scope on Premium', async () => {
     await expect(
       write({ token: OWNER, owner: { kind: 'group', id: 'premium-platform' }, environmentScope: 'production' }),
     ).resolves.toEqual({ status: 'created', masked: true });
     expect(gitlab.variable(premiumGroup, 'ECR_PASSWORD', 'production')).toBeDefined();
+  });
 
-    const free = await write({
-      token: OWNER,
-      owner: { kind: 'group', id: 'platform' },
-      environmentScope: 'production',
-    });
-    expect(free).toEqual({
-      status: 'created',
+  it('never widens a scope: a group variable GitLab Free stored for "*" is deleted again, and the write fails with the fix', async () => {
+    const owner = { kind: 'group' as const, id: 'platform' };
+    for (const attempt of [1, 2]) {
+      gitlab.server.requests.length = 0;
+      const message = await refusal({ token: OWNER, owner, environmentScope: 'production' });
+      expect(message).toBe(
+        `GitLab stored variable ECR_PASSWORD of GitLab group platform for environment scope "*", not "production". It was removed again. Group variables take an environment scope on GitLab Premium and Ultimate only: write a project variable instead (--gitlab-project), whose scopes every tier keeps, or use --gitlab-environment-scope '*' if every environment of the group's projects may receive it.`,
+      );
+      // Nothing is left for every environment, and the next run meets the same answer, not "has already been taken".
+      expect(group.variables).toEqual([]);
+      expect(gitlab.server.requests.map((r) => `${attempt} ${r.method} ${r.url} ${r.status}`)).toEqual([
+        `${attempt} GET /api/v4/groups/platform/variables/ECR_PASSWORD?filter%5Benvironment_scope%5D=production 404`,
+        `${attempt} POST /api/v4/groups/platform/variables 201`,
+        `${attempt} DELETE /api/v4/groups/platform/variables/ECR_PASSWORD?filter%5Benvironment_scope%5D=* 204`,
+      ]);
+    }
+  });
+
+  it('finds a variable GitLab Free holds under "*" (an earlier run left it): named, kept as it is; "*" itself updates it', async () => {
+    const owner = { kind: 'group' as const, id: 'platform' };
+    await write({ token: OWNER, owner, environmentScope: '*', value: 'EVERYWHERE1' });
+    gitlab.server.requests.length = 0;
+    expect(await refusal({ token: OWNER, owner, environmentScope: 'production' })).toMatch(
+      /^GitLab group platform holds variable ECR_PASSWORD for every environment \("\*"\), and GitLab did not keep environment scope "production" for a new one beside it \(group variables take an environment scope on GitLab Premium and Ultimate only\)\. Nothing was changed\. .*--gitlab-project/,
+    );
+    expect(gitlab.variable(group, 'ECR_PASSWORD', '*')?.value).toBe('EVERYWHERE1');
+    expect(group.variables).toHaveLength(1);
+    expect(gitlab.server.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['GET 404', 'POST 400', 'GET 200']);
+    await expect(write({ token: OWNER, owner, environmentScope: '*', value: 'EVERYWHERE2' })).resolves.toEqual({
+      status: 'updated',
       masked: true,
-      note: expect.stringMatching(/stored it for environment scope "\*", not "production".*Premium/),
     });
-    expect(gitlab.variable(group, 'ECR_PASSWORD', '*')).toBeDefined();
+    expect(gitlab.variable(group, 'ECR_PASSWORD', '*')?.value).toBe('EVERYWHERE2');
+  });
+
+  it('a GitLab before 16.9 that answers a group look-up with another scope is not updated: nothing is written', async () => {
+    const owner = { kind: 'group' as const, id: 'premium-platform' };
+    await write({ token: OWNER, owner, environmentScope: '*', value: 'EVERYWHERE1' });
+    gitlab.server.requests.length = 0;
+    // Group GET had no filter before 16.9 (docs, "Group-level Variables API": "The filter parameter was
+    // introduced in GitLab 16.9"): it answers the variable of the key, here the one for "*".
+    gitlab.server.inject({
+      match: ({ method }) => method === 'GET',
+      reply: { status: 200, body: JSON.stringify({ ...gitlab.variable(premiumGroup, 'ECR_PASSWORD', '*') }) },
+    });
+    expect(await refusal({ token: OWNER, owner, environmentScope: 'production' })).toMatch(
+      /for environment scope "production" with its variable for "\*": this GitLab \(before 16\.9\) cannot look up a group variable by environment scope.*Nothing was changed/,
+    );
+    expect(gitlab.writes()).toEqual([]);
+    expect(gitlab.variable(premiumGroup, 'ECR_PASSWORD', '*')?.value).toBe('EVERYWHERE1');
+  });
+
+  it('a protection other than the one asked is not left in place either (an answer GitLab is not known to give: a guard)', async () => {
+    // A guess, not a documented behaviour: a GitLab that stored the variable unprotected when asked to protect it.
+    gitlab.server.inject({
+      match: ({ method }) => method === 'POST',
+      reply: {
+        status: 201,
+        body: JSON.stringify({ key: 'ECR_PASSWORD', environment_scope: '*', protected: false, hidden: false }),
+      },
+    });
+    expect(await refusal({ protected: true })).toMatch(
+      /^GitLab stored variable ECR_PASSWORD of GitLab project platform\/build\/app unprotected, not protected\. It was removed again\. Check the protection/,
+    );
+    expect(gitlab.server.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['PUT 404', 'POST 201', 'DELETE 404']);
   });
 
   it('a group Maintainer is refused: group variables need the Owner role', async () => {
@@ -444,5 +499,72 @@ describe("a group's scoped variables", () => {
       'GET 200',
       'PUT 200',
     ]);
+  });
+});
+
+describe('hidden variables (masked and hidden, GitLab 17.4 and later)', () => {
+  /** A hidden variable, made as GitLab makes one: POST with masked_and_hidden. */
+  async function hiddenVariable(key: string, value: string): Promise<void> {
+    const answer = await fetch(`${gitlab.apiUrl}/projects/${project.id}/variables`, {
+      method: 'POST',
+      headers: { 'private-token': MAINTAINER, 'content-type': 'application/json' },
+      body: JSON.stringify({ key, value, masked_and_hidden: true, raw: true }),
+    });
+    expect(answer.status).toBe(201);
+    gitlab.server.requests.length = 0;
+  }
+
+  it('updates a hidden variable it can mask, masked as it is', async () => {
+    await hiddenVariable('DOCKER_AUTH_CONFIG', 'OLDVALUE1234');
+    const dockerConfig = dockerConfigJson([{ registry: REGISTRY, username: 'AWS', password: password() }]);
+    await expect(write({ key: 'DOCKER_AUTH_CONFIG', value: dockerConfig })).resolves.toEqual({
+      status: 'updated',
+      masked: true,
+    });
+    expect(gitlab.variable(project, 'DOCKER_AUTH_CONFIG')).toMatchObject({
+      value: dockerConfig,
+      hidden: true,
+      masked: true,
+    });
+  });
+
+  it('never tries to unmask one: a GitLab that cannot mask the docker config keeps it as it was, and says so', async () => {
+    gitlab.maskRules = 'base64-only';
+    await hiddenVariable('DOCKER_AUTH_CONFIG', 'OLDVALUE1234');
+    const dockerConfig = dockerConfigJson([{ registry: REGISTRY, username: 'AWS', password: password() }]);
+    expect(await refusal({ key: 'DOCKER_AUTH_CONFIG', value: dockerConfig })).toMatch(
+      /^variable DOCKER_AUTH_CONFIG of GitLab project platform\/build\/app is hidden \(masked and hidden\), and GitLab refuses to unmask a hidden variable, which this value needs \(this GitLab masks only values of the Base64 alphabet.*\): it was kept as it was, hidden, masked and with its previous value\. Delete it and run again/,
+    );
+    // The masked PUT GitLab refused, then a look-up: no PUT with masked false.
+    expect(gitlab.server.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['PUT 400', 'GET 200']);
+    for (const request of gitlab.server.requests.filter((r) => r.method === 'PUT'))
+      expect(JSON.parse(request.body)).toMatchObject({ masked: true });
+    expect(gitlab.variable(project, 'DOCKER_AUTH_CONFIG')).toMatchObject({ value: 'OLDVALUE1234', hidden: true });
+  });
+
+  it('a value it could never mask: the hidden variable is looked up first, and nothing is sent', async () => {
+    await hiddenVariable('PRETTY', 'OLDVALUE1234');
+    expect(await refusal({ key: 'PRETTY', value: '{\n  "auths": {}\n}' })).toMatch(
+      /^variable PRETTY .* is hidden .*\(GitLab masks only values on one line without spaces\): it was kept as it was/,
+    );
+    expect(gitlab.server.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200']);
+  });
+});
+
+describe("GitLab's 10,000-character limit for a value", () => {
+  it('a longer value is refused before any request, without the value', async () => {
+    const registries = ['111111111111', '222222222222', '333333333333'].map((account) => ({
+      registry: `${account}.dkr.ecr.eu-west-1.amazonaws.com`,
+      username: 'AWS',
+      // 2,500 characters, a typical ECR password (2,400 to 2,700: aws/aws-sdk-js-v3#6580).
+      password: randomBytes(1875).toString('base64'),
+    }));
+    const dockerConfig = dockerConfigJson(registries);
+    expect(dockerConfig.length).toBeGreaterThan(10_000);
+    expect(await refusal({ key: 'DOCKER_AUTH_CONFIG', value: dockerConfig })).toBe(
+      `the value of GitLab variable DOCKER_AUTH_CONFIG is ${dockerConfig.length} characters, and GitLab takes at most 10000: write less into it (a docker config of fewer registries).`,
+    );
+    expect(gitlab.server.requests).toEqual([]);
+    await expect(write({ value: 'A'.repeat(10_000) })).resolves.toMatchObject({ status: 'created' });
   });
 });
