@@ -5,6 +5,7 @@ import { startFakes } from '../fakes/index.ts';
 import { FakeProxy } from '../fakes/proxy.ts';
 import { maskProblem, writeGitLabVariable, type GitLabVariableWrite } from '../../src/gitlab/variables.ts';
 import { dockerConfigJson } from '../../src/secrets.ts';
+import { gitlabRegistriesProblem, MAX_GITLAB_REGISTRY_ACCOUNTS } from '../../src/sinks/gitlab.ts';
 
 /**
  * The GitLab variable sink (src/gitlab/variables.ts) against the fake GitLab, whose answers are cited
@@ -566,5 +567,26 @@ describe("GitLab's 10,000-character limit for a value", () => {
     );
     expect(gitlab.server.requests).toEqual([]);
     await expect(write({ value: 'A'.repeat(10_000) })).resolves.toMatchObject({ status: 'created' });
+  });
+});
+
+describe('how many registries a GitLab variable holds (checked before ECR is asked)', () => {
+  it('one account beside the login’s own fits at the longest password allowed for; two do not at a typical one', () => {
+    expect(MAX_GITLAB_REGISTRY_ACCOUNTS).toBe(1);
+    const config = (accounts: number, passwordLength: number) =>
+      dockerConfigJson(
+        Array.from({ length: accounts + 1 }, (_, i) => ({
+          registry: `${String(i).padStart(12, '9')}.dkr.ecr.ap-southeast-1.amazonaws.com`,
+          username: 'AWS',
+          password: 'A'.repeat(passwordLength),
+        })),
+      );
+    expect(config(MAX_GITLAB_REGISTRY_ACCOUNTS, 2800).length).toBeLessThanOrEqual(10_000);
+    expect(config(MAX_GITLAB_REGISTRY_ACCOUNTS + 1, 2500).length).toBeGreaterThan(10_000);
+    expect(gitlabRegistriesProblem({ type: 'private', accounts: ['111111111111'] })).toBeUndefined();
+    expect(gitlabRegistriesProblem({ type: 'public' })).toBeUndefined();
+    expect(gitlabRegistriesProblem({ type: 'private', accounts: ['111111111111', '222222222222'] })).toMatch(
+      /^--registries: it lists 2 accounts, and the docker config of a GitLab CI\/CD variable fits at most 1/,
+    );
   });
 });
