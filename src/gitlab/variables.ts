@@ -182,10 +182,10 @@ export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<G
       // attribute is not allowed on updates for hidden variables.").
       if (outcome.failed.method === 'PUT') {
         if (current === 'unknown') current = await lookUp(environmentScope);
-        if (current?.hidden) throw new Error(scrub(hiddenKeptMessage(input, olderMaskRule()), input));
+        if (current?.hidden) throw new Error(scrub(hiddenKeptMessage(input, olderMaskRuleProblem()), input));
       }
       masked = false;
-      note = `not masked: ${olderMaskRule()}`;
+      note = `not masked: ${olderMaskRuleProblem()}`;
       outcome = await write(false);
     }
     if ('failed' in outcome) {
@@ -206,28 +206,15 @@ export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<G
     const wrongScope = stored.scope !== asked.scope;
     const wrongProtection = asked.protected !== undefined && stored.protected !== asked.protected;
     if (wrongScope || wrongProtection) {
-      const what = storedOtherwiseMessage(input, stored, asked.protected);
-      if (outcome.status === 'updated')
-        throw new Error(
-          scrub(
-            `${what} The variable was updated so: check it in the ${input.owner.kind}'s Settings > CI/CD > Variables.`,
-            input,
-          ),
-        );
+      const otherwise = storedOtherwiseProblem(input, stored, asked.protected);
+      if (outcome.status === 'updated') throw new Error(scrub(notLeftMessage(input, otherwise, 'updated'), input));
       // Never leave a credential where it was not asked to go: the variable just created is removed.
       const removed = await request('DELETE', variablePath(stored.scope ?? environmentScope));
       const gone =
         removed.status === 204 ||
         removed.status === 200 ||
         (removed.status === 404 && isVariableNotFound(removed.body));
-      throw new Error(
-        scrub(
-          gone
-            ? `${what} It was removed again. ${storedOtherwiseFix(input, wrongScope)}`
-            : `${what} Removing it again failed (GitLab answered ${removed.status}): remove it by hand in the ${input.owner.kind}'s Settings > CI/CD > Variables. ${storedOtherwiseFix(input, wrongScope)}`,
-          input,
-        ),
-      );
+      throw new Error(scrub(notLeftMessage(input, otherwise, gone ? 'removed' : removed.status, wrongScope), input));
     }
     return { status: outcome.status, masked, ...(note ? { note } : {}) };
   } finally {
@@ -248,7 +235,7 @@ function storedOf(body: unknown): Stored {
 }
 
 /** Why a GitLab from before the rule for masked raw values refused to mask the value. */
-function olderMaskRule(): string {
+function olderMaskRuleProblem(): string {
   return 'this GitLab masks only values of the Base64 alphabet and @ : . ~ (newer versions also mask other values without spaces)';
 }
 
@@ -272,7 +259,7 @@ function heldEverywhereMessage(input: GitLabVariableWrite): string {
 }
 
 /** What GitLab stored that was not asked: another scope, or another protection. */
-function storedOtherwiseMessage(
+function storedOtherwiseProblem(
   input: GitLabVariableWrite,
   stored: Stored,
   askedProtected: boolean | undefined,
@@ -286,6 +273,22 @@ function storedOtherwiseMessage(
       : []),
   ];
   return `GitLab stored variable ${input.key} of ${holderOf(input)} ${parts.join(' and ')}.`;
+}
+
+/** What became of a variable GitLab stored otherwise than asked: updated so, or removed again (or not). */
+function notLeftMessage(
+  input: GitLabVariableWrite,
+  otherwise: string,
+  aftermath: 'updated' | 'removed' | number,
+  wrongScope = false,
+): string {
+  const settings = `the ${input.owner.kind}'s Settings > CI/CD > Variables`;
+  const fix = storedOtherwiseFix(input, wrongScope);
+  return aftermath === 'updated'
+    ? `${otherwise} The variable was updated so: check it in ${settings}.`
+    : aftermath === 'removed'
+      ? `${otherwise} It was removed again. ${fix}`
+      : `${otherwise} Removing it again failed (GitLab answered ${aftermath}): remove it by hand in ${settings}. ${fix}`;
 }
 
 function storedOtherwiseFix(input: GitLabVariableWrite, scope: boolean): string {
