@@ -81,6 +81,13 @@ function write(overrides: Partial<GitLabVariableWrite> = {}): Promise<Awaited<Re
   });
 }
 
+/** GitLab's 403 (forbidden!). */
+const json403 = () => ({
+  status: 403,
+  headers: { 'content-type': 'application/json' },
+  body: '{"message":"403 Forbidden"}',
+});
+
 /** The error a write throws, checked never to hold the value or the token. */
 async function refusal(overrides: Partial<GitLabVariableWrite>): Promise<string> {
   const value = password();
@@ -213,6 +220,19 @@ describe('groups', () => {
         `${attempt} DELETE /api/v4/groups/platform/variables/ECR_PASSWORD?filter%5Benvironment_scope%5D=* 204`,
       ]);
     }
+  });
+
+  it('a removal GitLab refuses, or that gets no answer, is said: remove it by hand', async () => {
+    const owner = { kind: 'group' as const, id: 'platform' };
+    gitlab.server.inject({ match: ({ method }) => method === 'DELETE', reply: json403() });
+    expect(await refusal({ token: OWNER, owner, environmentScope: 'production' })).toMatch(
+      /^GitLab stored variable ECR_PASSWORD of GitLab group platform for environment scope "\*", not "production"\. Removing it again failed \(GitLab answered 403\): remove it by hand in the group's Settings > CI\/CD > Variables\. Group variables/,
+    );
+    group.variables.length = 0;
+    gitlab.server.inject({ match: ({ method }) => method === 'DELETE', reset: true, times: 4 });
+    expect(await refusal({ token: OWNER, owner, environmentScope: 'production' })).toMatch(
+      /\. Removing it again failed \(could not reach 127\.0\.0\.1:\d+: .*\): remove it by hand/,
+    );
   });
 
   it('finds a variable GitLab Free holds under "*" (an earlier run left it): named, kept as it is; "*" itself updates it', async () => {

@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.ts';
 import { retryingDispatcher } from '../retrying-dispatcher.ts';
 import {
   apiRoot,
@@ -202,19 +203,26 @@ export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<G
       scope: environmentScope,
       protected: outcome.status === 'created' ? (input.protected ?? false) : input.protected,
     };
-    const { stored } = outcome;
+    // A GitLab whose answer has no environment_scope (a group variable before scopes existed) stores it for every environment.
+    const stored = { ...outcome.stored, scope: outcome.stored.scope ?? '*' };
     const wrongScope = stored.scope !== asked.scope;
     const wrongProtection = asked.protected !== undefined && stored.protected !== asked.protected;
     if (wrongScope || wrongProtection) {
       const otherwise = storedOtherwiseProblem(input, stored, asked.protected);
       if (outcome.status === 'updated') throw new Error(scrub(notLeftMessage(input, otherwise, 'updated'), input));
       // Never leave a credential where it was not asked to go: the variable just created is removed.
-      const removed = await request('DELETE', variablePath(stored.scope ?? environmentScope));
-      const gone =
-        removed.status === 204 ||
-        removed.status === 200 ||
-        (removed.status === 404 && isVariableNotFound(removed.body));
-      throw new Error(scrub(notLeftMessage(input, otherwise, gone ? 'removed' : removed.status, wrongScope), input));
+      let aftermath: string;
+      try {
+        const removed = await request('DELETE', variablePath(stored.scope));
+        const gone =
+          removed.status === 204 ||
+          removed.status === 200 ||
+          (removed.status === 404 && isVariableNotFound(removed.body));
+        aftermath = gone ? 'removed' : `GitLab answered ${removed.status}`;
+      } catch (error) {
+        aftermath = errorMessage(error);
+      }
+      throw new Error(scrub(notLeftMessage(input, otherwise, aftermath, wrongScope), input));
     }
     return { status: outcome.status, masked, ...(note ? { note } : {}) };
   } finally {
@@ -255,19 +263,23 @@ function filterIgnoredMessage(input: GitLabVariableWrite, answered: string): str
 
 /** A create refused as taken, with a variable for every environment in place: the scope was dropped. */
 function heldEverywhereMessage(input: GitLabVariableWrite): string {
-  return `${holderOf(input)} holds variable ${input.key} for every environment ("*"), and GitLab did not keep environment scope "${input.environmentScope}" for a new one beside it (group variables take an environment scope on GitLab Premium and Ultimate only). Nothing was changed. ${storedOtherwiseFix(input, true)}`;
+  const why =
+    input.owner.kind === 'group'
+      ? ' (group variables take an environment scope on GitLab Premium and Ultimate only)'
+      : ' (this GitLab keeps no environment scope for project variables)';
+  return `${holderOf(input)} holds variable ${input.key} for every environment ("*"), and GitLab did not keep environment scope "${input.environmentScope}" for a new one beside it${why}. Nothing was changed. ${storedOtherwiseFix(input, true)}`;
 }
 
 /** What GitLab stored that was not asked: another scope, or another protection. */
 function storedOtherwiseProblem(
   input: GitLabVariableWrite,
-  stored: Stored,
+  stored: Stored & { scope: string },
   askedProtected: boolean | undefined,
 ): string {
-  const scope =
-    stored.scope === undefined ? 'an environment scope it did not name' : `environment scope "${stored.scope}"`;
   const parts = [
-    ...(stored.scope !== input.environmentScope ? [`for ${scope}, not "${input.environmentScope}"`] : []),
+    ...(stored.scope !== input.environmentScope
+      ? [`for environment scope "${stored.scope}", not "${input.environmentScope}"`]
+      : []),
     ...(askedProtected !== undefined && stored.protected !== askedProtected
       ? [askedProtected ? 'unprotected, not protected' : 'protected, not unprotected']
       : []),
@@ -279,7 +291,8 @@ function storedOtherwiseProblem(
 function notLeftMessage(
   input: GitLabVariableWrite,
   otherwise: string,
-  aftermath: 'updated' | 'removed' | number,
+  /** `updated`, `removed`, or why the removal failed. */
+  aftermath: string,
   wrongScope = false,
 ): string {
   const settings = `the ${input.owner.kind}'s Settings > CI/CD > Variables`;
@@ -288,7 +301,7 @@ function notLeftMessage(
     ? `${otherwise} The variable was updated so: check it in ${settings}.`
     : aftermath === 'removed'
       ? `${otherwise} It was removed again. ${fix}`
-      : `${otherwise} Removing it again failed (GitLab answered ${aftermath}): remove it by hand in ${settings}. ${fix}`;
+      : `${otherwise} Removing it again failed (${aftermath}): remove it by hand in ${settings}. ${fix}`;
 }
 
 function storedOtherwiseFix(input: GitLabVariableWrite, scope: boolean): string {
