@@ -194,7 +194,8 @@ export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<G
       // GitLab dropped the scope (a group on Free) and found the key taken under `*`: say what it holds.
       if (failed.method === 'POST' && failed.status === 400 && keyTaken(failed.body) && environmentScope !== '*') {
         const everywhere = await lookUp('*');
-        if (everywhere) throw new Error(scrub(heldEverywhereMessage(input), input));
+        if (everywhere && (everywhere.scope ?? '*') === '*')
+          throw new Error(scrub(heldEverywhereMessage(input), input));
       }
       return fail(failed);
     }
