@@ -13,7 +13,7 @@ import {
 } from '../config.ts';
 import { DOCKER_AUTH_CONFIG, GITLAB_DOTENV_MAX_BYTES } from '../gitlab/dotenv.ts';
 import type { DotenvSettings } from '../sinks/dotenv.ts';
-import type { GitLabSettings } from '../sinks/gitlab.ts';
+import { gitlabRegistriesProblem, type GitLabSettings } from '../sinks/gitlab.ts';
 import { NOT_FLAGS, UsageError, type FlagSpec, type ParsedFlags } from './flags.ts';
 
 /** What one command line asks for: the AWS side, and each sink it names. */
@@ -127,6 +127,9 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
   if (wantsGitHub) secrets.push((config as Config).github.token);
   const gitlab = wantsGitLab ? gitlabSettings(flags, flag, env) : undefined;
   if (gitlab) secrets.push(gitlab.token);
+  // GitLab's 10,000 characters for a value, checked before ECR is asked, as GitHub's 48 KB is (config.ts).
+  const oversized = gitlab && wantsGitHub ? gitlabRegistriesProblem((config as Config).registry) : undefined;
+  if (oversized) throw new UsageError(oversized);
   const auth = commandAuth(config.auth, flag('web-identity-token-env'), env, secrets);
   return {
     aws: { ...config, auth },
