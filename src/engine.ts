@@ -6,6 +6,8 @@ import { proxyPasswords } from './network.ts';
 import { awaitedLater } from './overlap.ts';
 import { planRun } from './plan.ts';
 import { reportRun, resultsAfterError, type Reporter, type RunRecord } from './report.ts';
+import { checkImages, type ImageCheck } from './registry/checks.ts';
+import type { ImageReference } from './registry/image-reference.ts';
 import { githubSink } from './sinks/github.ts';
 import type { PreparedDestination, Sink, SinkLogin } from './sinks/sink.ts';
 
@@ -33,12 +35,17 @@ export async function refresh(config: Config, io: EngineIo): Promise<void> {
  * One run into one or several sinks: which values are due, AWS credentials and ECR login, the writes,
  * one report. Shared by every front door; it never reads inputs itself.
  */
-export async function refreshSinks(aws: AwsLoginSettings, sinks: readonly Sink[], io: EngineIo): Promise<void> {
+export async function refreshSinks(
+  aws: AwsLoginSettings & { verifyImages?: readonly ImageReference[] },
+  sinks: readonly Sink[],
+  io: EngineIo,
+): Promise<void> {
   for (const password of proxyPasswords(io.env)) io.setSecret(password);
   const now = new Date();
   // Filled in as the run goes, so that however it ends every secret is reported; until a sink reads, all are due.
   const record: RunRecord = { plans: sinks.flatMap((sink) => sink.plans) };
   let error: unknown;
+  let imageChecks: Promise<ImageCheck[]> | undefined;
   const login = new AwsLogin(aws, { setSecret: (value) => io.setSecret(value), env: io.env });
   try {
     // Request order (README, "Performance"): the sinks' reads (GitHub's lists, settings, public keys)
@@ -86,6 +93,9 @@ export async function refreshSinks(aws: AwsLoginSettings, sinks: readonly Sink[]
         },
       ),
     );
+    // verify-images: checked with the password beside the writes, never in front of them (registry/checks.ts).
+    if (aws.verifyImages?.length)
+      imageChecks = awaitedLater(checkImages(aws.verifyImages, aws.region, ecrLogin, (value) => io.setSecret(value)));
     // Each destination is written as soon as its own reads and the login are in hand: a slow one holds back no other.
     const results = await Promise.all(
       preparing.map(async (preparingDestination) => {
@@ -109,6 +119,9 @@ export async function refreshSinks(aws: AwsLoginSettings, sinks: readonly Sink[]
   }
   // An OIDC or STS call still in flight when nothing was due ends before the report; its outcome no longer matters.
   await login.settled();
+  if (aws.verifyImages?.length)
+    record.images = await (imageChecks ??
+      checkImages(aws.verifyImages, aws.region, Promise.resolve(undefined), io.setSecret));
   await reportRun(io, record, now, error);
 }
 

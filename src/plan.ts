@@ -5,6 +5,7 @@ import { createGitHubClient } from './github/client.ts';
 import { resolveTargets } from './github/repositories.ts';
 import { describeTarget, type Target } from './github/targets.ts';
 import { prepareTargets, writeNotes, type PreparedTarget, type SecretResult } from './github/writer.ts';
+import { plannedChecks } from './registry/checks.ts';
 import { reportRun, type Reporter } from './report.ts';
 import { secretNames, unchangingSecretNames } from './secrets.ts';
 
@@ -54,7 +55,9 @@ export async function planRun(config: Config, io: Reporter): Promise<void> {
     results: [],
   }));
   const dryRun = { unchecked: uncheckedPermissions(config.auth, config.region, targets, config.registry) };
-  await reportRun(io, { plans, ...(results ? { results } : {}), dryRun, notes }, now, error);
+  // verify-images: listed as what a real run would check; nothing is asked of a registry.
+  const images = config.verifyImages.length > 0 ? { images: plannedChecks(config.verifyImages) } : {};
+  await reportRun(io, { plans, ...(results ? { results } : {}), dryRun, notes, ...images }, now, error);
 }
 
 /** A prepared target as the plan tells it: what is known (skipped, failed), and each due secret as `planned`, with the settings its write would send. */

@@ -3,6 +3,7 @@ import { formatDuration } from './duration.ts';
 import { errorMessage } from './errors.ts';
 import type { Target } from './github/targets.ts';
 import type { SecretResult } from './github/writer.ts';
+import { imagesFailureMessage, imagesMarkdown, imagesOutput, type ImageCheck } from './registry/checks.ts';
 
 /** The subset of `@actions/core` that reporting needs. */
 export interface Reporter {
@@ -17,7 +18,11 @@ export interface Reporter {
     login: EcrLogin | undefined,
     results: readonly SecretResult[],
     now: Date,
-    context: { registryHosts?: readonly string[] | undefined; notes?: readonly string[] | undefined },
+    context: {
+      registryHosts?: readonly string[] | undefined;
+      notes?: readonly string[] | undefined;
+      images?: readonly ImageCheck[] | undefined;
+    },
   ) => void;
 }
 
@@ -41,6 +46,8 @@ export interface RunRecord {
   dryRun?: DryRunRecord;
   /** Lines for the summary above the table, such as what each repository pattern matched. */
   notes?: readonly string[];
+  /** `verify-images`: each image's check (or, in a dry run, that it would be checked). */
+  images?: readonly ImageCheck[];
 }
 
 export interface DryRunRecord {
@@ -77,31 +84,40 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
     const notes = [settingsText(settings), detail].filter(Boolean).join('; ');
     if (status !== 'failed') core.info(`${target}: ${secret} ${STATUS_WORDS[status]}${notes ? ` (${notes})` : ''}`);
   }
+  for (const { image, result } of record.images ?? []) core.info(`Image ${image}: ${result}`);
   if (dryRun) core.info(['Not checked without writing:', ...dryRun.unchecked.map((line) => `- ${line}`)].join('\n'));
   try {
     setOutputs(core, record.login, results, { registryHosts: record.registryHosts, dryRun: dryRun !== undefined });
+    if (record.images) core.setOutput('images-verified', imagesOutput(record.images));
   } catch (outputError) {
     core.warning(`Could not set the step's outputs (GITHUB_OUTPUT): ${errorMessage(outputError)}`);
   }
   try {
     await writeSummary(
       core,
-      dryRun
+      (dryRun
         ? dryRunSummaryMarkdown(results, dryRun, record.notes)
-        : summaryMarkdown(record.login, results, now, record.registryHosts, record.notes),
+        : summaryMarkdown(record.login, results, now, record.registryHosts, record.notes)) +
+        imagesMarkdown(record.images ?? []),
     );
   } catch (summaryError) {
     core.warning(`Could not write the job summary (GITHUB_STEP_SUMMARY): ${errorMessage(summaryError)}`);
   }
   try {
-    core.showResults?.(record.login, results, now, { registryHosts: record.registryHosts, notes: record.notes });
+    core.showResults?.(record.login, results, now, {
+      registryHosts: record.registryHosts,
+      notes: record.notes,
+      images: record.images,
+    });
   } catch (showError) {
     core.warning(`Could not show the report: ${errorMessage(showError)}`);
   }
   const failure =
     failureMessage(results, { dryRun: dryRun !== undefined }) ??
     (error === undefined ? undefined : errorMessage(error));
-  if (failure) core.setFailed(failure);
+  // An image the password cannot pull fails the step too, after every write.
+  const failures = [failure, imagesFailureMessage(record.images ?? [])].filter(Boolean);
+  if (failures.length > 0) core.setFailed(failures.join('\n'));
 }
 
 /**

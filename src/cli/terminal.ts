@@ -1,6 +1,7 @@
 import type { EcrLogin } from '../aws/ecr.ts';
 import type { EngineIo } from '../engine.ts';
 import type { SecretResult } from '../github/writer.ts';
+import { imagesText, type ImageCheck } from '../registry/checks.ts';
 import { outcome, summaryText } from '../report.ts';
 
 export interface TerminalIo extends EngineIo {
@@ -41,9 +42,11 @@ export function terminalIo(options: {
       failed = true;
       log(`error: ${message}`);
     },
-    showResults: (login, results, now, { registryHosts, notes }) => {
+    showResults: (login, results, now, { registryHosts, notes, images = [] }) => {
       const report =
-        options.output === 'json' ? jsonReport(login, results) : summaryText(login, results, now, registryHosts, notes);
+        options.output === 'json'
+          ? jsonReport(login, results, images)
+          : [summaryText(login, results, now, registryHosts, notes), ...imagesText(images)].join('\n');
       options.stdout(`${redact(report)}\n`);
     },
     failed: () => failed,
@@ -51,7 +54,11 @@ export function terminalIo(options: {
 }
 
 /** The report for scripts: what happened, the registry and expiry, each result; never a password. */
-function jsonReport(login: EcrLogin | undefined, results: readonly SecretResult[]): string {
+function jsonReport(
+  login: EcrLogin | undefined,
+  results: readonly SecretResult[],
+  images: readonly ImageCheck[],
+): string {
   return JSON.stringify(
     {
       outcome: outcome(results),
@@ -64,6 +71,7 @@ function jsonReport(login: EcrLogin | undefined, results: readonly SecretResult[
         status,
         ...(detail ? { detail } : {}),
       })),
+      ...(images.length > 0 ? { images: images.map(({ image, result }) => ({ image, result })) } : {}),
     },
     null,
     2,
