@@ -20,7 +20,7 @@ export const PULL_POLICY = "the minimal pull policy is examples/iam/ecr-pull-pol
  * bottlerocket-update-operator#157), and ecr:GetDownloadUrlForLayer for the config blob
  * (aws-amplify/amplify-category-api#1255).
  */
-export function explainRefusal(answer: RegistryAnswer, image: ImageReference, host: string): string {
+export function refusalMessage(answer: RegistryAnswer, image: ImageReference, host: string): string {
   const error = firstError(answer.body);
   const said = error.message ? ` ("${oneLine(error.message)}")` : '';
   const action = /not authorized to perform:? (ecr(?:-public)?:\w+)/.exec(error.message ?? '')?.[1];

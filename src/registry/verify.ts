@@ -6,7 +6,7 @@ import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage } from '../netwo
 import { MAX_RETRIES, retryingDispatcher, TRANSIENT_ERROR_CODES } from '../retrying-dispatcher.ts';
 import { USER_AGENT } from '../version.ts';
 import { isPublicHost, registryOf, type ImageReference } from './image-reference.ts';
-import { explainRefusal, PULL_POLICY, type RegistryAnswer } from './refusals.ts';
+import { refusalMessage, PULL_POLICY, type RegistryAnswer } from './refusals.ts';
 
 /*
  * Proof before the pull (`verify-images`): for each image, what a pull asks of the registry, with the
@@ -85,7 +85,7 @@ async function checkImage(
   setSecret: (value: string) => void,
 ): Promise<string> {
   const host = registryOf(image, session.login.registry);
-  const mismatch = registryMismatch(image, host, session);
+  const mismatch = mismatchMessage(image, host, session);
   if (mismatch) return mismatch;
   const authorization = isPublicHost(host)
     ? `Bearer ${await (session.publicToken ??= publicToken(session, setSecret))}`
@@ -94,14 +94,14 @@ async function checkImage(
     send(session, host, method, `/v2/${image.repository}/${path}`, authorization, accept);
 
   let manifest = await ask('GET', `manifests/${image.reference}`, ACCEPT);
-  if (manifest.status !== 200) return explainRefusal(manifest, image, host);
+  if (manifest.status !== 200) return refusalMessage(manifest, image, host);
   let document = parseJson(manifest.body);
   if (isIndex(manifest, document)) {
     const entry = platformEntry(document);
     if (!entry)
       return `the image index has no linux/amd64 entry (and more than one entry), so no manifest was checked. Name the platform's manifest by its digest (${image.repository}@sha256:...).`;
     manifest = await ask('GET', `manifests/${entry}`, MANIFEST_TYPES.join(', '));
-    if (manifest.status !== 200) return explainRefusal(manifest, image, host);
+    if (manifest.status !== 200) return refusalMessage(manifest, image, host);
     document = parseJson(manifest.body);
   }
   const config = configDigest(document);
@@ -109,9 +109,12 @@ async function checkImage(
     return `the registry answered a manifest without a config blob; it is not an image a container job can run.`;
   // ECR Public answers 401 to every HEAD of a blob (aws/containers-roadmap#2671), so it is asked with GET,
   // which it answers with a redirect to its CDN: neither is followed, nothing is downloaded.
-  const blob = await ask(isPublicHost(host) ? 'GET' : 'HEAD', `blobs/${config}`);
-  if (blob.status === 200 || (blob.status >= 300 && blob.status < 400)) return PULL_ALLOWED;
-  return explainRefusal(blob, image, host);
+  const allowed = (answer: RegistryAnswer) => answer.status === 200 || (answer.status >= 300 && answer.status < 400);
+  let blob = await ask(isPublicHost(host) ? 'GET' : 'HEAD', `blobs/${config}`);
+  if (allowed(blob)) return PULL_ALLOWED;
+  // A refused HEAD has no body to say why (RFC 9110, HEAD): the same GET does, and is refused alike, downloading nothing.
+  if (!isPublicHost(host)) blob = await ask('GET', `blobs/${config}`);
+  return allowed(blob) ? PULL_ALLOWED : refusalMessage(blob, image, host);
 }
 
 /**
@@ -119,7 +122,7 @@ async function checkImage(
  * a private registry have passwords of their own, and a private registry's password opens the
  * registries of its own region only.
  */
-function registryMismatch(image: ImageReference, host: string, { login, region }: Session): string | undefined {
+function mismatchMessage(image: ImageReference, host: string, { login, region }: Session): string | undefined {
   const publicLogin = isPublicHost(login.registry);
   if (isPublicHost(host) && !publicLogin)
     return `the password of this run is for ${login.registry}, not ECR Public. Check public images in a run with registry-type: public.`;
@@ -189,9 +192,9 @@ async function send(
   } catch (error) {
     throw new Error(unansweredMessage(host, url, error), { cause: error });
   }
-  // A manifest is a few KB; a blob's answer is a redirect (or headers alone for HEAD): nothing large is read.
-  const body =
-    method === 'HEAD' || answer.statusCode >= 300 ? (await answer.body.dump(), '') : await answer.body.text();
+  // A manifest or an error is a few KB; a blob's answer is a redirect (never followed), or headers alone for HEAD.
+  const redirect = answer.statusCode >= 300 && answer.statusCode < 400;
+  const body = method === 'HEAD' || redirect ? (await answer.body.dump(), '') : await answer.body.text();
   const contentType = answer.headers['content-type'];
   return { status: answer.statusCode, body, ...(typeof contentType === 'string' ? { contentType } : {}) };
 }
