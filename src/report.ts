@@ -87,8 +87,11 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
   for (const { image, result } of record.images ?? []) core.info(`Image ${image}: ${result}`);
   if (dryRun) core.info(['Not checked without writing:', ...dryRun.unchecked.map((line) => `- ${line}`)].join('\n'));
   try {
-    setOutputs(core, record.login, results, { registryHosts: record.registryHosts, dryRun: dryRun !== undefined });
-    if (record.images) core.setOutput('images-verified', imagesOutput(record.images));
+    setOutputs(core, record.login, results, {
+      registryHosts: record.registryHosts,
+      dryRun: dryRun !== undefined,
+      images: record.images,
+    });
   } catch (outputError) {
     core.warning(`Could not set the step's outputs (GITHUB_OUTPUT): ${errorMessage(outputError)}`);
   }
@@ -156,7 +159,12 @@ export function setOutputs(
   {
     registryHosts = login ? [login.registry] : undefined,
     dryRun = false,
-  }: { registryHosts?: readonly string[] | undefined; dryRun?: boolean } = {},
+    images,
+  }: {
+    registryHosts?: readonly string[] | undefined;
+    dryRun?: boolean;
+    images?: readonly ImageCheck[] | undefined;
+  } = {},
 ): void {
   const pick = (keep: (r: SecretResult) => boolean) =>
     JSON.stringify(results.filter(keep).map(({ target, secret, status }) => ({ target, secret, status })));
@@ -185,6 +193,8 @@ export function setOutputs(
       ),
     );
   }
+  // verify-images: each image's result, set only when images were listed.
+  if (images) core.setOutput('images-verified', imagesOutput(images));
   const failed = results.filter((r) => r.status === 'failed');
   core.setOutput(
     'secrets-failed',
