@@ -43,16 +43,19 @@ export class FakeRegistry {
   readonly server = new FakeServer((request) => this.handle(request));
   /**
    * The layer store blobs redirect to: `prod-<region>-starport-layer-bucket.s3.<region>.amazonaws.com`
-   * (ECR user guide, "Amazon ECR interface VPC endpoints"; awsdocs/amazon-ecr-user-guide#24). Served
-   * (200 for anything) so that a client that followed the redirect would succeed: a test proves it was
-   * never asked.
+   * (ECR user guide, "Amazon ECR interface VPC endpoints"; awsdocs/amazon-ecr-user-guide#24). It serves
+   * each blob at the redirect's URL, so that a client that follows it (skopeo) gets it, and one that
+   * must not (the action) would succeed if it did: a test proves it was never asked.
    */
-  readonly layerStore = new FakeServer(() => ({ status: 200, body: '{}' }));
+  readonly layerStore = new FakeServer(({ url }) => {
+    const content = this.blobContents.get(`sha256:${/[a-f0-9]{64}/.exec(url.pathname)?.[0] ?? ''}`);
+    return content === undefined ? { status: 404, body: '' } : { status: 200, body: content };
+  });
   /** Repositories by `<registry host>/<name>`. */
   readonly repositories = new Map<string, Repository>();
   /** Manifests and blobs by digest, shared by every repository (content-addressed). */
   private readonly manifests = new Map<string, Stored>();
-  private readonly blobs = new Set<string>();
+  private readonly blobContents = new Map<string, string>();
   /** IAM actions each principal's own (identity-based) policy lacks, by role ARN. */
   readonly identityDenied = new Map<string, Set<string>>();
   /** ECR Public's bearer tokens handed out, for leak scans. */
@@ -106,7 +109,7 @@ export class FakeRegistry {
         id: randomUUID(),
       });
       const configDigest = digestOf(config);
-      this.blobs.add(configDigest);
+      this.blobContents.set(configDigest, config);
       const body = JSON.stringify({
         schemaVersion: 2,
         mediaType: DOCKER_MANIFEST,
@@ -156,6 +159,11 @@ export class FakeRegistry {
     // (awslabs/amazon-ecr-credential-helper#286).
     if (login.expiresAt.getTime() <= Date.now())
       return registryError(403, 'DENIED', 'Your authorization token has expired. Reauthenticate and try again.');
+    // The tag list (distribution spec, "Listing Tags"), which skopeo's inspect reads; ECR checks
+    // ecr:ListImages for it, which this fake does not model.
+    const tags = /^\/v2\/(.+)\/tags\/list$/.exec(url.pathname)?.[1];
+    const listed = tags === undefined ? undefined : this.repositories.get(`${host}/${tags}`);
+    if (listed) return json(200, { name: tags, tags: [...listed.tags.keys()] });
     const route = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(url.pathname);
     if (!route) return registryError(404, 'NOT_FOUND', 'not found');
     const [, name = '', kind = '', reference = ''] = route;
@@ -243,7 +251,7 @@ export class FakeRegistry {
   }
 
   private blob(_method: string, digest: string, isPublic: boolean): Reply {
-    if (!this.blobs.has(digest)) return registryError(404, 'BLOB_UNKNOWN', 'blob unknown to registry');
+    if (!this.blobContents.has(digest)) return registryError(404, 'BLOB_UNKNOWN', 'blob unknown to registry');
     // Blobs answer with a temporary redirect to the layer store (ECR) or the CDN (ECR Public); the
     // signed query is a guess at its shape.
     const location = isPublic
