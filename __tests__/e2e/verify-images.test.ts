@@ -4,7 +4,10 @@ import { PUBLIC_REGISTRY } from '../fakes/aws.ts';
 import { startRegistry, type StartedRegistry } from '../fakes/registry.ts';
 import { runCommand } from '../fakes/run-command.ts';
 import type { ActionRun } from '../fakes/run-action.ts';
-import { issuedSecrets, REPO, run, setUp, TOKEN } from './helpers.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ACTION_ENTRY } from '../fakes/run-action.ts';
+import { issuedSecrets, loadedChunks, REPO, run, setUp, TOKEN } from './helpers.ts';
 
 /**
  * `verify-images`: with the password just fetched, each image is asked for as a pull asks (manifest,
@@ -198,12 +201,25 @@ describe('verify-images in the action', () => {
     expect(started.proxy.tunnels).toEqual([]);
   });
 
-  it('without verify-images nothing is asked of a registry and no images-verified output is set', async () => {
-    const result = await run(fakes, { 'role-to-assume': fakes.roleArn }, started.env);
+  it("without verify-images nothing is asked of a registry, no images-verified output is set and the registry client's code is not loaded (with the control that a run with it loads it)", async () => {
+    started.registry.addRepository('build-env');
+    const traced = { ...started.env, NODE_DEBUG: 'esm' };
+    const result = await run(fakes, { 'role-to-assume': fakes.roleArn }, traced);
+    const control = await run(fakes, { 'role-to-assume': fakes.roleArn, 'verify-images': 'build-env' }, traced);
 
     expect(result.exitCode).toBe(0);
     expect(result.outputs['images-verified']).toBeUndefined();
-    expect(started.proxy.tunnels).toEqual([]);
+    expect(started.registry.server.requests).toHaveLength(2);
+    expect(control.exitCode).toBe(0);
+    const dist = join(ACTION_ENTRY, '..');
+    const registryChunks = readdirSync(dist).filter(
+      (name) =>
+        /^\d+\.index\.js$/.test(name) &&
+        readFileSync(join(dist, name), 'utf8').includes('application/vnd.oci.image.index.v1+json'),
+    );
+    expect(registryChunks).toHaveLength(1);
+    expect(loadedChunks(control.stderr)).toEqual(expect.arrayContaining(registryChunks));
+    expect(loadedChunks(result.stderr)).not.toEqual(expect.arrayContaining(registryChunks));
   });
 
   it('a bad reference is a bad input: named, nothing asked or written', async () => {
