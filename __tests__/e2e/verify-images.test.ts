@@ -191,6 +191,21 @@ describe('verify-images in the action', () => {
     expect(started.registry.server.requests.map(({ status }) => status)).toEqual([503, 200, 307]);
   });
 
+  it("a proxy that refuses the tunnel to the registry (squid's 403): named as the proxy's refusal, the secret written", async () => {
+    started.registry.addRepository('build-env');
+    started.proxy.denied.add(fakes.aws.registry);
+    const result = await verify('build-env:latest');
+
+    expectSecretWritten();
+    expect(result.exitCode).toBe(1);
+    expect(verified(result)[0]?.result).toMatch(
+      new RegExp(
+        `^could not reach ${fakes.aws.registry.replace(/\./g, '\\.')} through the proxy 127\\.0\\.0\\.1:\\d+: .*403`,
+      ),
+    );
+    expect(started.registry.server.requests).toEqual([]);
+  });
+
   it('a dry run lists the images it would check and asks no registry', async () => {
     const result = await verify('build-env:latest', { 'dry-run': 'true' });
 
