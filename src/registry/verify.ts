@@ -192,9 +192,14 @@ async function send(
   } catch (error) {
     throw new Error(unansweredMessage(host, url, error), { cause: error });
   }
-  // A manifest or an error is a few KB; a blob's answer is a redirect (never followed), or headers alone for HEAD.
-  const redirect = answer.statusCode >= 300 && answer.statusCode < 400;
-  const body = method === 'HEAD' || redirect ? (await answer.body.dump(), '') : await answer.body.text();
+  // A manifest or an error is a few KB and is read; a blob's content never is (a registry answering a
+  // blob GET with 200 rather than a redirect would otherwise be downloading it), nor a redirect's.
+  const refused = answer.statusCode >= 400;
+  const isBlob = path.includes('/blobs/');
+  let body = '';
+  if (method !== 'HEAD' && (refused || (!isBlob && answer.statusCode < 300))) body = await answer.body.text();
+  // dump: up to 1 KB read and dropped, then the connection is closed; never the blob itself.
+  else await answer.body.dump({ limit: 1024 });
   const contentType = answer.headers['content-type'];
   return { status: answer.statusCode, body, ...(typeof contentType === 'string' ? { contentType } : {}) };
 }
