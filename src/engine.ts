@@ -5,6 +5,8 @@ import { registryHosts } from './aws/registry.ts';
 import type { SecretResult } from './github/writer.ts';
 import { proxyPasswords } from './network.ts';
 import { awaitedLater } from './overlap.ts';
+import { checkImages, plannedChecks, type ImageCheck } from './registry/checks.ts';
+import type { ImageReference } from './registry/image-reference.ts';
 import { reportRun, resultsAfterError, type Reporter, type RunRecord } from './report.ts';
 import type { PreparedDestination, Sink, SinkLogin } from './sinks/sink.ts';
 
@@ -20,6 +22,8 @@ export interface EngineIo extends Reporter {
 /** The run as a whole: the AWS side, and whether it is a dry run (`dry-run`: the plan, with no AWS call and no write). */
 export interface RunSettings extends AwsLoginSettings {
   dryRun: boolean;
+  /** `verify-images`: checked with the fresh password beside the writes (registry/checks.ts); none by default. */
+  verifyImages?: readonly ImageReference[];
 }
 
 /**
@@ -37,7 +41,11 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
   const record: RunRecord = { plans: sinks.flatMap((sink) => sink.plans) };
   const unchecked = (fromSinks: readonly string[]) => ({ unchecked: [...fromSinks, ...uncheckedAws(run)] });
   if (dryRun) record.dryRun = unchecked(sinks.flatMap((sink) => sink.unchecked));
+  const verifyImages = run.verifyImages ?? [];
+  // A dry run lists the images a real run would check, and asks no registry.
+  if (dryRun && verifyImages.length > 0) record.images = plannedChecks(verifyImages);
   let error: unknown;
+  let imageChecks: Promise<ImageCheck[]> | undefined;
   const login = dryRun ? undefined : new AwsLogin(run, { setSecret: (value) => io.setSecret(value), env: io.env });
   try {
     // Request order (README, "Performance"): the sinks' reads (GitHub's lists, settings, public keys)
@@ -95,6 +103,9 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
           },
         ),
       );
+    // verify-images: checked with the password beside the writes, never in front of them (registry/checks.ts).
+    if (ecrLogin && verifyImages.length > 0)
+      imageChecks = awaitedLater(checkImages(verifyImages, run.region, ecrLogin, (value) => io.setSecret(value)));
     // What a destination does once its reads are in: a dry run plans; a real run writes what is due with the login.
     const deliver = async (prepared: PreparedDestination): Promise<readonly SecretResult[]> => {
       if (dryRun) return prepared.planned();
@@ -123,6 +134,9 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
   }
   // An OIDC or STS call still in flight when nothing was due ends before the report; its outcome no longer matters.
   await login?.settled();
+  if (!dryRun && verifyImages.length > 0)
+    record.images = await (imageChecks ??
+      checkImages(verifyImages, run.region, Promise.resolve(undefined), (value) => io.setSecret(value)));
   await reportRun(io, record, now, error);
 }
 

@@ -3,6 +3,7 @@ import { formatDuration } from './duration.ts';
 import { errorMessage } from './errors.ts';
 import type { Target } from './github/targets.ts';
 import type { SecretResult } from './github/writer.ts';
+import { imagesFailureMessage, imagesMarkdown, imagesOutput, type ImageCheck } from './registry/checks.ts';
 
 /** The subset of `@actions/core` that reporting needs. */
 export interface Reporter {
@@ -24,6 +25,7 @@ export interface Reporter {
       registryHosts?: readonly string[] | undefined;
       notes?: readonly string[] | undefined;
       dryRun?: DryRunRecord | undefined;
+      images?: readonly ImageCheck[] | undefined;
     },
   ) => void;
 }
@@ -48,6 +50,8 @@ export interface RunRecord {
   dryRun?: DryRunRecord;
   /** Lines for the summary above the table, such as what each repository pattern matched. */
   notes?: readonly string[];
+  /** `verify-images`: each image's check (or, in a dry run, that it would be checked). */
+  images?: readonly ImageCheck[];
 }
 
 export interface DryRunRecord {
@@ -87,18 +91,24 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
     const notes = [settingsText(settings), detail].filter(Boolean).join('; ');
     if (status !== 'failed') core.info(`${target}: ${secret} ${STATUS_WORDS[status]}${notes ? ` (${notes})` : ''}`);
   }
+  for (const { image, result } of record.images ?? []) core.info(`Image ${image}: ${result}`);
   if (dryRun) core.info(['Not checked without writing:', ...dryRun.unchecked.map((line) => `- ${line}`)].join('\n'));
   try {
-    setOutputs(core, record.login, results, { registryHosts: record.registryHosts, dryRun: dryRun !== undefined });
+    setOutputs(core, record.login, results, {
+      registryHosts: record.registryHosts,
+      dryRun: dryRun !== undefined,
+      images: record.images,
+    });
   } catch (outputError) {
     core.warning(`Could not set the step's outputs (GITHUB_OUTPUT): ${errorMessage(outputError)}`);
   }
   try {
     await writeSummary(
       core,
-      dryRun
+      (dryRun
         ? dryRunSummaryMarkdown(results, dryRun, record.notes)
-        : summaryMarkdown(record.login, results, now, record.registryHosts, record.notes),
+        : summaryMarkdown(record.login, results, now, record.registryHosts, record.notes)) +
+        imagesMarkdown(record.images ?? []),
     );
   } catch (summaryError) {
     core.warning(`Could not write the job summary (GITHUB_STEP_SUMMARY): ${errorMessage(summaryError)}`);
@@ -108,6 +118,7 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
       registryHosts: record.registryHosts,
       notes: record.notes,
       dryRun,
+      images: record.images,
     });
   } catch (showError) {
     core.warning(`Could not show the report: ${errorMessage(showError)}`);
@@ -115,7 +126,9 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
   const failure =
     failureMessage(results, { dryRun: dryRun !== undefined }) ??
     (error === undefined ? undefined : errorMessage(error));
-  if (failure) core.setFailed(failure);
+  // An image the password cannot pull fails the step too, after every write.
+  const failures = [failure, imagesFailureMessage(record.images ?? [])].filter(Boolean);
+  if (failures.length > 0) core.setFailed(failures.join('\n'));
 }
 
 /**
@@ -161,7 +174,12 @@ export function setOutputs(
   {
     registryHosts = login ? [login.registry] : undefined,
     dryRun = false,
-  }: { registryHosts?: readonly string[] | undefined; dryRun?: boolean } = {},
+    images,
+  }: {
+    registryHosts?: readonly string[] | undefined;
+    dryRun?: boolean;
+    images?: readonly ImageCheck[] | undefined;
+  } = {},
 ): void {
   const pick = (keep: (r: SecretResult) => boolean) =>
     JSON.stringify(results.filter(keep).map(({ target, secret, status }) => ({ target, secret, status })));
@@ -190,6 +208,8 @@ export function setOutputs(
       ),
     );
   }
+  // verify-images: each image's result, set only when images were listed.
+  if (images) core.setOutput('images-verified', imagesOutput(images));
   const failed = results.filter((r) => r.status === 'failed');
   core.setOutput(
     'secrets-failed',

@@ -41,6 +41,14 @@ export const NOT_FLAGS: Readonly<Record<string, string>> = {
   audience: "GitHub OIDC only; another CI's token carries the audience it was issued for (GitLab's id_tokens: aud)",
 };
 
+/** Inputs whose flag is named otherwise: a list given one item per flag reads best in the singular. */
+const FLAG_NAMES: Readonly<Record<string, string>> = { 'verify-images': 'verify-image' };
+
+/** The flag of an action input. */
+export function flagOf(input: string): string {
+  return FLAG_NAMES[input] ?? input;
+}
+
 /** Where the command takes an unset input flag from, when not from action.yml's default (the runner's context there). */
 const COMMAND_DEFAULTS: Readonly<Record<string, string>> = {
   'aws-region': 'AWS_REGION, then AWS_DEFAULT_REGION',
@@ -174,7 +182,7 @@ export function flagSpecs(inputs: Record<string, ActionInput> = actionInputs()):
         COMMAND_DEFAULTS[name] ??
         (input.default && !input.default.includes('${{') && !boolean ? input.default : undefined);
       return {
-        name,
+        name: flagOf(name),
         input: name,
         type: boolean ? 'boolean' : 'string',
         // The action reads a list input "one per line or separated by commas"; the command takes it repeated too.
@@ -186,7 +194,7 @@ export function flagSpecs(inputs: Record<string, ActionInput> = actionInputs()):
   return [...fromInputs, ...COMMAND_FLAGS.map((flag) => ({ ...flag, list: false }))];
 }
 
-/** What the command line said: each flag's value as text (a list joined one per line, a switch `true`). */
+/** What the command line said: each flag's value as text (a list joined one per line, a switch `true`), by input name for an input's flag. */
 export type ParsedFlags = Map<string, string>;
 
 export class UsageError extends Error {
@@ -218,10 +226,10 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[] =
         throw new UsageError(`Unknown option '--no-${spec.name}'. Run ecr-secret-refresh --help for the flags.`);
       if (given.includes(true) && given.includes(false))
         throw new UsageError(`--${spec.name} and --no-${spec.name} are both given: give one of them.`);
-      flags.set(spec.name, String(given[0]));
+      flags.set(spec.input ?? spec.name, String(given[0]));
       continue;
     }
-    flags.set(spec.name, given.map(String).join('\n'));
+    flags.set(spec.input ?? spec.name, given.map(String).join('\n'));
   }
   return flags;
 }

@@ -14,7 +14,7 @@ import {
 import { DOCKER_AUTH_CONFIG, GITLAB_DOTENV_MAX_BYTES } from '../gitlab/dotenv.ts';
 import type { DotenvSettings } from '../sinks/dotenv.ts';
 import { gitlabRegistriesProblem, type GitLabSettings } from '../sinks/gitlab.ts';
-import { NOT_FLAGS, UsageError, type FlagSpec, type ParsedFlags } from './flags.ts';
+import { flagOf, NOT_FLAGS, UsageError, type FlagSpec, type ParsedFlags } from './flags.ts';
 
 /** What one command line asks for: the AWS side, and each sink it names. */
 export interface CommandPlan {
@@ -183,9 +183,11 @@ export function formatFlagProblem(
 ): string {
   const rename = (text: string) =>
     text
-      .replace(/(?<![\w-])([a-z]+(?:-[a-z]+)+)(?![\w-])/g, (name: string) => (flags.has(name) ? `--${name}` : name))
-      .replace(/'([a-z]+)'/g, (quoted, name: string) => (flags.has(name) ? `--${name}` : quoted));
-  const who = input === 'github-token' ? `Environment variable ${tokenSource}` : `--${input}`;
+      .replace(/(?<![\w-])([a-z]+(?:-[a-z]+)+)(?![\w-])/g, (name: string) =>
+        flags.has(name) ? `--${flagOf(name)}` : name,
+      )
+      .replace(/'([a-z]+)'/g, (quoted, name: string) => (flags.has(name) ? `--${flagOf(name)}` : quoted));
+  const who = input === 'github-token' ? `Environment variable ${tokenSource}` : `--${flagOf(input)}`;
   return `${who}: ${rename(problem)}. ${rename(fix)}`;
 }
 

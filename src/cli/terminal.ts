@@ -1,6 +1,7 @@
 import type { EcrLogin } from '../aws/ecr.ts';
 import type { EngineIo } from '../engine.ts';
 import type { SecretResult } from '../github/writer.ts';
+import { imagesText, type ImageCheck } from '../registry/checks.ts';
 import { dryRunOutcome, dryRunSummaryText, outcome, summaryText, type DryRunRecord } from '../report.ts';
 
 export interface TerminalIo extends EngineIo {
@@ -41,12 +42,18 @@ export function terminalIo(options: {
       failed = true;
       log(`error: ${message}`);
     },
-    showResults: (login, results, now, { registryHosts, notes, dryRun }) => {
+    showResults: (login, results, now, { registryHosts, notes, dryRun, images = [] }) => {
       const json = options.output === 'json';
       let report: string;
-      // A dry run's report is its plan: what would be written, with the settings, never a run's outcome.
-      if (dryRun) report = json ? dryRunJsonReport(results, dryRun) : dryRunSummaryText(results, dryRun, notes);
-      else report = json ? jsonReport(login, results) : summaryText(login, results, now, registryHosts, notes);
+      // A dry run's report is its plan: what would be written, with the settings, and the images a real run would check.
+      if (dryRun)
+        report = json
+          ? dryRunJsonReport(results, dryRun, images)
+          : [dryRunSummaryText(results, dryRun, notes), ...imagesText(images)].join('\n');
+      else
+        report = json
+          ? jsonReport(login, results, images)
+          : [summaryText(login, results, now, registryHosts, notes), ...imagesText(images)].join('\n');
       options.stdout(`${redact(report)}\n`);
     },
     failed: () => failed,
@@ -54,7 +61,11 @@ export function terminalIo(options: {
 }
 
 /** The report for scripts: what happened, the registry and expiry, each result; never a password. */
-function jsonReport(login: EcrLogin | undefined, results: readonly SecretResult[]): string {
+function jsonReport(
+  login: EcrLogin | undefined,
+  results: readonly SecretResult[],
+  images: readonly ImageCheck[],
+): string {
   return JSON.stringify(
     {
       outcome: outcome(results),
@@ -67,6 +78,7 @@ function jsonReport(login: EcrLogin | undefined, results: readonly SecretResult[
         status,
         ...(detail ? { detail } : {}),
       })),
+      ...(images.length > 0 ? { images: images.map(({ image, result }) => ({ image, result })) } : {}),
     },
     null,
     2,
@@ -77,7 +89,11 @@ function jsonReport(login: EcrLogin | undefined, results: readonly SecretResult[
  * A dry run's report for scripts: what a real run would do (`outcome`), each result with the settings a
  * planned write would send (an organisation secret's visibility), and what reading could not check.
  */
-function dryRunJsonReport(results: readonly SecretResult[], { unchecked }: DryRunRecord): string {
+function dryRunJsonReport(
+  results: readonly SecretResult[],
+  { unchecked }: DryRunRecord,
+  images: readonly ImageCheck[],
+): string {
   return JSON.stringify(
     {
       dryRun: true,
@@ -90,6 +106,7 @@ function dryRunJsonReport(results: readonly SecretResult[], { unchecked }: DryRu
         ...(detail ? { detail } : {}),
       })),
       unchecked,
+      ...(images.length > 0 ? { images: images.map(({ image, result }) => ({ image, result })) } : {}),
     },
     null,
     2,
