@@ -6,7 +6,7 @@
  */
 
 /**
- * The inputs the AWS login reads (parseAwsConfig in src/config.ts; a unit test checks that this is
+ * The inputs the AWS half reads, for every front door (parseAwsConfig in src/config.ts; a unit test checks that this is
  * exactly the set it reads). Every front door has this half; the command refuses the other half's
  * flags without a GitHub target.
  */
@@ -19,6 +19,7 @@ export const AWS_INPUTS: readonly string[] = [
   'audience',
   'role-session-name',
   'role-duration-seconds',
+  'verify-images',
 ];
 
 /**
@@ -31,4 +32,5 @@ export const LIST_INPUTS: readonly string[] = [
   'repository-topics',
   'selected-repositories',
   'registries',
+  'verify-images',
 ];

@@ -15,6 +15,7 @@ import {
 } from './github/target-spec.ts';
 import { ECR_PUBLIC_PARTITION, type RegistrySpec } from './aws/registry.ts';
 import type { TokenSource } from './github/errors.ts';
+import { parseImageReference, type ImageReference } from './registry/image-reference.ts';
 import { MAX_REGISTRY_ACCOUNTS, SECRET_KINDS, type SecretKindName, type SecretNames } from './secrets.ts';
 
 /** Reads one input by its name in action.yml; `core.getInput` in the action, a plain map in tests. */
@@ -34,6 +35,8 @@ export interface RunContext {
 export interface AwsConfig {
   region: string;
   auth: AwsAuth;
+  /** Images the fresh password must be able to pull (`verify-images`), checked beside the writes; none by default. */
+  verifyImages: readonly ImageReference[];
 }
 
 export interface Config extends AwsConfig {
@@ -141,6 +144,7 @@ export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv, conte
   const registry = parseRegistry(read, region, secretNames, report);
   const dryRun = parseBoolean(read, 'dry-run', report);
   const writeIntervalMs = parseWriteInterval(read('write-interval'), report);
+  const verifyImages = parseVerifyImages(read('verify-images'), report);
 
   if (problems.length > 0 || !region || !github || !selected || !registry) {
     throw new ConfigError(problems);
@@ -153,6 +157,7 @@ export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv, conte
   return {
     region,
     auth,
+    verifyImages,
     github,
     targets,
     ...(repositorySelection ? { repositorySelection } : {}),
@@ -172,8 +177,27 @@ export function parseAwsConfig(getInput: InputReader, env: NodeJS.ProcessEnv, co
   const { problems, read, report } = inputChecker(getInput);
   const region = parseRegion(read('aws-region'), env, report);
   const auth = parseAuth(read, context, region, report);
+  const verifyImages = parseVerifyImages(read('verify-images'), report);
   if (problems.length > 0 || !region) throw new ConfigError(problems);
-  return { region, auth };
+  return { region, auth, verifyImages };
+}
+
+/** `verify-images`: image references, one per line or separated by commas, each once; none by default. */
+function parseVerifyImages(text: string, report: Report): ImageReference[] {
+  const images: ImageReference[] = [];
+  for (const entry of splitList(text)) {
+    const parsed = parseImageReference(entry);
+    if ('problem' in parsed)
+      report(
+        'verify-images',
+        parsed.problem,
+        'List images as repository:tag in the registry of this run, or as <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag> or public.ecr.aws/<alias>/<repository>:<tag>.',
+      );
+    else if (images.some((image) => image.text === parsed.text))
+      report('verify-images', `"${entry}" is listed twice`, 'List each image once.');
+    else images.push(parsed);
+  }
+  return images;
 }
 
 type Report = (input: InputName, problem: string, fix: string) => void;

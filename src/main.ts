@@ -4,8 +4,9 @@ import { parseConfig, renderInputNames, type Config, type RunContext } from './c
 import { isInputName } from './config/input-names.ts';
 import { refresh, type EngineIo } from './engine.ts';
 import { errorMessage } from './errors.ts';
+import { githubSink } from './sinks/github.ts';
 
-/** The action's front door: inputs and the run's context into a Config, then the engine, reporting through `@actions/core`. */
+/** The action's front door: inputs and the run's context into a Config, then the engine with the GitHub sink, reporting through `@actions/core`. */
 export async function run(): Promise<void> {
   let config: Config;
   try {
@@ -15,7 +16,8 @@ export async function run(): Promise<void> {
     core.setFailed(errorMessage(error));
     return;
   }
-  await refresh(config, actionsIo());
+  const io = actionsIo();
+  await refresh(config, [githubSink(config, io)], io);
 }
 
 /**

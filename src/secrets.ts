@@ -150,5 +150,12 @@ const WRAPPER_JSON = '{"auths":{}}'.length;
 const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
 const PLAINTEXT_LIMIT = (GITHUB_SECRET_LIMIT_BYTES / 4) * 3 - SEALED_BOX_OVERHEAD_BYTES;
 const ENTRY_LIMIT = HOST_ALLOWANCE + ENTRY_JSON + base64Length('AWS:'.length + PASSWORD_ALLOWANCE);
-/** Accounts beside the login's own registry: 8. */
-export const MAX_REGISTRY_ACCOUNTS = Math.floor((PLAINTEXT_LIMIT - WRAPPER_JSON) / ENTRY_LIMIT) - 1;
+/**
+ * How many accounts beside the login's own registry fit in a docker config of at most `chars`
+ * characters (ASCII: bytes alike) whatever ECR answers, by the arithmetic above.
+ */
+export function registryAccountsWithin(chars: number): number {
+  return Math.max(0, Math.floor((chars - WRAPPER_JSON) / ENTRY_LIMIT) - 1);
+}
+/** Accounts beside the login's own registry in one GitHub secret: 8. */
+export const MAX_REGISTRY_ACCOUNTS = registryAccountsWithin(PLAINTEXT_LIMIT);

@@ -96,6 +96,8 @@ describe('inputs and outputs: the code and action.yml agree', () => {
       [{ target: 'octo/app', secret: 'ECR_PASSWORD', status: 'planned', takesEffect: 'x' }],
       {
         dryRun: true,
+        // With verify-images, one more: images-verified.
+        images: [{ image: 'build-env:latest', status: 'planned', result: 'would be checked' }],
       },
     );
     expect([...set].sort()).toEqual(Object.keys(declared.outputs).sort());

@@ -2,11 +2,19 @@ import { FakeServer, json, type Reply } from './server.ts';
 
 /**
  * GitLab's REST API for project and group CI/CD variables (`/api/v4/projects/:id/variables` and
- * `/api/v4/groups/:id/variables`: GET, PUT and POST of one variable), as the GitLab sink uses it.
+ * `/api/v4/groups/:id/variables`: GET, PUT, POST and DELETE of one variable), as the GitLab sink uses it.
  * Sources, beside each behaviour below: GitLab's docs ("Project-level CI/CD variables API",
  * "Group-level Variables API", "GitLab CI/CD variables") and its source (lib/api/ci/variables.rb,
  * lib/api/group_variables.rb, lib/api/helpers.rb, app/models/concerns/ci/maskable.rb,
  * lib/gitlab/auth/auth_finders.rb and lib/api/api_guard.rb).
+ *
+ * Hidden variables (GitLab 17.4 and later; docs "GitLab CI/CD variables", "Hide a CI/CD variable", and
+ * the APIs' `masked_and_hidden`): made hidden on creation only (POST `masked_and_hidden: true`, which
+ * also masks), never shown again (Entities::Ci::Variable presents `Ci::VariableValue#evaluate`, nil
+ * for a hidden variable: `"value": null`), and GitLab refuses to change `masked` on them
+ * (app/models/concerns/ci/hidable_variable.rb, validate_masked_and_hidden_on_update: a 400 with
+ * `{"message":{"base":["Updating masked attribute is not allowed on updates for hidden variables."]}}`,
+ * render_validation_error!). The `ci_hidden_variables` feature flag is taken as on, as on GitLab.com.
  */
 
 /** A member's role (GitLab's access levels that matter here). */
@@ -192,12 +200,28 @@ export class FakeGitLab {
       const variable =
         found[0] ?? (kind === 'group' && method === 'PUT' ? holder.variables.find((v) => v.key === key) : undefined);
       if (!variable) return json(404, { message: variableNotFound });
-      if (method === 'GET') return json(200, variable);
+      if (method === 'GET') return json(200, presented(variable));
       const updated = { ...variable, ...this.settings(holder, params, variable) };
       const problems = this.validate(holder, updated, variable);
       if (problems) return json(400, { message: problems });
       Object.assign(variable, updated);
-      return json(200, variable);
+      return json(200, presented(variable));
+    }
+    if (key !== undefined && method === 'DELETE') {
+      // DELETE ':id/variables/:key' (lib/api/ci/variables.rb, lib/api/group_variables.rb): find_variable
+      // with filter[environment_scope] (several → 409, none → 404), then 204 No Content (no_content!,
+      // destroy_conditionally!).
+      const found = holder.variables.filter(
+        (v) => v.key === key && (scopeFilter === undefined || v.environment_scope === scopeFilter),
+      );
+      if (found.length > 1)
+        return json(409, {
+          message: "There are multiple variables with provided parameters. Please use 'filter[environment_scope]'",
+        });
+      const [variable] = found;
+      if (!variable) return json(404, { message: variableNotFound });
+      holder.variables.splice(holder.variables.indexOf(variable), 1);
+      return { status: 204 };
     }
     if (key === undefined && method === 'POST') {
       const created: GitLabVariable = {
@@ -218,7 +242,7 @@ export class FakeGitLab {
       const problems = this.validate(holder, created);
       if (problems) return json(400, { message: problems });
       holder.variables.push(created);
-      return json(201, created);
+      return json(201, presented(created));
     }
     return json(405, { message: '405 Method Not Allowed' });
   }
@@ -235,6 +259,11 @@ export class FakeGitLab {
       settings.environment_scope = text(params['environment_scope']);
     if (current === undefined && params['description'] !== undefined)
       settings.description = text(params['description']);
+    // `masked_and_hidden` is a POST parameter only (the APIs' docs: "Create a variable"): hidden and masked.
+    if (current === undefined && (params['masked_and_hidden'] === true || params['masked_and_hidden'] === 'true')) {
+      settings.masked = true;
+      settings.hidden = true;
+    }
     return settings;
   }
 
@@ -251,6 +280,9 @@ export class FakeGitLab {
       (v) => v !== current && v.key === variable.key && v.environment_scope === variable.environment_scope,
     );
     if (twin) problems['key'] = [`(${variable.key}) has already been taken`];
+    // Ci::HidableVariable: `masked` of a hidden variable never changes on an update.
+    if (current?.hidden && current.masked !== variable.masked)
+      problems['base'] = ['Updating masked attribute is not allowed on updates for hidden variables.'];
     if (variable.masked) {
       const rule = variable.raw && this.maskRules === 'raw-aware' ? MASK_AND_RAW_REGEX : MASK_REGEX;
       // terraform-provider-gitlab#380 quotes it: `400 {message: {value: [is invalid]}}`.
@@ -258,6 +290,11 @@ export class FakeGitLab {
     }
     return Object.keys(problems).length > 0 ? problems : undefined;
   }
+}
+
+/** What the API shows of a variable (Entities::Ci::Variable): a hidden variable's value is not shown. */
+function presented(variable: GitLabVariable): GitLabVariable | (Omit<GitLabVariable, 'value'> & { value: null }) {
+  return variable.hidden ? { ...variable, value: null } : { ...variable };
 }
 
 /** Grape reads JSON bodies and form bodies alike. */

@@ -48,6 +48,8 @@ export class FakeProxy {
    */
   readonly denied = new Set<string>();
   private readonly names: Set<string>;
+  /** Real host names (or `*.suffix`) the proxy sends to a local port whatever port was asked: see `route`. */
+  private readonly routes = new Map<string, number>();
   private readonly server = createServer((req, res) => this.absoluteForm(req, res));
   /** Reads the requests inside CONNECT tunnels; never listens on a port of its own. */
   private readonly tunnelled = createServer((req, res) => this.insideTunnel(req, res));
@@ -70,6 +72,16 @@ export class FakeProxy {
     this.tunnelled.closeAllConnections();
     for (const socket of this.blindTunnels) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * Sends every connection to `name` (a host name, or `*.<suffix>` for any one label before it), on
+   * whatever port the client asked for (443 for a real service), to `port` on loopback: a real host
+   * name, such as an ECR registry's, reaches its fake as it would reach the service.
+   */
+  route(name: string, port: number): this {
+    this.routes.set(name.toLowerCase(), port);
+    return this;
   }
 
   /** Requests forwarded to `host` (a name without port). */
@@ -185,6 +197,8 @@ export class FakeProxy {
     if (!match) return undefined;
     const [, name = '', port = ''] = match;
     if (this.names.has(name)) return { host: '127.0.0.1', port: Number(port) };
+    const routed = this.routes.get(name) ?? this.routes.get(name.replace(/^[^.]+/, '*'));
+    if (routed !== undefined) return { host: '127.0.0.1', port: routed };
     if (/^[\d.]+$/.test(name) || name.startsWith('['))
       return { host: name.replace(/^\[|\]$/g, ''), port: Number(port) };
     return undefined;

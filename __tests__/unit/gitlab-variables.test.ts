@@ -5,6 +5,7 @@ import { startFakes } from '../fakes/index.ts';
 import { FakeProxy } from '../fakes/proxy.ts';
 import { maskProblem, writeGitLabVariable, type GitLabVariableWrite } from '../../src/gitlab/variables.ts';
 import { dockerConfigJson } from '../../src/secrets.ts';
+import { gitlabRegistriesProblem, MAX_GITLAB_REGISTRY_ACCOUNTS } from '../../src/sinks/gitlab.ts';
 
 /**
  * The GitLab variable sink (src/gitlab/variables.ts) against the fake GitLab, whose answers are cited
@@ -79,6 +80,13 @@ function write(overrides: Partial<GitLabVariableWrite> = {}): Promise<Awaited<Re
     ...overrides,
   });
 }
+
+/** GitLab's 403 (forbidden!). */
+const json403 = () => ({
+  status: 403,
+  headers: { 'content-type': 'application/json' },
+  body: '{"message":"403 Forbidden"}',
+});
 
 /** The error a write throws, checked never to hold the value or the token. */
 async function refusal(overrides: Partial<GitLabVariableWrite>): Promise<string> {
@@ -189,23 +197,91 @@ describe('groups', () => {
     expect(gitlab.server.requests[0]?.url).toMatch(/^\/api\/v4\/groups\/platform\/variables\/ECR_PASSWORD\?/);
   });
 
-  it('keeps a group environment scope on Premium, and says so where GitLab dropped it', async () => {
+  it('keeps a group environment scope on Premium', async () => {
     await expect(
       write({ token: OWNER, owner: { kind: 'group', id: 'premium-platform' }, environmentScope: 'production' }),
     ).resolves.toEqual({ status: 'created', masked: true });
     expect(gitlab.variable(premiumGroup, 'ECR_PASSWORD', 'production')).toBeDefined();
+  });
 
-    const free = await write({
-      token: OWNER,
-      owner: { kind: 'group', id: 'platform' },
-      environmentScope: 'production',
-    });
-    expect(free).toEqual({
-      status: 'created',
+  it('never widens a scope: a group variable GitLab Free stored for "*" is deleted again, and the write fails with the fix', async () => {
+    const owner = { kind: 'group' as const, id: 'platform' };
+    for (const attempt of [1, 2]) {
+      gitlab.server.requests.length = 0;
+      const message = await refusal({ token: OWNER, owner, environmentScope: 'production' });
+      expect(message).toBe(
+        `GitLab stored variable ECR_PASSWORD of GitLab group platform for environment scope "*", not "production". It was removed again. Group variables take an environment scope on GitLab Premium and Ultimate only: write a project variable instead (--gitlab-project), whose scopes every tier keeps, or use --gitlab-environment-scope '*' if every environment of the group's projects may receive it.`,
+      );
+      // Nothing is left for every environment, and the next run meets the same answer, not "has already been taken".
+      expect(group.variables).toEqual([]);
+      expect(gitlab.server.requests.map((r) => `${attempt} ${r.method} ${r.url} ${r.status}`)).toEqual([
+        `${attempt} GET /api/v4/groups/platform/variables/ECR_PASSWORD?filter%5Benvironment_scope%5D=production 404`,
+        `${attempt} POST /api/v4/groups/platform/variables 201`,
+        `${attempt} DELETE /api/v4/groups/platform/variables/ECR_PASSWORD?filter%5Benvironment_scope%5D=* 204`,
+      ]);
+    }
+  });
+
+  it('a removal GitLab refuses, or that gets no answer, is said: remove it by hand', async () => {
+    const owner = { kind: 'group' as const, id: 'platform' };
+    gitlab.server.inject({ match: ({ method }) => method === 'DELETE', reply: json403() });
+    expect(await refusal({ token: OWNER, owner, environmentScope: 'production' })).toMatch(
+      /^GitLab stored variable ECR_PASSWORD of GitLab group platform for environment scope "\*", not "production"\. Removing it again failed \(GitLab answered 403\): remove it by hand in the group's Settings > CI\/CD > Variables\. Group variables/,
+    );
+    group.variables.length = 0;
+    gitlab.server.inject({ match: ({ method }) => method === 'DELETE', reset: true, times: 4 });
+    expect(await refusal({ token: OWNER, owner, environmentScope: 'production' })).toMatch(
+      /\. Removing it again failed \(could not reach 127\.0\.0\.1:\d+: .*\): remove it by hand/,
+    );
+  });
+
+  it('finds a variable GitLab Free holds under "*" (an earlier run left it): named, kept as it is; "*" itself updates it', async () => {
+    const owner = { kind: 'group' as const, id: 'platform' };
+    await write({ token: OWNER, owner, environmentScope: '*', value: 'EVERYWHERE1' });
+    gitlab.server.requests.length = 0;
+    expect(await refusal({ token: OWNER, owner, environmentScope: 'production' })).toMatch(
+      /^GitLab group platform holds variable ECR_PASSWORD for every environment \("\*"\), and GitLab did not keep environment scope "production" for a new one beside it \(group variables take an environment scope on GitLab Premium and Ultimate only\)\. Nothing was changed\. .*--gitlab-project/,
+    );
+    expect(gitlab.variable(group, 'ECR_PASSWORD', '*')?.value).toBe('EVERYWHERE1');
+    expect(group.variables).toHaveLength(1);
+    expect(gitlab.server.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['GET 404', 'POST 400', 'GET 200']);
+    await expect(write({ token: OWNER, owner, environmentScope: '*', value: 'EVERYWHERE2' })).resolves.toEqual({
+      status: 'updated',
       masked: true,
-      note: expect.stringMatching(/stored it for environment scope "\*", not "production".*Premium/),
     });
-    expect(gitlab.variable(group, 'ECR_PASSWORD', '*')).toBeDefined();
+    expect(gitlab.variable(group, 'ECR_PASSWORD', '*')?.value).toBe('EVERYWHERE2');
+  });
+
+  it('a GitLab before 16.9 that answers a group look-up with another scope is not updated: nothing is written', async () => {
+    const owner = { kind: 'group' as const, id: 'premium-platform' };
+    await write({ token: OWNER, owner, environmentScope: '*', value: 'EVERYWHERE1' });
+    gitlab.server.requests.length = 0;
+    // Group GET had no filter before 16.9 (docs, "Group-level Variables API": "The filter parameter was
+    // introduced in GitLab 16.9"): it answers the variable of the key, here the one for "*".
+    gitlab.server.inject({
+      match: ({ method }) => method === 'GET',
+      reply: { status: 200, body: JSON.stringify({ ...gitlab.variable(premiumGroup, 'ECR_PASSWORD', '*') }) },
+    });
+    expect(await refusal({ token: OWNER, owner, environmentScope: 'production' })).toMatch(
+      /for environment scope "production" with its variable for "\*": this GitLab \(before 16\.9\) cannot look up a group variable by environment scope.*Nothing was changed/,
+    );
+    expect(gitlab.writes()).toEqual([]);
+    expect(gitlab.variable(premiumGroup, 'ECR_PASSWORD', '*')?.value).toBe('EVERYWHERE1');
+  });
+
+  it('a protection other than the one asked is not left in place either (an answer GitLab is not known to give: a guard)', async () => {
+    // A guess, not a documented behaviour: a GitLab that stored the variable unprotected when asked to protect it.
+    gitlab.server.inject({
+      match: ({ method }) => method === 'POST',
+      reply: {
+        status: 201,
+        body: JSON.stringify({ key: 'ECR_PASSWORD', environment_scope: '*', protected: false, hidden: false }),
+      },
+    });
+    expect(await refusal({ protected: true })).toMatch(
+      /^GitLab stored variable ECR_PASSWORD of GitLab project platform\/build\/app unprotected, not protected\. It was removed again\. Check the protection/,
+    );
+    expect(gitlab.server.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['PUT 404', 'POST 201', 'DELETE 404']);
   });
 
   it('a group Maintainer is refused: group variables need the Owner role', async () => {
@@ -444,5 +520,93 @@ describe("a group's scoped variables", () => {
       'GET 200',
       'PUT 200',
     ]);
+  });
+});
+
+describe('hidden variables (masked and hidden, GitLab 17.4 and later)', () => {
+  /** A hidden variable, made as GitLab makes one: POST with masked_and_hidden. */
+  async function hiddenVariable(key: string, value: string): Promise<void> {
+    const answer = await fetch(`${gitlab.apiUrl}/projects/${project.id}/variables`, {
+      method: 'POST',
+      headers: { 'private-token': MAINTAINER, 'content-type': 'application/json' },
+      body: JSON.stringify({ key, value, masked_and_hidden: true, raw: true }),
+    });
+    expect(answer.status).toBe(201);
+    gitlab.server.requests.length = 0;
+  }
+
+  it('updates a hidden variable it can mask, masked as it is', async () => {
+    await hiddenVariable('DOCKER_AUTH_CONFIG', 'OLDVALUE1234');
+    const dockerConfig = dockerConfigJson([{ registry: REGISTRY, username: 'AWS', password: password() }]);
+    await expect(write({ key: 'DOCKER_AUTH_CONFIG', value: dockerConfig })).resolves.toEqual({
+      status: 'updated',
+      masked: true,
+    });
+    expect(gitlab.variable(project, 'DOCKER_AUTH_CONFIG')).toMatchObject({
+      value: dockerConfig,
+      hidden: true,
+      masked: true,
+    });
+  });
+
+  it('never tries to unmask one: a GitLab that cannot mask the docker config keeps it as it was, and says so', async () => {
+    gitlab.maskRules = 'base64-only';
+    await hiddenVariable('DOCKER_AUTH_CONFIG', 'OLDVALUE1234');
+    const dockerConfig = dockerConfigJson([{ registry: REGISTRY, username: 'AWS', password: password() }]);
+    expect(await refusal({ key: 'DOCKER_AUTH_CONFIG', value: dockerConfig })).toMatch(
+      /^variable DOCKER_AUTH_CONFIG of GitLab project platform\/build\/app is hidden \(masked and hidden\), and GitLab refuses to unmask a hidden variable, which this value needs \(this GitLab masks only values of the Base64 alphabet.*\): it was kept as it was, hidden, masked and with its previous value\. Delete it and run again/,
+    );
+    // The masked PUT GitLab refused, then a look-up: no PUT with masked false.
+    expect(gitlab.server.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['PUT 400', 'GET 200']);
+    for (const request of gitlab.server.requests.filter((r) => r.method === 'PUT'))
+      expect(JSON.parse(request.body)).toMatchObject({ masked: true });
+    expect(gitlab.variable(project, 'DOCKER_AUTH_CONFIG')).toMatchObject({ value: 'OLDVALUE1234', hidden: true });
+  });
+
+  it('a value it could never mask: the hidden variable is looked up first, and nothing is sent', async () => {
+    await hiddenVariable('PRETTY', 'OLDVALUE1234');
+    expect(await refusal({ key: 'PRETTY', value: '{\n  "auths": {}\n}' })).toMatch(
+      /^variable PRETTY .* is hidden .*\(GitLab masks only values on one line without spaces\): it was kept as it was/,
+    );
+    expect(gitlab.server.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200']);
+  });
+});
+
+describe("GitLab's 10,000-character limit for a value", () => {
+  it('a longer value is refused before any request, without the value', async () => {
+    const registries = ['111111111111', '222222222222', '333333333333'].map((account) => ({
+      registry: `${account}.dkr.ecr.eu-west-1.amazonaws.com`,
+      username: 'AWS',
+      // 2,500 characters, a typical ECR password (2,400 to 2,700: aws/aws-sdk-js-v3#6580).
+      password: randomBytes(1875).toString('base64'),
+    }));
+    const dockerConfig = dockerConfigJson(registries);
+    expect(dockerConfig.length).toBeGreaterThan(10_000);
+    expect(await refusal({ key: 'DOCKER_AUTH_CONFIG', value: dockerConfig })).toBe(
+      `the value of GitLab variable DOCKER_AUTH_CONFIG is ${dockerConfig.length} characters, and GitLab takes at most 10000: write less into it (a docker config of fewer registries).`,
+    );
+    expect(gitlab.server.requests).toEqual([]);
+    await expect(write({ value: 'A'.repeat(10_000) })).resolves.toMatchObject({ status: 'created' });
+  });
+});
+
+describe('how many registries a GitLab variable holds (checked before ECR is asked)', () => {
+  it('one account beside the login’s own fits at the longest password allowed for; two do not at a typical one', () => {
+    expect(MAX_GITLAB_REGISTRY_ACCOUNTS).toBe(1);
+    const config = (accounts: number, passwordLength: number) =>
+      dockerConfigJson(
+        Array.from({ length: accounts + 1 }, (_, i) => ({
+          registry: `${String(i).padStart(12, '9')}.dkr.ecr.ap-southeast-1.amazonaws.com`,
+          username: 'AWS',
+          password: 'A'.repeat(passwordLength),
+        })),
+      );
+    expect(config(MAX_GITLAB_REGISTRY_ACCOUNTS, 2800).length).toBeLessThanOrEqual(10_000);
+    expect(config(MAX_GITLAB_REGISTRY_ACCOUNTS + 1, 2500).length).toBeGreaterThan(10_000);
+    expect(gitlabRegistriesProblem({ type: 'private', accounts: ['111111111111'] })).toBeUndefined();
+    expect(gitlabRegistriesProblem({ type: 'public' })).toBeUndefined();
+    expect(gitlabRegistriesProblem({ type: 'private', accounts: ['111111111111', '222222222222'] })).toMatch(
+      /^--registries: it lists 2 accounts, and the docker config of a GitLab CI\/CD variable fits at most 1/,
+    );
   });
 });

@@ -37,6 +37,14 @@ export const NOT_FLAGS: Readonly<Record<string, string>> = {
   audience: "GitHub OIDC only; another CI's token carries the audience it was issued for (GitLab's id_tokens: aud)",
 };
 
+/** Inputs whose flag is named otherwise: a list given one item per flag reads best in the singular. */
+const FLAG_NAMES: Readonly<Record<string, string>> = { 'verify-images': 'verify-image' };
+
+/** The flag of an action input. */
+export function flagOf(input: string): string {
+  return FLAG_NAMES[input] ?? input;
+}
+
 /** Where the command takes an unset input flag from, when not from action.yml's default (the runner's context there). */
 const COMMAND_DEFAULTS: Readonly<Record<string, string>> = {
   'aws-region': 'AWS_REGION, then AWS_DEFAULT_REGION',
@@ -166,7 +174,7 @@ export function flagSpecs(inputs: Readonly<Record<string, InputSpec>> = INPUTS):
         COMMAND_DEFAULTS[name] ??
         (input.default && !input.default.includes('${{') && !input.boolean ? input.default : undefined);
       return {
-        name,
+        name: flagOf(name),
         input: name,
         half: input.half,
         type: input.boolean ? 'boolean' : 'string',
@@ -178,7 +186,7 @@ export function flagSpecs(inputs: Readonly<Record<string, InputSpec>> = INPUTS):
   return [...fromInputs, ...COMMAND_FLAGS.map((flag) => ({ ...flag, list: false }))];
 }
 
-/** What the command line said: each flag's value as text (a list joined one per line, a switch `true`). */
+/** What the command line said: each flag's value as text (a list joined one per line, a switch `true`), by input name for an input's flag. */
 export type ParsedFlags = Map<string, string>;
 
 export class UsageError extends Error {
@@ -213,7 +221,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[] =
         problems.push(`Unknown option '--no-${spec.name}'. Run ecr-secret-refresh --help for the flags.`);
       else if (given.includes(true) && given.includes(false))
         problems.push(`--${spec.name} and --no-${spec.name} are both given: give one of them.`);
-      else flags.set(spec.name, String(given[0]));
+      else flags.set(spec.input ?? spec.name, String(given[0]));
       continue;
     }
     // An empty value (an unset "$VARIABLE" in a script) is never read as "use the default": the
@@ -222,7 +230,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[] =
       problems.push(emptyValueProblem(spec));
       continue;
     }
-    flags.set(spec.name, given.map(String).join('\n'));
+    flags.set(spec.input ?? spec.name, given.map(String).join('\n'));
   }
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   return flags;

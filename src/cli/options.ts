@@ -14,8 +14,8 @@ import {
 import { checkApiUrl, isEnvironmentVariableName, isVariableName, tokenHasSpaces } from '../config/checks.ts';
 import { DOCKER_AUTH_CONFIG, GITLAB_DOTENV_MAX_BYTES } from '../gitlab/dotenv.ts';
 import type { DotenvSettings } from '../sinks/dotenv.ts';
-import type { GitLabSettings } from '../sinks/gitlab.ts';
-import { NOT_FLAGS, UsageError, type FlagSpec, type ParsedFlags } from './flags.ts';
+import { gitlabRegistriesProblem, type GitLabSettings } from '../sinks/gitlab.ts';
+import { flagOf, NOT_FLAGS, UsageError, type FlagSpec, type ParsedFlags } from './flags.ts';
 
 /** What one command line asks for: the AWS side, and each sink it names. */
 export interface CommandPlan {
@@ -24,6 +24,8 @@ export interface CommandPlan {
   github?: Config;
   dotenv?: DotenvSettings;
   gitlab?: GitLabSettings;
+  /** `--dry-run`: the plan of the GitHub secrets (the only sink beside which it is accepted), nothing written. */
+  dryRun: boolean;
   output: 'text' | 'json';
   verbose: boolean;
   /** Values read from the environment that must never be printed (tokens). */
@@ -165,6 +167,9 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
     if (!(error instanceof UsageError)) throw error;
     problems.add(error.message);
   }
+  // GitLab's 10,000 characters for a value, checked before ECR is asked, as GitHub's 48 KB is (config.ts).
+  const oversized = gitlab && wantsGitHub && config ? gitlabRegistriesProblem((config as Config).registry) : undefined;
+  if (oversized) problems.add(oversized);
   problems.throwIfAny();
   // Both are set when nothing was found wrong: a config or identity that could not be made added its problems.
   config = config!;
@@ -178,6 +183,7 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
       : {}),
     ...(dotenv ? { dotenv } : {}),
     ...(gitlab ? { gitlab } : {}),
+    dryRun: wantsGitHub && (config as Config).dryRun,
     output,
     verbose: flags.has('verbose'),
     secrets,
@@ -206,8 +212,8 @@ export function formatFlagProblem(
   flags: ReadonlySet<string>,
 ): string {
   const name = (mentioned: string) =>
-    flags.has(mentioned) ? `--${mentioned}` : mentioned === 'github-token' ? tokenSource : mentioned;
-  const who = input === 'github-token' ? `Environment variable ${tokenSource}` : `--${input}`;
+    flags.has(mentioned) ? `--${flagOf(mentioned)}` : mentioned === 'github-token' ? tokenSource : mentioned;
+  const who = input === 'github-token' ? `Environment variable ${tokenSource}` : `--${flagOf(input)}`;
   return `${who}: ${renderInputNames(problem, name)}. ${renderInputNames(fix, name)}`;
 }
 

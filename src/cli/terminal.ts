@@ -2,7 +2,8 @@ import type { EcrLogin } from '../aws/ecr.ts';
 import type { EngineIo } from '../engine.ts';
 import type { SecretResult } from '../github/writer.ts';
 import { renderInputNames } from '../config.ts';
-import { outcome, summaryText } from '../report.ts';
+import { imagesText, type ImageCheck } from '../registry/checks.ts';
+import { dryRunOutcome, dryRunSummaryText, outcome, summaryText, type DryRunRecord } from '../report.ts';
 
 export interface TerminalIo extends EngineIo {
   /** Whether the run failed (setFailed was called): exit code 1. */
@@ -46,9 +47,18 @@ export function terminalIo(options: {
       failed = true;
       log(`error: ${message}`);
     },
-    showResults: (login, results, now, { registryHosts, notes }) => {
-      const report =
-        options.output === 'json' ? jsonReport(login, results) : summaryText(login, results, now, registryHosts, notes);
+    showResults: (login, results, now, { registryHosts, notes, dryRun, images = [] }) => {
+      const json = options.output === 'json';
+      let report: string;
+      // A dry run's report is its plan: what would be written, with the settings, and the images a real run would check.
+      if (dryRun)
+        report = json
+          ? dryRunJsonReport(results, dryRun, images)
+          : [dryRunSummaryText(results, dryRun, notes), ...imagesText(images)].join('\n');
+      else
+        report = json
+          ? jsonReport(login, results, images)
+          : [summaryText(login, results, now, registryHosts, notes), ...imagesText(images)].join('\n');
       options.stdout(`${redact(report)}\n`);
     },
     failed: () => failed,
@@ -56,7 +66,11 @@ export function terminalIo(options: {
 }
 
 /** The report for scripts: what happened, the registry and expiry, each result; never a password. */
-function jsonReport(login: EcrLogin | undefined, results: readonly SecretResult[]): string {
+function jsonReport(
+  login: EcrLogin | undefined,
+  results: readonly SecretResult[],
+  images: readonly ImageCheck[],
+): string {
   return JSON.stringify(
     {
       outcome: outcome(results),
@@ -69,6 +83,35 @@ function jsonReport(login: EcrLogin | undefined, results: readonly SecretResult[
         status,
         ...(detail ? { detail } : {}),
       })),
+      ...(images.length > 0 ? { images: images.map(({ image, result }) => ({ image, result })) } : {}),
+    },
+    null,
+    2,
+  );
+}
+
+/**
+ * A dry run's report for scripts: what a real run would do (`outcome`), each result with the settings a
+ * planned write would send (an organisation secret's visibility), and what reading could not check.
+ */
+function dryRunJsonReport(
+  results: readonly SecretResult[],
+  { unchecked }: DryRunRecord,
+  images: readonly ImageCheck[],
+): string {
+  return JSON.stringify(
+    {
+      dryRun: true,
+      outcome: dryRunOutcome(results),
+      results: results.map(({ target, secret, status, detail, settings }) => ({
+        target,
+        secret,
+        status,
+        ...(status === 'planned' ? { settings: settings ?? {} } : {}),
+        ...(detail ? { detail } : {}),
+      })),
+      unchecked,
+      ...(images.length > 0 ? { images: images.map(({ image, result }) => ({ image, result })) } : {}),
     },
     null,
     2,

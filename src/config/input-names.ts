@@ -29,6 +29,7 @@ export const INPUT_NAMES = [
   'max-age',
   'dry-run',
   'write-interval',
+  'verify-images',
 ] as const;
 
 /** The name of an input of action.yml. */

@@ -78,7 +78,7 @@ export const INPUTS = {
     boolean: false,
     list: false,
     description:
-      'Token allowed to write the secrets: a GitHub App installation token (recommended, such as from `actions/create-github-app-token`) or a fine-grained personal access token with the repository permission "Secrets: Read and write" (repository secrets), "Environments: Read and write" (environment secrets) or the organisation permission "Secrets: Read and write" (organisation secrets). The workflow\'s own `GITHUB_TOKEN` can never write secrets.',
+      "Token allowed to write the secrets: a GitHub App installation token (recommended, such as from `actions/create-github-app-token`) or a fine-grained personal access token, with the permissions [the token table](#github-the-writing-token) gives for the secrets written. The workflow's own `GITHUB_TOKEN` can never write secrets.",
   },
   'github-api-url': {
     half: 'github',
@@ -114,7 +114,7 @@ export const INPUTS = {
     boolean: true,
     list: false,
     description:
-      "With `environment`: create the environment in a repository that lacks it (an empty `PUT /repos/{owner}/{repo}/environments/{name}`: no protection rules, nothing else set), then write its secrets. An environment that exists is never touched. Creating needs the repository permission 'Administration: Read and write' (fine-grained token or GitHub App) or the `repo` scope (classic token).",
+      'With `environment`: create the environment in a repository that lacks it (an empty `PUT /repos/{owner}/{repo}/environments/{name}`: no protection rules, nothing else set), then write its secrets. An environment that exists is never touched. Creating needs the Administration permission ([the token table](#github-the-writing-token)).',
     default: 'false',
   },
   organization: {
@@ -143,7 +143,7 @@ export const INPUTS = {
     boolean: false,
     list: false,
     description:
-      'Which app\'s secrets to write: `actions` (the default), `dependabot` (read by Dependabot when it updates dependencies from a private registry, such as images in this ECR registry) or `codespaces` (read by codespaces when they are created or restarted; on github.com and GHE.com only: GitHub Enterprise Server has no Codespaces secrets). Applies to repository and organisation secrets, visibility and selected repositories included; environments hold Actions secrets only. Each app keeps its own secrets and public key, and the token needs that app\'s permission: "Dependabot secrets" or "Codespaces secrets" (repository), "Organization dependabot secrets" or "Organization codespaces secrets" (organisation).',
+      "Which app's secrets to write: `actions` (the default), `dependabot` (read by Dependabot when it updates dependencies from a private registry, such as images in this ECR registry) or `codespaces` (read by codespaces when they are created or restarted; on github.com and GHE.com only: GitHub Enterprise Server has no Codespaces secrets). Applies to repository and organisation secrets, visibility and selected repositories included; environments hold Actions secrets only. Each app keeps its own secrets and public key, and the token needs that app's permission ([the token table](#github-the-writing-token)).",
     default: 'actions',
   },
   'secret-name': {
@@ -203,5 +203,12 @@ export const INPUTS = {
     list: false,
     description:
       "Time between two writes to GitHub, such as `1s` (the default, as GitHub advises on github.com) or `500ms`; at least `334ms`, as GitHub's secondary rate limit allows 900 points a minute and a write costs 5. Reads (lists, public keys) fill the gaps between writes within the same points. GitHub Enterprise Server turns secondary rate limits off by default, so there it may be shortened; a fan-out over N repositories takes about N times this.",
+  },
+  'verify-images': {
+    half: 'aws',
+    boolean: false,
+    list: true,
+    description:
+      "Images the fresh password must be able to pull, one per line or separated by commas: `repository:tag` or `repository@sha256:...` in the registry of the run (`build-env:latest`; the tag `latest` when none), or `<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>` (another account's registry in the same region, such as one of `registries`), or `public.ecr.aws/<alias>/<repository>:<tag>` with `registry-type: public`. For each, after the password is fetched and beside the writes, the registry's manifest (an index resolved to its `linux/amd64` entry) and its config blob are asked for, as a pull asks (`ecr:BatchGetImage`, `ecr:GetDownloadUrlForLayer`); no layer is downloaded. Secrets are written whatever the check finds; a failed check fails the step after the writes, with the reason. None by default: no request.",
   },
 } as const satisfies Readonly<Record<InputName, InputSpec>>;

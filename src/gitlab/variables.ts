@@ -1,17 +1,26 @@
 import { isVariableName } from '../config/checks.ts';
-import { request, type Dispatcher } from 'undici';
 import { errorMessage } from '../errors.ts';
-import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage, urlForMessages } from '../network.ts';
-import { MAX_RETRIES, retryingDispatcher, TRANSIENT_ERROR_CODES } from '../retrying-dispatcher.ts';
-import { USER_AGENT } from '../version.ts';
+import { retryingDispatcher } from '../retrying-dispatcher.ts';
+import {
+  apiRoot,
+  gitlabFailureMessage,
+  isVariableNotFound,
+  keyTaken,
+  scrub,
+  send,
+  tokenAdvice,
+  valueRefused,
+  type Answer,
+  type Context,
+} from './api.ts';
 
 /*
  * One GitLab CI/CD variable, created or updated through GitLab's REST API (docs: "Project-level CI/CD
- * variables API", "Group-level Variables API").
+ * variables API", "Group-level Variables API"); the requests and GitLab's refusals are in api.ts.
  *
  * Plain requests rather than `@gitbeaker/rest`: bundled with ncc (minified) a file that updates one
  * variable through gitbeaker weighs 287 KB (every resource of `@gitbeaker/core`, `qs`,
- * `rate-limiter-flexible`), plain requests a few hundred bytes, for the two routes needed here; and
+ * `rate-limiter-flexible`), plain requests a few hundred bytes, for the routes needed here; and
  * gitbeaker's own retry (429 and 502 only, ten times, Retry-After ignored) and its global `fetch` are
  * not what the rest of the project does. So it sends undici requests as the OIDC token request does
  * (`retrying-dispatcher.ts`): through the runner's proxy as `@actions/http-client` decides it
@@ -44,15 +53,17 @@ export interface GitLabVariableResult {
   status: 'created' | 'updated';
   /** Whether GitLab masks the value in job logs. */
   masked: boolean;
-  /** What the user should know: why a secret is not masked, or a setting GitLab did not keep. */
+  /** What the user should know: why a secret is not masked. */
   note?: string;
 }
 
-/** The advice for a token GitLab refuses, once, for every message that needs it. */
-function tokenAdvice(kind: GitLabOwnerKind, tokenSource: string): string {
-  const role = kind === 'project' ? 'the Maintainer role on the project' : 'the Owner role on the group';
-  return `Use a personal, project or group access token with the api scope and ${role}, in ${tokenSource}.`;
-}
+
+/**
+ * GitLab's limit for a CI/CD variable's value (docs "GitLab CI/CD variables", "Define a CI/CD variable
+ * in the UI": "The value is limited to 10,000 characters"). Whether the API itself refuses a longer one
+ * is not visible in GitLab's source, so a longer value is never sent: a job may not receive it whole.
+ */
+export const GITLAB_VALUE_MAX_CHARS = 10_000;
 
 /**
  * Why GitLab would refuse to mask `value`, or undefined when it masks it. The variable is written with
@@ -68,12 +79,24 @@ export function maskProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** What GitLab says it holds: Entities::Ci::Variable (a hidden variable's value is not shown). */
+interface Stored {
+  scope?: string;
+  protected?: boolean;
+  hidden: boolean;
+}
+
+type Outcome = { status: 'created' | 'updated'; stored: Stored } | { failed: Answer };
+
 /**
  * Creates or updates the variable `key` of a project or group for `environmentScope`: a PUT with
  * `filter[environment_scope]` (for a project GitLab answers 404 "Variable Not Found" when there is
- * none with that key and scope; for a group a GET asks first), then a POST to create it. Masked where
- * GitLab allows it, with the reason in `note` where it does not. Throws an Error that says what to do;
- * neither the value nor the token is ever in a message.
+ * none with that key and scope; for a group, and before a write that would unmask, a GET asks first),
+ * then a POST to create it. Masked where GitLab allows it, with the reason in `note` where it does not;
+ * a hidden variable is never unmasked (GitLab refuses it). What GitLab stored is read back from its
+ * answer: a scope or protection other than the one asked is never left in place (a variable just
+ * created so is deleted again) and fails the write. Throws an Error that says what to do; neither the
+ * value nor the token is ever in a message.
  */
 export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<GitLabVariableResult> {
   const { owner, key, value, environmentScope, tokenSource } = input;
@@ -90,60 +113,116 @@ export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<G
     throw new Error(
       `${tokenSource} is empty or holds spaces or line breaks, not a GitLab token. ${tokenAdvice(owner.kind, tokenSource)}`,
     );
+  if (value.length > GITLAB_VALUE_MAX_CHARS)
+    throw new Error(
+      `the value of GitLab variable ${key} is ${value.length} characters, and GitLab takes at most ${GITLAB_VALUE_MAX_CHARS}: write less into it (a docker config of fewer registries).`,
+    );
 
   const unmaskable = input.sensitive ? maskProblem(value) : undefined;
   const ownerPath = `${api.pathname.replace(/\/$/, '')}/${owner.kind}s/${encodeURIComponent(owner.id)}/variables`;
   const context: Context = { input, origin: api.origin };
   // POST is not repeated: a create whose answer was lost would be refused as "has already been taken".
-  const dispatcher = retryingDispatcher(api.href, ['GET', 'PUT']);
+  const dispatcher = retryingDispatcher(api.href, ['GET', 'PUT', 'DELETE']);
+  const variablePath = (scope: string) =>
+    `${ownerPath}/${encodeURIComponent(key)}?${new URLSearchParams({ 'filter[environment_scope]': scope })}`;
+  const request = (method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: Record<string, unknown>) =>
+    send(dispatcher, context, method, path, body);
+  const fail = (answer: Answer): never => {
+    throw new Error(scrub(gitlabFailureMessage(answer, context), input));
+  };
+  /** The variable of `key` GitLab holds for `scope`: undefined when none. */
+  const lookUp = async (scope: string): Promise<Stored | undefined> => {
+    const found = await request('GET', variablePath(scope));
+    if (found.status === 404 && isVariableNotFound(found.body)) return undefined;
+    if (found.status !== 200) return fail(found);
+    return storedOf(found.body);
+  };
   try {
-    const write = async (masked: boolean) => {
+    let masked = input.sensitive && !unmaskable;
+    let note = input.sensitive && unmaskable ? `not masked: ${unmaskable}` : undefined;
+
+    // A group's PUT whose filter matches nothing updates the first variable of that key whatever its
+    // scope, and moves it to this one (lib/api/group_variables.rb hands Ci::ChangeVariableService no
+    // variable, which then finds one by key alone): so a group's variable is looked up first. A
+    // project's PUT answers 404 instead (lib/api/ci/variables.rb), which saves the look-up, except
+    // before a write that unmasks: GitLab refuses to change `masked` on a hidden variable.
+    let current: Stored | undefined | 'unknown' = 'unknown';
+    if (owner.kind === 'group' || !masked) current = await lookUp(environmentScope);
+    if (current !== 'unknown' && current && current.scope !== undefined && current.scope !== environmentScope)
+      throw new Error(scrub(filterIgnoredMessage(input, current.scope), input));
+    if (current !== 'unknown' && current?.hidden && !masked)
+      throw new Error(scrub(hiddenKeptMessage(input, unmaskable ?? 'the value is not a secret'), input));
+
+    const write = async (mask: boolean): Promise<Outcome> => {
       // An update sends only what this write decides: the variable's type (env_var or file), and its
       // protection unless --gitlab-protected says otherwise, stay as their owner set them.
       const update = {
         value,
-        masked,
+        masked: mask,
         raw: true,
         environment_scope: environmentScope,
         ...(input.protected === undefined ? {} : { protected: input.protected }),
       };
-      const create = { ...update, protected: input.protected ?? false, variable_type: 'env_var' };
-      const filter = new URLSearchParams({ 'filter[environment_scope]': environmentScope });
-      const variablePath = `${ownerPath}/${encodeURIComponent(key)}?${filter}`;
-      // A group's PUT whose filter matches nothing updates the first variable of that key whatever its
-      // scope, and moves it to this one (lib/api/group_variables.rb hands Ci::ChangeVariableService no
-      // variable, which then finds one by key alone): so a group's variable is looked up first. A
-      // project's PUT answers 404 instead (lib/api/ci/variables.rb), which saves the look-up.
-      let exists = true;
-      if (owner.kind === 'group') {
-        const found = await send(dispatcher, context, 'GET', variablePath);
-        if (found.status === 404 && isVariableNotFound(found.body)) exists = false;
-        else if (found.status !== 200) return { failed: found };
-      }
-      if (exists) {
-        const updated = await send(dispatcher, context, 'PUT', variablePath, update);
-        if (updated.status === 200) return { status: 'updated' as const, stored: updated.body };
+      if (current !== undefined) {
+        const updated = await request('PUT', variablePath(environmentScope), update);
+        if (updated.status === 200) return { status: 'updated', stored: storedOf(updated.body) };
         if (updated.status !== 404 || !isVariableNotFound(updated.body)) return { failed: updated };
       }
-      const created = await send(dispatcher, context, 'POST', ownerPath, { key, ...create });
-      if (created.status === 201) return { status: 'created' as const, stored: created.body };
+      const create = { key, ...update, protected: input.protected ?? false, variable_type: 'env_var' };
+      const created = await request('POST', ownerPath, create);
+      if (created.status === 201) return { status: 'created', stored: storedOf(created.body) };
       return { failed: created };
     };
 
-    let masked = input.sensitive && !unmaskable;
-    let note = input.sensitive && unmaskable ? `not masked: ${unmaskable}` : undefined;
     let outcome = await write(masked);
     if ('failed' in outcome && masked && outcome.failed.status === 400 && valueRefused(outcome.failed.body)) {
       // A GitLab older than the rule for masked raw values masks only Base64 and `@ : . ~`: keep the
-      // value, unmasked, and say so rather than fail a write that can succeed.
+      // value, unmasked, and say so rather than fail a write that can succeed; but never on a hidden
+      // variable, whose `masked` GitLab refuses to change (Ci::HidableVariable: "Updating masked
+      // attribute is not allowed on updates for hidden variables.").
+      if (outcome.failed.method === 'PUT') {
+        if (current === 'unknown') current = await lookUp(environmentScope);
+        if (current?.hidden) throw new Error(scrub(hiddenKeptMessage(input, olderMaskRuleProblem()), input));
+      }
       masked = false;
-      note = olderMaskRuleMessage();
+      note = `not masked: ${olderMaskRuleProblem()}`;
       outcome = await write(false);
     }
-    if ('failed' in outcome) throw new Error(scrub(gitlabFailureMessage(outcome.failed, context), input));
-    const scopeKept = storedScope(outcome.stored);
-    if (scopeKept !== undefined && scopeKept !== environmentScope) {
-      note = [note, scopeDroppedMessage(scopeKept, environmentScope)].filter(Boolean).join('; ');
+    if ('failed' in outcome) {
+      const { failed } = outcome;
+      // GitLab dropped the scope (a group on Free) and found the key taken under `*`: say what it holds.
+      if (failed.method === 'POST' && failed.status === 400 && keyTaken(failed.body) && environmentScope !== '*') {
+        const everywhere = await lookUp('*');
+        if (everywhere && (everywhere.scope ?? '*') === '*')
+          throw new Error(scrub(heldEverywhereMessage(input), input));
+      }
+      return fail(failed);
+    }
+
+    const asked = {
+      scope: environmentScope,
+      protected: outcome.status === 'created' ? (input.protected ?? false) : input.protected,
+    };
+    // A GitLab whose answer has no environment_scope (a group variable before scopes existed) stores it for every environment.
+    const stored = { ...outcome.stored, scope: outcome.stored.scope ?? '*' };
+    const wrongScope = stored.scope !== asked.scope;
+    const wrongProtection = asked.protected !== undefined && stored.protected !== asked.protected;
+    if (wrongScope || wrongProtection) {
+      const otherwise = storedOtherwiseProblem(input, stored, asked.protected);
+      if (outcome.status === 'updated') throw new Error(scrub(notLeftMessage(input, otherwise, 'updated'), input));
+      // Never leave a credential where it was not asked to go: the variable just created is removed.
+      let aftermath: string;
+      try {
+        const removed = await request('DELETE', variablePath(stored.scope));
+        const gone =
+          removed.status === 204 ||
+          removed.status === 200 ||
+          (removed.status === 404 && isVariableNotFound(removed.body));
+        aftermath = gone ? 'removed' : `GitLab answered ${removed.status}`;
+      } catch (error) {
+        aftermath = errorMessage(error);
+      }
+      throw new Error(scrub(notLeftMessage(input, otherwise, aftermath, wrongScope), input));
     }
     return { status: outcome.status, masked, ...(note ? { note } : {}) };
   } finally {
@@ -152,166 +231,82 @@ export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<G
   }
 }
 
-/** The note for a GitLab from before the rule for masked raw values. */
-function olderMaskRuleMessage(): string {
-  return 'not masked: this GitLab masks only values of the Base64 alphabet and @ : . ~ (newer versions also mask other values without spaces)';
-}
-
-/** The note for a group variable whose environment scope GitLab dropped (group scopes are a Premium feature). */
-function scopeDroppedMessage(kept: string, wanted: string): string {
-  return `GitLab stored it for environment scope "${kept}", not "${wanted}" (group variables take an environment scope on GitLab Premium and Ultimate only)`;
-}
-
-interface Context {
-  input: GitLabVariableWrite;
-  origin: string;
-}
-
-interface Answer {
-  method: string;
-  status: number;
-  body: unknown;
-  location?: string;
-}
-
-function apiRoot(apiUrl: string): URL {
-  let url: URL | undefined;
-  try {
-    url = new URL(apiUrl);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
-    throw new Error(
-      `the GitLab API URL "${urlForMessages(apiUrl)}" is not an http(s) URL: use the API's root, such as https://gitlab.com/api/v4 (a job's CI_API_V4_URL).`,
-    );
-  if (url.username || url.password || url.search)
-    throw new Error(
-      `the GitLab API URL "${urlForMessages(apiUrl)}" carries a user, password or query: give the token in its own variable and the URL alone.`,
-    );
-  return url;
-}
-
-async function send(
-  dispatcher: Dispatcher,
-  { input, origin }: Context,
-  method: 'GET' | 'PUT' | 'POST',
-  path: string,
-  body?: Record<string, unknown>,
-): Promise<Answer> {
-  const url = `${origin}${path}`;
-  let answer: Awaited<ReturnType<typeof request>>;
-  try {
-    answer = await request(url, {
-      dispatcher,
-      method,
-      headers: {
-        'private-token': input.token,
-        accept: 'application/json',
-        'user-agent': USER_AGENT,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-      headersTimeout: REQUEST_TIMEOUT_MS,
-      bodyTimeout: REQUEST_TIMEOUT_MS,
-    });
-  } catch (error) {
-    throw new Error(scrub(unansweredMessage(new URL(url).host, url, error), input), { cause: error });
-  }
-  const text = await answer.body.text().catch(() => '');
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // Not JSON (a proxy's or load balancer's page): kept as text, for the status line only.
-  }
-  const location = answer.headers['location'];
+function storedOf(body: unknown): Stored {
+  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const scope = fields['environment_scope'];
+  const isProtected = fields['protected'];
   return {
-    method,
-    status: answer.statusCode,
-    body: parsed,
-    ...(typeof location === 'string' ? { location } : {}),
+    ...(typeof scope === 'string' ? { scope } : {}),
+    ...(typeof isProtected === 'boolean' ? { protected: isProtected } : {}),
+    hidden: fields['hidden'] === true,
   };
 }
 
-/** GitLab's API errors are `{"message": "404 Variable Not Found"}` (not_found!), or `{"message": {"field": [...]}}` for a refused record. */
-function messageOf(body: unknown): unknown {
-  return typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : undefined;
+/** Why a GitLab from before the rule for masked raw values refused to mask the value. */
+function olderMaskRuleProblem(): string {
+  return 'this GitLab masks only values of the Base64 alphabet and @ : . ~ (newer versions also mask other values without spaces)';
 }
 
-/** `404 Variable Not Found` (project), `404 GroupVariable Not Found` (group): no variable with that key and scope. */
-function isVariableNotFound(body: unknown): boolean {
-  const message = messageOf(body);
-  return typeof message === 'string' && /^404 (Group)?Variable Not Found$/.test(message);
+function holderOf({ owner }: GitLabVariableWrite): string {
+  return `GitLab ${owner.kind} ${owner.id}`;
 }
 
-/** A 400 whose record errors name the value: `{"message":{"value":["is invalid"]}}`, GitLab's answer to a value it cannot mask. */
-function valueRefused(body: unknown): boolean {
-  const message = messageOf(body);
-  return typeof message === 'object' && message !== null && 'value' in message;
+/** A hidden variable whose value cannot be masked: GitLab refuses to unmask it, so nothing is changed. */
+function hiddenKeptMessage(input: GitLabVariableWrite, why: string): string {
+  return `variable ${input.key} of ${holderOf(input)} is hidden (masked and hidden), and GitLab refuses to unmask a hidden variable, which this value needs (${why}): it was kept as it was, hidden, masked and with its previous value. Delete it and run again, so that it is created unhidden, or use another variable (--gitlab-variable).`;
 }
 
-function storedScope(body: unknown): string | undefined {
-  const scope =
-    typeof body === 'object' && body !== null ? (body as { environment_scope?: unknown }).environment_scope : undefined;
-  return typeof scope === 'string' ? scope : undefined;
+/** A group GET that answered a variable of another scope: a GitLab before 16.9 ignores the filter. */
+function filterIgnoredMessage(input: GitLabVariableWrite, answered: string): string {
+  return `GitLab answered the look-up of variable ${input.key} of ${holderOf(input)} for environment scope "${input.environmentScope}" with its variable for "${answered}": this GitLab (before 16.9) cannot look up a group variable by environment scope, and an update could change the wrong one. Nothing was changed. Use a project variable (--gitlab-project), or a variable name of its own for this scope (--gitlab-variable).`;
 }
 
-/** A request that got no answer: a network failure, a timeout, or 429/5xx on every attempt. */
-function unansweredMessage(host: string, url: string, error: unknown): string {
-  const { code, statusCode } = (error ?? {}) as { code?: string; statusCode?: number };
-  const attempts = `${MAX_RETRIES + 1} attempts`;
-  if (code === 'UND_ERR_REQ_RETRY' && statusCode)
-    return `GitLab at ${host} answered ${statusCode} (${attempts}); GitLab may be busy or having trouble: run again later.`;
-  const failure = networkFailure(error, REQUEST_TIMEOUT_MS) ?? { kind: 'unreachable', words: errorMessage(error) };
-  const tried = code && TRANSIENT_ERROR_CODES.includes(code) ? ` (${attempts})` : '';
-  return unreachableMessage(
-    host,
-    { ...failure, words: `${failure.words}${tried}` },
-    { url, settings: "the GitLab API URL (--gitlab-api-url, or the job's CI_API_V4_URL)" },
-  );
+/** A create refused as taken, with a variable for every environment in place: the scope was dropped. */
+function heldEverywhereMessage(input: GitLabVariableWrite): string {
+  const why =
+    input.owner.kind === 'group'
+      ? ' (group variables take an environment scope on GitLab Premium and Ultimate only)'
+      : ' (this GitLab keeps no environment scope for project variables)';
+  return `${holderOf(input)} holds variable ${input.key} for every environment ("*"), and GitLab did not keep environment scope "${input.environmentScope}" for a new one beside it${why}. Nothing was changed. ${storedOtherwiseFix(input, true)}`;
 }
 
-/** What GitLab's refusal means for the user, in words that say what to change. */
-function gitlabFailureMessage(answer: Answer, { input }: Context): string {
-  const { owner, key, tokenSource } = input;
-  const holder = `GitLab ${owner.kind} ${owner.id}`;
-  const message = messageOf(answer.body);
-  const said = typeof message === 'string' ? message : undefined;
-  const error = typeof answer.body === 'object' && answer.body !== null ? (answer.body as Record<string, unknown>) : {};
-  const advice = tokenAdvice(owner.kind, tokenSource);
-  if (answer.status >= 300 && answer.status < 400) {
-    return `GitLab answered ${answer.method} with a redirect (${answer.status}${answer.location ? ` to ${urlForMessages(answer.location)}` : ''}): not followed, as it would carry the token. Use the API's own URL, such as https://gitlab.com/api/v4.`;
-  }
-  if (answer.status === 401) {
-    // `{"message":"401 Unauthorized"}` for an unknown token; `{"error":"invalid_token","error_description":...}` for an expired or revoked one.
-    const why =
-      typeof error['error_description'] === 'string' ? error['error_description'] : (said ?? '401 Unauthorized');
-    return `GitLab refused the token in ${tokenSource} (${why}): it is unknown, expired or revoked. ${advice}`;
-  }
-  if (answer.status === 403 && error['error'] === 'insufficient_scope') {
-    return `the token in ${tokenSource} lacks the api scope that writing a CI/CD variable needs (read_api is not enough). ${advice}`;
-  }
-  if (answer.status === 403) {
-    return `the token in ${tokenSource} may not change the CI/CD variables of ${holder} (${said ?? '403 Forbidden'}). ${advice}`;
-  }
-  if (answer.status === 404) {
-    const flag = owner.kind === 'project' ? '--gitlab-project' : '--gitlab-group';
-    return `${holder} was not found, or the token in ${tokenSource} cannot see it (${said ?? '404 Not Found'}). Check ${flag} (a numeric id or the full path, such as group/sub/project) and the token's membership.`;
-  }
-  if (answer.status === 400 && typeof message === 'object' && message !== null) {
-    const fields = Object.entries(message as Record<string, unknown>)
-      .map(([field, problems]) => `${field} ${Array.isArray(problems) ? problems.join(', ') : String(problems)}`)
-      .join('; ');
-    return `GitLab refused variable ${key} of ${holder}: ${fields}.`;
-  }
-  const detail = said ?? (typeof answer.body === 'string' && answer.body.length < 200 ? answer.body.trim() : '');
-  return `GitLab answered ${answer.method} on variable ${key} of ${holder} with ${answer.status}${detail ? ` (${detail})` : ''}.`;
+/** What GitLab stored that was not asked: another scope, or another protection. */
+function storedOtherwiseProblem(
+  input: GitLabVariableWrite,
+  stored: Stored & { scope: string },
+  askedProtected: boolean | undefined,
+): string {
+  const parts = [
+    ...(stored.scope !== input.environmentScope
+      ? [`for environment scope "${stored.scope}", not "${input.environmentScope}"`]
+      : []),
+    ...(askedProtected !== undefined && stored.protected !== askedProtected
+      ? [askedProtected ? 'unprotected, not protected' : 'protected, not unprotected']
+      : []),
+  ];
+  return `GitLab stored variable ${input.key} of ${holderOf(input)} ${parts.join(' and ')}.`;
 }
 
-/** Neither the value nor the token is ever in a message, whatever GitLab or a proxy put in its answer. */
-function scrub(text: string, { value, token }: GitLabVariableWrite): string {
-  let clean = text;
-  for (const secret of [value, token]) if (secret.length >= 4) clean = clean.split(secret).join('***');
-  return clean;
+/** What became of a variable GitLab stored otherwise than asked: updated so, or removed again (or not). */
+function notLeftMessage(
+  input: GitLabVariableWrite,
+  otherwise: string,
+  /** `updated`, `removed`, or why the removal failed. */
+  aftermath: string,
+  wrongScope = false,
+): string {
+  const settings = `the ${input.owner.kind}'s Settings > CI/CD > Variables`;
+  const fix = storedOtherwiseFix(input, wrongScope);
+  return aftermath === 'updated'
+    ? `${otherwise} The variable was updated so: check it in ${settings}.`
+    : aftermath === 'removed'
+      ? `${otherwise} It was removed again. ${fix}`
+      : `${otherwise} Removing it again failed (${aftermath}): remove it by hand in ${settings}. ${fix}`;
+}
+
+function storedOtherwiseFix(input: GitLabVariableWrite, scope: boolean): string {
+  if (!scope) return 'Check the protection the variable needs (--gitlab-protected or --no-gitlab-protected).';
+  return input.owner.kind === 'group'
+    ? `Group variables take an environment scope on GitLab Premium and Ultimate only: write a project variable instead (--gitlab-project), whose scopes every tier keeps, or use --gitlab-environment-scope '*' if every environment of the group's projects may receive it.`
+    : 'Check the environment scope (--gitlab-environment-scope).';
 }

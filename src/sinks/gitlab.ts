@@ -1,6 +1,7 @@
 import { errorMessage } from '../errors.ts';
-import { writeGitLabVariable, type GitLabOwnerKind } from '../gitlab/variables.ts';
-import { loginDockerConfig } from '../secrets.ts';
+import type { RegistrySpec } from '../aws/registry.ts';
+import { GITLAB_VALUE_MAX_CHARS, writeGitLabVariable, type GitLabOwnerKind } from '../gitlab/variables.ts';
+import { loginDockerConfig, registryAccountsWithin } from '../secrets.ts';
 import { oneDestinationSink, type Sink } from './sink.ts';
 
 export interface GitLabSettings {
@@ -43,4 +44,21 @@ export function gitlabSink(settings: GitLabSettings, setSecret: (value: string) 
       return [result(variable, 'failed', errorMessage(error))];
     }
   });
+}
+
+/**
+ * Accounts beside the login's own registry whose docker config fits GitLab's 10,000 characters for a
+ * value whatever ECR answers (secrets.ts has the arithmetic): 1. Two registries take about 6.8 KB,
+ * three about 10.3 KB with passwords of a typical 2,500 characters.
+ */
+export const MAX_GITLAB_REGISTRY_ACCOUNTS = registryAccountsWithin(GITLAB_VALUE_MAX_CHARS);
+
+/**
+ * Why the docker config of `registry` may not fit in a GitLab variable, checked before any AWS request
+ * as `registries` is for GitHub's 48 KB (config.ts); undefined when it fits.
+ */
+export function gitlabRegistriesProblem(registry: RegistrySpec): string | undefined {
+  const accounts = registry.type === 'private' ? registry.accounts.length : 0;
+  if (accounts <= MAX_GITLAB_REGISTRY_ACCOUNTS) return undefined;
+  return `--registries: it lists ${accounts} accounts, and the docker config of a GitLab CI/CD variable fits at most ${MAX_GITLAB_REGISTRY_ACCOUNTS} beside the login's own registry: each adds an entry of up to 3.8 KB (an ECR password runs to 2,700 characters), and GitLab takes values of at most ${GITLAB_VALUE_MAX_CHARS} characters. List at most ${MAX_GITLAB_REGISTRY_ACCOUNTS}, or write the GitLab variable in a run of its own, without --registries.`;
 }
