@@ -57,7 +57,6 @@ export interface GitLabVariableResult {
   note?: string;
 }
 
-
 /**
  * GitLab's limit for a CI/CD variable's value (docs "GitLab CI/CD variables", "Define a CI/CD variable
  * in the UI": "The value is limited to 10,000 characters"). Whether the API itself refuses a longer one
