@@ -1,5 +1,5 @@
 import { schema as published } from '@octokit/graphql-schema';
-import { buildClientSchema, parse, validate, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { buildClientSchema, Kind, parse, validate, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import type { RecordedRequest } from '../fakes/server.ts';
 
@@ -36,7 +36,7 @@ export function graphqlViolations(request: Pick<RecordedRequest, 'method' | 'url
   const problems = validate(gitHubSchema(), document).map((error) => `${where}: ${error.message}`);
   if (problems.length > 0) return problems;
   const operation = document.definitions.find(
-    (definition): definition is OperationDefinitionNode => definition.kind === 'OperationDefinition',
+    (definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION,
   );
   const coerced = getVariableValues(gitHubSchema(), operation?.variableDefinitions ?? [], variables);
   return (coerced.errors ?? []).map((error) => `${where}: ${error.message}`);
