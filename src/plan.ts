@@ -4,7 +4,13 @@ import type { Config } from './config.ts';
 import { createGitHubClient } from './github/client.ts';
 import { resolveTargets } from './github/repositories.ts';
 import { describeTarget, type Target } from './github/targets.ts';
-import { prepareTargets, writeNotes, type PreparedTarget, type SecretResult } from './github/writer.ts';
+import {
+  prepareTargets,
+  repositoriesOnlyNotes,
+  writeNotes,
+  type PreparedTarget,
+  type SecretResult,
+} from './github/writer.ts';
 import { reportRun, type Reporter } from './report.ts';
 import { secretNames, unchangingSecretNames } from './secrets.ts';
 
@@ -26,7 +32,7 @@ export async function planRun(config: Config, io: Reporter): Promise<void> {
     const { token, apiUrl, tokenSource } = config.github;
     const github = createGitHubClient({ token, tokenName: tokenSource.name, apiUrl, log: io });
     // Repository patterns are resolved as a real run resolves them: the plan names the repositories they match.
-    if (config.repositorySelection) {
+    if (config.repositorySelection || config.targets.some((spec) => 'selectedPatterns' in spec)) {
       const resolved = await resolveTargets(github, config.targets, config.repositorySelection, tokenSource);
       targets = resolved.targets.map(describeTarget);
       notes = resolved.notes;
@@ -72,6 +78,15 @@ export function plannedResults(prepared: PreparedTarget): SecretResult[] {
         ...(detail ? { detail } : {}),
       };
     }),
+    // A fresh secret whose selected repositories alone differ: a real run sets its list, and keeps its value.
+    ...(prepared.repositoriesOnly ?? []).map((listOnly): SecretResult => ({
+      target: prepared.target.label,
+      secret: listOnly.name,
+      status: 'planned',
+      takesEffect: listOnly.settings.takesEffect,
+      settings: { selected_repository_ids: listOnly.settings.body['selected_repository_ids'] },
+      detail: repositoriesOnlyNotes(prepared, listOnly),
+    })),
   ];
 }
 

@@ -628,6 +628,24 @@ export class FakeGitHub {
         return json(200, { total_count: ids.length, repositories }, link);
       });
     }
+    if (organization && method === 'PUT' && rest.length === 2 && rest[1] === 'repositories') {
+      // "Set selected repositories for an organization secret" (Actions, Dependabot, Codespaces alike):
+      // 204 with no body; 409 when the secret's visibility is not `selected` (REST reference: "Add
+      // selected repository to an organization secret" says 409 for that, and the Codespaces
+      // description lists 409 for this route); 404 for a secret that does not exist. Whether GitHub
+      // moves the secret's `updated_at` is not documented: the value is not touched, so it is kept here (a guess).
+      return answer((_url, body) => {
+        const stored = store.get(rest[0] ?? '');
+        if (!stored) return notFound();
+        if (stored.visibility !== 'selected')
+          return json(409, { message: "The secret's visibility is not 'selected'.", status: '409' });
+        const ids = (JSON.parse(body) as { selected_repository_ids?: unknown }).selected_repository_ids;
+        if (!Array.isArray(ids) || !ids.every((id) => Number.isInteger(id)))
+          return json(422, { message: 'Invalid request.\n\nselected_repository_ids is not an array of integers.' });
+        stored.selectedRepositoryIds = ids as number[];
+        return { status: 204 };
+      });
+    }
     if (method === 'PUT' && rest.length === 1 && rest[0] !== 'public-key') {
       return answer((_url, body) => this.put(store, rest[0] ?? '', body, organization));
     }

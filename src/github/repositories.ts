@@ -2,6 +2,7 @@ import { GraphqlResponseError } from '@octokit/graphql';
 import { errorMessage } from '../errors.ts';
 import type { GitHub } from './client.ts';
 import { describeGitHubError, samlSsoAdvice, type TokenSource } from './errors.ts';
+import { resolveSelectedRepositories } from './selected-repositories.ts';
 import {
   repositoryTarget,
   type RepositoryHolder,
@@ -100,9 +101,20 @@ interface OwnerRepositoriesPage {
 export async function resolveTargets(
   github: GitHub,
   exact: readonly TargetSpec[],
-  selection: RepositorySelection,
+  selection: RepositorySelection | undefined,
   tokenSource: TokenSource,
 ): Promise<ResolvedTargets> {
+  // An organisation secret's selected-repositories with patterns (config.ts never pairs them with repository patterns).
+  if (!selection) {
+    const resolved = await Promise.all(
+      exact.map(async (spec) =>
+        spec.kind === 'organization' && spec.selectedPatterns
+          ? resolveSelectedRepositories(github, spec, tokenSource)
+          : { spec, notes: [] },
+      ),
+    );
+    return { targets: resolved.map(({ spec }) => spec), notes: resolved.flatMap(({ notes }) => notes) };
+  }
   // One listing per owner, started at once for all owners; a failed one is kept as its message.
   const listings = new Map<string, Promise<OwnerListing | string>>();
   const listingOf = (owner: string) => {
@@ -337,7 +349,7 @@ export function selectedTargets(
   return targets;
 }
 
-function noMatchProblem(
+export function noMatchProblem(
   match: PatternMatch,
   listing: OwnerListing,
   topics: readonly string[],

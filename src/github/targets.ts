@@ -15,6 +15,16 @@ export interface SecretSettings {
   differs: boolean;
   /** Something the user must hear about the write, such as a visibility widened by the inputs. */
   warning?: string;
+  /**
+   * The stored secret is selected, as the inputs want it, and only its repositories differ: a secret
+   * otherwise skipped (fresh by max-age, or an unchanging one already stored) gets its list set
+   * (`PUT .../secrets/{name}/repositories`), with no new value.
+   */
+  repositoriesDiffer?: boolean;
+  /** Why this secret must not be written at all (a selected list that would shrink too much); it fails with it. */
+  refusal?: string;
+  /** Said beside the result: the repositories added to and removed from the stored list, by name. */
+  note?: string;
 }
 
 /** Reads what a kind needs from GitHub, before any password exists, to decide each secret's settings; `tokenSource` names the token in refusals. */
@@ -51,6 +61,8 @@ interface Routes {
   publicKey: string;
   write: string;
   list: string;
+  /** An organisation secret's selected repositories, set alone (`selected_repository_ids`). */
+  selectedRepositories?: string;
 }
 
 /** What differs between the apps that keep secrets, whatever the target. */
@@ -165,6 +177,7 @@ const KINDS: Kinds = {
       publicKey: `GET /orgs/{org}/${app}/secrets/public-key`,
       write: `PUT /orgs/{org}/${app}/secrets/{secret_name}`,
       list: `GET /orgs/{org}/${app}/secrets`,
+      selectedRepositories: `PUT /orgs/{org}/${app}/secrets/{secret_name}/repositories`,
     }),
     permission: (app) => app.organizationPermission,
     notFoundHint: ORGANIZATION_NOT_FOUND_HINT,
@@ -232,7 +245,19 @@ interface StoredOrganizationSecret {
   visibility: Visibility;
   /** Read only when the secret is selected and the inputs keep or name selected repositories. */
   selectedRepositoryIds?: number[];
+  /** Their names, by id, for what the log says was added and removed. */
+  selectedRepositoryNames?: Map<number, string>;
 }
+
+/**
+ * The share of a stored selected list that a run may remove without `allow-repository-removal`.
+ * Repositories leave a list that follows a pattern a few at a time (archived, renamed, deleted); a
+ * token that suddenly sees fewer repositories (a fine-grained token or GitHub App given fewer, an
+ * SSO authorisation lapsed for some) drops most of them at once. More than half is far beyond the
+ * first and what the second looks like (the issue's token that sees a third removes two thirds),
+ * while a list of two may still lose one on its own.
+ */
+export const MAX_REMOVED_SHARE = 0.5;
 
 /**
  * Each organisation secret's visibility. Without `visibility` in the inputs, an existing secret
@@ -249,41 +274,73 @@ async function organizationSettings(
 ): Promise<Map<string, SecretSettings>> {
   const { org, visibility: wanted } = spec;
   // Stored ids are needed to keep them (no visibility given), to compare them (a fresh or unchanging
-  // secret with other repositories is due), and to tell whether a selected list grows: repositories
-  // added to it can read the password from now on.
+  // secret with other repositories gets its list set), and to tell what a selected list gains and loses.
   const needIds = wanted === undefined || wanted === 'selected';
-  const [wantedIds, stored] = await Promise.all([
-    wanted === 'selected' ? repositoryIds(github, org, spec.selectedRepositories, tokenSource) : undefined,
+  const [wantedRepositories, stored] = await Promise.all([
+    wanted !== 'selected'
+      ? undefined
+      : (spec.selected ??
+        repositoryIds(github, org, spec.selectedRepositories, tokenSource).then((ids) =>
+          ids.map((id, index) => ({ id, name: spec.selectedRepositories[index] ?? String(id) })),
+        )),
     Promise.all(names.map((name) => storedOrganizationSecret(github, { org, app, label }, name, needIds, tokenSource))),
   ]);
+  const wantedIds = wantedRepositories?.map(({ id }) => id);
   const settings = new Map<string, SecretSettings>();
   names.forEach((name, index) => {
     const current = stored[index];
     const visibility = wanted ?? current?.visibility ?? 'private';
     const ids = wanted === undefined ? current?.selectedRepositoryIds : wantedIds;
     const body = { visibility, ...(visibility === 'selected' ? { selected_repository_ids: ids ?? [] } : {}) };
-    const differs =
-      wanted !== undefined &&
-      current !== undefined &&
-      (current.visibility !== wanted || (wanted === 'selected' && !sameIds(current.selectedRepositoryIds, wantedIds)));
+    const differs = wanted !== undefined && current !== undefined && current.visibility !== wanted;
+    const repositoriesDiffer =
+      wanted === 'selected' && current?.visibility === 'selected' && !sameIds(current.selectedRepositoryIds, wantedIds);
     const widened = current !== undefined && WIDTH.indexOf(visibility) > WIDTH.indexOf(current.visibility);
-    const added =
-      current?.visibility === 'selected' && visibility === 'selected'
-        ? (ids ?? []).filter((id) => !current.selectedRepositoryIds?.includes(id))
-        : [];
+    const change = repositoriesDiffer ? listChange(current, wantedRepositories ?? []) : undefined;
     const warning = widened
       ? `visibility: ${visibility} widens secret ${name} of ${label}: ${READERS[current.visibility]} could read it, now ${READERS[visibility]} can`
-      : added.length > 0
-        ? `selected-repositories widens secret ${name} of ${label}: ${added.length} more ${added.length === 1 ? 'repository' : 'repositories'} can read it (ids ${added.join(', ')})`
+      : change && change.added.length > 0
+        ? `selected-repositories widens secret ${name} of ${label}: ${change.added.length} more ${change.added.length === 1 ? 'repository' : 'repositories'} can read it (${change.added.join(', ')})`
+        : undefined;
+    const note = change ? listChangeNote(change) : undefined;
+    const storedCount = current?.selectedRepositoryIds?.length ?? 0;
+    const refusal =
+      change && !spec.allowRepositoryRemoval && change.removed.length > storedCount * MAX_REMOVED_SHARE
+        ? `selected-repositories would remove ${change.removed.length} of the ${storedCount} repositories secret ${name} of ${label} is shared with (${change.removed.join(', ')}), more than half, so neither its value nor its list was changed. A token that sees fewer repositories than before looks like this: check that ${tokenSource.name} still has access to them (a fine-grained token or GitHub App must include them). If the list is meant to shrink, set allow-repository-removal: true for this run.`
         : undefined;
     settings.set(name, {
       body,
       takesEffect: APPS[app].takesEffect(readersOf(visibility)),
       differs,
+      ...(repositoriesDiffer ? { repositoriesDiffer } : {}),
       ...(warning ? { warning } : {}),
+      ...(note ? { note } : {}),
+      ...(refusal ? { refusal } : {}),
     });
   });
   return settings;
+}
+
+interface ListChange {
+  added: string[];
+  removed: string[];
+}
+
+/** The names added to and removed from a stored selected list. */
+function listChange(current: StoredOrganizationSecret, wanted: readonly { id: number; name: string }[]): ListChange {
+  const storedIds = new Set(current.selectedRepositoryIds ?? []);
+  const wantedIds = new Set(wanted.map(({ id }) => id));
+  return {
+    added: wanted.filter(({ id }) => !storedIds.has(id)).map(({ name }) => name),
+    removed: [...storedIds]
+      .filter((id) => !wantedIds.has(id))
+      .map((id) => current.selectedRepositoryNames?.get(id) ?? `id ${id}`),
+  };
+}
+
+function listChangeNote({ added, removed }: ListChange): string {
+  const names = (list: readonly string[]) => (list.length > 0 ? ` (${list.join(', ')})` : '');
+  return `selected repositories since the stored list: ${added.length} added${names(added)}, ${removed.length} removed${names(removed)}`;
 }
 
 function sameIds(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
@@ -319,20 +376,24 @@ async function storedOrganizationSecret(
   if (visibility !== 'selected' || !withIds) return { visibility };
   try {
     const ids: number[] = [];
+    const repositoryNames = new Map<number, string>();
     let pages = 0;
     for await (const { data } of github.paginate.iterator(`GET /orgs/{org}/${app}/secrets/{secret_name}/repositories`, {
       org,
       secret_name: name,
       per_page: 100,
     })) {
-      ids.push(...data.map((repository) => repository.id));
+      for (const repository of data) {
+        ids.push(repository.id);
+        repositoryNames.set(repository.id, repository.name);
+      }
       // An organisation cannot hold more repositories than this reads; the cap keeps an answer that never ends from looping.
       if (++pages > MAX_REPOSITORY_PAGES)
         throw new Error(
           `GitHub listed more than ${MAX_REPOSITORY_PAGES * 100} selected repositories for secret ${name} of ${label}; give visibility and selected-repositories explicitly.`,
         );
     }
-    return { visibility, selectedRepositoryIds: ids };
+    return { visibility, selectedRepositoryIds: ids, selectedRepositoryNames: repositoryNames };
   } catch (error) {
     if (!(error instanceof RequestError)) throw error;
     throw new Error(

@@ -66,9 +66,7 @@ export function githubSink(
       });
       // Repository patterns are resolved before anything else: one that matches nothing stops the run
       // before any write or AWS call, and the rest of the run sees plain targets.
-      const resolved = config.repositorySelection
-        ? await resolveTargets(github, config.targets, config.repositorySelection, tokenSource)
-        : { targets: config.targets, notes: [] };
+      const resolved = await resolveTargets(github, config.targets, config.repositorySelection, tokenSource);
       const targets = resolved.targets.map(describeTarget);
       for (const note of resolved.notes) io.info(note);
       const options = {
