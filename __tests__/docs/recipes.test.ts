@@ -26,7 +26,15 @@ const WORLD = {
   accountId: '123456789012',
   region: 'eu-west-1',
   currentRepository: 'octo-org/app',
-  repositories: { 'octo-org/app': ['ecr'], 'octo-org/api': [], 'octo-org/web': [] } as Record<string, string[]>,
+  repositories: {
+    'octo-org/app': ['ecr'],
+    'octo-org/api': [],
+    'octo-org/web': [],
+    'octo-org/svc-orders': [],
+    'octo-org/svc-legacy': [],
+  } as Record<string, string[]>,
+  /** Topics, for the recipes' repository-topics: svc-legacy matches svc-* but lacks the topic. */
+  topics: { 'octo-org/svc-orders': ['ecr'] } as Record<string, string[]>,
   organizations: ['octo-org'],
   /** `ecr-pull` trusts this run's OIDC token and the CI user's keys; `ci-deploy` is what configure-aws-credentials assumes. */
   roles: ['ecr-pull', 'ci-deploy'],
@@ -152,7 +160,7 @@ function recipeSteps(): RecipeStep[] {
 async function stageFor(): Promise<Stage> {
   const fakes = await startFakes({ region: WORLD.region });
   for (const [repository, environments] of Object.entries(WORLD.repositories))
-    fakes.github.addRepository(repository, environments);
+    fakes.github.addRepository(repository, environments, { topics: WORLD.topics[repository] ?? [] });
   for (const organization of WORLD.organizations) fakes.github.addOrganization(organization);
   const ciUser = fakes.aws.addStaticKeys();
   const instanceProfile = fakes.aws.addStaticKeys();

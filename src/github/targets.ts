@@ -306,7 +306,7 @@ async function organizationSettings(
     const storedCount = current?.selectedRepositoryIds?.length ?? 0;
     const refusal =
       change && !spec.allowRepositoryRemoval && change.removed.length > storedCount * MAX_REMOVED_SHARE
-        ? `selected-repositories would remove ${change.removed.length} of the ${storedCount} repositories secret ${name} of ${label} is shared with (${change.removed.join(', ')}), more than half, so neither its value nor its list was changed. A token that sees fewer repositories than before looks like this: check that ${tokenSource.name} still has access to them (a fine-grained token or GitHub App must include them). If the list is meant to shrink, set allow-repository-removal: true for this run.`
+        ? removalProblem({ name, label, removed: change.removed, storedCount, tokenName: tokenSource.name })
         : undefined;
     settings.set(name, {
       body,
@@ -336,6 +336,18 @@ function listChange(current: StoredOrganizationSecret, wanted: readonly { id: nu
       .filter((id) => !wantedIds.has(id))
       .map((id) => current.selectedRepositoryNames?.get(id) ?? `id ${id}`),
   };
+}
+
+/** Why a selected list that would lose more than half its repositories is left as it is. */
+function removalProblem(about: {
+  name: string;
+  label: string;
+  removed: readonly string[];
+  storedCount: number;
+  tokenName: string;
+}): string {
+  const { name, label, removed, storedCount, tokenName } = about;
+  return `selected-repositories would remove ${removed.length} of the ${storedCount} repositories secret ${name} of ${label} is shared with (${removed.join(', ')}), more than half, so neither its value nor its list was changed. A token that sees fewer repositories than before looks like this: check that ${tokenName} still has access to them (a fine-grained token or GitHub App must include them). If the list is meant to shrink, set allow-repository-removal: true for this run.`;
 }
 
 function listChangeNote({ added, removed }: ListChange): string {
