@@ -295,15 +295,37 @@ describe('the README recipes, run as written', () => {
       expect({ target, name, plaintext: stored?.plaintext }).toEqual({ target, name, plaintext: value });
     expect(JSON.parse(result.outputs['secrets-written'] ?? '[]')).toHaveLength(expected.length);
     if (inputs['visibility'] === 'selected') {
+      // Names as listed; a pattern (`svc-*`) matches the organisation's repositories that carry every repository-topics topic.
+      const org = (inputs['organization'] ?? '').toLowerCase();
+      const topics = (inputs['repository-topics'] ?? '')
+        .split(/[\n,]/)
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean);
+      const glob = (pattern: string) =>
+        new RegExp(
+          `^${pattern
+            .replace(/[.+^${}()|[\]\\-]/g, '\\$&')
+            .replace(/\*/g, '.*')
+            .replace(/\?/g, '.')}$`,
+          'i',
+        );
       const ids = (inputs['selected-repositories'] ?? '')
         .split(/[\n,]/)
         .map((name) => name.trim())
         .filter(Boolean)
-        .map((name) => fakes.github.repositories.get(`${inputs['organization']}/${name}`.toLowerCase())?.id);
+        .flatMap((entry) => {
+          const name = entry.split('/').at(-1) ?? '';
+          if (!/[*?]/.test(name)) return [fakes.github.repositories.get(`${org}/${name}`.toLowerCase())?.id];
+          return [...fakes.github.repositories.values()]
+            .filter((r) => r.owner.toLowerCase() === org && glob(name).test(r.name))
+            .filter((r) => topics.every((topic) => r.topics.includes(topic)))
+            .map((r) => r.id);
+        });
+      expect(ids.length).toBeGreaterThan(0);
       for (const { stored } of expected)
-        expect({ visibility: stored?.visibility, ids: stored?.selectedRepositoryIds }).toEqual({
+        expect({ visibility: stored?.visibility, ids: [...(stored?.selectedRepositoryIds ?? [])].sort() }).toEqual({
           visibility: 'selected',
-          ids,
+          ids: [...ids].sort(),
         });
     }
     // With the recipe's own token, and no other.
