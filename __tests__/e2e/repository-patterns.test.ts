@@ -198,7 +198,7 @@ describe('repository patterns, resolved by listing the owner (GraphQL, 100 a pag
     );
     expect(topicsAlone).toContain('Add a pattern such as octo-org/* to repositories, or remove repository-topics.');
     expect(organization).toContain(
-      `Input 'repository-topics': it chooses repositories matched by a pattern in repositories, and organisation secrets have none.`,
+      `Input 'repository-topics': with organization, it filters the repositories a pattern in selected-repositories matches, and selected-repositories holds no pattern.`,
     );
     expect(twice).toContain(`Input 'repositories': "ACME/SVC-*" is listed twice.`);
     expect(fakes.allRequests()).toEqual([]);
