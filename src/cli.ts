@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { refresh, refreshSinks } from './engine.ts';
+import { runnerEnvironmentProblems } from './environment.ts';
 import { errorMessage } from './errors.ts';
 import { flagSpecs, helpText, parseFlags, UsageError } from './cli/flags.ts';
 import { commandPlan, type CommandPlan } from './cli/options.ts';
@@ -21,6 +22,9 @@ async function main(argv: readonly string[]): Promise<number> {
     const flags = parseFlags(argv, specs);
     if (flags.has('help')) return print(helpText(specs), EXIT.done);
     if (flags.has('version')) return print(`ecr-secret-refresh ${VERSION}\n`, EXIT.done);
+    // Before anything reads them into URLs (`@actions/github` as it loads, the proxy agents).
+    const environment = runnerEnvironmentProblems(process.env);
+    if (environment.length > 0) throw new UsageError(environment.join('\nerror: '));
     plan = commandPlan(flags, process.env, specs);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;

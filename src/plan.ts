@@ -24,7 +24,7 @@ export async function planRun(config: Config, io: Reporter): Promise<void> {
   let error: unknown;
   try {
     const { token, apiUrl, tokenSource } = config.github;
-    const github = createGitHubClient({ token, tokenName: tokenSource.name, apiUrl, log: io });
+    const github = await createGitHubClient({ token, tokenName: tokenSource.name, apiUrl, log: io });
     // Repository patterns are resolved as a real run resolves them: the plan names the repositories they match.
     if (config.repositorySelection) {
       const resolved = await resolveTargets(github, config.targets, config.repositorySelection, tokenSource);
