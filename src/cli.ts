@@ -5,6 +5,7 @@ import { errorMessage } from './errors.ts';
 import { flagSpecs, helpText, parseFlags, UsageError } from './cli/flags.ts';
 import { commandPlan, type CommandPlan } from './cli/options.ts';
 import { terminalIo } from './cli/terminal.ts';
+import { dotenvTargetProblem } from './gitlab/dotenv.ts';
 import { dotenvSink } from './sinks/dotenv.ts';
 import { githubSink } from './sinks/github.ts';
 import { gitlabSink } from './sinks/gitlab.ts';
@@ -26,6 +27,9 @@ async function main(argv: readonly string[]): Promise<number> {
     const environment = runnerEnvironmentProblems(process.env);
     if (environment.length > 0) throw new UsageError(environment.join('\nerror: '));
     plan = commandPlan(flags, process.env, specs);
+    // Before any request: a password minted for a file that cannot be written would be wasted, or worse.
+    const dotenvProblem = plan.dotenv && dotenvTargetProblem(plan.dotenv.path);
+    if (dotenvProblem) throw new UsageError(`--dotenv-file: ${dotenvProblem}.`);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`error: ${error.message}\n`);
