@@ -60,10 +60,11 @@ function parses(text: string): URL | undefined {
 }
 
 /**
- * A URL from the environment as a message may quote it, whether or not it parses: the user name kept,
- * the password (everything between the first `:` of the user info and the last `@`) replaced by `***`,
- * the query and fragment (`?access_token=`) left out. Without an `@`, a value that looks like more than
- * `host:port` is hidden after its scheme, as a password may sit there (`http://user:secret`).
+ * A URL from the environment as a message may quote it, whether or not it parses: the user info (up to
+ * the last `@`) replaced by `***`, as the input checks show it (network.ts urlForMessages), since a
+ * user name may be a token too (`http://<token>:x@proxy`); the query and fragment (`?access_token=`)
+ * left out. Without an `@`, a value that looks like more than `host:port` is hidden after its scheme,
+ * as a password may sit there (`http://user:secret`).
  */
 export function envUrlForMessages(text: string): string {
   const shown = text.replace(/[?#].*$/s, '?…');
@@ -71,8 +72,5 @@ export function envUrlForMessages(text: string): string {
   const rest = shown.slice(scheme.length);
   const at = rest.lastIndexOf('@');
   if (at === -1) return /^[^:/]*(?::\d*)?(?:\/[^:@]*)?(?:\?…)?$/.test(rest) ? shown : `${scheme}***`;
-  const userinfo = rest.slice(0, at);
-  const colon = userinfo.indexOf(':');
-  const user = colon > 0 && !userinfo.slice(0, colon).includes('/') ? `${userinfo.slice(0, colon)}:` : '';
-  return `${scheme}${user}***${rest.slice(at)}`;
+  return `${scheme}***${rest.slice(at)}`;
 }

@@ -16,7 +16,7 @@ const PASSWORD = 'Pr0xyS3cret';
 /** A self-hosted runner's proxy with its scheme cut short: `new URL` cannot read it, with or without http:// before it. */
 const BAD_PROXY = `://ci-bot:${PASSWORD}@proxy.corp:3128`;
 const notAUrl = (name: string) =>
-  `could not use the proxy "://ci-bot:***@proxy.corp:3128" (${name}): it is not a URL. Set ${name} to the proxy's URL`;
+  `could not use the proxy "://***@proxy.corp:3128" (${name}): it is not a URL. Set ${name} to the proxy's URL`;
 const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'];
 /** A token pasted into GITHUB_API_URL's query, in a value that is no URL. */
 const API_TOKEN = 'ghp_ApiUrlT0kenInTheQuery';
@@ -29,6 +29,8 @@ afterAll(async () => fakes.stop());
 function expectNoStackAndNoSecret(result: { stdout: string; stderr: string }): void {
   const visible = `${result.stdout}\n${result.stderr}`;
   expect(visible).not.toContain(PASSWORD);
+  // The user name too: a proxy may take a token there.
+  expect(visible).not.toContain('ci-bot');
   expect(visible).not.toContain(API_TOKEN);
   expect(visible).not.toMatch(/TypeError|Invalid URL|^\s+at /m);
 }
@@ -57,9 +59,7 @@ describe('the action', () => {
 
   it('a proxy of another scheme (socks5) and one whose password has a bare %: refused by name, hidden', async () => {
     const socks = await failedBeforeAnyRequest({ https_proxy: `socks5://ci-bot:${PASSWORD}@proxy.corp:1080` });
-    expect(socks.errors[0]).toMatch(
-      /^could not use the proxy "socks5:\/\/ci-bot:\*\*\*@proxy\.corp:1080" \(https_proxy\)/,
-    );
+    expect(socks.errors[0]).toMatch(/^could not use the proxy "socks5:\/\/\*\*\*@proxy\.corp:1080" \(https_proxy\)/);
     const percent = await failedBeforeAnyRequest({ HTTPS_PROXY: `http://ci-bot:${PASSWORD}%zz@proxy.corp:3128` });
     expect(percent.errors[0]).toMatch(
       /\(HTTPS_PROXY\): its user name or password holds a % that is not percent-encoding/,
