@@ -1,13 +1,14 @@
 /**
  * Rewrites the README's inputs and outputs tables from action.yml, the one source of truth for
- * what each input and output means:
+ * what each input and output means, and the command's flags table in docs/command-line.md from
+ * src/cli/flags.ts:
  *
- *   npm run docs           # rewrite README.md
- *   npm run docs -- --check  # exit 1, saying so, when README.md differs from what it would write
+ *   npm run docs           # rewrite README.md and docs/command-line.md
+ *   npm run docs -- --check  # exit 1, saying so, when either differs from what it would write
  *
  * The tables sit between marker comments (`<!-- inputs:start -->` ... `<!-- inputs:end -->`, the
- * same for outputs); everything outside them is left as it is. __tests__/docs/readme.test.ts fails
- * when the README differs, so CI does.
+ * same for outputs and flags); everything outside them is left as it is. __tests__/docs/readme.test.ts
+ * fails when a page differs, so CI does.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,6 +18,7 @@ import { flagSpecs, NOT_FLAGS } from '../src/cli/flags.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 export const README = join(root, 'README.md');
+export const COMMAND_LINE = join(root, 'docs', 'command-line.md');
 
 /** The inputs table: name, default (or "required"), description, in action.yml's order. */
 export function inputsTable({ inputs }: ActionMetadata): string {
@@ -39,7 +41,7 @@ export function outputsTable({ outputs }: ActionMetadata): string {
 export function flagsTable(metadata: ActionMetadata): string {
   const rows = flagSpecs(metadata.inputs).map(({ name, input, type, list, description, byDefault }) => {
     const value = type === 'string' ? ` <value>${list ? ' (repeatable)' : ''}` : '';
-    const meaning = input ? `the input [\`${input}\`](#inputs)` : cell(description);
+    const meaning = input ? `the input [\`${input}\`](../README.md#inputs)` : cell(description);
     return `| \`--${name}${value}\` | ${byDefault ? code(byDefault) : ''} | ${meaning} |`;
   });
   const environment = Object.entries(NOT_FLAGS).map(
@@ -50,8 +52,13 @@ export function flagsTable(metadata: ActionMetadata): string {
 
 /** The README with each generated block replaced; throws when a marker is missing or out of order. */
 export function renderReadme(readme: string, metadata: ActionMetadata = readActionYml()): string {
-  const blocks = { inputs: inputsTable(metadata), outputs: outputsTable(metadata), flags: flagsTable(metadata) };
+  const blocks = { inputs: inputsTable(metadata), outputs: outputsTable(metadata) };
   return Object.entries(blocks).reduce((text, [name, table]) => replaceBetween(text, name, table), readme);
+}
+
+/** docs/command-line.md with its flags table replaced. */
+export function renderCommandLine(page: string, metadata: ActionMetadata = readActionYml()): string {
+  return replaceBetween(page, 'flags', flagsTable(metadata));
 }
 
 function replaceBetween(text: string, name: string, content: string): string {
@@ -60,7 +67,7 @@ function replaceBetween(text: string, name: string, content: string): string {
   const from = text.indexOf(start);
   const to = text.indexOf(end);
   if (from === -1 || to < from || text.indexOf(start, from + 1) !== -1) {
-    throw new Error(`README.md needs exactly one "${start}" followed by "${end}" around the ${name} table.`);
+    throw new Error(`The page needs exactly one "${start}" followed by "${end}" around the ${name} table.`);
   }
   return `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
 }
@@ -79,20 +86,24 @@ function code(text: string): string {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const current = readFileSync(README, 'utf8');
-  const wanted = renderReadme(current);
-  if (process.argv.includes('--check')) {
-    if (current !== wanted) {
+  const pages = [
+    { file: README, name: 'README.md', render: renderReadme },
+    { file: COMMAND_LINE, name: 'docs/command-line.md', render: renderCommandLine },
+  ];
+  let differs = false;
+  for (const { file, name, render } of pages) {
+    const current = readFileSync(file, 'utf8');
+    const wanted = render(current);
+    if (current === wanted) console.log(`${name}: generated tables already match action.yml and src/cli/flags.ts.`);
+    else if (process.argv.includes('--check')) {
       console.error(
-        'README.md: the inputs, outputs or flags table differs from action.yml and src/cli/flags.ts. Run `npm run docs` and commit README.md.',
+        `${name}: a generated table differs from action.yml or src/cli/flags.ts. Run \`npm run docs\` and commit it.`,
       );
-      process.exit(1);
+      differs = true;
+    } else {
+      writeFileSync(file, wanted);
+      console.log(`${name}: generated tables rewritten from action.yml and src/cli/flags.ts.`);
     }
-    console.log('README.md: inputs and outputs tables match action.yml.');
-  } else if (current === wanted) {
-    console.log('README.md: inputs and outputs tables already match action.yml.');
-  } else {
-    writeFileSync(README, wanted);
-    console.log('README.md: inputs and outputs tables rewritten from action.yml.');
   }
+  if (differs) process.exit(1);
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { refresh, refreshSinks } from './engine.ts';
+import { refresh } from './engine.ts';
 import { runnerEnvironmentProblems } from './environment.ts';
 import { errorMessage } from './errors.ts';
 import { flagSpecs, helpText, parseFlags, UsageError } from './cli/flags.ts';
@@ -50,9 +50,7 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(plan.dotenv ? [dotenvSink(plan.dotenv, io.setSecret)] : []),
     ...(plan.gitlab ? [gitlabSink(plan.gitlab, io.setSecret)] : []),
   ];
-  // A dry run plans GitHub secrets alone (options.ts refuses it beside other sinks), as the action plans them.
-  if (plan.github?.dryRun) await refresh(plan.github, io);
-  else await refreshSinks(plan.aws, sinks, io);
+  await refresh({ ...plan.aws, dryRun: plan.dryRun }, sinks, io);
   return io.failed() ? EXIT.failed : EXIT.done;
 }
 

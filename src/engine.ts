@@ -1,12 +1,11 @@
 import type { EcrLogin } from './aws/ecr.ts';
 import { AwsLogin, type AwsLoginSettings } from './aws/login.ts';
+import { uncheckedAws } from './aws/permissions.ts';
 import { registryHosts } from './aws/registry.ts';
-import type { Config } from './config.ts';
+import type { SecretResult } from './github/writer.ts';
 import { proxyPasswords } from './network.ts';
 import { awaitedLater } from './overlap.ts';
-import { planRun } from './plan.ts';
 import { reportRun, resultsAfterError, type Reporter, type RunRecord } from './report.ts';
-import { githubSink } from './sinks/github.ts';
 import type { PreparedDestination, Sink, SinkLogin } from './sinks/sink.ts';
 
 /**
@@ -18,28 +17,28 @@ export interface EngineIo extends Reporter {
   env: NodeJS.ProcessEnv;
 }
 
-/** The action's run: the GitHub secrets its config names (or, for a dry run, their plan). */
-export async function refresh(config: Config, io: EngineIo): Promise<void> {
-  io.setSecret(config.github.token);
-  if (config.dryRun) {
-    for (const password of proxyPasswords(io.env)) io.setSecret(password);
-    // A dry run reads GitHub and reports the plan; it never reaches the AWS login.
-    return planRun(config, io);
-  }
-  await refreshSinks(config, [githubSink(config, io)], io);
+/** The run as a whole: the AWS side, and whether it is a dry run (`dry-run`: the plan, with no AWS call and no write). */
+export interface RunSettings extends AwsLoginSettings {
+  dryRun: boolean;
 }
 
 /**
  * One run into one or several sinks: which values are due, AWS credentials and ECR login, the writes,
- * one report. Shared by every front door; it never reads inputs itself.
+ * one report. Shared by every front door; it never reads inputs itself. A dry run is the same run
+ * (the sinks' reads, lanes and decisions) that stops where the writes would start: each destination
+ * says what it would write, the AWS side is never started (nor its code loaded), and the report is
+ * the plan.
  */
-export async function refreshSinks(aws: AwsLoginSettings, sinks: readonly Sink[], io: EngineIo): Promise<void> {
+export async function refresh(run: RunSettings, sinks: readonly Sink[], io: EngineIo): Promise<void> {
   for (const password of proxyPasswords(io.env)) io.setSecret(password);
+  const { dryRun } = run;
   const now = new Date();
   // Filled in as the run goes, so that however it ends every secret is reported; until a sink reads, all are due.
   const record: RunRecord = { plans: sinks.flatMap((sink) => sink.plans) };
+  const unchecked = (fromSinks: readonly string[]) => ({ unchecked: [...fromSinks, ...uncheckedAws(run)] });
+  if (dryRun) record.dryRun = unchecked(sinks.flatMap((sink) => sink.unchecked));
   let error: unknown;
-  const login = new AwsLogin(aws, { setSecret: (value) => io.setSecret(value), env: io.env });
+  const login = dryRun ? undefined : new AwsLogin(run, { setSecret: (value) => io.setSecret(value), env: io.env });
   try {
     // Request order (README, "Performance"): the sinks' reads (GitHub's lists, settings, public keys)
     // start at once; they need nothing from AWS. A sink that writes on every run (GitHub without
@@ -52,7 +51,7 @@ export async function refreshSinks(aws: AwsLoginSettings, sinks: readonly Sink[]
     // whose prepare fails fails its own secrets only: the other sinks still write (partial failure,
     // reported by name). Only when every sink failed does the run stop there, as the action's one sink does.
     const settled = await Promise.allSettled(
-      sinks.map((sink) => sink.prepare({ now, onDue: () => login.startCredentials() })),
+      sinks.map((sink) => sink.prepare({ now, dryRun, onDue: () => login?.startCredentials() })),
     );
     const failedToPrepare = settled.flatMap((outcome, index) =>
       outcome.status === 'rejected' ? [{ sink: sinks[index] as Sink, reason: outcome.reason as unknown }] : [],
@@ -65,34 +64,49 @@ export async function refreshSinks(aws: AwsLoginSettings, sinks: readonly Sink[]
       ...destinations.flatMap(({ plans }) => plans),
     ];
     record.notes = destinations.flatMap(({ notes }) => notes);
-    if (settled.some((outcome, index) => outcome.status === 'fulfilled' && !(sinks[index] as Sink).waitsForDue))
+    if (dryRun)
+      record.dryRun = unchecked([
+        ...failedToPrepare.flatMap(({ sink }) => sink.unchecked),
+        ...destinations.flatMap((found) => found.unchecked),
+      ]);
+    if (
+      login &&
+      settled.some((outcome, index) => outcome.status === 'fulfilled' && !(sinks[index] as Sink).waitsForDue)
+    )
       login.startCredentials();
     const preparing = destinations.flatMap(({ preparing }) => preparing);
     // ECR mints a password only once some destination is ready to write a value that needs one; what
     // the writes need (libsodium) loads while that request is in flight.
-    const ecrLogin = awaitedLater(
-      firstReady(preparing, (prepared) => prepared.ready && prepared.needsPassword).then(
-        async (needed): Promise<SinkLogin | undefined> => {
-          if (!needed) return undefined;
-          const issued: EcrLogin = await login.ecrLogin(() => {
-            for (const sink of sinks) sink.whileLoginInFlight?.();
-          });
-          io.info(`ECR login for ${issued.registry} expires at ${issued.expiresAt.toISOString()}.`);
-          record.login = issued;
-          record.registryHosts = aws.registry
-            ? registryHosts(issued.registry, aws.registry, aws.region)
-            : [issued.registry];
-          return { ...issued, registryHosts: record.registryHosts };
-        },
-      ),
-    );
+    const ecrLogin =
+      login &&
+      awaitedLater(
+        firstReady(preparing, (prepared) => prepared.ready && prepared.needsPassword).then(
+          async (needed): Promise<SinkLogin | undefined> => {
+            if (!needed) return undefined;
+            const issued: EcrLogin = await login.ecrLogin(() => {
+              for (const sink of sinks) sink.whileLoginInFlight?.();
+            });
+            io.info(`ECR login for ${issued.registry} expires at ${issued.expiresAt.toISOString()}.`);
+            record.login = issued;
+            record.registryHosts = run.registry
+              ? registryHosts(issued.registry, run.registry, run.region)
+              : [issued.registry];
+            return { ...issued, registryHosts: record.registryHosts };
+          },
+        ),
+      );
+    // What a destination does once its reads are in: a dry run plans; a real run writes what is due with the login.
+    const deliver = async (prepared: PreparedDestination): Promise<readonly SecretResult[]> => {
+      if (dryRun) return prepared.planned();
+      if (!prepared.ready) return prepared.plan.results;
+      return prepared.write(await ecrLogin);
+    };
     // Each destination is written as soon as its own reads and the login are in hand: a slow one holds back no other.
     const results = await Promise.all(
       preparing.map(async (preparingDestination) => {
         const prepared = await preparingDestination;
         try {
-          if (!prepared.ready) return prepared.plan.results;
-          return await prepared.write(await ecrLogin);
+          return await deliver(prepared);
         } catch (thrown) {
           // An AWS failure (written for the user): every secret this destination had due failed with it.
           error ??= thrown;
@@ -108,7 +122,7 @@ export async function refreshSinks(aws: AwsLoginSettings, sinks: readonly Sink[]
     error = thrown;
   }
   // An OIDC or STS call still in flight when nothing was due ends before the report; its outcome no longer matters.
-  await login.settled();
+  await login?.settled();
   await reportRun(io, record, now, error);
 }
 

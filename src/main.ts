@@ -4,8 +4,9 @@ import { refresh, type EngineIo } from './engine.ts';
 import { runnerEnvironmentProblems } from './environment.ts';
 import { errorMessage } from './errors.ts';
 import { actionsGitHub } from './github/client.ts';
+import { githubSink } from './sinks/github.ts';
 
-/** The action's front door: inputs and the run's context into a Config, then the engine, reporting through `@actions/core`. */
+/** The action's front door: inputs and the run's context into a Config, then the engine with the GitHub sink, reporting through `@actions/core`. */
 export async function run(): Promise<void> {
   // The proxy variables and GITHUB_API_URL first: `@actions/github` reads them into URLs as it loads.
   const environment = runnerEnvironmentProblems(process.env);
@@ -21,7 +22,8 @@ export async function run(): Promise<void> {
     core.setFailed(errorMessage(error));
     return;
   }
-  await refresh(config, actionsIo());
+  const io = actionsIo();
+  await refresh(config, [githubSink(config, io)], io);
 }
 
 /** The engine's log, masks, outputs and summary, as the runner reads them. */

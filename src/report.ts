@@ -12,12 +12,19 @@ export interface Reporter {
   warning: (message: string) => void;
   debug: (message: string) => void;
   setFailed: (message: string) => void;
-  /** The run's results, for a front door that shows them its own way (the command's terminal report); the action has none. */
+  /**
+   * The run's results, for a front door that shows them its own way (the command's terminal report); the
+   * action has none. `dryRun` is set for a dry run: the results are then a plan.
+   */
   showResults?: (
     login: EcrLogin | undefined,
     results: readonly SecretResult[],
     now: Date,
-    context: { registryHosts?: readonly string[] | undefined; notes?: readonly string[] | undefined },
+    context: {
+      registryHosts?: readonly string[] | undefined;
+      notes?: readonly string[] | undefined;
+      dryRun?: DryRunRecord | undefined;
+    },
   ) => void;
 }
 
@@ -50,6 +57,9 @@ export interface DryRunRecord {
 
 /** What a run did, in the words of the summary's headline and the step's error. */
 export type Outcome = 'not written' | 'partly written' | 'refreshed' | 'still fresh';
+
+/** What a dry run found a real run would do: the same words, said of the secrets it would write. */
+export type DryRunOutcome = 'would not be written' | 'would be partly written' | 'would be refreshed' | 'still fresh';
 
 const WRITTEN: ReadonlySet<SecretResult['status']> = new Set(['created', 'updated']);
 
@@ -94,7 +104,11 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
     core.warning(`Could not write the job summary (GITHUB_STEP_SUMMARY): ${errorMessage(summaryError)}`);
   }
   try {
-    core.showResults?.(record.login, results, now, { registryHosts: record.registryHosts, notes: record.notes });
+    core.showResults?.(record.login, results, now, {
+      registryHosts: record.registryHosts,
+      notes: record.notes,
+      dryRun,
+    });
   } catch (showError) {
     core.warning(`Could not show the report: ${errorMessage(showError)}`);
   }
@@ -130,6 +144,13 @@ export function outcome(results: readonly SecretResult[]): Outcome {
   const written = results.some((r) => WRITTEN.has(r.status));
   if (results.some((r) => r.status === 'failed')) return written ? 'partly written' : 'not written';
   return written ? 'refreshed' : 'still fresh';
+}
+
+/** A dry run's outcome, from its results as `outcome` reads a run's: a planned secret counts as one a real run would write. */
+export function dryRunOutcome(results: readonly SecretResult[]): DryRunOutcome {
+  const { planned, failed } = tally(results);
+  if (failed > 0) return planned > 0 ? 'would be partly written' : 'would not be written';
+  return planned > 0 ? 'would be refreshed' : 'still fresh';
 }
 
 /** Step outputs; never the password. Without a login (every secret still fresh, or AWS failed) only the lists are set. */
@@ -178,19 +199,32 @@ export function setOutputs(
   );
 }
 
-/** The summary's content, for either rendering: a headline, its sentences, one row per secret per target. */
+/** The summary's content, for either rendering: a headline, its sentences, one row per secret per target, and a closing list. */
 interface SummaryParts {
   headline: string;
   lines: string[];
+  /** The title of the status column: `result`, or a dry run's `plan`. */
+  statusColumn: string;
   rows: { target: string; secret: string; status: string; notes: string }[];
+  /** A list after the table (a dry run's permissions not checked), its title emphasised as each rendering does. */
+  closing?: { title: string; items: readonly string[] };
 }
+
+/** How a rendering marks code (a registry host) and emphasis. */
+interface Markup {
+  code: (text: string) => string;
+  strong: (text: string) => string;
+}
+
+const MARKDOWN: Markup = { code: (text) => `\`${text}\``, strong: (text) => `**${text}**` };
+const PLAIN: Markup = { code: (text) => text, strong: (text) => text };
 
 function summaryParts(
   login: EcrLogin | undefined,
   results: readonly SecretResult[],
   now: Date,
   { registryHosts, notes }: { registryHosts: readonly string[]; notes: readonly string[] },
-  code: (text: string) => string,
+  { code }: Markup,
 ): SummaryParts {
   const rows = results.map(({ target, secret, status, detail, takesEffect }) => {
     const effect = WRITTEN.has(status) ? `read by ${takesEffect}${detail ? `; ${detail}` : ''}` : (detail ?? '');
@@ -216,7 +250,34 @@ function summaryParts(
     refreshed: expiry,
     'still fresh': ['No secret was older than max-age, so no password was fetched from ECR.'],
   };
-  return { headline: `ECR password ${said}`, lines: [...lines[said], ...notes], rows };
+  return { headline: `ECR password ${said}`, lines: [...lines[said], ...notes], statusColumn: 'result', rows };
+}
+
+/**
+ * A dry run's summary: the headline, one row per secret per target (would be written, with the
+ * settings the write would send; skipped; failed, with what to do), and what reading could not check.
+ */
+function dryRunParts(
+  results: readonly SecretResult[],
+  { unchecked }: DryRunRecord,
+  notes: readonly string[],
+  { strong }: Markup,
+): SummaryParts {
+  const rows = results.map(({ target, secret, status, detail, takesEffect, settings }) => {
+    const said = status === 'planned' ? [settingsText(settings), detail, `read by ${takesEffect}`] : [detail ?? ''];
+    return { target, secret, status: STATUS_WORDS[status], notes: said.filter(Boolean).join('; ') };
+  });
+  const { failed } = tally(results);
+  return {
+    headline: dryRunHeadline(results).replace(/\.$/, ''),
+    lines: [
+      `Nothing was written, and AWS was not asked for anything (no OIDC token, no STS, no ECR): the public key of every target that exists was read${failed ? ', except where listed as failed: each failure and what to do is listed below' : ''}.`,
+      ...notes,
+    ],
+    statusColumn: 'plan',
+    rows,
+    closing: { title: `${strong('Not checked without writing')}, needed by a real run:`, items: unchecked },
+  };
 }
 
 /** The job summary: a headline that says what happened, one row per secret per target, and when the password expires. */
@@ -227,19 +288,7 @@ export function summaryMarkdown(
   registryHosts: readonly string[] = [],
   notes: readonly string[] = [],
 ): string {
-  const parts = summaryParts(login, results, now, { registryHosts, notes }, (text) => `\`${text}\``);
-  const table = parts.rows.map(
-    (row) => `| ${cell(row.target)} | \`${row.secret}\` | ${row.status} | ${cell(row.notes)} |`,
-  );
-  return [
-    `### ${parts.headline}`,
-    ...parts.lines.flatMap((line) => ['', line]),
-    '',
-    '| target | secret | result | notes |',
-    '| --- | --- | --- | --- |',
-    ...table,
-    '',
-  ].join('\n');
+  return markdown(summaryParts(login, results, now, { registryHosts, notes }, MARKDOWN));
 }
 
 /**
@@ -253,9 +302,44 @@ export function summaryText(
   registryHosts: readonly string[] = [],
   notes: readonly string[] = [],
 ): string {
-  const parts = summaryParts(login, results, now, { registryHosts, notes }, (text) => text);
-  const header = { target: 'target', secret: 'secret', status: 'result', notes: 'notes' };
-  const table = [header, ...parts.rows].map((row) => ({
+  return plainText(summaryParts(login, results, now, { registryHosts, notes }, PLAIN));
+}
+
+/** A dry run's job summary (see dryRunParts). */
+export function dryRunSummaryMarkdown(
+  results: readonly SecretResult[],
+  dryRun: DryRunRecord,
+  notes: readonly string[] = [],
+): string {
+  return markdown(dryRunParts(results, dryRun, notes, MARKDOWN));
+}
+
+/** A dry run's summary as plain text for a terminal (the command), as summaryText renders a run's. */
+export function dryRunSummaryText(
+  results: readonly SecretResult[],
+  dryRun: DryRunRecord,
+  notes: readonly string[] = [],
+): string {
+  return plainText(dryRunParts(results, dryRun, notes, PLAIN));
+}
+
+function markdown({ headline, lines, statusColumn, rows, closing }: SummaryParts): string {
+  const table = rows.map((row) => `| ${cell(row.target)} | \`${row.secret}\` | ${row.status} | ${cell(row.notes)} |`);
+  return [
+    `### ${headline}`,
+    ...lines.flatMap((line) => ['', line]),
+    '',
+    `| target | secret | ${statusColumn} | notes |`,
+    '| --- | --- | --- | --- |',
+    ...table,
+    '',
+    ...(closing ? [closing.title, '', ...closing.items.map((item) => `- ${item}`), ''] : []),
+  ].join('\n');
+}
+
+function plainText({ headline, lines, statusColumn, rows, closing }: SummaryParts): string {
+  const header = { target: 'target', secret: 'secret', status: statusColumn, notes: 'notes' };
+  const table = [header, ...rows].map((row) => ({
     ...row,
     target: oneLine(row.target),
     notes: oneLine(row.notes),
@@ -267,7 +351,8 @@ export function summaryText(
       .join('  ')
       .trimEnd(),
   );
-  return [parts.headline, ...parts.lines, '', ...text, ''].join('\n');
+  const after = closing ? ['', closing.title, ...closing.items.map((item) => `- ${oneLine(item)}`)] : [];
+  return [headline, ...lines, '', ...text, ...after, ''].join('\n');
 }
 
 function oneLine(text: string): string {
@@ -279,37 +364,6 @@ export function dryRunHeadline(results: readonly SecretResult[]): string {
   const { planned, failed, skipped } = tally(results);
   const others = [skipped ? `${skipped} skipped` : '', failed ? `${failed} failed` : ''].filter(Boolean);
   return `Dry run: ${planned} ${planned === 1 ? 'secret' : 'secrets'} would be written${others.length ? ` (${others.join(', ')})` : ''}.`;
-}
-
-/**
- * A dry run's summary: the headline, one row per secret per target (would be written, with the
- * settings the write would send; skipped; failed, with what to do), and what reading could not check.
- */
-export function dryRunSummaryMarkdown(
-  results: readonly SecretResult[],
-  { unchecked }: DryRunRecord,
-  notes: readonly string[] = [],
-): string {
-  const rows = results.map(({ target, secret, status, detail, takesEffect, settings }) => {
-    const notes = status === 'planned' ? [settingsText(settings), detail, `read by ${takesEffect}`] : [detail ?? ''];
-    return `| ${cell(target)} | \`${secret}\` | ${STATUS_WORDS[status]} | ${cell(notes.filter(Boolean).join('; '))} |`;
-  });
-  const { failed } = tally(results);
-  return [
-    `### ${dryRunHeadline(results).replace(/\.$/, '')}`,
-    '',
-    `Nothing was written, and AWS was not asked for anything (no OIDC token, no STS, no ECR): the public key of every target that exists was read${failed ? ', except where listed as failed: each failure and what to do is listed below' : ''}.`,
-    ...notes.flatMap((line) => ['', line]),
-    '',
-    '| target | secret | plan | notes |',
-    '| --- | --- | --- | --- |',
-    ...rows,
-    '',
-    '**Not checked without writing**, needed by a real run:',
-    '',
-    ...unchecked.map((line) => `- ${line}`),
-    '',
-  ].join('\n');
 }
 
 /** The fields a write would send beside the sealed value, as `visibility: selected, selected_repository_ids: 1, 2`. */

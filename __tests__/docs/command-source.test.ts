@@ -1,14 +1,14 @@
 /**
  * The command is not published to npm: a README or example that runs `npx ecr-secret-refresh` would
  * make npm fetch whatever package of that name the registry holds (a stranger's, if anyone registers
- * it) and run it with the job's tokens. Every code block of README.md and examples/ must run it from
+ * it) and run it with the job's tokens. Every code block of README.md, docs/ and examples/ must run it from
  * a checkout (`node <checkout>/dist/cli/index.js`) instead.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ROOT } from './messages.ts';
-import { readReadme, section, subsections, yamlBlocks } from './readme.ts';
+import { readPage, subsections, userPages, yamlBlocks } from './readme.ts';
 
 /** Every fenced code block of a Markdown text (yaml, sh, or none), and every YAML file as one block. */
 function codeBlocks(text: string): string[] {
@@ -30,10 +30,16 @@ function exampleFiles(dir = join(ROOT, 'examples')): string[] {
 }
 
 describe('the command runs from a pinned checkout, never from npm', () => {
-  const readme = readReadme();
-
-  it('no code block of README.md runs npx ecr-secret-refresh', () => {
-    expect(codeBlocks(readme).flatMap(npxRuns)).toEqual([]);
+  it('no code block of README.md or docs/ runs npx ecr-secret-refresh', () => {
+    const pages = userPages();
+    expect(pages).toEqual(expect.arrayContaining(['README.md', 'docs/command-line.md', 'docs/gitlab.md']));
+    expect(
+      pages.flatMap((page) =>
+        codeBlocks(readPage(page))
+          .flatMap(npxRuns)
+          .map((line) => `${page}: ${line}`),
+      ),
+    ).toEqual([]);
   });
 
   it('no README or YAML file under examples/ runs npx ecr-secret-refresh', () => {
@@ -47,7 +53,7 @@ describe('the command runs from a pinned checkout, never from npm', () => {
   });
 
   it('the GitLab jobs clone the repository at a tag and run dist/cli/index.js, in an image with git', () => {
-    const jobs = subsections(section(readme, 'GitLab'), 3).flatMap(({ body }) => yamlBlocks(body));
+    const jobs = subsections(readPage('docs/gitlab.md'), 2).flatMap(({ body }) => yamlBlocks(body));
     expect(jobs.length).toBeGreaterThanOrEqual(2);
     for (const job of jobs) {
       expect(job).toMatch(/git clone --depth 1 --branch v\d+ https:\/\/github\.com\/<owner>\/ecr-secret-refresh (\S+)/);

@@ -1,6 +1,6 @@
 /**
  * The user-facing message templates in src/, read from the source with the TypeScript compiler, so
- * that the README's troubleshooting table can be checked against every message the action prints.
+ * that the troubleshooting tables of docs/troubleshooting.md can be checked against every message the action prints.
  *
  * A template is the message's literal text with each interpolation (`${...}`, a variable, a call)
  * replaced by `…`. What counts as a message:

@@ -1,5 +1,5 @@
-/** Reading README.md as the docs tests need it: sections, YAML blocks, tables and message fragments. */
-import { readFileSync } from 'node:fs';
+/** Reading README.md and docs/ as the docs tests need them: sections, YAML blocks, tables and message fragments. */
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './messages.ts';
 
@@ -9,11 +9,39 @@ export function readReadme(): string {
   return readFileSync(README_PATH, 'utf8');
 }
 
+/** A page of the repository by its path from the root, such as `docs/recipes.md`. */
+export function readPage(path: string): string {
+  return readFileSync(join(ROOT, path), 'utf8');
+}
+
+/** The topic pages under docs/, as paths from the root. */
+export function docPages(): string[] {
+  return readdirSync(join(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`);
+}
+
+/** The pages users read: README.md and every page of docs/. */
+export function userPages(): string[] {
+  return ['README.md', ...docPages()];
+}
+
+/**
+ * The recipes as the tests run them: the README's quick start, then each numbered recipe of
+ * docs/recipes.md (`## 1. ...`), each with its fenced YAML.
+ */
+export function recipes(): { title: string; body: string }[] {
+  const quickStart = { title: 'Quick start', body: section(readReadme(), 'Quick start') };
+  const numbered = subsections(readPage('docs/recipes.md'), 2).filter(({ title }) => /^\d+\. /.test(title));
+  return [quickStart, ...numbered];
+}
+
 /** The body of the `## title` section (level 2 by default), up to the next heading of that level or above. */
 export function section(markdown: string, title: string, level = 2): string {
   const found = subsections(markdown, level).filter((s) => s.title === title);
   if (found.length !== 1)
-    throw new Error(`README.md has ${found.length} sections titled "${'#'.repeat(level)} ${title}", not one.`);
+    throw new Error(`The page has ${found.length} sections titled "${'#'.repeat(level)} ${title}", not one.`);
   return (found[0] as { body: string }).body;
 }
 
@@ -103,4 +131,23 @@ export function anchorOf(heading: string): string {
     .toLowerCase()
     .replace(/[^\p{L}\p{N}\s_-]/gu, '')
     .replace(/ /g, '-');
+}
+
+/**
+ * Every anchor GitHub gives a page's headings (outside fenced code), as its Markdown renderer does:
+ * the heading's text (a link's text, not its address) through `anchorOf`, and a repeated anchor
+ * suffixed `-1`, `-2`, ... in order (github/cmark-gfm's and github-slugger's rule).
+ */
+export function headingAnchors(markdown: string): Set<string> {
+  const seen = new Map<string, number>();
+  const anchors = new Set<string>();
+  for (const { text, inCode } of withoutCodeMarks(markdown)) {
+    const heading = inCode ? undefined : /^#{1,6} (.*?)\s*#*\s*$/.exec(text);
+    if (!heading) continue;
+    const base = anchorOf((heading[1] as string).replace(/\[([^\]]*)\]\([^)]*\)/g, '$1'));
+    const count = seen.get(base) ?? 0;
+    seen.set(base, count + 1);
+    anchors.add(count === 0 ? base : `${base}-${count}`);
+  }
+  return anchors;
 }

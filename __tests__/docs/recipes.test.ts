@@ -1,11 +1,13 @@
 /**
- * The README's recipes, run as written: every `uses: <owner>/ecr-secret-refresh@v1` step of every
- * recipe runs dist/index.js with exactly its `with:` inputs against the fakes, in the environment its
+ * The recipes, run as written: the README's quick start and every recipe of docs/recipes.md. Every
+ * `uses: <owner>/ecr-secret-refresh@v1` step of each runs dist/index.js with exactly its `with:` inputs against the fakes, in the environment its
  * workflow gives it (permissions, runner, the steps before it), and what GitHub stored is opened and
  * compared with what ECR issued. An input the action does not declare, a value it refuses, a name the
- * fakes do not know or an expression missing from the tables below fails the test, so the README
+ * fakes do not know or an expression missing from the tables below fails the test, so the pages
  * cannot drift from the action.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { ACCOUNT_ID } from '../fakes/aws.ts';
@@ -14,7 +16,8 @@ import type { StoredSecret } from '../fakes/github.ts';
 import type { ActionRun } from '../fakes/run-action.ts';
 import { run } from '../e2e/helpers.ts';
 import { startFakes } from '../fakes/index.ts';
-import { readReadme, section, subsections, yamlBlocks } from './readme.ts';
+import { ROOT } from './messages.ts';
+import { readPage, recipes, userPages, yamlBlocks } from './readme.ts';
 
 const ACTION = '<owner>/ecr-secret-refresh@v1';
 
@@ -35,7 +38,7 @@ const WORLD = {
 /** What the fakes were given for one recipe run: tokens and keys the expressions below stand for. */
 interface Stage {
   fakes: Fakes;
-  tokens: { writer: string; organization: string; app: string };
+  tokens: { writer: string; app: string };
   /** The access keys of the CI user (recipe 6) that the `ecr-pull` role trusts. */
   ciUser: { accessKeyId: string; secretAccessKey: string };
   /** The instance profile's credentials, as the SDK's default chain finds them on EC2. */
@@ -45,7 +48,6 @@ interface Stage {
 /** Every `${{ ... }}` a recipe's step or environment uses, and the test value it stands for. */
 const EXPRESSIONS: Record<string, (stage: Stage) => string> = {
   'secrets.SECRETS_WRITER_TOKEN': ({ tokens }) => tokens.writer,
-  'secrets.ORG_SECRETS_TOKEN': ({ tokens }) => tokens.organization,
   'steps.app-token.outputs.token': ({ tokens }) => tokens.app,
   'secrets.AWS_ACCESS_KEY_ID': ({ ciUser }) => ciUser.accessKeyId,
   'secrets.AWS_SECRET_ACCESS_KEY': ({ ciUser }) => ciUser.secretAccessKey,
@@ -135,7 +137,7 @@ interface RecipeStep {
 }
 
 function recipeSteps(): RecipeStep[] {
-  return subsections(section(readReadme(), 'Recipes'), 3).flatMap(({ title, body }) =>
+  return recipes().flatMap(({ title, body }) =>
     yamlBlocks(body).flatMap((text, block) => {
       const workflow = parse(text) as Workflow;
       return Object.entries(workflow.jobs).flatMap(([jobName, job]) =>
@@ -164,7 +166,6 @@ async function stageFor(): Promise<Stage> {
     });
   const tokens = {
     writer: fakes.github.addToken('github_pat_11SECRETSWRITER'),
-    organization: fakes.github.addToken('github_pat_11ORGSECRETS'),
     app: fakes.github.addToken('ghs_appinstallationtoken'),
   };
   return { fakes, tokens, ciUser, instanceProfile };
@@ -238,11 +239,12 @@ function expectedSecrets(inputs: Record<string, string>, fakes: Fakes) {
 
 const steps = recipeSteps();
 
-describe('the README recipes, run as written', () => {
-  it('finds the seven recipes, in order, and the action in each: once, twice where a recipe shows two ways', () => {
-    const perRecipe = new Map(subsections(section(readReadme(), 'Recipes'), 3).map(({ title }) => [title, 0]));
+describe('the quick start and the recipes, run as written', () => {
+  it('finds the quick start and the seven recipes, in order, and the action in each: once, twice where a recipe shows two ways', () => {
+    const perRecipe = new Map(recipes().map(({ title }) => [title, 0]));
     for (const { recipe } of steps) perRecipe.set(recipe, (perRecipe.get(recipe) ?? 0) + 1);
     expect([...perRecipe]).toEqual([
+      ['Quick start', 1],
       ['1. Scheduled rotation every 6 hours with OIDC', 1],
       ['2. A step ahead of container jobs in the same run', 1],
       ['3. Organisation-wide', 2],
@@ -315,5 +317,47 @@ describe('the README recipes, run as written', () => {
       expect(fakes.github.writes()).toHaveLength(writes);
       expect(JSON.parse(again.outputs['secrets-skipped'] ?? '[]')).toHaveLength(expected.length);
     }
+  });
+});
+
+/** Every `github-token:` value written in a page or example: in YAML blocks of Markdown, and in YAML files. */
+function githubTokenValues(): { where: string; value: string }[] {
+  const files = [...userPages(), 'SECURITY.md', 'CONTRIBUTING.md', ...exampleFiles()];
+  return files.flatMap((file) => {
+    const text = readPage(file);
+    const blocks = file.endsWith('.md') ? yamlBlocks(text) : [text];
+    return blocks.flatMap((block) =>
+      [...block.matchAll(/^\s*(?:-\s+)?github-token:\s*(.*?)\s*(?:#.*)?$/gm)].map((match) => ({
+        where: file,
+        value: match[1] as string,
+      })),
+    );
+  });
+}
+
+function exampleFiles(dir = 'examples'): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? exampleFiles(`${dir}/${entry.name}`)
+      : /\.(md|ya?ml)$/.test(entry.name)
+        ? [`${dir}/${entry.name}`]
+        : [],
+  );
+}
+
+describe('one name for the writing token', () => {
+  it('every github-token in README.md, docs/ and examples/ is the App token of the step before, or secrets.SECRETS_WRITER_TOKEN', () => {
+    const values = githubTokenValues();
+    expect(values.length).toBeGreaterThan(10);
+    expect(new Set(values.map(({ value }) => value))).toEqual(
+      new Set(['${{ secrets.SECRETS_WRITER_TOKEN }}', '${{ steps.app-token.outputs.token }}']),
+    );
+  });
+
+  it('the tests name the same secret: EXPRESSIONS knows no other token secret', () => {
+    expect(Object.keys(EXPRESSIONS).filter((expression) => /token/i.test(expression))).toEqual([
+      'secrets.SECRETS_WRITER_TOKEN',
+      'steps.app-token.outputs.token',
+    ]);
   });
 });

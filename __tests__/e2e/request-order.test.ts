@@ -105,7 +105,7 @@ describe('request order: GitHub reads do not wait for AWS, and ECR waits for a p
     expect(result.errors[0]).toMatch(/github-token was refused/);
     expect(githubCalls(fakes)).toEqual(['GET /repos/octo/app/actions/secrets/public-key']);
     expect(fakes.github.server.requests[0]?.status).toBe(401);
-    // Without max-age the credentials start at once (README, "Performance"); the password is minted only for a key in hand.
+    // Without max-age the credentials start at once (docs/performance.md); the password is minted only for a key in hand.
     expect([count(fakes, 'oidc'), count(fakes, 'sts'), count(fakes, 'ecr')]).toEqual([1, 1, 0]);
     expect(fakes.aws.logins).toHaveLength(0);
   });

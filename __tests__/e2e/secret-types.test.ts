@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { readReadme, section, yamlBlocks } from '../docs/readme.ts';
+import { readPage, yamlBlocks } from '../docs/readme.ts';
 import type { SecretApp } from '../fakes/github.ts';
 import type { Fakes } from '../fakes/index.ts';
 import { githubCalls, REPO, run, setUp, TOKEN } from './helpers.ts';
@@ -225,12 +225,12 @@ describe('secret-type refusals', () => {
   );
 });
 
-describe("README, 'Dependabot and Codespaces': each step run as written, and Dependabot's registry entry reads what it wrote", () => {
+describe("docs/dependabot-codespaces.md: each step run as written, and Dependabot's registry entry reads what it wrote", () => {
   interface Step {
     uses?: string;
     with?: Record<string, string>;
   }
-  const blocks = yamlBlocks(section(readReadme(), 'Dependabot and Codespaces')).map((text) => parse(text) as unknown);
+  const blocks = yamlBlocks(readPage('docs/dependabot-codespaces.md')).map((text) => parse(text) as unknown);
   const isStep = (step: unknown): step is Step =>
     typeof step === 'object' && step !== null && (step as Step).uses === '<owner>/ecr-secret-refresh@v1';
   /** The action's steps of a block: a workflow's, or a bare list of steps. */
@@ -239,7 +239,7 @@ describe("README, 'Dependabot and Codespaces': each step run as written, and Dep
     const jobs = (block as { jobs?: Record<string, { steps: unknown[] }> }).jobs ?? {};
     return Object.values(jobs).flatMap((job) => job.steps.filter(isStep));
   };
-  /** The step's inputs as the runner passes them, the fakes' writer token for the README's secret. */
+  /** The step's inputs as the runner passes them, the fakes' writer token for the page's secret. */
   const inputsOf = (step: Step) =>
     Object.fromEntries(
       Object.entries(step.with ?? {}).map(([name, value]) => [
@@ -262,7 +262,7 @@ describe("README, 'Dependabot and Codespaces': each step run as written, and Dep
   it('Dependabot: the secret its registry entry names holds what ECR issued, for the host the action reports', async () => {
     const [step] = blocks.flatMap(stepsOf).filter((candidate) => candidate.with?.['secret-type'] === 'dependabot');
     const inputs = inputsOf(step!);
-    // The README's role and region are the fakes' own.
+    // The page's role and region are the fakes' own.
     expect([inputs['role-to-assume'], inputs['aws-region']]).toEqual([fakes.roleArn, 'eu-west-1']);
     const result = await run(fakes, inputs);
     const issued = fakes.aws.lastLogin!;

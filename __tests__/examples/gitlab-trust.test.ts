@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { section, subsections, yamlBlocks, readReadme } from '../docs/readme.ts';
+import { readPage, subsections, yamlBlocks } from '../docs/readme.ts';
 import { EXAMPLES } from './fixtures.ts';
 import { isRecord } from './policy.ts';
 
@@ -10,7 +10,7 @@ import { isRecord } from './policy.ts';
  * examples/gitlab: the trust policies for GitLab's OIDC provider (GitLab docs, "Configure OpenID
  * Connect in AWS to retrieve temporary credentials": provider `gitlab.com`, condition keys
  * `gitlab.com:aud` and `gitlab.com:sub`, `sub` = `project_path:<group>/<project>:ref_type:<type>:ref:<name>`),
- * and the README's .gitlab-ci.yml that relies on them.
+ * and the .gitlab-ci.yml of docs/gitlab.md that relies on them.
  */
 const DIR = join(EXAMPLES, 'gitlab');
 const HOST = 'gitlab.com';
@@ -118,12 +118,13 @@ describe('examples/gitlab', () => {
   });
 });
 
-describe("README's GitLab section", () => {
-  const gitlab = section(readReadme(), 'GitLab');
+describe('docs/gitlab.md', () => {
+  const gitlab = readPage('docs/gitlab.md');
   const pipelines = yamlBlocks(gitlab).map((text) => parse(text) as Record<string, Record<string, unknown>>);
 
   it('has the dotenv pipeline and the CI/CD variable pipeline', () => {
-    expect(subsections(gitlab, 3).map((s) => s.title)).toEqual([
+    expect(subsections(gitlab, 2).map((s) => s.title)).toEqual([
+      'Set-up',
       'A dotenv report ahead of the container jobs',
       'A CI/CD variable, refreshed on a schedule',
     ]);

@@ -3,8 +3,19 @@ import { ConfigError, parseConfig, type Config } from '../../src/config.ts';
 import { PRIVATE_REGISTRY } from '../../src/aws/registry.ts';
 import { describeTarget } from '../../src/github/targets.ts';
 import type { SecretResult } from '../../src/github/writer.ts';
-import { plannedResults, uncheckedPermissions } from '../../src/plan.ts';
-import { dryRunHeadline, dryRunSummaryMarkdown, failureMessage, setOutputs } from '../../src/report.ts';
+import { uncheckedAws } from '../../src/aws/permissions.ts';
+import type { AwsAuth } from '../../src/aws/auth.ts';
+import type { RegistrySpec } from '../../src/aws/registry.ts';
+import type { Target } from '../../src/github/targets.ts';
+import { plannedResults, uncheckedWrites } from '../../src/sinks/github.ts';
+import {
+  dryRunHeadline,
+  dryRunOutcome,
+  dryRunSummaryMarkdown,
+  dryRunSummaryText,
+  failureMessage,
+  setOutputs,
+} from '../../src/report.ts';
 
 const BASE = { 'aws-region': 'eu-west-1', 'github-token': 'ghp_x' };
 const ROLE = 'arn:aws:iam::123456789012:role/ecr-pull';
@@ -63,6 +74,12 @@ describe('dry-run and create-environment inputs, read as core.getBooleanInput re
     ]);
   });
 });
+
+/** What a dry run's report lists as unchecked: the GitHub sink's writes, then the AWS side (src/engine.ts). */
+const uncheckedPermissions = (auth: AwsAuth, region: string, targets: readonly Target[], registry: RegistrySpec) => [
+  ...uncheckedWrites(targets),
+  ...uncheckedAws({ auth, region, registry }),
+];
 
 describe('the plan', () => {
   const environment = describeTarget({
@@ -211,6 +228,29 @@ describe("a dry run's report", () => {
     const real: Record<string, string> = {};
     setOutputs({ setOutput: (name, value) => (real[name] = value) }, undefined, [skipped]);
     expect(real['secrets-planned']).toBeUndefined();
+  });
+
+  it('outcome: what a real run would do, a planned secret counting as one it would write', () => {
+    expect(dryRunOutcome([planned, skipped])).toBe('would be refreshed');
+    expect(dryRunOutcome([planned, failed])).toBe('would be partly written');
+    expect(dryRunOutcome([skipped, failed])).toBe('would not be written');
+    expect(dryRunOutcome([skipped])).toBe('still fresh');
+  });
+
+  it('plain text for the command: the same plan, aligned, with the unchecked list last', () => {
+    const text = dryRunSummaryText([planned, skipped], { unchecked: ['First thing.'] });
+    expect(text.split('\n')).toEqual([
+      'Dry run: 1 secret would be written (1 skipped)',
+      expect.stringMatching(/^Nothing was written, and AWS was not asked for anything/),
+      '',
+      'target                 secret        plan              notes',
+      'organization octo-org  ECR_PASSWORD  would be written  visibility: selected, selected_repository_ids: 1, 2; read by runs | all',
+      'octo/app               ECR_PASSWORD  skipped           fresh',
+      '',
+      'Not checked without writing, needed by a real run:',
+      '- First thing.',
+      '',
+    ]);
   });
 
   it("the step's error in a dry run speaks of planning, not writing", () => {

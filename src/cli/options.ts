@@ -23,6 +23,8 @@ export interface CommandPlan {
   github?: Config;
   dotenv?: DotenvSettings;
   gitlab?: GitLabSettings;
+  /** `--dry-run`: the plan of the GitHub secrets (the only sink beside which it is accepted), nothing written. */
+  dryRun: boolean;
   output: 'text' | 'json';
   verbose: boolean;
   /** Values read from the environment that must never be printed (tokens). */
@@ -133,6 +135,7 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
       : {}),
     ...(wantsDotenv ? { dotenv: dotenvSettings(flags, flag) } : {}),
     ...(gitlab ? { gitlab } : {}),
+    dryRun: wantsGitHub && (config as Config).dryRun,
     output,
     verbose: flags.has('verbose'),
     secrets,

@@ -1,7 +1,7 @@
 import type { EcrLogin } from '../aws/ecr.ts';
 import type { EngineIo } from '../engine.ts';
 import type { SecretResult } from '../github/writer.ts';
-import { outcome, summaryText } from '../report.ts';
+import { dryRunOutcome, dryRunSummaryText, outcome, summaryText, type DryRunRecord } from '../report.ts';
 
 export interface TerminalIo extends EngineIo {
   /** Whether the run failed (setFailed was called): exit code 1. */
@@ -41,9 +41,12 @@ export function terminalIo(options: {
       failed = true;
       log(`error: ${message}`);
     },
-    showResults: (login, results, now, { registryHosts, notes }) => {
-      const report =
-        options.output === 'json' ? jsonReport(login, results) : summaryText(login, results, now, registryHosts, notes);
+    showResults: (login, results, now, { registryHosts, notes, dryRun }) => {
+      const json = options.output === 'json';
+      let report: string;
+      // A dry run's report is its plan: what would be written, with the settings, never a run's outcome.
+      if (dryRun) report = json ? dryRunJsonReport(results, dryRun) : dryRunSummaryText(results, dryRun, notes);
+      else report = json ? jsonReport(login, results) : summaryText(login, results, now, registryHosts, notes);
       options.stdout(`${redact(report)}\n`);
     },
     failed: () => failed,
@@ -64,6 +67,29 @@ function jsonReport(login: EcrLogin | undefined, results: readonly SecretResult[
         status,
         ...(detail ? { detail } : {}),
       })),
+    },
+    null,
+    2,
+  );
+}
+
+/**
+ * A dry run's report for scripts: what a real run would do (`outcome`), each result with the settings a
+ * planned write would send (an organisation secret's visibility), and what reading could not check.
+ */
+function dryRunJsonReport(results: readonly SecretResult[], { unchecked }: DryRunRecord): string {
+  return JSON.stringify(
+    {
+      dryRun: true,
+      outcome: dryRunOutcome(results),
+      results: results.map(({ target, secret, status, detail, settings }) => ({
+        target,
+        secret,
+        status,
+        ...(status === 'planned' ? { settings: settings ?? {} } : {}),
+        ...(detail ? { detail } : {}),
+      })),
+      unchecked,
     },
     null,
     2,

@@ -12,10 +12,10 @@ import type { GitHubPace } from './pace.ts';
 
 /**
  * At most this many requests to GitHub at once, the others waiting their turn: the cap the throttling
- * plugin's own global group kept (see AT_ONCE in src/github/client.ts). A dry run reads every
- * target's keys at once, and a fan-out has five targets in flight with their reads; a slow GitHub
- * would otherwise see dozens of connections opened together (GitHub counts concurrent requests
- * against its secondary limit).
+ * plugin's own global group kept (see AT_ONCE in src/github/client.ts). A fan-out (a dry run's
+ * too) has five targets in flight with their reads (a list, settings, a key each); a slow GitHub
+ * would otherwise see more connections opened together than it needs (GitHub counts concurrent
+ * requests against its secondary limit).
  */
 const MAX_REQUESTS_IN_FLIGHT = 10;
 

@@ -58,29 +58,19 @@ export interface PreparedTarget {
   holder?: HolderOutcome;
 }
 
-/**
- * The GitHub reads that need nothing from AWS, one promise per target (none rejects: a failed read
- * is a failed result): the list of stored secrets (with max-age, or to learn whether an unchanging
- * secret is there already), each secret's settings (an organisation secret's visibility, selected
- * repository ids), and the public key when something is due. A token GitHub refuses, a missing
- * target or a malformed key thus fails before any password is minted. main.ts asks ECR once one
- * of them is ready to write, and writes each target as soon as it is.
- */
-export function prepareTargets(
-  github: GitHub,
-  targets: readonly Target[],
-  names: readonly string[],
-  options: PrepareOptions,
-): Promise<PreparedTarget>[] {
-  return targets.map((target) => prepareTarget(github, target, names, options));
-}
-
 /** Whether a prepared target has something to write and the key to seal it with. */
 export function isReadyToWrite(prepared: PreparedTarget): boolean {
   return prepared.key !== undefined && prepared.due.length > 0;
 }
 
-/** One target's reads (see prepareTargets); never rejects. */
+/**
+ * One target's GitHub reads that need nothing from AWS (never rejects: a failed read is a failed
+ * result): the list of stored secrets (with max-age, or to learn whether an unchanging secret is
+ * there already), each secret's settings (an organisation secret's visibility, selected repository
+ * ids), and the public key when something is due. A token GitHub refuses, a missing target or a
+ * malformed key thus fails before any password is minted. The engine asks ECR once one target is
+ * ready to write, and writes each target as soon as it is (src/sinks/github.ts, src/engine.ts).
+ */
 export async function prepareTarget(
   github: GitHub,
   target: Target,

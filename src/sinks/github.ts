@@ -2,7 +2,14 @@ import type { Config } from '../config.ts';
 import { createGitHubClient, type Log } from '../github/client.ts';
 import { resolveTargets } from '../github/repositories.ts';
 import { describeTarget, type Target } from '../github/targets.ts';
-import { isReadyToWrite, prepareTarget, writeTarget } from '../github/writer.ts';
+import {
+  isReadyToWrite,
+  prepareTarget,
+  writeNotes,
+  writeTarget,
+  type PreparedTarget,
+  type SecretResult,
+} from '../github/writer.ts';
 import { Lanes } from '../lanes.ts';
 import { awaitedLater } from '../overlap.ts';
 import { libsodium } from '../seal.ts';
@@ -27,12 +34,15 @@ const FAN_OUT_WIDTH = 5;
 /**
  * GitHub secrets (repository, environment, organisation; Actions, Dependabot, Codespaces), as the
  * action writes them: repository patterns resolved first, then per target (five at a time) the list
- * (max-age, or whether the username is stored), the public key, and one sealed PUT per secret.
+ * (max-age, or whether the username is stored), the public key, and one sealed PUT per secret. In a
+ * dry run the same, with every key read (the proof of read access) and no environment created, and
+ * each PUT planned instead of sent.
  */
 export function githubSink(
   config: GitHubConfig,
   io: Log & { setSecret: (value: string) => void; warning: (message: string) => void },
 ): Sink {
+  io.setSecret(config.github.token);
   const names = secretNames(config.secretNames);
   const unchanging = new Set(unchangingSecretNames(config.secretNames));
   const plansOf = (targets: readonly Pick<Target, 'label' | 'takesEffect'>[]) =>
@@ -47,15 +57,17 @@ export function githubSink(
     }
     return values.values;
   };
+  const named = config.targets.map(describeTarget);
   return {
     // Until GitHub is read, every secret is due, and a repository pattern stands for the repositories it will match.
     plans: plansOf([
-      ...config.targets.map(describeTarget),
+      ...named,
       ...(config.repositorySelection?.patterns ?? []).map(({ text }) => ({ label: text, takesEffect: '' })),
     ]),
+    unchecked: uncheckedWrites(named),
     waitsForDue: config.maxAgeMs !== undefined,
     whileLoginInFlight: () => void awaitedLater(libsodium()),
-    prepare: async ({ now, onDue }) => {
+    prepare: async ({ now, onDue, dryRun }) => {
       const { tokenSource } = config.github;
       const github = await createGitHubClient({
         token: config.github.token,
@@ -76,6 +88,7 @@ export function githubSink(
         now,
         unchanging: [...unchanging],
         onDue,
+        dryRun,
         tokenSource,
       };
       const lanes = new Lanes(FAN_OUT_WIDTH);
@@ -87,10 +100,44 @@ export function githubSink(
           ready: isReadyToWrite(prepared),
           needsPassword: prepared.due.some(({ name }) => !unchanging.has(name)),
           write: (login) => writeTarget(github, prepared, valuesFor(login), io, tokenSource),
+          planned: () => plannedResults(prepared),
           release: () => lanes.leave(),
         };
       });
-      return { plans: plansOf(targets), notes: [...resolved.notes], preparing };
+      return { plans: plansOf(targets), notes: [...resolved.notes], unchecked: uncheckedWrites(targets), preparing };
     },
   };
+}
+
+/** A prepared target as a dry run tells it: what is known (skipped, failed), and each due secret as `planned`, with the settings its write would send. */
+export function plannedResults(prepared: PreparedTarget): SecretResult[] {
+  return [
+    ...prepared.results,
+    ...prepared.due.map(({ name, settings }): SecretResult => {
+      const detail = writeNotes(prepared, settings);
+      return {
+        target: prepared.target.label,
+        secret: name,
+        status: 'planned',
+        takesEffect: settings.takesEffect,
+        settings: settings.body,
+        ...(detail ? { detail } : {}),
+      };
+    }),
+  ];
+}
+
+/**
+ * What a dry run cannot prove of GitHub without writing: the write permission of each kind of target
+ * (reading a public key needs read access only), and creating environments when create-environment may.
+ */
+export function uncheckedWrites(targets: readonly Target[]): string[] {
+  const writes = [...new Set(targets.map((target) => target.permission))].map(
+    (permission) => `Writing the secrets: ${permission}; reading the public key needs read access only.`,
+  );
+  const creating = [...new Set(targets.flatMap((target) => (target.missing?.allowed ? [target.missing] : [])))];
+  const create = creating[0]
+    ? [`Creating a missing environment (${creating[0].input}): ${creating[0].permission}.`]
+    : [];
+  return [...writes, ...create];
 }

@@ -9,11 +9,15 @@ export type SinkLogin = EcrLogin & { registryHosts: readonly string[] };
  * Where a run writes the ECR login: GitHub secrets, a dotenv file, a GitLab CI/CD variable. A sink is
  * a list of destinations (targets); the engine asks each for its reads that need no password, mints
  * one password once some destination is ready for it, hands it to each, and reports every result in
- * one table. A new sink is one module that returns this.
+ * one table. A dry run goes the same way (the same reads, in the same lanes, the same decisions) and
+ * asks each prepared destination what it would write instead of writing it. A new sink is one module
+ * that returns this.
  */
 export interface Sink {
   /** Every value due at every destination before anything is read: what the report shows if the run stops early. */
   plans: PlannedTarget[];
+  /** For a dry run's report: what a real run's writes need that reading cannot prove (permissions), before `prepare` knows more. */
+  unchecked: string[];
   /** Whether the AWS side waits until `onDue` is called (GitHub with max-age); otherwise it starts at once. */
   waitsForDue: boolean;
   /** What the writes need loaded, started while the ECR request is in flight (libsodium for GitHub). */
@@ -22,9 +26,11 @@ export interface Sink {
    * Which destinations there are (GitHub resolves repository patterns first; a failure there rejects,
    * written for the user), then their reads that need no password, one promise per destination; none
    * of those rejects (a failed read is a failed result). `onDue` is called as soon as something that
-   * needs a password is known to be due.
+   * needs a password is known to be due. In a dry run (`dryRun`) nothing is created or written while
+   * preparing (a missing environment is only said to be created), and what proves access is read even
+   * where nothing is due (GitHub's public keys).
    */
-  prepare: (options: { now: Date; onDue: () => void }) => Promise<Destinations>;
+  prepare: (options: { now: Date; onDue: () => void; dryRun: boolean }) => Promise<Destinations>;
 }
 
 /** A sink's destinations once known: their plans (replacing the first ones), notes for the report, their reads. */
@@ -32,6 +38,8 @@ export interface Destinations {
   plans: PlannedTarget[];
   /** Lines for the report above the table, such as what each repository pattern matched. */
   notes: string[];
+  /** The sink's `unchecked`, for the destinations now known (the repositories the patterns matched). */
+  unchecked: string[];
   preparing: Promise<PreparedDestination>[];
 }
 
@@ -45,6 +53,8 @@ export interface PreparedDestination {
   needsPassword: boolean;
   /** Writes what is due with the login (undefined when no destination needed a password); every secret's result. */
   write: (login: SinkLogin | undefined) => Promise<SecretResult[]>;
+  /** A dry run's results instead of the writes: what is known (skipped, failed), and each due value `planned`, with the settings its write would send. */
+  planned: () => SecretResult[];
   /** Called once the destination is done, written or not (GitHub: its lane frees for the next target). */
   release?: () => void;
 }
@@ -78,13 +88,15 @@ export function oneDestinationSink(
       login
         ? write(login, result)
         : names.map((name) => result(name, 'failed', 'no ECR login was made; please report this bug')),
+    planned: () => names.map((name) => result(name, 'planned')),
   };
   return {
     plans: [plan],
+    unchecked: [],
     waitsForDue: false,
     prepare: ({ onDue }) => {
       onDue();
-      return Promise.resolve({ plans: [plan], notes: [], preparing: [Promise.resolve(destination)] });
+      return Promise.resolve({ plans: [plan], notes: [], unchecked: [], preparing: [Promise.resolve(destination)] });
     },
   };
 }
