@@ -131,7 +131,8 @@ describe('listOwnerRepositories against the fake GitHub, with the action’s cli
   const log = { debug: () => undefined, info: () => undefined, warning: () => undefined };
   const client = (token = TOKEN) =>
     createGitHubClient({ token, tokenName: GITHUB_TOKEN_INPUT.name, apiUrl: github.server.url, log });
-  const list = (owner: string, token = TOKEN) => listOwnerRepositories(client(token), owner, GITHUB_TOKEN_INPUT);
+  const list = async (owner: string, token = TOKEN) =>
+    listOwnerRepositories(await client(token), owner, GITHUB_TOKEN_INPUT);
   const graphqlSince = (seen: number) =>
     github.server.requests.slice(seen).filter((request) => request.url.endsWith('/graphql'));
 

@@ -70,7 +70,7 @@ export function githubSink(
     whileLoginInFlight: () => void awaitedLater(libsodium()),
     prepare: async ({ now, onDue, dryRun }) => {
       const { tokenSource } = config.github;
-      const github = createGitHubClient({
+      const github = await createGitHubClient({
         token: config.github.token,
         tokenName: tokenSource.name,
         apiUrl: config.github.apiUrl,
