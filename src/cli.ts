@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { refresh } from './engine.ts';
+import { runnerEnvironmentProblems } from './environment.ts';
 import { errorMessage } from './errors.ts';
 import { flagSpecs, helpText, parseFlags, UsageError } from './cli/flags.ts';
 import { commandPlan, type CommandPlan } from './cli/options.ts';
 import { terminalIo } from './cli/terminal.ts';
+import { dotenvTargetProblem } from './gitlab/dotenv.ts';
 import { dotenvSink } from './sinks/dotenv.ts';
 import { githubSink } from './sinks/github.ts';
 import { gitlabSink } from './sinks/gitlab.ts';
@@ -21,7 +23,13 @@ async function main(argv: readonly string[]): Promise<number> {
     const flags = parseFlags(argv, specs);
     if (flags.has('help')) return print(helpText(specs), EXIT.done);
     if (flags.has('version')) return print(`ecr-secret-refresh ${VERSION}\n`, EXIT.done);
+    // Before anything reads them into URLs (`@actions/github` as it loads, the proxy agents).
+    const environment = runnerEnvironmentProblems(process.env);
+    if (environment.length > 0) throw new UsageError(environment.join('\nerror: '));
     plan = commandPlan(flags, process.env, specs);
+    // Before any request: a password minted for a file that cannot be written would be wasted, or worse.
+    const dotenvProblem = plan.dotenv && dotenvTargetProblem(plan.dotenv.path);
+    if (dotenvProblem) throw new UsageError(`--dotenv-file: ${dotenvProblem}.`);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`error: ${error.message}\n`);

@@ -463,20 +463,21 @@ function parseTargets(read: Read, context: RunContext, report: Report): ParsedTa
   }
   const topicsText = read('repository-topics');
 
+  const allowRemoval = parseBoolean(read, 'allow-repository-removal', report);
   if (organization) {
-    if (topicsText) {
-      report(
-        'repository-topics',
-        'it chooses repositories matched by a pattern in {repositories}, and organisation secrets have none',
-        'Remove {repository-topics}, or remove {organization} and list repositories with a pattern such as octo-org/*.',
-      );
-    }
     const targets = parseOrganizationTarget(
       organization,
-      { environment, repositoriesText, visibilityText, selectedText },
+      { environment, repositoriesText, visibilityText, selectedText, topicsText, allowRemoval },
       report,
     );
     return targets && { targets };
+  }
+  if (allowRemoval) {
+    report(
+      'allow-repository-removal',
+      'it only applies to an organisation secret with visibility: selected',
+      'Remove allow-repository-removal, or set organization with visibility: selected.',
+    );
   }
   for (const [input, value] of [
     ['visibility', visibilityText],
@@ -615,7 +616,14 @@ function parseTopics(text: string, report: Report): string[] {
 
 function parseOrganizationTarget(
   org: string,
-  others: { environment: string; repositoriesText: string; visibilityText: string; selectedText: string },
+  others: {
+    environment: string;
+    repositoriesText: string;
+    visibilityText: string;
+    selectedText: string;
+    topicsText: string;
+    allowRemoval: boolean;
+  },
   report: Report,
 ): TargetSpec[] | undefined {
   if (!PATTERNS.organization.test(org)) {
@@ -653,7 +661,14 @@ function parseOrganizationTarget(
     report(
       'selected-repositories',
       'it is empty but visibility is selected',
-      'List the repositories that may read the secret, by name.',
+      'List the repositories that may read the secret, by name or with a pattern such as svc-*.',
+    );
+  }
+  if (others.allowRemoval && visibility !== 'selected') {
+    report(
+      'allow-repository-removal',
+      `it only applies with visibility: selected (visibility is ${visibility ?? 'not set'})`,
+      'Set visibility: selected, or remove allow-repository-removal.',
     );
   }
   if (visibility !== 'selected' && selected.length > 0) {
@@ -664,8 +679,20 @@ function parseOrganizationTarget(
     );
   }
   const selectedRepositories: string[] = [];
+  const selectedPatterns: RepositoryPattern[] = [];
   const seen = new Set<string>();
   for (const entry of selected) {
+    if (/[*?]/.test(entry)) {
+      const pattern = parseSelectedPattern(org, entry, report);
+      if (!pattern) continue;
+      if (seen.has(pattern.name.toLowerCase())) {
+        report('selected-repositories', `"${entry}" is listed twice`, 'List each repository or pattern once.');
+        continue;
+      }
+      seen.add(pattern.name.toLowerCase());
+      selectedPatterns.push(pattern);
+      continue;
+    }
     // Every part counts: `octo/app/extra` is refused, not cut to octo/app.
     const parsed = entry.includes('/')
       ? parseRepositoryName(entry)
@@ -688,7 +715,50 @@ function parseOrganizationTarget(
     seen.add(parsed.repo.toLowerCase());
     selectedRepositories.push(parsed.repo);
   }
-  return [{ kind: 'organization', org, ...(visibility ? { visibility } : {}), selectedRepositories }];
+  const topics = parseTopics(others.topicsText, report);
+  if (topics.length > 0 && selectedPatterns.length === 0) {
+    report(
+      'repository-topics',
+      'with organization, it filters the repositories a pattern in selected-repositories matches, and selected-repositories holds no pattern',
+      'Add a pattern such as svc-* to selected-repositories (with visibility: selected), or remove repository-topics.',
+    );
+  }
+  return [
+    {
+      kind: 'organization',
+      org,
+      ...(visibility ? { visibility } : {}),
+      selectedRepositories,
+      ...(selectedPatterns.length > 0 ? { selectedPatterns, topics } : {}),
+      ...(others.allowRemoval ? { allowRepositoryRemoval: true as const } : {}),
+    },
+  ];
+}
+
+/**
+ * A pattern in selected-repositories: on the names of the organisation's own repositories, as
+ * `svc-*` or `octo-org/svc-*`; `*` any run of characters and `?` one, as in repositories.
+ */
+function parseSelectedPattern(org: string, entry: string, report: Report): RepositoryPattern | undefined {
+  const parts = entry.split('/');
+  const [owner, name = ''] = parts.length === 2 ? parts : [org, entry];
+  if (parts.length > 2 || owner?.toLowerCase() !== org.toLowerCase()) {
+    report(
+      'selected-repositories',
+      `"${entry}" is not a pattern on the repositories of ${org}`,
+      `Give a pattern on the name alone, such as svc-* or ${org}/svc-*: an organisation secret is shared with repositories of its organisation only.`,
+    );
+    return undefined;
+  }
+  if (name.includes('**') || !PATTERNS.repoGlob.test(name)) {
+    report(
+      'selected-repositories',
+      `"${entry}" is not a pattern on repository names`,
+      'Use letters, digits, . _ - and the wildcards * (any characters, a single one) and ?, such as svc-*.',
+    );
+    return undefined;
+  }
+  return { text: entry, owner: org, name };
 }
 
 export function parseRepositoryName(text: string): { owner: string; repo: string } | undefined {

@@ -1,16 +1,23 @@
 import * as core from '@actions/core';
-import { context } from '@actions/github';
 import { parseConfig, renderInputNames, type Config, type RunContext } from './config.ts';
 import { isInputName } from './config/input-names.ts';
 import { refresh, type EngineIo } from './engine.ts';
+import { runnerEnvironmentProblems } from './environment.ts';
 import { errorMessage } from './errors.ts';
+import { actionsGitHub } from './github/client.ts';
 import { githubSink } from './sinks/github.ts';
 
 /** The action's front door: inputs and the run's context into a Config, then the engine with the GitHub sink, reporting through `@actions/core`. */
 export async function run(): Promise<void> {
+  // The proxy variables and GITHUB_API_URL first: `@actions/github` reads them into URLs as it loads.
+  const environment = runnerEnvironmentProblems(process.env);
+  if (environment.length > 0) {
+    core.setFailed(environment.join('\n'));
+    return;
+  }
   let config: Config;
   try {
-    config = parseConfig((name) => core.getInput(name), process.env, runContext());
+    config = parseConfig((name) => core.getInput(name), process.env, runContext(await actionsGitHub()));
   } catch (error) {
     // Bad input: the message names the input and the fix, and nothing was asked of GitHub or AWS.
     core.setFailed(errorMessage(error));
@@ -42,8 +49,8 @@ function actionsIo(): EngineIo {
 }
 
 /** The run as `@actions/github` reads it from the runner's environment. */
-function runContext(): RunContext {
-  const repository = currentRepository();
+function runContext({ context }: Pick<Awaited<ReturnType<typeof actionsGitHub>>, 'context'>): RunContext {
+  const repository = currentRepository(context);
   const number = (n: number) => (Number.isFinite(n) ? n : undefined);
   const runId = number(context.runId);
   const runAttempt = number(context.runAttempt);
@@ -56,7 +63,7 @@ function runContext(): RunContext {
 }
 
 /** `owner/name`, or undefined outside a repository's run (`context.repo` throws then). */
-function currentRepository(): string | undefined {
+function currentRepository(context: { repo: { owner: string; repo: string } }): string | undefined {
   try {
     const { owner, repo } = context.repo;
     return `${owner}/${repo}`;

@@ -29,7 +29,15 @@ const WORLD = {
   accountId: '123456789012',
   region: 'eu-west-1',
   currentRepository: 'octo-org/app',
-  repositories: { 'octo-org/app': ['ecr'], 'octo-org/api': [], 'octo-org/web': [] } as Record<string, string[]>,
+  repositories: {
+    'octo-org/app': ['ecr'],
+    'octo-org/api': [],
+    'octo-org/web': [],
+    'octo-org/svc-orders': [],
+    'octo-org/svc-legacy': [],
+  } as Record<string, string[]>,
+  /** Topics, for the recipes' repository-topics: svc-legacy matches svc-* but lacks the topic. */
+  topics: { 'octo-org/svc-orders': ['ecr'] } as Record<string, string[]>,
   organizations: ['octo-org'],
   /** `ecr-pull` trusts this run's OIDC token and the CI user's keys; `ci-deploy` is what configure-aws-credentials assumes. */
   roles: ['ecr-pull', 'ci-deploy'],
@@ -154,7 +162,7 @@ function recipeSteps(): RecipeStep[] {
 async function stageFor(): Promise<Stage> {
   const fakes = await startFakes({ region: WORLD.region });
   for (const [repository, environments] of Object.entries(WORLD.repositories))
-    fakes.github.addRepository(repository, environments);
+    fakes.github.addRepository(repository, environments, { topics: WORLD.topics[repository] ?? [] });
   for (const organization of WORLD.organizations) fakes.github.addOrganization(organization);
   const ciUser = fakes.aws.addStaticKeys();
   const instanceProfile = fakes.aws.addStaticKeys();
@@ -289,15 +297,37 @@ describe('the quick start and the recipes, run as written', () => {
       expect({ target, name, plaintext: stored?.plaintext }).toEqual({ target, name, plaintext: value });
     expect(JSON.parse(result.outputs['secrets-written'] ?? '[]')).toHaveLength(expected.length);
     if (inputs['visibility'] === 'selected') {
+      // Names as listed; a pattern (`svc-*`) matches the organisation's repositories that carry every repository-topics topic.
+      const org = (inputs['organization'] ?? '').toLowerCase();
+      const topics = (inputs['repository-topics'] ?? '')
+        .split(/[\n,]/)
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean);
+      const glob = (pattern: string) =>
+        new RegExp(
+          `^${pattern
+            .replace(/[.+^${}()|[\]\\-]/g, '\\$&')
+            .replace(/\*/g, '.*')
+            .replace(/\?/g, '.')}$`,
+          'i',
+        );
       const ids = (inputs['selected-repositories'] ?? '')
         .split(/[\n,]/)
         .map((name) => name.trim())
         .filter(Boolean)
-        .map((name) => fakes.github.repositories.get(`${inputs['organization']}/${name}`.toLowerCase())?.id);
+        .flatMap((entry) => {
+          const name = entry.split('/').at(-1) ?? '';
+          if (!/[*?]/.test(name)) return [fakes.github.repositories.get(`${org}/${name}`.toLowerCase())?.id];
+          return [...fakes.github.repositories.values()]
+            .filter((r) => r.owner.toLowerCase() === org && glob(name).test(r.name))
+            .filter((r) => topics.every((topic) => r.topics.includes(topic)))
+            .map((r) => r.id);
+        });
+      expect(ids.length).toBeGreaterThan(0);
       for (const { stored } of expected)
-        expect({ visibility: stored?.visibility, ids: stored?.selectedRepositoryIds }).toEqual({
+        expect({ visibility: stored?.visibility, ids: [...(stored?.selectedRepositoryIds ?? [])].sort() }).toEqual({
           visibility: 'selected',
-          ids,
+          ids: [...ids].sort(),
         });
     }
     // With the recipe's own token, and no other.

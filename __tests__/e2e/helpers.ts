@@ -4,6 +4,7 @@ import { expect } from '@jest/globals';
 import { startFakes, type Fakes, type FakesOptions } from '../fakes/index.ts';
 import { ACTION_ENTRY, runAction, undeclaredOutputs, type ActionRun, type WithInputs } from '../fakes/run-action.ts';
 import { contractViolations } from '../contract/openapi.ts';
+import { graphqlViolations } from '../contract/graphql.ts';
 
 export const TOKEN = 'github_pat_11WRITER';
 export const REPO = 'octo/app';
@@ -20,7 +21,7 @@ export async function setUp(options: FakesOptions = {}): Promise<Fakes & { roleA
 /**
  * Runs dist/index.js against the fakes, with debug logging on, and checks that nothing leaked,
  * that every output it set is declared in action.yml, and that every GitHub request it made is one
- * GitHub's REST description allows. `aws-region`, `github-token` and `github-api-url` are set
+ * GitHub's REST description (or, for GraphQL, its schema) allows. `aws-region`, `github-token` and `github-api-url` are set
  * unless `inputs` says otherwise; give one as `undefined` to leave it out of `with:` entirely, so
  * that action.yml's default (or the action's fallback) serves.
  */
@@ -40,12 +41,14 @@ export async function run(fakes: Fakes, inputs: WithInputs, env: Record<string, 
   );
   expectNothingLeaked(result, fakes, given);
   expect(undeclaredOutputs(result)).toEqual([]);
-  // GraphQL is outside the REST description; the fake GitHub answers only the one query shape the action sends.
-  const rest = fakes.github.server.requests
-    .slice(seen)
-    .filter((request) => !request.url.endsWith('/graphql'))
+  // GraphQL is outside the REST description: its queries are checked against GitHub's GraphQL schema.
+  const requests = fakes.github.server.requests.slice(seen);
+  const isGraphql = (request: { url: string }) => /\/graphql$/.test(request.url.split('?')[0] ?? '');
+  const rest = requests
+    .filter((request) => !isGraphql(request))
     .map((request) => ({ ...request, url: request.url.replace(/^\/api\/v3(?=\/)/, '') }));
   expect(rest.flatMap(contractViolations)).toEqual([]);
+  expect(requests.filter(isGraphql).flatMap(graphqlViolations)).toEqual([]);
   return result;
 }
 

@@ -75,7 +75,7 @@ describe('repository patterns, resolved by listing the owner (GraphQL, 100 a pag
     const notes = [
       'Pattern acme/SVC-* matched 4 repositories of acme (3 archived skipped, 213 without the topic ecr).',
       'Pattern acme/svc-01? matched 1 repository of acme (9 without the topic ecr).',
-      '3 archived repositories skipped: an archived repository is read-only, and no workflow runs in it.',
+      '3 archived repositories skipped (acme/svc-005, acme/svc-050, acme/svc-150): an archived repository is read-only, and no workflow runs in it.',
     ];
     for (const note of notes) {
       expect(result.summary).toContain(note);
@@ -198,7 +198,7 @@ describe('repository patterns, resolved by listing the owner (GraphQL, 100 a pag
     );
     expect(topicsAlone).toContain('Add a pattern such as octo-org/* to repositories, or remove repository-topics.');
     expect(organization).toContain(
-      `Input 'repository-topics': it chooses repositories matched by a pattern in repositories, and organisation secrets have none.`,
+      `Input 'repository-topics': with organization, it filters the repositories a pattern in selected-repositories matches, and selected-repositories holds no pattern.`,
     );
     expect(twice).toContain(`Input 'repositories': "ACME/SVC-*" is listed twice.`);
     expect(fakes.allRequests()).toEqual([]);
@@ -239,6 +239,39 @@ describe('repository patterns, resolved by listing the owner (GraphQL, 100 a pag
     expect(
       githubCalls(fakes).filter((call) => call === 'PUT /repos/acme/web-01/dependabot/secrets/ECR_PASSWORD'),
     ).toHaveLength(1);
+  });
+});
+
+describe('disabled and locked repositories (GraphQL isDisabled, isLocked)', () => {
+  beforeEach(() => {
+    fakes.github.addRepository('octo/api', ['ecr']);
+    // GitHub answers REST for both with 403 "Repository access blocked" (the fake's blockedRepository).
+    fakes.github.addRepository('octo/banned', ['ecr'], { disabled: true });
+    fakes.github.addRepository('octo/moving', ['ecr'], { locked: true });
+  });
+
+  it('a pattern skips them as it skips archived ones, counted and named; one named exactly beside it is skipped too', async () => {
+    const result = await run(fakes, { ...oidc(), repositories: 'octo/*\nocto/moving' });
+
+    expect(result.exitCode).toBe(0);
+    expect(holdingSecrets()).toEqual(['octo/api', 'octo/app']);
+    expect(githubCalls(fakes).filter((call) => /\/octo\/(banned|moving)\//.test(call))).toEqual([]);
+    expect(parsed(result.outputs, 'secrets-skipped')).toEqual([
+      expect.objectContaining({ target: 'octo/moving', secret: 'ECR_PASSWORD', status: 'skipped' }),
+    ]);
+    expect(result.summary).toContain(
+      'Pattern octo/* matched 2 repositories of octo (1 disabled skipped, 1 locked skipped).',
+    );
+    expect(result.summary).toContain('1 disabled repository skipped (octo/banned)');
+    expect(result.summary).toContain('1 locked repository skipped (octo/moving)');
+    expect(result.summary).toContain('locked: the repository is locked');
+  });
+
+  it('named exactly without a pattern of their owner: written as named, and GitHub refuses (the fake answers as GitHub)', async () => {
+    const result = await run(fakes, { ...oidc(), repositories: 'octo/banned' });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.summary).toContain('Repository access blocked');
   });
 });
 

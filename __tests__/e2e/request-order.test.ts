@@ -245,7 +245,7 @@ describe('the username secret (always AWS) is written only where the target lack
     expect(result.outputs['expires-at']).toBeUndefined();
   });
 
-  it('an organisation username secret whose selected repositories differ from the inputs is written, without max-age too', async () => {
+  it('an organisation username secret whose selected repositories alone differ gets its list set, without max-age too', async () => {
     const org = fakes.github.addOrganization('octo');
     const [api, web] = ['octo/api', 'octo/web'].map((name) => fakes.github.addRepository(name));
     for (const name of ['ECR_PASSWORD', 'ECR_USERNAME'])
@@ -261,7 +261,12 @@ describe('the username secret (always AWS) is written only where the target lack
     expect(result.exitCode).toBe(0);
     for (const name of ['ECR_PASSWORD', 'ECR_USERNAME'])
       expect(fakes.github.organizationSecret('octo', name)?.selectedRepositoryIds).toEqual([api!.id, web!.id]);
-    expect(fakes.github.organizationSecret('octo', 'ECR_USERNAME')?.plaintext).toBe('AWS');
+    // The username's value never changes: its list alone is set (PUT .../repositories), its value not rewritten.
+    expect(fakes.github.organizationSecret('octo', 'ECR_USERNAME')?.plaintext).toBe('old');
+    expect(fakes.github.writes().map(({ url }) => url)).toEqual([
+      '/orgs/octo/actions/secrets/ECR_USERNAME/repositories',
+      '/orgs/octo/actions/secrets/ECR_PASSWORD',
+    ]);
   });
 
   it('an organisation username secret whose visibility differs from the inputs is written all the same', async () => {

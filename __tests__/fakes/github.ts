@@ -85,13 +85,18 @@ interface Repository {
   apps: AppStores;
   environments: Map<string, SecretStore>;
   archived: boolean;
+  /** Disabled by GitHub, or locked (for a migration, a transfer, billing): see `blockedRepository`. */
+  disabled: boolean;
+  locked: boolean;
   /** Lower case, as GitHub stores them. */
   topics: string[];
 }
 
-/** How a repository is created beyond its name: archived, and its topics. */
+/** How a repository is created beyond its name: archived, disabled, locked, and its topics. */
 export interface RepositoryOptions {
   archived?: boolean;
+  disabled?: boolean;
+  locked?: boolean;
   topics?: string[];
 }
 
@@ -120,6 +125,14 @@ export class FakeGitHub {
   readonly tokenApps = new Map<string, readonly SecretApp[]>();
   /** Tokens without the repository permission 'Administration: write', which creating an environment needs. */
   readonly withoutAdministration = new Set<string>();
+  /**
+   * The repositories a token can see, by lower-cased `owner/name`, when it was given only some (a
+   * fine-grained token or a GitHub App installation with "Only select repositories"); all when absent.
+   * GitHub answers for the others as if they did not exist: 404 on REST, absent from GraphQL lists
+   * and NOT_FOUND when named (GitHub docs, "Troubleshooting the REST API": 404 for a resource the
+   * token cannot access).
+   */
+  readonly tokenRepositories = new Map<string, ReadonlySet<string>>();
   readonly repositories = new Map<string, Repository>();
   /** Each organisation's Actions secrets; `organizationApps` holds every app's. */
   readonly organizations = new Map<string, SecretStore>();
@@ -207,17 +220,30 @@ export class FakeGitHub {
   addToken(
     token: string,
     access: TokenAccess = 'write',
-    options: readonly SecretApp[] | { apps?: readonly SecretApp[]; administration?: boolean } = {},
+    options:
+      | readonly SecretApp[]
+      | { apps?: readonly SecretApp[]; administration?: boolean; repositories?: readonly string[] } = {},
   ): string {
     // Array.isArray does not narrow a readonly array, hence the cast.
-    const { apps = SECRET_APPS, administration = true } = (Array.isArray(options) ? { apps: options } : options) as {
+    const {
+      apps = SECRET_APPS,
+      administration = true,
+      repositories,
+    } = (Array.isArray(options) ? { apps: options } : options) as {
       apps?: readonly SecretApp[];
       administration?: boolean;
+      repositories?: readonly string[];
     };
     this.tokens.set(token, access);
     this.tokenApps.set(token, apps);
     if (!administration) this.withoutAdministration.add(token);
+    if (repositories) this.tokenRepositories.set(token, new Set(repositories.map((name) => name.toLowerCase())));
     return token;
+  }
+
+  /** Whether a token can see a repository (`owner/name`). */
+  private sees(token: string, fullName: string): boolean {
+    return this.tokenRepositories.get(token)?.has(fullName.toLowerCase()) ?? true;
   }
 
   /** The environments a repository holds, by lower-cased name (GitHub's environment names are case-insensitive). */
@@ -236,6 +262,8 @@ export class FakeGitHub {
       apps,
       environments: new Map(),
       archived: options.archived ?? false,
+      disabled: options.disabled ?? false,
+      locked: options.locked ?? false,
       topics: (options.topics ?? []).map((topic) => topic.toLowerCase()),
     };
     for (const environment of environments) repository.environments.set(environment.toLowerCase(), new SecretStore());
@@ -315,10 +343,13 @@ export class FakeGitHub {
     const pathname = url.pathname.replace(/^\/api\/v3(?=\/)/, '').replace(/^\/api\/graphql$/, '/graphql');
     const overLimit = this.overPoints(method, pathname);
     if (overLimit) return overLimit;
-    if (method === 'POST' && pathname === '/graphql') return this.graphql(body);
+    if (method === 'POST' && pathname === '/graphql') return this.graphql(body, token ?? '');
     const path = pathname.split('/').slice(1).map(decodeURIComponent);
     const [root, owner = '', name = ''] = path;
     if ((root === 'orgs' || root === 'repos') && this.samlEnforced.has(owner.toLowerCase())) return samlRefusal(owner);
+    if (root === 'repos' && !this.sees(token ?? '', `${owner}/${name}`)) return notFound();
+    const blocked = root === 'repos' ? this.repositories.get(`${owner}/${name}`.toLowerCase()) : undefined;
+    if (blocked?.disabled || blocked?.locked) return blockedRepository();
     const current = root === 'repos' ? this.renamed.get(`${owner}/${name}`.toLowerCase()) : undefined;
     if (current) {
       // GitHub redirects requests for a renamed repository on the same host: 301 for reads, 307 for
@@ -349,9 +380,9 @@ export class FakeGitHub {
     return route.answer(url, body);
   }
 
-  private graphql(body: string): Reply {
+  private graphql(body: string, token: string): Reply {
     const { query, variables = {} } = JSON.parse(body) as { query: string; variables?: Record<string, string> };
-    if (query.includes('repositoryOwner(')) return this.ownerRepositories(query, variables);
+    if (query.includes('repositoryOwner(')) return this.ownerRepositories(query, variables, token);
     const fields = [...query.matchAll(REPOSITORY_FIELD)];
     const shape = query
       .replace(REPOSITORY_FIELD, '')
@@ -370,7 +401,8 @@ export class FakeGitHub {
         errors.push({ type: 'FORBIDDEN', path: [alias], extensions: { saml_failure: true }, message: SAML_MESSAGE });
         continue;
       }
-      const repository = this.repositories.get(fullName.toLowerCase());
+      const found = this.repositories.get(fullName.toLowerCase());
+      const repository = found && this.sees(token, fullName) ? found : undefined;
       data[alias] = repository ? { databaseId: repository.id } : null;
       if (!repository)
         errors.push({
@@ -389,7 +421,7 @@ export class FakeGitHub {
    * handle `"repositoryOwner": null`), pages of at most 100 nodes (`first` is 1 to 100: "Rate limits and
    * node limits for the GraphQL API") with an opaque cursor, `isArchived`, and topics as `repositoryTopics`.
    */
-  private ownerRepositories(query: string, variables: Record<string, unknown>): Reply {
+  private ownerRepositories(query: string, variables: Record<string, unknown>, token: string): Reply {
     if (query.replace(/\s+/g, ' ').trim() !== OWNER_REPOSITORIES_QUERY)
       return json(200, { errors: [{ message: `the fake does not answer this query: ${query}` }] });
     const login = typeof variables['login'] === 'string' ? variables['login'] : '';
@@ -402,10 +434,14 @@ export class FakeGitHub {
         ],
       });
     }
-    const owned = [...this.repositories.values()]
-      .filter((repository) => repository.owner.toLowerCase() === login.toLowerCase())
+    const all = [...this.repositories.values()].filter(
+      (repository) => repository.owner.toLowerCase() === login.toLowerCase(),
+    );
+    // The owner is known through any of its repositories; the token lists only those it can see.
+    const owned = all
+      .filter((repository) => this.sees(token, `${repository.owner}/${repository.name}`))
       .sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
-    const known = owned[0]?.owner ?? [...this.owners].find((owner) => owner.toLowerCase() === login.toLowerCase());
+    const known = all[0]?.owner ?? [...this.owners].find((owner) => owner.toLowerCase() === login.toLowerCase());
     if (known === undefined) return json(200, { data: { repositoryOwner: null } });
     const cursor = variables['cursor'];
     const start =
@@ -431,8 +467,11 @@ export class FakeGitHub {
           login: known,
           repositories: {
             nodes: page.map((repository) => ({
+              databaseId: repository.id,
               name: repository.name,
               isArchived: repository.archived,
+              isDisabled: repository.disabled,
+              isLocked: repository.locked,
               repositoryTopics: { nodes: repository.topics.map((name) => ({ topic: { name } })) },
             })),
             pageInfo: {
@@ -589,6 +628,24 @@ export class FakeGitHub {
         return json(200, { total_count: ids.length, repositories }, link);
       });
     }
+    if (organization && method === 'PUT' && rest.length === 2 && rest[1] === 'repositories') {
+      // "Set selected repositories for an organization secret" (Actions, Dependabot, Codespaces alike):
+      // 204 with no body; 409 when the secret's visibility is not `selected` (REST reference: "Add
+      // selected repository to an organization secret" says 409 for that, and the Codespaces
+      // description lists 409 for this route); 404 for a secret that does not exist. Whether GitHub
+      // moves the secret's `updated_at` is not documented: the value is not touched, so it is kept here (a guess).
+      return answer((_url, body) => {
+        const stored = store.get(rest[0] ?? '');
+        if (!stored) return notFound();
+        if (stored.visibility !== 'selected')
+          return json(409, { message: "The secret's visibility is not 'selected'.", status: '409' });
+        const ids = (JSON.parse(body) as { selected_repository_ids?: unknown }).selected_repository_ids;
+        if (!Array.isArray(ids) || !ids.every((id) => Number.isInteger(id)))
+          return json(422, { message: 'Invalid request.\n\nselected_repository_ids is not an array of integers.' });
+        stored.selectedRepositoryIds = ids as number[];
+        return { status: 204 };
+      });
+    }
     if (method === 'PUT' && rest.length === 1 && rest[0] !== 'public-key') {
       return answer((_url, body) => this.put(store, rest[0] ?? '', body, organization));
     }
@@ -656,7 +713,7 @@ export interface PointsLimit {
  * there must be made here too, on purpose.
  */
 const OWNER_REPOSITORIES_QUERY =
-  'query($login: String!, $cursor: String) { repositoryOwner(login: $login) { login repositories(first: 100, after: $cursor, ownerAffiliations: [OWNER], orderBy: { field: NAME, direction: ASC }) { nodes { name isArchived repositoryTopics(first: 20) { nodes { topic { name } } } } pageInfo { hasNextPage endCursor } } } }';
+  'query($login: String!, $cursor: String) { repositoryOwner(login: $login) { login repositories(first: 100, after: $cursor, ownerAffiliations: [OWNER], orderBy: { field: NAME, direction: ASC }) { nodes { databaseId name isArchived isDisabled isLocked repositoryTopics(first: 20) { nodes { topic { name } } } } pageInfo { hasNextPage endCursor } } } }';
 
 /** `alias: repository(owner: $o, name: $n) { databaseId }` fields: the repository lookup the action sends. */
 const REPOSITORY_FIELD = /(\w+): repository\(owner: \$(\w+), name: \$(\w+)\) \{ databaseId \}/g;
@@ -688,6 +745,20 @@ function samlRefusal(org: string): Reply {
     },
     { 'x-github-sso': `required; url=https://github.com/orgs/${org}/sso?authorization_request=FAKE` },
   );
+}
+
+/**
+ * A repository GitHub has disabled answers REST with 403 "Repository access blocked" and a `block`
+ * object (the body quoted in caarlos0/fork-cleaner#99 and octokit/octokit.rb#563, for a repository
+ * blocked for its terms of service). A locked one (for a migration) is "completely inaccessible"
+ * (github/docs#6862; git says it "is disabled"), but its REST answer is not documented anywhere: that
+ * it is the same 403 is a guess.
+ */
+function blockedRepository(): Reply {
+  return json(403, {
+    message: 'Repository access blocked',
+    block: { reason: 'tos', created_at: '2026-01-01T00:00:00Z', html_url: 'https://github.com/tos' },
+  });
 }
 
 function notFound(): Reply {

@@ -259,6 +259,47 @@ describe('parseConfig', () => {
     }
   });
 
+  it('selected-repositories: patterns on the organisation’s names, with repository-topics; allow-repository-removal with selected only', () => {
+    const org = { ...BASE, organization: 'octo', visibility: 'selected' };
+    expect(
+      parse({
+        ...org,
+        'selected-repositories': 'svc-*, OCTO/web-?, api',
+        'repository-topics': 'ECR',
+        'allow-repository-removal': 'true',
+      }).targets,
+    ).toEqual([
+      {
+        kind: 'organization',
+        org: 'octo',
+        visibility: 'selected',
+        selectedRepositories: ['api'],
+        selectedPatterns: [
+          { text: 'svc-*', owner: 'octo', name: 'svc-*' },
+          { text: 'OCTO/web-?', owner: 'octo', name: 'web-?' },
+        ],
+        topics: ['ecr'],
+        allowRepositoryRemoval: true,
+      },
+    ]);
+    // Another owner's pattern, `**`, a pattern twice, topics without a pattern: each named.
+    for (const selected of ['other/svc-*', 'svc-**', 'svc-*, SVC-*', 'octo/a/*'])
+      expect([selected, problems({ ...org, 'selected-repositories': selected })]).toEqual([
+        selected,
+        ['selected-repositories'],
+      ]);
+    expect(problems({ ...org, 'selected-repositories': 'api', 'repository-topics': 'ecr' })).toEqual([
+      'repository-topics',
+    ]);
+    expect(problems({ ...BASE, 'allow-repository-removal': 'true' })).toEqual(['allow-repository-removal']);
+    expect(problems({ ...BASE, organization: 'octo', 'allow-repository-removal': 'true' })).toEqual([
+      'allow-repository-removal',
+    ]);
+    expect(problems({ ...org, 'selected-repositories': 'api', 'allow-repository-removal': 'yes' })).toEqual([
+      'allow-repository-removal',
+    ]);
+  });
+
   it('refuses environment names that URL parsing would resolve to another path', () => {
     for (const environment of ['.', '..']) expect(problems({ ...BASE, environment })).toEqual(['environment']);
     expect(parse({ ...BASE, environment: 'prod/eu ...' }).targets).toEqual([

@@ -192,7 +192,7 @@ async function loopback(kind: 'hang' | 'reset' | 'http'): Promise<{ port: number
 
 /** The error the action's own GitHub client throws for one request, retries off. */
 async function githubFailure(apiUrl: string, signal?: AbortSignal): Promise<unknown> {
-  const github = createGitHubClient({
+  const github = await createGitHubClient({
     token: 'SECRET_TOKEN',
     tokenName: GITHUB_TOKEN_INPUT.name,
     apiUrl,

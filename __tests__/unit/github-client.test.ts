@@ -68,7 +68,9 @@ async function settledWithin(promise: Promise<unknown>, ms: number): Promise<unk
 }
 
 it('a JSON answer reaches Octokit with its status, data, headers and URL', async () => {
-  const answer = await client().request('GET /repos/{owner}/{repo}/actions/secrets/public-key', {
+  const answer = await (
+    await client()
+  ).request('GET /repos/{owner}/{repo}/actions/secrets/public-key', {
     owner: 'octo',
     repo: 'app',
   });
@@ -80,7 +82,9 @@ it('a JSON answer reaches Octokit with its status, data, headers and URL', async
 });
 
 it('a write sends its body and takes a 204 without one', async () => {
-  const answer = await client().request('PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}', {
+  const answer = await (
+    await client()
+  ).request('PUT /repos/{owner}/{repo}/actions/secrets/{secret_name}', {
     owner: 'octo',
     repo: 'app',
     secret_name: 'ECR_PASSWORD',
@@ -93,7 +97,9 @@ it('a write sends its body and takes a 204 without one', async () => {
 });
 
 it("a refusal becomes Octokit's RequestError with GitHub's status, message and answer", async () => {
-  const error: unknown = await client()
+  const error: unknown = await (
+    await client()
+  )
     .request('GET /repos/{owner}/{repo}/actions/secrets/public-key', { owner: 'octo', repo: 'gone' })
     .catch((thrown: unknown) => thrown);
   expect(error).toBeInstanceOf(RequestError);
@@ -123,7 +129,7 @@ it('an answer whose status a Response cannot hold (999 from a middlebox) fails t
     response.end('?');
   });
   try {
-    const asked = client(odd.url)
+    const asked = (await client(odd.url))
       .request('GET /repos/{owner}/{repo}/actions/secrets/public-key', {
         owner: 'octo',
         repo: 'app',
@@ -163,7 +169,7 @@ it('at most ten requests are in flight at once; the others wait their turn and a
     timer = setTimeout(release, 100);
   });
   try {
-    const github = client(slow.url);
+    const github = await client(slow.url);
     // 25 reads at once: within the pacing's burst of 30 points, so only the cap holds them back.
     const answers = await Promise.all(
       Array.from({ length: 25 }, (_, index) =>
@@ -183,7 +189,7 @@ it('a request still waiting for its connection (a proxy that never answers the t
   const saved = process.env['https_proxy'];
   process.env['https_proxy'] = silentProxy.url;
   try {
-    const asked = client('https://github.example.test')
+    const asked = (await client('https://github.example.test'))
       .request('GET /repos/{owner}/{repo}/actions/secrets/public-key', {
         owner: 'octo',
         repo: 'app',
@@ -210,7 +216,7 @@ it('a proxy that never answers the tunnel request does not keep the process aliv
   // One request in a process of its own, given up after 200 ms; then the process should end by itself.
   const script = `
     const { createGitHubClient } = await import(${JSON.stringify(clientModule)});
-    const github = createGitHubClient({ token: 't', tokenName: 'github-token', apiUrl: 'https://github.example.test',
+    const github = await createGitHubClient({ token: 't', tokenName: 'github-token', apiUrl: 'https://github.example.test',
       log: { debug() {}, info() {}, warning() {} } });
     await github.request('GET /x', { request: { retries: 0, signal: AbortSignal.timeout(200) } }).catch(() => undefined);
     console.log('request settled');`;

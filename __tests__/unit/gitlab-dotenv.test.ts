@@ -2,6 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
+  existsSync,
+  lstatSync,
+  watch,
   mkdtempSync,
   readFileSync,
   readdirSync,
@@ -106,9 +109,40 @@ describe('the file', () => {
 
   it('a folder that does not exist is reported, and nothing is left behind', async () => {
     await expect(writeDotenvFile(join(dir, 'no', 'auth.env'), [{ name: 'A', value: 'b' }])).rejects.toThrow(
-      /^could not write the dotenv file .*auth\.env \(ENOENT\): check that its folder exists and is writable\.$/,
+      /^the dotenv file was not written: the folder .*\/no of ".*\/no\/auth\.env" does not exist\. Name a file in an existing folder, or create the folder first\.$/,
     );
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a FIFO, or a link to one, is refused and left as it was: never replaced by the rename', async () => {
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    symlinkSync('pipe', join(dir, 'link.env'));
+    await expect(writeDotenvFile(join(dir, 'pipe'), [{ name: 'A', value: 'b' }])).rejects.toThrow(
+      /^the dotenv file was not written: ".*\/pipe" is a pipe \(FIFO\), not a regular file/,
+    );
+    await expect(writeDotenvFile(join(dir, 'link.env'), [{ name: 'A', value: 'b' }])).rejects.toThrow(
+      /is a symbolic link to a pipe \(FIFO\), not a regular file/,
+    );
+    expect(readdirSync(dir).sort()).toEqual(['link.env', 'pipe']);
+    expect(lstatSync(join(dir, 'pipe')).isFIFO()).toBe(true);
+    expect(lstatSync(join(dir, 'link.env')).isSymbolicLink()).toBe(true);
+  });
+
+  it('looks again just before the rename: a FIFO made at the path while the file was written is not replaced', async () => {
+    const path = join(dir, 'auth.env');
+    // The temporary file's creation is the cue: a FIFO appears at the path after the first look, before the rename.
+    const watcher = watch(dir, (_event, name) => {
+      if (name?.endsWith('.tmp') && !existsSync(path)) execFileSync('mkfifo', [path]);
+    });
+    try {
+      await expect(writeDotenvFile(path, [{ name: 'A', value: 'b' }])).rejects.toThrow(
+        /^the dotenv file was not written: ".*auth\.env" is a pipe \(FIFO\), not a regular file/,
+      );
+    } finally {
+      watcher.close();
+    }
+    expect(lstatSync(path).isFIFO()).toBe(true);
+    expect(readdirSync(dir)).toEqual(['auth.env']);
   });
 });
 

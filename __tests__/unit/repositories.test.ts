@@ -56,6 +56,8 @@ describe('matchPattern', () => {
       owner: 'Acme',
       names: ['svc-a'],
       archived: ['svc-c'],
+      disabled: [],
+      locked: [],
       withoutTopics: 2,
     });
     expect(matchPattern(pattern('acme/svc-*'), acme, []).names).toEqual(['svc-a', 'svc-b', 'svc-d']);
@@ -107,7 +109,7 @@ describe('selectionNotes', () => {
       'Pattern acme/* matched 1 repository of Acme (1 archived skipped, 1 without the topic ecr).',
       'Pattern acme/svc-* matched 0 repositories of Acme (1 archived skipped, 1 without the topic ecr).',
       'Pattern acme/web matched 1 repository of Acme.',
-      '1 archived repository skipped: an archived repository is read-only, and no workflow runs in it.',
+      '1 archived repository skipped (Acme/svc-old): an archived repository is read-only, and no workflow runs in it.',
     ]);
   });
 });
@@ -129,7 +131,8 @@ describe('listOwnerRepositories against the fake GitHub, with the action’s cli
   const log = { debug: () => undefined, info: () => undefined, warning: () => undefined };
   const client = (token = TOKEN) =>
     createGitHubClient({ token, tokenName: GITHUB_TOKEN_INPUT.name, apiUrl: github.server.url, log });
-  const list = (owner: string, token = TOKEN) => listOwnerRepositories(client(token), owner, GITHUB_TOKEN_INPUT);
+  const list = async (owner: string, token = TOKEN) =>
+    listOwnerRepositories(await client(token), owner, GITHUB_TOKEN_INPUT);
   const graphqlSince = (seen: number) =>
     github.server.requests.slice(seen).filter((request) => request.url.endsWith('/graphql'));
 
@@ -140,7 +143,10 @@ describe('listOwnerRepositories against the fake GitHub, with the action’s cli
     expect(listed.repositories).toHaveLength(251);
     expect(listed.repositories.find(({ name }) => name === 'old')).toEqual({
       name: 'old',
+      id: expect.any(Number),
       archived: true,
+      disabled: false,
+      locked: false,
       topics: ['ecr'],
     });
     expect(listed.repositories.filter(({ name }) => name.startsWith('repo-'))).toHaveLength(250);

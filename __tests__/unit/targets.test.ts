@@ -57,7 +57,7 @@ describe('the PUT body the writer sends, from settings read through the real cli
     apiId = fake.addRepository('octo/api').id;
     const org = fake.addOrganization('octo');
     fake.seed(org, 'SHARED', 'old', new Date(), { visibility: 'selected', selectedRepositoryIds: [apiId] });
-    github = createGitHubClient({
+    github = await createGitHubClient({
       token: 'ghp_unit',
       tokenName: GITHUB_TOKEN_INPUT.name,
       apiUrl: fake.server.url,

@@ -20,6 +20,7 @@ export const INPUT_NAMES = [
   'organization',
   'visibility',
   'selected-repositories',
+  'allow-repository-removal',
   'secret-type',
   'secret-name',
   'username-secret-name',

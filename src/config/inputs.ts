@@ -93,14 +93,14 @@ export const INPUTS = {
     boolean: false,
     list: true,
     description:
-      'Repositories to write a repository (or environment) secret in, as `owner/name`, one per line or separated by commas; owners of Enterprise Managed Users (`alice_acme/app`) included. Defaults to the current repository. A pattern on the name (`octo-org/svc-*`, `octo-org/*`; `*` any characters, `?` one, case-insensitive, never in the owner) selects every repository of that user or organisation it matches that github-token can see, archived ones skipped and counted in the summary; a pattern that matches nothing fails the run before anything is written. Names and patterns may be mixed; a repository matched twice is written once. Each repository gets its own sealed copy, and a failure in one does not stop the others. A list of separators only is refused.',
+      'Repositories to write a repository (or environment) secret in, as `owner/name`, one per line or separated by commas; owners of Enterprise Managed Users (`alice_acme/app`) included. Defaults to the current repository. A pattern on the name (`octo-org/svc-*`, `octo-org/*`; `*` any characters, `?` one, case-insensitive, never in the owner) selects every repository of that user or organisation it matches that github-token can see, archived, disabled and locked ones skipped, counted and named in the summary; a pattern that matches nothing fails the run before anything is written. Names and patterns may be mixed; a repository matched twice is written once. Each repository gets its own sealed copy, and a failure in one does not stop the others. A list of separators only is refused.',
   },
   'repository-topics': {
     half: 'github',
     boolean: false,
     list: true,
     description:
-      'Keep only the repositories a pattern in `repositories` matches that carry every one of these topics (one per line or separated by commas; case-insensitive). Repositories named exactly are written as listed. Needs a pattern in `repositories`; not with `organization`.',
+      'Keep only the repositories a pattern in `repositories` (or, with `organization`, in `selected-repositories`) matches that carry every one of these topics (one per line or separated by commas; case-insensitive). Repositories named exactly are taken as listed. Needs a pattern.',
   },
   environment: {
     half: 'github',
@@ -129,14 +129,22 @@ export const INPUTS = {
     boolean: false,
     list: false,
     description:
-      'Which repositories can read an organisation secret: `all`, `private` or `selected`. Unset, an existing secret keeps its own (and its selected repositories), and a new one is `private`. When given, it is applied: a change that lets more repositories read the secret (selected to private or all, private to all) is a warning in the log and the summary, and with `max-age` a secret whose visibility or selected repositories differ from these inputs is written however fresh it is.',
+      'Which repositories can read an organisation secret: `all`, `private` or `selected`. Unset, an existing secret keeps its own (and its selected repositories), and a new one is `private`. When given, it is applied: a change that lets more repositories read the secret (selected to private or all, private to all) is a warning in the log and the summary, and with `max-age` a secret whose visibility differs from these inputs is written however fresh it is (one whose selected repositories alone differ gets its list updated, not its value).',
   },
   'selected-repositories': {
     half: 'github',
     boolean: false,
     list: true,
     description:
-      'With `visibility: selected`, the repositories that can read the organisation secret, by name (`api` or `octo-org/api`), each once, one per line or separated by commas; resolved to ids with one GraphQL query.',
+      "With `visibility: selected`, the repositories that can read the organisation secret, by name (`api` or `octo-org/api`) or by a pattern on the name (`svc-*` or `octo-org/svc-*`; `*` any characters, `?` one, case-insensitive), each once, one per line or separated by commas. Patterns are resolved on every run by listing the organisation's repositories that github-token can see (archived, disabled and locked ones left out, counted and named in the summary), narrowed by `repository-topics`; a pattern that matches nothing fails the run before anything is written. Each run sets the secret's repositories to exactly this list, and the log and summary name the repositories added and removed since the stored list. GitHub states no limit on how many repositories a secret is shared with.",
+  },
+  'allow-repository-removal': {
+    half: 'github',
+    boolean: true,
+    list: false,
+    description:
+      "With `visibility: selected`: narrow the secret's repositories however many the inputs drop. By default a run that would remove more than half of the repositories the secret is shared with fails that secret and changes nothing, since that is what a token that suddenly sees fewer repositories looks like (a fine-grained token or GitHub App given fewer repositories); set it to `true` for the run that narrows the list on purpose.",
+    default: 'false',
   },
   'secret-type': {
     half: 'github',

@@ -1,4 +1,3 @@
-import { getOctokitOptions } from '@actions/github/lib/utils';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { RequestError } from '@octokit/request-error';
@@ -88,22 +87,23 @@ const MAX_LIMIT_RETRIES = 3;
  * request as it leaves, retries included, and retries for 5xx, network errors and rate limits;
  * never for 401/403/404/422, which cannot succeed.
  */
-export function createGitHubClient(options: {
+export async function createGitHubClient(options: {
   token: string;
   /** What messages call the token (Config's `github.tokenSource.name`). */
   tokenName: string;
   apiUrl: string;
   log: Log;
   writeIntervalMs?: number;
-}): GitHub {
+}): Promise<GitHub> {
   const { log } = options;
+  const { getOctokitOptions } = await actionsGitHub();
   const pace = new GitHubPace({
     writeIntervalMs: options.writeIntervalMs ?? DEFAULT_WRITE_INTERVAL_MS,
     holdBudgetMs: LIMIT_HOLD_BUDGET_MS,
   });
   const held = (retryAfter: number, what: string) => pace.hold(retryAfter * 1000, () => heldTooLongMessage(what));
   // `@actions/github`'s options: the token as GitHub expects it, and the runner's orchestration id in
-  // the user agent. Its own proxy-aware fetch is made for GITHUB_API_URL at import; ours below follows
+  // the user agent. Its own proxy-aware fetch is made for GITHUB_API_URL as it loads; ours below follows
   // the same rules (`@actions/http-client`'s) for github-api-url, which may name another host.
   const github = new GitHubWithPlugins({
     ...getOctokitOptions(options.token, { userAgent: USER_AGENT }),
@@ -176,6 +176,19 @@ export function createGitHubClient(options: {
     );
   });
   return github;
+}
+
+type ActionsGitHub = typeof import('@actions/github/lib/utils');
+let actionsGitHubModule: Promise<ActionsGitHub> | undefined;
+
+/**
+ * `@actions/github`, loaded on first use, never at start-up: as its module loads it builds a proxy agent
+ * for GITHUB_API_URL from the proxy variables, and a value that is no URL would throw there, before any
+ * input is read, with the value (password included) in the stack Node prints. By the time a client is
+ * made, the front door has checked those variables (src/environment.ts) and failed in its own words.
+ */
+export function actionsGitHub(): Promise<ActionsGitHub> {
+  return (actionsGitHubModule ??= import('@actions/github/lib/utils'));
 }
 
 /** Why the requests left after the run's budget of waits for GitHub's limits are not sent. */

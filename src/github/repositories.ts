@@ -2,6 +2,7 @@ import { GraphqlResponseError } from '@octokit/graphql';
 import { errorMessage } from '../errors.ts';
 import type { GitHub } from './client.ts';
 import { describeGitHubError, samlSsoAdvice, type TokenSource } from './errors.ts';
+import { resolveSelectedRepositories } from './selected-repositories.ts';
 import {
   repositoryTarget,
   type RepositoryHolder,
@@ -13,7 +14,13 @@ import {
 /** One repository as the owner's listing gives it. */
 export interface ListedRepository {
   name: string;
+  /** GitHub's database id, for an organisation secret's `selected_repository_ids`. */
+  id?: number;
   archived: boolean;
+  /** Disabled by GitHub (a terms-of-service block, for one): its routes answer 403 "Repository access blocked". */
+  disabled?: boolean;
+  /** Locked (for a migration, a transfer, billing): it takes no writes until unlocked. */
+  locked?: boolean;
   /** Lower case, as GitHub stores topics. */
   topics: string[];
 }
@@ -31,6 +38,9 @@ export interface PatternMatch {
   names: string[];
   /** Names it matched of archived repositories, skipped. */
   archived: string[];
+  /** Names it matched of repositories GitHub has disabled, or that are locked: skipped as archived ones are. */
+  disabled: string[];
+  locked: string[];
   withoutTopics: number;
 }
 
@@ -57,7 +67,7 @@ export const OWNER_REPOSITORIES_QUERY = `query($login: String!, $cursor: String)
   repositoryOwner(login: $login) {
     login
     repositories(first: 100, after: $cursor, ownerAffiliations: [OWNER], orderBy: { field: NAME, direction: ASC }) {
-      nodes { name isArchived repositoryTopics(first: 20) { nodes { topic { name } } } }
+      nodes { databaseId name isArchived isDisabled isLocked repositoryTopics(first: 20) { nodes { topic { name } } } }
       pageInfo { hasNextPage endCursor }
     }
   }
@@ -71,8 +81,11 @@ interface OwnerRepositoriesPage {
     login: string;
     repositories: {
       nodes: ({
+        databaseId: number | null;
         name: string;
         isArchived: boolean;
+        isDisabled: boolean;
+        isLocked: boolean;
         repositoryTopics: { nodes: { topic: { name: string } }[] };
       } | null)[];
       pageInfo: { hasNextPage: boolean; endCursor: string | null };
@@ -88,9 +101,20 @@ interface OwnerRepositoriesPage {
 export async function resolveTargets(
   github: GitHub,
   exact: readonly TargetSpec[],
-  selection: RepositorySelection,
+  selection: RepositorySelection | undefined,
   tokenSource: TokenSource,
 ): Promise<ResolvedTargets> {
+  // An organisation secret's selected-repositories with patterns (config.ts never pairs them with repository patterns).
+  if (!selection) {
+    const resolved = await Promise.all(
+      exact.map(async (spec) =>
+        spec.kind === 'organization' && spec.selectedPatterns
+          ? resolveSelectedRepositories(github, spec, tokenSource)
+          : { spec, notes: [] },
+      ),
+    );
+    return { targets: resolved.map(({ spec }) => spec), notes: resolved.flatMap(({ notes }) => notes) };
+  }
   // One listing per owner, started at once for all owners; a failed one is kept as its message.
   const listings = new Map<string, Promise<OwnerListing | string>>();
   const listingOf = (owner: string) => {
@@ -124,7 +148,7 @@ export async function resolveTargets(
   const checked = skipArchived(exact, owners);
   return {
     targets: selectedTargets(checked, matches, selection),
-    notes: selectionNotes(matches, selection.topics, archivedNames(checked)),
+    notes: selectionNotes(matches, selection.topics, inactiveNames(checked)),
   };
 }
 
@@ -134,26 +158,61 @@ export async function resolveTargets(
  */
 export const ARCHIVED_REASON =
   'archived: an archived repository is read-only and runs no workflow, so a secret there would serve nothing. Unarchive it, or remove it from repositories.';
+/**
+ * A repository GitHub has disabled (a terms-of-service block, say) answers every REST request with
+ * 403 "Repository access blocked" (caarlos0/fork-cleaner#99, octokit/octokit.rb#563): a write fails.
+ */
+export const DISABLED_REASON =
+  'disabled: GitHub has disabled this repository, and it answers every request with "Repository access blocked", so no secret can be written there. Ask its owner (or GitHub Support) to restore it, or remove it from repositories.';
+/**
+ * A locked repository (for a migration, a transfer or billing: GraphQL's `lockReason`) takes no
+ * writes, and one locked for a migration is not even readable (github/docs#6862).
+ */
+export const LOCKED_REASON =
+  'locked: the repository is locked (for a migration, a transfer or billing) and takes no writes until it is unlocked. Unlock it, or remove it from repositories.';
+
+/** Why a listed repository takes no secret, or undefined when it can take one. */
+export function inactiveReason(repository: ListedRepository): 'archived' | 'disabled' | 'locked' | undefined {
+  // Disabled first: a disabled repository may be archived too, and disabled says why it cannot be read at all.
+  if (repository.disabled) return 'disabled';
+  if (repository.locked) return 'locked';
+  if (repository.archived) return 'archived';
+  return undefined;
+}
+
+const INACTIVE_REASONS = { archived: ARCHIVED_REASON, disabled: DISABLED_REASON, locked: LOCKED_REASON } as const;
 
 /**
  * The exact targets, those whose owner's listing (read for a pattern of the same owner) shows them
- * archived marked skipped: a pattern skips an archived repository, and so must the name beside it,
- * or the summary would count it skipped while it is written. An owner without a pattern is not
- * listed (no request for this alone): its repositories are written as named.
+ * archived, disabled or locked marked skipped: a pattern skips such a repository, and so must the
+ * name beside it, or the summary would count it skipped while it is written. An owner without a
+ * pattern is not listed (no request for this alone): its repositories are written as named.
  */
 export function skipArchived(exact: readonly TargetSpec[], owners: ReadonlyMap<string, OwnerListing>): TargetSpec[] {
   return exact.map((spec) => {
     if (spec.kind === 'organization') return spec;
     const listing = owners.get(spec.owner.toLowerCase());
     const listed = listing?.repositories.find(({ name }) => name.toLowerCase() === spec.repo.toLowerCase());
-    return listed?.archived ? { ...spec, skipped: ARCHIVED_REASON } : spec;
+    const reason = listed ? inactiveReason(listed) : undefined;
+    return reason ? { ...spec, skipped: INACTIVE_REASONS[reason] } : spec;
   });
 }
 
-/** `owner/name` of the exact targets found archived, for the notes. */
-function archivedNames(exact: readonly TargetSpec[]): string[] {
-  return exact.flatMap((spec) => (spec.kind !== 'organization' && spec.skipped ? [`${spec.owner}/${spec.repo}`] : []));
+/** `owner/name` of the exact targets skipped for each reason, for the notes. */
+function inactiveNames(exact: readonly TargetSpec[]): InactiveNames {
+  const names: InactiveNames = { archived: [], disabled: [], locked: [] };
+  for (const spec of exact) {
+    if (spec.kind === 'organization' || !spec.skipped) continue;
+    const reason = (Object.keys(INACTIVE_REASONS) as (keyof InactiveNames)[]).find(
+      (key) => INACTIVE_REASONS[key] === spec.skipped,
+    );
+    if (reason) names[reason].push(`${spec.owner}/${spec.repo}`);
+  }
+  return names;
 }
+
+/** `owner/name` of repositories left out, by why. */
+export type InactiveNames = Record<'archived' | 'disabled' | 'locked', string[]>;
 
 /** Every repository an owner owns that the token can see, a page of 100 per query. */
 export async function listOwnerRepositories(
@@ -177,7 +236,10 @@ export async function listOwnerRepositories(
       if (!node) continue;
       repositories.push({
         name: node.name,
+        ...(node.databaseId === null ? {} : { id: node.databaseId }),
         archived: node.isArchived,
+        disabled: node.isDisabled,
+        locked: node.isLocked,
         topics: node.repositoryTopics.nodes.map(({ topic }) => topic.name.toLowerCase()),
       });
     }
@@ -235,19 +297,28 @@ export function globMatcher(glob: string): (name: string) => boolean {
   return (name) => expression.test(name);
 }
 
-/** Which of an owner's repositories a pattern selects: not archived, and carrying every topic. */
+/** Which of an owner's repositories a pattern selects: not archived, disabled or locked, and carrying every topic. */
 export function matchPattern(
   pattern: RepositoryPattern,
   listing: OwnerListing,
   topics: readonly string[],
 ): PatternMatch {
   const matches = globMatcher(pattern.name);
-  const match: PatternMatch = { pattern, owner: listing.login, names: [], archived: [], withoutTopics: 0 };
+  const match: PatternMatch = {
+    pattern,
+    owner: listing.login,
+    names: [],
+    archived: [],
+    disabled: [],
+    locked: [],
+    withoutTopics: 0,
+  };
   for (const repository of listing.repositories) {
     if (!matches(repository.name)) continue;
-    if (repository.archived) {
-      // An archived repository is read-only and runs no workflow (GitHub docs, "Archiving repositories"): a secret there serves nothing.
-      match.archived.push(repository.name);
+    // Archived (read-only, runs no workflow), disabled or locked (refuses writes): see the reasons above.
+    const inactive = inactiveReason(repository);
+    if (inactive) {
+      match[inactive].push(repository.name);
       continue;
     }
     if (!topics.every((topic) => repository.topics.includes(topic))) {
@@ -278,44 +349,57 @@ export function selectedTargets(
   return targets;
 }
 
-function noMatchProblem(
+export function noMatchProblem(
   match: PatternMatch,
   listing: OwnerListing,
   topics: readonly string[],
   tokenName: string,
 ): string {
   const left = [
-    match.archived.length > 0 ? `${match.archived.length} archived` : '',
+    ...INACTIVE.map((reason) => (match[reason].length > 0 ? `${match[reason].length} ${reason}` : '')),
     match.withoutTopics > 0 ? `${match.withoutTopics} without ${topicsText(topics)}` : '',
   ].filter(Boolean);
   const why = left.length > 0 ? ` (it matched ${left.join(' and ')})` : '';
   return `matches no repository of ${listing.login} that ${tokenName} can see among its ${listing.repositories.length}${why}. Check the pattern${topics.length > 0 ? ' and repository-topics' : ''}, and that the token has access to those repositories (a fine-grained token or GitHub App sees only those it was given).`;
 }
 
+const INACTIVE = ['archived', 'disabled', 'locked'] as const;
+const INACTIVE_WHY: Record<(typeof INACTIVE)[number], string> = {
+  archived: 'an archived repository is read-only, and no workflow runs in it',
+  disabled: 'GitHub has disabled them, and a disabled repository refuses every request',
+  locked: 'a locked repository takes no writes until it is unlocked',
+};
+
 /**
- * One line per pattern, then the archived repositories skipped (those the patterns matched and those
- * named exactly, `exactArchived`), each counted once however many patterns matched it.
+ * One line per pattern, then the repositories skipped as archived, disabled or locked, named (those
+ * the patterns matched and those named exactly, `exact`), each counted once however many patterns
+ * matched it.
  */
 export function selectionNotes(
   matches: readonly PatternMatch[],
   topics: readonly string[],
-  exactArchived: readonly string[] = [],
+  exact: Partial<InactiveNames> = {},
 ): string[] {
-  const lines = matches.map(({ pattern, owner, names, archived, withoutTopics }) => {
+  const lines = matches.map((match) => {
+    const { pattern, owner, names, withoutTopics } = match;
     const left = [
-      archived.length > 0 ? `${archived.length} archived skipped` : '',
+      ...INACTIVE.map((reason) => (match[reason].length > 0 ? `${match[reason].length} ${reason} skipped` : '')),
       withoutTopics > 0 ? `${withoutTopics} without ${topicsText(topics)}` : '',
     ].filter(Boolean);
     const plural = names.length === 1 ? 'repository' : 'repositories';
     return `Pattern ${pattern.text} matched ${names.length} ${plural} of ${owner}${left.length > 0 ? ` (${left.join(', ')})` : ''}.`;
   });
-  const archived = new Set([
-    ...matches.flatMap(({ owner, archived: names }) => names.map((name) => `${owner}/${name}`.toLowerCase())),
-    ...exactArchived.map((name) => name.toLowerCase()),
-  ]);
-  if (archived.size > 0) {
+  for (const reason of INACTIVE) {
+    // Keyed in lower case (names are case-insensitive), shown as first spelt.
+    const skipped = new Map<string, string>();
+    for (const name of [
+      ...matches.flatMap((match) => match[reason].map((repo) => `${match.owner}/${repo}`)),
+      ...(exact[reason] ?? []),
+    ])
+      if (!skipped.has(name.toLowerCase())) skipped.set(name.toLowerCase(), name);
+    if (skipped.size === 0) continue;
     lines.push(
-      `${archived.size} archived ${archived.size === 1 ? 'repository' : 'repositories'} skipped: an archived repository is read-only, and no workflow runs in it.`,
+      `${skipped.size} ${reason} ${skipped.size === 1 ? 'repository' : 'repositories'} skipped (${[...skipped.values()].join(', ')}): ${INACTIVE_WHY[reason]}.`,
     );
   }
   return lines;

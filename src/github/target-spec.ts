@@ -17,7 +17,27 @@ export type TargetSpec =
   /** `createIfMissing`: create the environment when the repository lacks it (`create-environment`). */
   | ({ kind: 'environment'; owner: string; repo: string; environment: string; createIfMissing?: true } & Skippable)
   /** `visibility` undefined: not given, so an existing secret keeps its own and a new one is `private`. `app` undefined: Actions. */
-  | { kind: 'organization'; org: string; visibility?: Visibility; selectedRepositories: string[]; app?: SecretApp };
+  | {
+      kind: 'organization';
+      org: string;
+      visibility?: Visibility;
+      /** Named exactly in selected-repositories. */
+      selectedRepositories: string[];
+      /** Patterns in selected-repositories (`svc-*`), on the organisation's repositories, narrowed by `topics`. */
+      selectedPatterns?: RepositoryPattern[];
+      topics?: string[];
+      /** Set once the names and patterns are resolved by listing the organisation: every repository the secret is for. */
+      selected?: SelectedRepository[];
+      /** `allow-repository-removal`: narrow the list however much it shrinks. */
+      allowRepositoryRemoval?: true;
+      app?: SecretApp;
+    };
+
+/** A repository an organisation secret is shared with: its name and GitHub's database id. */
+export interface SelectedRepository {
+  name: string;
+  id: number;
+}
 
 /** A repository's target that is known, before any request to it, to take no write. */
 export interface Skippable {

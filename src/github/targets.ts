@@ -1,9 +1,11 @@
-import { GraphqlResponseError } from '@octokit/graphql';
 import { RequestError } from '@octokit/request-error';
 import { SECRET_APPS, type SecretApp, type TargetSpec, type Visibility } from './target-spec.ts';
 import type { GitHub } from './client.ts';
-import { describeGitHubError, samlSsoAdvice, type TokenSource } from './errors.ts';
+import { describeGitHubError, type TokenSource } from './errors.ts';
 import { ENVIRONMENT_HOLDER, type MissingHolder } from './holders.ts';
+import { repositoryIds } from './repository-ids.ts';
+
+export { repositoryLookupProblem, type GraphqlError, type RepositoryLookup } from './repository-ids.ts';
 
 /** What one secret's PUT carries beyond the sealed value, decided from the inputs and what GitHub holds. */
 export interface SecretSettings {
@@ -15,6 +17,16 @@ export interface SecretSettings {
   differs: boolean;
   /** Something the user must hear about the write, such as a visibility widened by the inputs. */
   warning?: string;
+  /**
+   * The stored secret is selected, as the inputs want it, and only its repositories differ: a secret
+   * otherwise skipped (fresh by max-age, or an unchanging one already stored) gets its list set
+   * (`PUT .../secrets/{name}/repositories`), with no new value.
+   */
+  repositoriesDiffer?: boolean;
+  /** Why this secret must not be written at all (a selected list that would shrink too much); it fails with it. */
+  refusal?: string;
+  /** Said beside the result: the repositories added to and removed from the stored list, by name. */
+  note?: string;
 }
 
 /** Reads what a kind needs from GitHub, before any password exists, to decide each secret's settings; `tokenSource` names the token in refusals. */
@@ -51,6 +63,8 @@ interface Routes {
   publicKey: string;
   write: string;
   list: string;
+  /** An organisation secret's selected repositories, set alone (`selected_repository_ids`). */
+  selectedRepositories?: string;
 }
 
 /** What differs between the apps that keep secrets, whatever the target. */
@@ -165,6 +179,7 @@ const KINDS: Kinds = {
       publicKey: `GET /orgs/{org}/${app}/secrets/public-key`,
       write: `PUT /orgs/{org}/${app}/secrets/{secret_name}`,
       list: `GET /orgs/{org}/${app}/secrets`,
+      selectedRepositories: `PUT /orgs/{org}/${app}/secrets/{secret_name}/repositories`,
     }),
     permission: (app) => app.organizationPermission,
     notFoundHint: ORGANIZATION_NOT_FOUND_HINT,
@@ -232,7 +247,19 @@ interface StoredOrganizationSecret {
   visibility: Visibility;
   /** Read only when the secret is selected and the inputs keep or name selected repositories. */
   selectedRepositoryIds?: number[];
+  /** Their names, by id, for what the log says was added and removed. */
+  selectedRepositoryNames?: Map<number, string>;
 }
+
+/**
+ * The share of a stored selected list that a run may remove without `allow-repository-removal`.
+ * Repositories leave a list that follows a pattern a few at a time (archived, renamed, deleted); a
+ * token that suddenly sees fewer repositories (a fine-grained token or GitHub App given fewer, an
+ * SSO authorisation lapsed for some) drops most of them at once. More than half is far beyond the
+ * first and what the second looks like (the issue's token that sees a third removes two thirds),
+ * while a list of two may still lose one on its own.
+ */
+export const MAX_REMOVED_SHARE = 0.5;
 
 /**
  * Each organisation secret's visibility. Without `visibility` in the inputs, an existing secret
@@ -249,41 +276,85 @@ async function organizationSettings(
 ): Promise<Map<string, SecretSettings>> {
   const { org, visibility: wanted } = spec;
   // Stored ids are needed to keep them (no visibility given), to compare them (a fresh or unchanging
-  // secret with other repositories is due), and to tell whether a selected list grows: repositories
-  // added to it can read the password from now on.
+  // secret with other repositories gets its list set), and to tell what a selected list gains and loses.
   const needIds = wanted === undefined || wanted === 'selected';
-  const [wantedIds, stored] = await Promise.all([
-    wanted === 'selected' ? repositoryIds(github, org, spec.selectedRepositories, tokenSource) : undefined,
+  const [wantedRepositories, stored] = await Promise.all([
+    wanted !== 'selected'
+      ? undefined
+      : (spec.selected ??
+        repositoryIds(github, org, spec.selectedRepositories, tokenSource).then((ids) =>
+          ids.map((id, index) => ({ id, name: spec.selectedRepositories[index] ?? String(id) })),
+        )),
     Promise.all(names.map((name) => storedOrganizationSecret(github, { org, app, label }, name, needIds, tokenSource))),
   ]);
+  const wantedIds = wantedRepositories?.map(({ id }) => id);
   const settings = new Map<string, SecretSettings>();
   names.forEach((name, index) => {
     const current = stored[index];
     const visibility = wanted ?? current?.visibility ?? 'private';
     const ids = wanted === undefined ? current?.selectedRepositoryIds : wantedIds;
     const body = { visibility, ...(visibility === 'selected' ? { selected_repository_ids: ids ?? [] } : {}) };
-    const differs =
-      wanted !== undefined &&
-      current !== undefined &&
-      (current.visibility !== wanted || (wanted === 'selected' && !sameIds(current.selectedRepositoryIds, wantedIds)));
+    const differs = wanted !== undefined && current !== undefined && current.visibility !== wanted;
+    const repositoriesDiffer =
+      wanted === 'selected' && current?.visibility === 'selected' && !sameIds(current.selectedRepositoryIds, wantedIds);
     const widened = current !== undefined && WIDTH.indexOf(visibility) > WIDTH.indexOf(current.visibility);
-    const added =
-      current?.visibility === 'selected' && visibility === 'selected'
-        ? (ids ?? []).filter((id) => !current.selectedRepositoryIds?.includes(id))
-        : [];
+    const change = repositoriesDiffer ? listChange(current, wantedRepositories ?? []) : undefined;
     const warning = widened
       ? `visibility: ${visibility} widens secret ${name} of ${label}: ${READERS[current.visibility]} could read it, now ${READERS[visibility]} can`
-      : added.length > 0
-        ? `selected-repositories widens secret ${name} of ${label}: ${added.length} more ${added.length === 1 ? 'repository' : 'repositories'} can read it (ids ${added.join(', ')})`
+      : change && change.added.length > 0
+        ? `selected-repositories widens secret ${name} of ${label}: ${change.added.length} more ${change.added.length === 1 ? 'repository' : 'repositories'} can read it (${change.added.join(', ')})`
+        : undefined;
+    const note = change ? listChangeNote(change) : undefined;
+    const storedCount = current?.selectedRepositoryIds?.length ?? 0;
+    const refusal =
+      change && !spec.allowRepositoryRemoval && change.removed.length > storedCount * MAX_REMOVED_SHARE
+        ? removalProblem({ name, label, removed: change.removed, storedCount, tokenName: tokenSource.name })
         : undefined;
     settings.set(name, {
       body,
       takesEffect: APPS[app].takesEffect(readersOf(visibility)),
       differs,
+      ...(repositoriesDiffer ? { repositoriesDiffer } : {}),
       ...(warning ? { warning } : {}),
+      ...(note ? { note } : {}),
+      ...(refusal ? { refusal } : {}),
     });
   });
   return settings;
+}
+
+interface ListChange {
+  added: string[];
+  removed: string[];
+}
+
+/** The names added to and removed from a stored selected list. */
+function listChange(current: StoredOrganizationSecret, wanted: readonly { id: number; name: string }[]): ListChange {
+  const storedIds = new Set(current.selectedRepositoryIds ?? []);
+  const wantedIds = new Set(wanted.map(({ id }) => id));
+  return {
+    added: wanted.filter(({ id }) => !storedIds.has(id)).map(({ name }) => name),
+    removed: [...storedIds]
+      .filter((id) => !wantedIds.has(id))
+      .map((id) => current.selectedRepositoryNames?.get(id) ?? `id ${id}`),
+  };
+}
+
+/** Why a selected list that would lose more than half its repositories is left as it is. */
+function removalProblem(about: {
+  name: string;
+  label: string;
+  removed: readonly string[];
+  storedCount: number;
+  tokenName: string;
+}): string {
+  const { name, label, removed, storedCount, tokenName } = about;
+  return `selected-repositories would remove ${removed.length} of the ${storedCount} repositories secret ${name} of ${label} is shared with (${removed.join(', ')}), more than half, so neither its value nor its list was changed. A token that sees fewer repositories than before looks like this: check that ${tokenName} still has access to them (a fine-grained token or GitHub App must include them). If the list is meant to shrink, set allow-repository-removal: true for this run.`;
+}
+
+function listChangeNote({ added, removed }: ListChange): string {
+  const names = (list: readonly string[]) => (list.length > 0 ? ` (${list.join(', ')})` : '');
+  return `selected repositories since the stored list: ${added.length} added${names(added)}, ${removed.length} removed${names(removed)}`;
 }
 
 function sameIds(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
@@ -319,20 +390,24 @@ async function storedOrganizationSecret(
   if (visibility !== 'selected' || !withIds) return { visibility };
   try {
     const ids: number[] = [];
+    const repositoryNames = new Map<number, string>();
     let pages = 0;
     for await (const { data } of github.paginate.iterator(`GET /orgs/{org}/${app}/secrets/{secret_name}/repositories`, {
       org,
       secret_name: name,
       per_page: 100,
     })) {
-      ids.push(...data.map((repository) => repository.id));
+      for (const repository of data) {
+        ids.push(repository.id);
+        repositoryNames.set(repository.id, repository.name);
+      }
       // An organisation cannot hold more repositories than this reads; the cap keeps an answer that never ends from looping.
       if (++pages > MAX_REPOSITORY_PAGES)
         throw new Error(
           `GitHub listed more than ${MAX_REPOSITORY_PAGES * 100} selected repositories for secret ${name} of ${label}; give visibility and selected-repositories explicitly.`,
         );
     }
-    return { visibility, selectedRepositoryIds: ids };
+    return { visibility, selectedRepositoryIds: ids, selectedRepositoryNames: repositoryNames };
   } catch (error) {
     if (!(error instanceof RequestError)) throw error;
     throw new Error(
@@ -344,105 +419,3 @@ async function storedOrganizationSecret(
 
 /** 10,000 selected repositories: far more than any secret is shared with. */
 const MAX_REPOSITORY_PAGES = 100;
-
-/** How many repositories one GraphQL query resolves; GitHub limits a query's nodes. */
-const IDS_PER_QUERY = 100;
-
-/**
- * Repository ids for `selected_repository_ids`. The REST API needs one request per repository;
- * one GraphQL query resolves up to a hundred at once.
- */
-async function repositoryIds(
-  github: GitHub,
-  org: string,
-  names: string[],
-  tokenSource: TokenSource,
-): Promise<number[]> {
-  const ids: number[] = [];
-  for (let start = 0; start < names.length; start += IDS_PER_QUERY) {
-    ids.push(...(await repositoryIdsQuery(github, org, names.slice(start, start + IDS_PER_QUERY), tokenSource)));
-  }
-  return ids;
-}
-
-async function repositoryIdsQuery(
-  github: GitHub,
-  org: string,
-  names: string[],
-  tokenSource: TokenSource,
-): Promise<number[]> {
-  const variables = Object.fromEntries(names.map((name, i) => [`name${i}`, name]));
-  const query = `query($owner: String!, ${names.map((_, i) => `$name${i}: String!`).join(', ')}) { ${names
-    .map((_, i) => `r${i}: repository(owner: $owner, name: $name${i}) { databaseId }`)
-    .join(' ')} }`;
-  let data: RepositoryLookup;
-  let errors: readonly GraphqlError[] = [];
-  try {
-    data = await github.graphql<RepositoryLookup>(query, { owner: org, ...variables });
-  } catch (error) {
-    if (!(error instanceof GraphqlResponseError)) {
-      throw new Error(
-        `selected-repositories: ${describeGitHubError(error, {
-          doing: 'look up the repositories of',
-          target: `organization ${org}`,
-          permission: "read access to the selected repositories ('Metadata: Read')",
-          notFoundHint: `Check that the organisation ${org} exists and that the token can see it.`,
-          tokenSource,
-        })}`,
-        { cause: error },
-      );
-    }
-    // GraphQL answers 200 with `errors` beside partial `data`: a null field per repository it did not give.
-    data = (error.data ?? {}) as RepositoryLookup;
-    errors = error.errors ?? [];
-  }
-  const problem = repositoryLookupProblem(org, names, data, errors, tokenSource.name);
-  if (problem) throw new Error(problem);
-  return names.map((_, i) => (data[`r${i}`] as { databaseId: number }).databaseId);
-}
-
-/** `r<i>` aliases, one per name, as the query asks for them. */
-export type RepositoryLookup = Record<string, { databaseId: number } | null | undefined>;
-export interface GraphqlError {
-  type?: string;
-  message: string;
-  path?: readonly (string | number)[];
-}
-
-/**
- * What went wrong resolving repository names, or undefined. A refusal (FORBIDDEN, such as SAML
- * single sign-on, or any other error type) is reported with GitHub's own message; only a
- * repository that GitHub says is NOT_FOUND, or did not give, is called missing.
- */
-export function repositoryLookupProblem(
-  org: string,
-  names: readonly string[],
-  data: RepositoryLookup,
-  errors: readonly GraphqlError[],
-  tokenName: string,
-): string | undefined {
-  const nameAt = (error: GraphqlError) => {
-    const alias = String(error.path?.[0] ?? '');
-    const name = /^r\d+$/.test(alias) ? names[Number(alias.slice(1))] : undefined;
-    return name === undefined ? undefined : `${org}/${name}`;
-  };
-  const refusals = errors.filter((error) => error.type !== 'NOT_FOUND');
-  if (refusals.length > 0) {
-    const byMessage = new Map<string, { type: string; names: string[] }>();
-    for (const error of refusals) {
-      const entry = byMessage.get(error.message) ?? { type: error.type ?? 'an error', names: [] };
-      const name = nameAt(error);
-      if (name) entry.names.push(name);
-      byMessage.set(error.message, entry);
-    }
-    const said = [...byMessage].map(
-      ([message, { type, names: refused }]) =>
-        `GitHub answered ${type}${refused.length > 0 ? ` for ${refused.join(', ')}` : ''}: "${message}"`,
-    );
-    const saml = refusals.some((error) => /SAML/i.test(error.message));
-    return `selected-repositories: could not look up the repositories of organization ${org}. ${said.join('; ')}.${saml ? ` ${samlSsoAdvice(tokenName)}` : ''}`;
-  }
-  const missing = names.filter((_, i) => !data[`r${i}`]);
-  if (missing.length === 0) return undefined;
-  return `selected-repositories: ${missing.map((name) => `${org}/${name}`).join(', ')} not found, or not visible to ${tokenName}. Check the names, and that the token can read these repositories.`;
-}

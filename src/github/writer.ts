@@ -54,13 +54,19 @@ export interface PreparedTarget {
   key?: PublicKey;
   /** Results already known: skipped (max-age, or an unchanging secret already stored), or failed reads. */
   results: SecretResult[];
+  /**
+   * Secrets that keep their value (fresh by max-age, or unchanging and stored) but whose selected
+   * repositories differ from the inputs: their list alone is set, without a password or key. `kept`
+   * says why the value is kept.
+   */
+  repositoriesOnly?: (DueSecret & { kept: string })[];
   /** Set when the holder (an environment) was missing: created while preparing, or in a dry run to be created (then there is no key). */
   holder?: HolderOutcome;
 }
 
 /** Whether a prepared target has something to write and the key to seal it with. */
 export function isReadyToWrite(prepared: PreparedTarget): boolean {
-  return prepared.key !== undefined && prepared.due.length > 0;
+  return (prepared.key !== undefined && prepared.due.length > 0) || (prepared.repositoriesOnly?.length ?? 0) > 0;
 }
 
 /**
@@ -162,24 +168,41 @@ export async function prepareTarget(
 
   const results: SecretResult[] = [];
   const due: DueSecret[] = [];
+  const repositoriesOnly: (DueSecret & { kept: string })[] = [];
   for (const name of names) {
     const settings = settingsRead.value.get(name) as SecretSettings;
+    if (settings.refusal !== undefined) {
+      results.push(result(target, name, 'failed', settings.refusal));
+      continue;
+    }
     const skip = stored ? skipReason(name, stored) : undefined;
-    // A secret whose visibility or selected repositories differ from the inputs is due all the same.
-    if (skip !== undefined && !settings.differs) results.push(result(target, name, 'skipped', skip));
+    // A secret whose visibility differs from the inputs is due all the same; one whose selected
+    // repositories alone differ gets its list set, and keeps its value.
+    if (skip !== undefined && settings.repositoriesDiffer && !settings.differs)
+      repositoriesOnly.push({ name, settings, kept: skip });
+    else if (skip !== undefined && !settings.differs) results.push(result(target, name, 'skipped', skip));
     else due.push({ name, settings });
   }
+  const listsOnly = repositoriesOnly.length > 0 ? { repositoriesOnly } : {};
   if (due.length === 0) {
     // Nothing to write, but a dry run vouches for read access: a key it could not read fails the plan.
     if (dryRun && keyFailure)
-      return { target, due, results: results.map((skipped) => ({ ...skipped, status: 'failed', detail: keyFailure })) };
-    return { target, due, results, ...(holder ? { holder } : {}) };
+      return {
+        target,
+        due,
+        results: [
+          ...results.map((skipped) => ({ ...skipped, status: 'failed' as const, detail: keyFailure })),
+          ...repositoriesOnly.map(({ name }) => result(target, name, 'failed', keyFailure)),
+        ],
+      };
+    return { target, due, results, ...listsOnly, ...(holder ? { holder } : {}) };
   }
   if (due.some(({ name }) => !isUnchanging(name))) onDue?.();
   // Without a key nothing due can be written: each fails with the key's reason, beside what is known.
   const keyless = (detail: string): PreparedTarget => ({
     target,
     due: [],
+    ...listsOnly,
     results: [
       ...results,
       ...fail(
@@ -193,8 +216,8 @@ export async function prepareTarget(
     // Read early, the key stands (none when a dry run's holder is still to be created); else it is read now.
     const key = keyRead.status === 'fulfilled' && early ? keyRead.value : await readKey();
     // A dry run's holder still to be created has no key yet: its due secrets are planned without one.
-    if (!key) return { target, due, results, ...(holder ? { holder } : {}) };
-    return { target, due, key, results, ...(holder ? { holder } : {}) };
+    if (!key) return { target, due, results, ...listsOnly, ...(holder ? { holder } : {}) };
+    return { target, due, key, results, ...listsOnly, ...(holder ? { holder } : {}) };
   } catch (error) {
     return keyless(explain(target, error, 'read the secrets public key of', tokenSource));
   }
@@ -238,8 +261,10 @@ export async function writeTarget(
 ): Promise<SecretResult[]> {
   const { target, due } = prepared;
   let key = prepared.key;
-  if (!key || due.length === 0) return [...prepared.results];
   const results: SecretResult[] = [...prepared.results];
+  for (const listOnly of prepared.repositoriesOnly ?? [])
+    results.push(await putRepositories(github, prepared, listOnly, log, tokenSource));
+  if (!key || due.length === 0) return results;
   for (const [index, { name, settings }] of due.entries()) {
     const secret = secrets.find((value) => value.name === name);
     if (!secret) {
@@ -289,13 +314,64 @@ export async function writeTarget(
  */
 export function writeNotes(
   { target, holder }: Pick<PreparedTarget, 'target' | 'holder'>,
-  settings: Pick<SecretSettings, 'warning'>,
+  settings: Pick<SecretSettings, 'warning' | 'note'>,
 ): string {
   const made =
     holder && target.missing
       ? `${target.missing.label} ${holder === 'created' ? 'created by this run' : `would be created (${target.missing.input})`}`
       : '';
-  return [made, settings.warning].filter(Boolean).join('; ');
+  return [made, settings.warning, settings.note].filter(Boolean).join('; ');
+}
+
+/** The notes of a secret whose selected repositories alone are set: why its value is kept, then the change. */
+export function repositoriesOnlyNotes(
+  prepared: Pick<PreparedTarget, 'target' | 'holder'>,
+  { settings, kept }: DueSecret & { kept: string },
+): string {
+  return [`its selected repositories alone (value kept: ${kept})`, writeNotes(prepared, settings)]
+    .filter(Boolean)
+    .join('; ');
+}
+
+/**
+ * Sets a selected organisation secret's repositories alone ("Set selected repositories for an
+ * organization secret", 204), for a secret whose value is kept: no password, no key, no new value.
+ */
+async function putRepositories(
+  github: GitHub,
+  prepared: PreparedTarget,
+  listOnly: DueSecret & { kept: string },
+  log: Pick<Log, 'warning'>,
+  tokenSource: TokenSource,
+): Promise<SecretResult> {
+  const { target } = prepared;
+  const { name, settings } = listOnly;
+  const route = target.routes.selectedRepositories;
+  if (!route) return result(target, name, 'failed', 'this target has no selected repositories; please report this bug');
+  try {
+    const { status } = await github.request(route, {
+      ...target.params,
+      secret_name: name,
+      selected_repository_ids: settings.body['selected_repository_ids'],
+    });
+    if (status !== 204) {
+      return result(
+        target,
+        name,
+        'failed',
+        `GitHub answered ${status} to setting the selected repositories of secret ${name} of ${target.label}, not 204, so they may not be set. Check github-api-url, and run the job again.`,
+      );
+    }
+    if (settings.warning) log.warning(`${settings.warning}.`);
+    return result(target, name, 'updated', repositoriesOnlyNotes(prepared, listOnly), settings.takesEffect);
+  } catch (error) {
+    return result(
+      target,
+      name,
+      'failed',
+      explain(target, error, `set the selected repositories of secret ${name} of`, tokenSource),
+    );
+  }
 }
 
 interface PublicKey {

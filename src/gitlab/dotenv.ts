@@ -1,5 +1,6 @@
 import { isVariableName } from '../config/checks.ts';
 import { randomBytes } from 'node:crypto';
+import { accessSync, constants, lstatSync, statSync, type Stats } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { EcrLogin } from '../aws/ecr.ts';
@@ -99,11 +100,64 @@ function tooLargeMessage(entries: readonly DotenvEntry[], bytes: number, maxByte
 }
 
 /**
+ * Why `path` cannot take the dotenv file, or undefined when it can. The file is written beside `path`
+ * and renamed over it, which replaces whatever `path` names: a regular file (or a symbolic link, itself
+ * replaced, to one) is what a dotenv report is, but a rename over a FIFO, a device such as /dev/stdout
+ * (a root job would have turned it into a file holding the docker config) or a folder would remove it,
+ * or fail only after the password was minted. So the target must be missing, a regular file, or a link
+ * to one (a dangling link is replaced), in an existing folder this user may write in. The command
+ * checks this before any request, and writeDotenvFile again just before its rename.
+ */
+export function dotenvTargetProblem(path: string): string | undefined {
+  if (path.endsWith('/'))
+    return `"${path}" names a folder, not a file. Name a file in it, such as ${join(path, 'auth.env')}`;
+  const folder = dirname(path);
+  const inFolder = look(folder, statSync);
+  if (!inFolder.stats || !inFolder.stats.isDirectory()) {
+    const wrong = inFolder.stats ? 'is not a folder' : inFolder.code === 'ENOENT' ? 'does not exist' : 'cannot be read';
+    return `the folder ${folder} of "${path}" ${wrong}${wrong === 'cannot be read' ? ` (${inFolder.code})` : ''}. Name a file in an existing folder, or create the folder first`;
+  }
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch (error) {
+    return `the folder ${folder} of "${path}" is not writable by this user (${(error as { code?: string }).code ?? 'EACCES'}). Name a file in a folder it may write in, such as the job's working folder`;
+  }
+  const entry = look(path, lstatSync);
+  if (entry.code === 'ENOENT') return undefined;
+  // A link is judged by what it points to: nothing (replaced), a regular file (replaced), anything else (refused).
+  const isLink = entry.stats?.isSymbolicLink() ?? false;
+  const target = isLink ? look(path, statSync) : entry;
+  if (target.code === 'ENOENT' || target.stats?.isFile()) return undefined;
+  const what = target.stats ? fileKind(target.stats) : `something that cannot be looked at (${target.code})`;
+  return `"${path}" is ${isLink ? 'a symbolic link to ' : ''}${what}, not a regular file, and writing the dotenv file would replace it. Name a regular file, or one that does not exist yet, such as auth.env`;
+}
+
+/** `stat(path)` or `lstat(path)`, or the error's code when there is nothing to look at. */
+function look(path: string, how: (path: string) => Stats): { stats?: Stats; code?: string } {
+  try {
+    return { stats: how(path) };
+  } catch (error) {
+    return { code: (error as { code?: string }).code ?? 'unknown error' };
+  }
+}
+
+function fileKind(stats: Stats): string {
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isFIFO()) return 'a pipe (FIFO)';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+/**
  * Writes `entries` to `path` for a dotenv report: readable by its owner only (0600), never printed.
  * The text goes to a new file beside `path`, created exclusively with mode 0600, then renamed over
  * `path`: a file already there is replaced whole (whatever its mode was, the result is 0600), a
  * reader never sees half a file, and a symbolic link at `path` is replaced rather than followed.
- * Nothing is written when an entry breaks GitLab's rules.
+ * Nothing is written when an entry breaks GitLab's rules, or when `path` names something else than a
+ * regular file (dotenvTargetProblem), looked at before the temporary file is made and again just
+ * before the rename: what appeared there meanwhile (a FIFO, a link to a device) is not replaced.
  */
 export async function writeDotenvFile(
   path: string,
@@ -111,7 +165,11 @@ export async function writeDotenvFile(
   options: { maxBytes?: number } = {},
 ): Promise<{ bytes: number }> {
   const content = dotenvContent(entries, options.maxBytes);
+  const refused = (problem: string) => new Error(`the dotenv file was not written: ${problem}.`);
+  const before = dotenvTargetProblem(path);
+  if (before) throw refused(before);
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  let problem: string | undefined;
   try {
     const file = await open(temporary, 'wx', 0o600);
     try {
@@ -122,7 +180,8 @@ export async function writeDotenvFile(
     } finally {
       await file.close();
     }
-    await rename(temporary, path);
+    problem = dotenvTargetProblem(path);
+    if (!problem) await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
     const { code } = error as { code?: string };
@@ -130,6 +189,10 @@ export async function writeDotenvFile(
       `could not write the dotenv file ${path} (${code ?? errorMessage(error)}): check that its folder exists and is writable.`,
       { cause: error },
     );
+  }
+  if (problem) {
+    await rm(temporary, { force: true });
+    throw refused(problem);
   }
   return { bytes: Buffer.byteLength(content, 'utf8') };
 }

@@ -5,6 +5,7 @@ import { describeTarget, type Target } from '../github/targets.ts';
 import {
   isReadyToWrite,
   prepareTarget,
+  repositoriesOnlyNotes,
   writeNotes,
   writeTarget,
   type PreparedTarget,
@@ -69,7 +70,7 @@ export function githubSink(
     whileLoginInFlight: () => void awaitedLater(libsodium()),
     prepare: async ({ now, onDue, dryRun }) => {
       const { tokenSource } = config.github;
-      const github = createGitHubClient({
+      const github = await createGitHubClient({
         token: config.github.token,
         tokenName: tokenSource.name,
         apiUrl: config.github.apiUrl,
@@ -78,9 +79,7 @@ export function githubSink(
       });
       // Repository patterns are resolved before anything else: one that matches nothing stops the run
       // before any write or AWS call, and the rest of the run sees plain targets.
-      const resolved = config.repositorySelection
-        ? await resolveTargets(github, config.targets, config.repositorySelection, tokenSource)
-        : { targets: config.targets, notes: [] };
+      const resolved = await resolveTargets(github, config.targets, config.repositorySelection, tokenSource);
       const targets = resolved.targets.map(describeTarget);
       for (const note of resolved.notes) io.info(note);
       const options = {
@@ -124,6 +123,17 @@ export function plannedResults(prepared: PreparedTarget): SecretResult[] {
         ...(detail ? { detail } : {}),
       };
     }),
+    // A fresh secret whose selected repositories alone differ: a real run sets its list, and keeps its value.
+    ...(prepared.repositoriesOnly ?? []).map(
+      (listOnly): SecretResult => ({
+        target: prepared.target.label,
+        secret: listOnly.name,
+        status: 'planned',
+        takesEffect: listOnly.settings.takesEffect,
+        settings: { selected_repository_ids: listOnly.settings.body['selected_repository_ids'] },
+        detail: repositoriesOnlyNotes(prepared, listOnly),
+      }),
+    ),
   ];
 }
 
