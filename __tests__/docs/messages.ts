@@ -62,8 +62,10 @@ export function templatesIn(path: string, text: string): MessageTemplate[] {
       }
       if (callee === 'warning' && first) add(first, 'warning');
       const receiver = ts.isPropertyAccessExpression(node.expression) ? node.expression.expression.getText(source) : '';
-      if (receiver === 'problems' && (callee === 'add' || callee === 'push') && first) add(first, 'error');
-      if (receiver === 'problems' && callee === 'flag' && first && second)
+      // The command's problems only (src/cli/): other modules' `problems` lists are words for messages built elsewhere.
+      const command = /[\\/]src[\\/]cli[\\/]/.test(path);
+      if (command && receiver === 'problems' && (callee === 'add' || callee === 'push') && first) add(first, 'error');
+      if (command && receiver === 'problems' && callee === 'flag' && first && second)
         add(second, 'error', `--${ts.isStringLiteralLike(first) ? first.text : HOLE}: `);
       // `result(target, name, 'failed', detail)` (writer.ts): a secret's failure, as the step prints it.
       const status = node.arguments[2];
