@@ -262,9 +262,13 @@ export async function writeTarget(
       try {
         status = await put(github, target, secret, key, settings);
       } catch (error) {
-        // 422 after a key rotation between our GET and PUT: fetch the new key once and seal again.
-        if (!(error instanceof RequestError) || error.status !== 422) throw error;
-        key = await readPublicKey(github, target);
+        // A value GitHub could not open (its key rotated between our GET and PUT): read the key again
+        // and write once more, when the key changed or GitHub says the value could not be decrypted.
+        // Any other 422 (size, visibility, a repository id) would fail again: it is not repeated.
+        if (!isEncryptionRefusal(error)) throw error;
+        const current = await readPublicKey(github, target);
+        if (current.key_id === key.key_id && !saysImproperlyEncrypted(error)) throw error;
+        key = current;
         status = await put(github, target, secret, key, settings);
       }
       const written = WRITTEN_STATUS[status];
@@ -306,6 +310,31 @@ export function writeNotes(
       ? `${target.missing.label} ${holder === 'created' ? 'created by this run' : `would be created (${target.missing.input})`}`
       : '';
   return [made, settings.warning].filter(Boolean).join('; ');
+}
+
+/**
+ * GitHub's refusal of a value sealed with another key than its current one: 422 "Bad request -
+ * validation failed due to an improperly encrypted secret" (quoted in integrations/terraform-provider-github#2315,
+ * 2024, and rollthecloudinc/hedge#256, 2025). Whether GitHub also refuses a stale `key_id` on its own,
+ * and in which words, is not documented: a 422 that names `key_id` is read the same way, and then
+ * written again only if the key GitHub returns now has another `key_id`.
+ */
+function isEncryptionRefusal(error: unknown): error is RequestError {
+  return (
+    error instanceof RequestError &&
+    error.status === 422 &&
+    (saysImproperlyEncrypted(error) || /key_id/i.test(refusalMessage(error)))
+  );
+}
+
+function saysImproperlyEncrypted(error: RequestError): boolean {
+  return /improperly encrypted/i.test(refusalMessage(error));
+}
+
+/** GitHub's own message (`message` of the answer's body), or Octokit's, which contains it. */
+function refusalMessage(error: RequestError): string {
+  const data = error.response?.data as { message?: unknown } | undefined;
+  return typeof data?.message === 'string' ? data.message : error.message;
 }
 
 interface PublicKey {
