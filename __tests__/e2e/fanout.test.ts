@@ -84,6 +84,8 @@ describe('fan-out at GitHub pace (points-limited fake, time-scaled)', () => {
       mostAhead = Math.max(mostAhead, ahead);
     }
     expect(mostAhead).toBeLessThanOrEqual(10);
+    // 300 writes are within GitHub's 500 content-creating requests an hour: no warning.
+    expect(result.stdout).not.toContain('content-creating requests an hour');
   }, 90_000);
 
   it('a refusal all the same: retry-after is honoured by every request, then the run ends with all written', async () => {
@@ -151,7 +153,56 @@ describe('fan-out at GitHub pace (points-limited fake, time-scaled)', () => {
     expect(median).toBeLessThan(0.8 * SCALED_INTERVAL_MS);
   }, 60_000);
 
-  it('write-interval below a third of a second: an input error naming the minimum, nothing asked', async () => {
+  it('more than 500 writes planned: a warning before writing, in the log and the summary, naming the organisation secret; all written', async () => {
+    // 501 repositories, one secret each, at the least pace GitHub Enterprise Server allows (the fake's URL is no github.com).
+    const repositories = addRepositories(501);
+    fakes.github.enforcePoints({ timeScale: TIME_SCALE });
+
+    const result = await run(
+      fakes,
+      { 'role-to-assume': fakes.roleArn, repositories: repositories.join('\n'), 'write-interval': '334ms' },
+      timeScaled,
+    );
+
+    expect(result.exitCode).toBe(0);
+    const warning =
+      /::warning::This run plans up to 501 secret writes, more than the 500 content-creating requests an hour GitHub.com allows.*Prefer one organisation secret shared with the repositories \(organization with visibility: selected and selected-repositories\)/;
+    expect(result.stdout).toMatch(warning);
+    // Said before the first write: the warning comes before the ECR login line, which precedes every write.
+    expect(result.stdout.indexOf('This run plans up to 501')).toBeLessThan(result.stdout.indexOf('ECR login for'));
+    expect(result.summary).toContain('This run plans up to 501 secret writes');
+    const issued = fakes.aws.lastLogin!;
+    expect(
+      repositories.every((name) => fakes.github.repositorySecret(name, 'ECR_PASSWORD')?.plaintext === issued.password),
+    ).toBe(true);
+    expect(fakes.github.refusals).toBe(0);
+  }, 90_000);
+
+  it('write-interval below 750ms on github.com: an input error naming its 80 writes a minute, nothing asked', async () => {
+    const result = await run(fakes, {
+      'role-to-assume': fakes.roleArn,
+      'github-api-url': 'https://api.github.com',
+      'write-interval': '500ms',
+    });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toEqual([
+      "Input 'write-interval': 500ms is shorter than 750ms, the least GitHub.com allows (80 content-creating requests a minute). Use at least 750ms; 1s (the default) on github.com, as GitHub advises.",
+    ]);
+    expect(fakes.allRequests()).toEqual([]);
+  });
+
+  it('write-interval over a minute (30d would be a 1 ms timer to Node): an input error naming the bound, nothing asked', async () => {
+    const result = await run(fakes, { 'role-to-assume': fakes.roleArn, 'write-interval': '30d' });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toEqual([
+      "Input 'write-interval': 720h is longer than 1m, the longest wait between writes the action keeps. Use at most 1m; 1s (the default) is GitHub's advice, and a slower pace only lengthens the run.",
+    ]);
+    expect(fakes.allRequests()).toEqual([]);
+  });
+
+  it('write-interval below a third of a second on GitHub Enterprise Server: an input error naming the minimum, nothing asked', async () => {
     const result = await run(fakes, { 'role-to-assume': fakes.roleArn, 'write-interval': '300ms' });
 
     expect(result.exitCode).toBe(1);

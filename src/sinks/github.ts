@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import { createGitHubClient, type Log } from '../github/client.ts';
 import { resolveTargets } from '../github/repositories.ts';
 import { describeTarget, type Target } from '../github/targets.ts';
+import { hourlyLimitAdvice } from '../github/pace.ts';
 import { isReadyToWrite, prepareTarget, writeTarget } from '../github/writer.ts';
 import { Lanes } from '../lanes.ts';
 import { awaitedLater } from '../overlap.ts';
@@ -71,6 +72,9 @@ export function githubSink(
         : { targets: config.targets, notes: [] };
       const targets = resolved.targets.map(describeTarget);
       for (const note of resolved.notes) io.info(note);
+      // GitHub's 500 content-creating requests an hour: said before the first write, in the log and the summary.
+      const tooMany = hourlyLimitAdvice(targets.length * names.length);
+      if (tooMany) io.warning(tooMany);
       const options = {
         ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }),
         now,
@@ -90,7 +94,7 @@ export function githubSink(
           release: () => lanes.leave(),
         };
       });
-      return { plans: plansOf(targets), notes: [...resolved.notes], preparing };
+      return { plans: plansOf(targets), notes: [...resolved.notes, ...(tooMany ? [tooMany] : [])], preparing };
     },
   };
 }
