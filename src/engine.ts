@@ -7,7 +7,9 @@ import { awaitedLater } from './overlap.ts';
 import { planRun } from './plan.ts';
 import { reportRun, resultsAfterError, type Reporter, type RunRecord } from './report.ts';
 import { githubSink } from './sinks/github.ts';
+import { LOGIN_REUSE_MS } from './github/writer.ts';
 import type { PreparedDestination, Sink, SinkLogin } from './sinks/sink.ts';
+import { formatDuration } from './duration.ts';
 
 /**
  * What the engine needs of its front door: where to log and report (`@actions/core` in the action),
@@ -70,29 +72,51 @@ export async function refreshSinks(aws: AwsLoginSettings, sinks: readonly Sink[]
     const preparing = destinations.flatMap(({ preparing }) => preparing);
     // ECR mints a password only once some destination is ready to write a value that needs one; what
     // the writes need (libsodium) loads while that request is in flight.
+    const hostsOf = (issued: EcrLogin) =>
+      aws.registry ? registryHosts(issued.registry, aws.registry, aws.region) : [issued.registry];
     const ecrLogin = awaitedLater(
       firstReady(preparing, (prepared) => prepared.ready && prepared.needsPassword).then(
         async (needed): Promise<SinkLogin | undefined> => {
           if (!needed) return undefined;
+          const requestedAt = performance.now();
           const issued: EcrLogin = await login.ecrLogin(() => {
             for (const sink of sinks) sink.whileLoginInFlight?.();
           });
           io.info(`ECR login for ${issued.registry} expires at ${issued.expiresAt.toISOString()}.`);
+          // The first login is the one reported (expires-at): the secrets written with it expire first.
           record.login = issued;
-          record.registryHosts = aws.registry
-            ? registryHosts(issued.registry, aws.registry, aws.region)
-            : [issued.registry];
-          return { ...issued, registryHosts: record.registryHosts };
+          record.registryHosts = hostsOf(issued);
+          return { ...issued, registryHosts: record.registryHosts, requestedAt };
         },
       ),
     );
+    // A long fan-out mints again (github/writer.ts, LOGIN_REUSE_MS): one new login for every writer that finds the last one too old.
+    let latest = ecrLogin;
+    const freshLogin = async (): Promise<SinkLogin | undefined> => {
+      for (;;) {
+        const asked = latest;
+        const inHand = await asked;
+        if (!inHand || performance.now() - inHand.requestedAt < LOGIN_REUSE_MS) return inHand;
+        if (latest === asked)
+          latest = awaitedLater(
+            (async () => {
+              const requestedAt = performance.now();
+              const issued = await login.ecrLoginAgain();
+              io.info(
+                `ECR login renewed for the writes still to come (the last one was asked for ${formatDuration(requestedAt - inHand.requestedAt)} before): it expires at ${issued.expiresAt.toISOString()}.`,
+              );
+              return { ...issued, registryHosts: hostsOf(issued), requestedAt };
+            })(),
+          );
+      }
+    };
     // Each destination is written as soon as its own reads and the login are in hand: a slow one holds back no other.
     const results = await Promise.all(
       preparing.map(async (preparingDestination) => {
         const prepared = await preparingDestination;
         try {
           if (!prepared.ready) return prepared.plan.results;
-          return await prepared.write(await ecrLogin);
+          return await prepared.write(await ecrLogin, freshLogin);
         } catch (thrown) {
           // An AWS failure (written for the user): every secret this destination had due failed with it.
           error ??= thrown;

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Fakes } from '../fakes/index.ts';
+import { PASSWORD_LIFETIME_MS } from '../fakes/aws.ts';
 import { secondaryRateLimit } from '../fakes/github.ts';
 import type { RecordedRequest } from '../fakes/server.ts';
 import { githubCalls, run, setUp } from './helpers.ts';
@@ -152,6 +153,43 @@ describe('fan-out at GitHub pace (points-limited fake, time-scaled)', () => {
     expect(median).toBeGreaterThanOrEqual(0.95 * (SCALED_INTERVAL_MS / 2));
     expect(median).toBeLessThan(0.8 * SCALED_INTERVAL_MS);
   }, 60_000);
+
+  it('a fan-out longer than a password may wait: minted again, and every secret holds a password with 12h less 5m left when GitHub took it', async () => {
+    // 200 writes 2 s apart: about 400 s of GitHub's time, longer than the 5 minutes a password may wait for its write.
+    const repositories = addRepositories(200);
+    fakes.github.enforcePoints({ timeScale: TIME_SCALE });
+    fakes.aws.timeScale = TIME_SCALE;
+
+    const result = await run(
+      fakes,
+      { 'role-to-assume': fakes.roleArn, repositories: repositories.join('\n'), 'write-interval': '2s' },
+      timeScaled,
+    );
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.refusals).toBe(0);
+    // Minted again as the run went on, a few times, not once per write.
+    expect(fakes.aws.logins.length).toBeGreaterThanOrEqual(2);
+    expect(fakes.aws.logins.length).toBeLessThanOrEqual(4);
+    expect(result.stdout).toContain('ECR login renewed for the writes still to come');
+    // For every repository, the write GitHub stored: the password it holds, and that password's life
+    // left when the write arrived, in ECR's time (the fake's expiresAt follows the scaled clock).
+    const promisedMs = PASSWORD_LIFETIME_MS - 5 * 60_000;
+    const puts = fakes.github.server.requests.filter((request) => isPut(request) && request.status < 300);
+    expect(puts).toHaveLength(200);
+    for (const name of repositories) {
+      const stored = fakes.github.repositorySecret(name, 'ECR_PASSWORD');
+      const login = fakes.aws.logins.find((issued) => issued.password === stored?.plaintext);
+      expect(login).toBeDefined();
+      const put = puts.find((request) => request.url === `/repos/${name}/actions/secrets/ECR_PASSWORD`)!;
+      const arrivedAt = performance.timeOrigin + put.receivedAt;
+      const lifeLeftMs = (login!.expiresAt.getTime() - arrivedAt) * TIME_SCALE;
+      expect({ name, lifeLeftMs: lifeLeftMs >= promisedMs ? 'at least 11h55m' : lifeLeftMs }).toEqual({
+        name,
+        lifeLeftMs: 'at least 11h55m',
+      });
+    }
+  }, 120_000);
 
   it('more than 500 writes planned: a warning before writing, in the log and the summary, naming the organisation secret; all written', async () => {
     // 501 repositories, one secret each, at the least pace GitHub Enterprise Server allows (the fake's URL is no github.com).

@@ -1,11 +1,21 @@
 import { RequestError } from '@octokit/request-error';
 import type { SecretValue } from '../secrets.ts';
+import { formatDuration } from '../duration.ts';
 import { errorMessage } from '../errors.ts';
 import { publicKeyProblem, seal } from '../seal.ts';
 import type { GitHub, Log } from './client.ts';
 import { describeGitHubError, type TokenSource } from './errors.ts';
 import { ensureHolder, type HolderOutcome } from './holders.ts';
 import { writeRequestBody, type SecretSettings, type Target } from './targets.ts';
+
+/**
+ * The promise on every secret written: its password was asked for at most this long before GitHub
+ * took the write, so it holds at least ECR's 12 hours less this (11h55m). A write that could not
+ * leave in time (held by GitHub's rate limits) is sealed again with a new login (writeTarget).
+ */
+export const LOGIN_FRESH_FOR_MS = 5 * 60_000;
+/** A login older than this is not used for a new write: one is minted again, leaving the write at least a minute to leave. */
+export const LOGIN_REUSE_MS = 4 * 60_000;
 
 /** `planned`: a dry run found the secret due, and a real run would write it. */
 export type SecretStatus = 'created' | 'updated' | 'skipped' | 'failed' | 'planned';
@@ -245,31 +255,43 @@ export async function writeTarget(
   secrets: readonly SecretValue[],
   log: Pick<Log, 'warning'>,
   tokenSource: TokenSource,
+  { fresh }: WriteOptions = {},
 ): Promise<SecretResult[]> {
   const { target, due } = prepared;
   let key = prepared.key;
   if (!key || due.length === 0) return [...prepared.results];
   const results: SecretResult[] = [...prepared.results];
   for (const [index, { name, settings }] of due.entries()) {
-    const secret = secrets.find((value) => value.name === name);
-    if (!secret) {
-      // Unreachable while secrets.ts builds a value for every name; never let it pass as success.
-      results.push(result(target, name, 'failed', 'the action built no value for this secret; please report this bug'));
-      continue;
-    }
     try {
-      let status: number;
-      try {
-        status = await put(github, target, secret, key, settings);
-      } catch (error) {
-        // A value GitHub could not open (its key rotated between our GET and PUT): read the key again
-        // and write once more, when the key changed or GitHub says the value could not be decrypted.
-        // Any other 422 (size, visibility, a repository id) would fail again: it is not repeated.
-        if (!isEncryptionRefusal(error)) throw error;
-        const current = await readPublicKey(github, target);
-        if (current.key_id === key.key_id && !saysImproperlyEncrypted(error)) throw error;
-        key = current;
-        status = await put(github, target, secret, key, settings);
+      let status: number | undefined;
+      for (let attempt = 1; status === undefined; attempt++) {
+        // The values of a login young enough (minted again when the last one is too old), and the
+        // moment its password may no longer be sent.
+        const { secrets: values, notAfter } = fresh ? await fresh() : { secrets };
+        const secret = values.find((value) => value.name === name);
+        if (!secret) {
+          // Unreachable while secrets.ts builds a value for every name; never let it pass as success.
+          throw new Error('the action built no value for this secret; please report this bug');
+        }
+        try {
+          status = await put(github, target, secret, key, settings, notAfter);
+        } catch (error) {
+          if (error instanceof LoginTooOld) {
+            if (attempt < MAX_LOGIN_ATTEMPTS) continue;
+            throw new Error(
+              `not written: GitHub's rate limits held the write of secret ${name} to ${target.label} until its ECR password was more than ${formatDuration(LOGIN_FRESH_FOR_MS)} old, ${MAX_LOGIN_ATTEMPTS} times, and the action writes no older one. Run the job again later, or spread the repositories over several runs or tokens.`,
+              { cause: error },
+            );
+          }
+          // A value GitHub could not open (its key rotated between our GET and PUT): read the key again
+          // and write once more, when the key changed or GitHub says the value could not be decrypted.
+          // Any other 422 (size, visibility, a repository id) would fail again: it is not repeated.
+          if (!isEncryptionRefusal(error)) throw error;
+          const current = await readPublicKey(github, target);
+          if (current.key_id === key.key_id && !saysImproperlyEncrypted(error)) throw error;
+          key = current;
+          status = await put(github, target, secret, key, settings, notAfter);
+        }
       }
       const written = WRITTEN_STATUS[status];
       if (!written) {
@@ -360,20 +382,55 @@ async function readPublicKey(github: GitHub, target: Target): Promise<PublicKey>
   );
 }
 
+/**
+ * One PUT. With `notAfter` (a `performance.now()` time: the login's password must reach GitHub by
+ * then), the request is abandoned once that moment passes, before it leaves (held by the pace or a
+ * rate limit's `retry-after`) or while in flight, and LoginTooOld is thrown: the caller seals again
+ * with a newer login. A request whose own signal aborted is not retried (src/github/client.ts).
+ */
 async function put(
   github: GitHub,
   target: Target,
   secret: SecretValue,
   key: PublicKey,
   settings: SecretSettings,
+  notAfter?: number,
 ): Promise<number> {
   const encryptedValue = await seal(secret.value, key.key);
-  const response = await github.request(target.routes.write, {
-    ...target.params,
-    secret_name: secret.name,
-    ...writeRequestBody({ encryptedValue, keyId: key.key_id }, settings),
-  });
-  return response.status;
+  const deadline = notAfter === undefined ? undefined : new AbortController();
+  const timer =
+    deadline && setTimeout(() => deadline.abort(new LoginTooOld()), Math.max(0, (notAfter ?? 0) - performance.now()));
+  try {
+    if (deadline && performance.now() >= (notAfter ?? 0)) throw new LoginTooOld();
+    const response = await github.request(target.routes.write, {
+      ...target.params,
+      secret_name: secret.name,
+      ...writeRequestBody({ encryptedValue, keyId: key.key_id }, settings),
+      ...(deadline ? { request: { signal: deadline.signal } } : {}),
+    });
+    return response.status;
+  } catch (error) {
+    if (deadline?.signal.aborted) throw new LoginTooOld();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A write abandoned because its password would reach GitHub more than LOGIN_FRESH_FOR_MS after it was asked for. */
+class LoginTooOld extends Error {
+  constructor() {
+    super('the ECR password would reach GitHub too long after it was minted');
+    this.name = 'LoginTooOld';
+  }
+}
+
+/** How many logins one write may go through before it fails: each is minted anew when the last was held too long. */
+const MAX_LOGIN_ATTEMPTS = 3;
+
+export interface WriteOptions {
+  /** The values to seal, from a login young enough, and the `performance.now()` time its password must reach GitHub by. */
+  fresh?: () => Promise<{ secrets: readonly SecretValue[]; notAfter?: number }>;
 }
 
 /** `updated_at` of every secret at the target, by upper-cased name (names are case-insensitive). */

@@ -3,7 +3,7 @@ import { createGitHubClient, type Log } from '../github/client.ts';
 import { resolveTargets } from '../github/repositories.ts';
 import { describeTarget, type Target } from '../github/targets.ts';
 import { hourlyLimitAdvice } from '../github/pace.ts';
-import { isReadyToWrite, prepareTarget, writeTarget } from '../github/writer.ts';
+import { isReadyToWrite, LOGIN_FRESH_FOR_MS, prepareTarget, writeTarget } from '../github/writer.ts';
 import { Lanes } from '../lanes.ts';
 import { awaitedLater } from '../overlap.ts';
 import { libsodium } from '../seal.ts';
@@ -90,7 +90,16 @@ export function githubSink(
           plan: prepared,
           ready: isReadyToWrite(prepared),
           needsPassword: prepared.due.some(({ name }) => !unchanging.has(name)),
-          write: (login) => writeTarget(github, prepared, valuesFor(login), io, tokenSource),
+          write: (login, freshLogin) =>
+            writeTarget(github, prepared, valuesFor(login), io, tokenSource, {
+              fresh: async () => {
+                const fresh = freshLogin ? await freshLogin() : login;
+                return {
+                  secrets: valuesFor(fresh),
+                  ...(fresh ? { notAfter: fresh.requestedAt + LOGIN_FRESH_FOR_MS } : {}),
+                };
+              },
+            }),
           release: () => lanes.leave(),
         };
       });
