@@ -7,7 +7,7 @@ import { awaitedLater } from './overlap.ts';
 import { planRun } from './plan.ts';
 import { reportRun, resultsAfterError, type Reporter, type RunRecord } from './report.ts';
 import { githubSink } from './sinks/github.ts';
-import { LOGIN_REUSE_MS } from './github/writer.ts';
+import { LOGIN_REUSE_MS } from './github/put.ts';
 import type { PreparedDestination, Sink, SinkLogin } from './sinks/sink.ts';
 import { formatDuration } from './duration.ts';
 
@@ -90,7 +90,7 @@ export async function refreshSinks(aws: AwsLoginSettings, sinks: readonly Sink[]
         },
       ),
     );
-    // A long fan-out mints again (github/writer.ts, LOGIN_REUSE_MS): one new login for every writer that finds the last one too old.
+    // A long fan-out mints again (github/put.ts, LOGIN_REUSE_MS): one new login for every writer that finds the last one too old.
     let latest = ecrLogin;
     const freshLogin = async (): Promise<SinkLogin | undefined> => {
       for (;;) {

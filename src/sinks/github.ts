@@ -3,7 +3,8 @@ import { createGitHubClient, type Log } from '../github/client.ts';
 import { resolveTargets } from '../github/repositories.ts';
 import { describeTarget, type Target } from '../github/targets.ts';
 import { hourlyLimitAdvice } from '../github/pace.ts';
-import { isReadyToWrite, LOGIN_FRESH_FOR_MS, prepareTarget, writeTarget } from '../github/writer.ts';
+import { LOGIN_FRESH_FOR_MS } from '../github/put.ts';
+import { isReadyToWrite, prepareTarget, writeTarget } from '../github/writer.ts';
 import { Lanes } from '../lanes.ts';
 import { awaitedLater } from '../overlap.ts';
 import { libsodium } from '../seal.ts';
@@ -73,7 +74,7 @@ export function githubSink(
       const targets = resolved.targets.map(describeTarget);
       for (const note of resolved.notes) io.info(note);
       // GitHub's 500 content-creating requests an hour: said before the first write, in the log and the summary.
-      const tooMany = hourlyLimitAdvice(targets.length * names.length);
+      const tooMany = hourlyLimitAdvice(targets.filter((target) => target.skipped === undefined).length * names.length);
       if (tooMany) io.warning(tooMany);
       const options = {
         ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }),
