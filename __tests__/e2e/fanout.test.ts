@@ -193,6 +193,43 @@ describe('fan-out at GitHub pace (points-limited fake, time-scaled)', () => {
     }
   }, 120_000);
 
+  it('writes held by a rate limit past the 5 minutes a password may wait: never sent with it, sealed again with a new one', async () => {
+    // 110 writes 2 s apart; GitHub refuses the 100th (about 200 s after the login) and asks for 120 s:
+    // that write and those waiting with it would leave about 320 s after their password was asked for.
+    const repositories = addRepositories(110);
+    fakes.github.enforcePoints({ timeScale: TIME_SCALE });
+    fakes.aws.timeScale = TIME_SCALE;
+    let puts = 0;
+    fakes.github.server.inject({
+      match: (request) => request.method === 'PUT' && ++puts === 100,
+      reply: secondaryRateLimit(429, 120),
+    });
+
+    const result = await run(
+      fakes,
+      { 'role-to-assume': fakes.roleArn, repositories: repositories.join('\n'), 'write-interval': '2s' },
+      timeScaled,
+    );
+
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/secondary rate limit slowed PUT .*retrying in 120s/);
+    expect(fakes.aws.logins.length).toBeGreaterThanOrEqual(2);
+    const promisedMs = PASSWORD_LIFETIME_MS - 5 * 60_000;
+    const stored = fakes.github.server.requests.filter((request) => isPut(request) && request.status < 300);
+    expect(stored).toHaveLength(110);
+    for (const name of repositories) {
+      const login = fakes.aws.logins.find(
+        (issued) => issued.password === fakes.github.repositorySecret(name, 'ECR_PASSWORD')?.plaintext,
+      );
+      const put = stored.find((request) => request.url === `/repos/${name}/actions/secrets/ECR_PASSWORD`)!;
+      const lifeLeftMs = ((login?.expiresAt.getTime() ?? 0) - (performance.timeOrigin + put.receivedAt)) * TIME_SCALE;
+      expect({ name, lifeLeftMs: lifeLeftMs >= promisedMs ? 'at least 11h55m' : lifeLeftMs }).toEqual({
+        name,
+        lifeLeftMs: 'at least 11h55m',
+      });
+    }
+  }, 120_000);
+
   it('more than 500 writes planned: a warning before writing, in the log and the summary, naming the organisation secret; all written', async () => {
     // 501 repositories, one secret each, at the least pace GitHub Enterprise Server allows (the fake's URL is no github.com).
     const repositories = addRepositories(501);
