@@ -3,7 +3,7 @@ import type { InputName } from './config/input-names.ts';
 import { partitionById, partitionOfRegion, PARTITIONS } from './aws/partitions.ts';
 import { urlForMessages } from './network.ts';
 import { parseDuration, formatDuration } from './duration.ts';
-import { DEFAULT_WRITE_INTERVAL_MS, MIN_WRITE_INTERVAL_MS } from './github/pace.ts';
+import { DEFAULT_WRITE_INTERVAL_MS, MAX_WRITE_INTERVAL_MS, isGitHubCloud, minWriteIntervalMs } from './github/pace.ts';
 import type { AccessKeys, AwsAuth } from './aws/auth.ts';
 import {
   repositoryTarget,
@@ -143,7 +143,7 @@ export function parseConfig(getInput: InputReader, env: NodeJS.ProcessEnv, conte
   const maxAgeMs = parseMaxAge(read('max-age'), report);
   const registry = parseRegistry(read, region, secretNames, report);
   const dryRun = parseBoolean(read, 'dry-run', report);
-  const writeIntervalMs = parseWriteInterval(read('write-interval'), report);
+  const writeIntervalMs = parseWriteInterval(read('write-interval'), github?.apiUrl, report);
   const verifyImages = parseVerifyImages(read('verify-images'), report);
 
   if (problems.length > 0 || !region || !github || !selected || !registry) {
@@ -943,22 +943,35 @@ function parseRegistry(
 }
 
 /**
- * `write-interval`: a second unless given (GitHub's advice on github.com). GitHub Enterprise Server
- * turns secondary limits off by default, so it may be shorter there, but never shorter than the 900
- * points a minute allow at 5 points a write.
+ * `write-interval`: a second unless given (GitHub's advice on github.com). On GitHub's cloud never
+ * faster than its 80 content-creating requests a minute (750 ms); GitHub Enterprise Server turns
+ * secondary limits off by default, so there it may be shorter, but never shorter than the 900 points
+ * a minute allow at 5 points a write (334 ms), the rule GHES applies when its administrator turns
+ * them on. At most a minute (src/github/pace.ts, MAX_WRITE_INTERVAL_MS).
  */
-function parseWriteInterval(text: string, report: Report): number {
+function parseWriteInterval(text: string, apiUrl: string | undefined, report: Report): number {
   if (!text) return DEFAULT_WRITE_INTERVAL_MS;
   const ms = parseDuration(text);
   if (ms === undefined) {
     report('write-interval', `"${text}" is not a duration`, 'Use a number with a unit, such as 1s or 500ms.');
     return DEFAULT_WRITE_INTERVAL_MS;
   }
-  if (ms < MIN_WRITE_INTERVAL_MS) {
+  const least = minWriteIntervalMs(apiUrl);
+  if (ms < least) {
     report(
       'write-interval',
-      `${ms}ms is shorter than ${MIN_WRITE_INTERVAL_MS}ms, the least GitHub's secondary rate limit allows (900 points a minute, 5 points a write)`,
-      `Use at least ${MIN_WRITE_INTERVAL_MS}ms; 1s (the default) on github.com, as GitHub advises.`,
+      isGitHubCloud(apiUrl)
+        ? `${ms}ms is shorter than ${least}ms, the least GitHub.com allows (80 content-creating requests a minute)`
+        : `${ms}ms is shorter than ${least}ms, the least GitHub's secondary rate limit allows (900 points a minute, 5 points a write)`,
+      `Use at least ${least}ms; 1s (the default) on github.com, as GitHub advises.`,
+    );
+    return DEFAULT_WRITE_INTERVAL_MS;
+  }
+  if (ms > MAX_WRITE_INTERVAL_MS) {
+    report(
+      'write-interval',
+      `${formatDuration(ms)} is longer than ${formatDuration(MAX_WRITE_INTERVAL_MS)}, the longest wait between writes the action keeps`,
+      `Use at most ${formatDuration(MAX_WRITE_INTERVAL_MS)}; 1s (the default) is GitHub's advice, and a slower pace only lengthens the run.`,
     );
     return DEFAULT_WRITE_INTERVAL_MS;
   }

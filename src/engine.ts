@@ -8,7 +8,9 @@ import { awaitedLater } from './overlap.ts';
 import { checkImages, plannedChecks, type ImageCheck } from './registry/checks.ts';
 import type { ImageReference } from './registry/image-reference.ts';
 import { reportRun, resultsAfterError, type Reporter, type RunRecord } from './report.ts';
+import { LOGIN_REUSE_MS } from './github/put.ts';
 import type { PreparedDestination, Sink, SinkLogin } from './sinks/sink.ts';
+import { formatDuration } from './duration.ts';
 
 /**
  * What the engine needs of its front door: where to log and report (`@actions/core` in the action),
@@ -85,24 +87,46 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
     const preparing = destinations.flatMap(({ preparing }) => preparing);
     // ECR mints a password only once some destination is ready to write a value that needs one; what
     // the writes need (libsodium) loads while that request is in flight.
+    const hostsOf = (issued: EcrLogin) =>
+      run.registry ? registryHosts(issued.registry, run.registry, run.region) : [issued.registry];
     const ecrLogin =
       login &&
       awaitedLater(
         firstReady(preparing, (prepared) => prepared.ready && prepared.needsPassword).then(
           async (needed): Promise<SinkLogin | undefined> => {
             if (!needed) return undefined;
+            const requestedAt = performance.now();
             const issued: EcrLogin = await login.ecrLogin(() => {
               for (const sink of sinks) sink.whileLoginInFlight?.();
             });
             io.info(`ECR login for ${issued.registry} expires at ${issued.expiresAt.toISOString()}.`);
+            // The first login is the one reported (expires-at): the secrets written with it expire first.
             record.login = issued;
-            record.registryHosts = run.registry
-              ? registryHosts(issued.registry, run.registry, run.region)
-              : [issued.registry];
-            return { ...issued, registryHosts: record.registryHosts };
+            record.registryHosts = hostsOf(issued);
+            return { ...issued, registryHosts: record.registryHosts, requestedAt };
           },
         ),
       );
+    // A long fan-out mints again (github/put.ts, LOGIN_REUSE_MS): one new login for every writer that finds the last one too old.
+    let latest = ecrLogin;
+    const freshLogin = async (): Promise<SinkLogin | undefined> => {
+      for (;;) {
+        const asked = latest;
+        const inHand = await asked;
+        if (!login || !inHand || performance.now() - inHand.requestedAt < LOGIN_REUSE_MS) return inHand;
+        if (latest === asked)
+          latest = awaitedLater(
+            (async () => {
+              const requestedAt = performance.now();
+              const issued = await login.ecrLoginAgain();
+              io.info(
+                `ECR login renewed for the writes still to come (the last one was asked for ${formatDuration(requestedAt - inHand.requestedAt)} before): it expires at ${issued.expiresAt.toISOString()}.`,
+              );
+              return { ...issued, registryHosts: hostsOf(issued), requestedAt };
+            })(),
+          );
+      }
+    };
     // verify-images: checked with the password beside the writes, never in front of them (registry/checks.ts).
     if (ecrLogin && verifyImages.length > 0)
       imageChecks = awaitedLater(checkImages(verifyImages, run.region, ecrLogin, (value) => io.setSecret(value)));
@@ -110,7 +134,7 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
     const deliver = async (prepared: PreparedDestination): Promise<readonly SecretResult[]> => {
       if (dryRun) return prepared.planned();
       if (!prepared.ready) return prepared.plan.results;
-      return prepared.write(await ecrLogin);
+      return prepared.write(await ecrLogin, freshLogin);
     };
     // Each destination is written as soon as its own reads and the login are in hand: a slow one holds back no other.
     const results = await Promise.all(

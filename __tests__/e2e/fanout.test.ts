@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Fakes } from '../fakes/index.ts';
+import { PASSWORD_LIFETIME_MS } from '../fakes/aws.ts';
 import { secondaryRateLimit } from '../fakes/github.ts';
 import type { RecordedRequest } from '../fakes/server.ts';
 import { githubCalls, run, setUp } from './helpers.ts';
@@ -47,9 +48,11 @@ describe('fan-out at GitHub pace (points-limited fake, time-scaled)', () => {
     );
 
     expect(result.exitCode).toBe(0);
-    const issued = fakes.aws.lastLogin!;
-    const opened = repositories.filter(
-      (name) => fakes.github.repositorySecret(name, 'ECR_PASSWORD')?.plaintext === issued.password,
+    // 300 writes a second apart outlast the 4 minutes a login is used for: a second one serves the last writes.
+    const passwords = fakes.aws.logins.map((login) => login.password);
+    expect(passwords).toHaveLength(2);
+    const opened = repositories.filter((name) =>
+      passwords.includes(fakes.github.repositorySecret(name, 'ECR_PASSWORD')?.plaintext ?? ''),
     );
     expect(opened).toHaveLength(300);
     expect(fakes.github.refusals).toBe(0);
@@ -84,6 +87,8 @@ describe('fan-out at GitHub pace (points-limited fake, time-scaled)', () => {
       mostAhead = Math.max(mostAhead, ahead);
     }
     expect(mostAhead).toBeLessThanOrEqual(10);
+    // 300 writes are within GitHub's 500 content-creating requests an hour: no warning.
+    expect(result.stdout).not.toContain('content-creating requests an hour');
   }, 90_000);
 
   it('a refusal all the same: retry-after is honoured by every request, then the run ends with all written', async () => {
@@ -151,7 +156,130 @@ describe('fan-out at GitHub pace (points-limited fake, time-scaled)', () => {
     expect(median).toBeLessThan(0.8 * SCALED_INTERVAL_MS);
   }, 60_000);
 
-  it('write-interval below a third of a second: an input error naming the minimum, nothing asked', async () => {
+  it('a fan-out longer than a password may wait: minted again, and every secret holds a password with 12h less 5m left when GitHub took it', async () => {
+    // 200 writes 2 s apart: about 400 s of GitHub's time, longer than the 5 minutes a password may wait for its write.
+    const repositories = addRepositories(200);
+    fakes.github.enforcePoints({ timeScale: TIME_SCALE });
+    fakes.aws.timeScale = TIME_SCALE;
+
+    const result = await run(
+      fakes,
+      { 'role-to-assume': fakes.roleArn, repositories: repositories.join('\n'), 'write-interval': '2s' },
+      timeScaled,
+    );
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.refusals).toBe(0);
+    // Minted again as the run went on, a few times, not once per write.
+    expect(fakes.aws.logins.length).toBeGreaterThanOrEqual(2);
+    expect(fakes.aws.logins.length).toBeLessThanOrEqual(4);
+    expect(result.stdout).toContain('ECR login renewed for the writes still to come');
+    // For every repository, the write GitHub stored: the password it holds, and that password's life
+    // left when the write arrived, in ECR's time (the fake's expiresAt follows the scaled clock).
+    const promisedMs = PASSWORD_LIFETIME_MS - 5 * 60_000;
+    const puts = fakes.github.server.requests.filter((request) => isPut(request) && request.status < 300);
+    expect(puts).toHaveLength(200);
+    for (const name of repositories) {
+      const stored = fakes.github.repositorySecret(name, 'ECR_PASSWORD');
+      const login = fakes.aws.logins.find((issued) => issued.password === stored?.plaintext);
+      expect(login).toBeDefined();
+      const put = puts.find((request) => request.url === `/repos/${name}/actions/secrets/ECR_PASSWORD`)!;
+      const arrivedAt = performance.timeOrigin + put.receivedAt;
+      const lifeLeftMs = (login!.expiresAt.getTime() - arrivedAt) * TIME_SCALE;
+      expect({ name, lifeLeftMs: lifeLeftMs >= promisedMs ? 'at least 11h55m' : lifeLeftMs }).toEqual({
+        name,
+        lifeLeftMs: 'at least 11h55m',
+      });
+    }
+  }, 120_000);
+
+  it('writes held by a rate limit past the 5 minutes a password may wait: never sent with it, sealed again with a new one', async () => {
+    // 110 writes 2 s apart; GitHub refuses the 100th (about 200 s after the login) and asks for 120 s:
+    // that write and those waiting with it would leave about 320 s after their password was asked for.
+    const repositories = addRepositories(110);
+    fakes.github.enforcePoints({ timeScale: TIME_SCALE });
+    fakes.aws.timeScale = TIME_SCALE;
+    let puts = 0;
+    fakes.github.server.inject({
+      match: (request) => request.method === 'PUT' && ++puts === 100,
+      reply: secondaryRateLimit(429, 120),
+    });
+
+    const result = await run(
+      fakes,
+      { 'role-to-assume': fakes.roleArn, repositories: repositories.join('\n'), 'write-interval': '2s' },
+      timeScaled,
+    );
+
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/secondary rate limit slowed PUT .*retrying in 120s/);
+    expect(fakes.aws.logins.length).toBeGreaterThanOrEqual(2);
+    const promisedMs = PASSWORD_LIFETIME_MS - 5 * 60_000;
+    const stored = fakes.github.server.requests.filter((request) => isPut(request) && request.status < 300);
+    expect(stored).toHaveLength(110);
+    for (const name of repositories) {
+      const login = fakes.aws.logins.find(
+        (issued) => issued.password === fakes.github.repositorySecret(name, 'ECR_PASSWORD')?.plaintext,
+      );
+      const put = stored.find((request) => request.url === `/repos/${name}/actions/secrets/ECR_PASSWORD`)!;
+      const lifeLeftMs = ((login?.expiresAt.getTime() ?? 0) - (performance.timeOrigin + put.receivedAt)) * TIME_SCALE;
+      expect({ name, lifeLeftMs: lifeLeftMs >= promisedMs ? 'at least 11h55m' : lifeLeftMs }).toEqual({
+        name,
+        lifeLeftMs: 'at least 11h55m',
+      });
+    }
+  }, 120_000);
+
+  it('more than 500 writes planned: a warning before writing, in the log and the summary, naming the organisation secret; all written', async () => {
+    // 501 repositories, one secret each, at the least pace GitHub Enterprise Server allows (the fake's URL is no github.com).
+    const repositories = addRepositories(501);
+    fakes.github.enforcePoints({ timeScale: TIME_SCALE });
+
+    const result = await run(
+      fakes,
+      { 'role-to-assume': fakes.roleArn, repositories: repositories.join('\n'), 'write-interval': '334ms' },
+      timeScaled,
+    );
+
+    expect(result.exitCode).toBe(0);
+    const warning =
+      /::warning::This run plans up to 501 secret writes, more than the 500 content-creating requests an hour GitHub.com allows.*Prefer one organisation secret shared with the repositories \(organization with visibility: selected and selected-repositories\)/;
+    expect(result.stdout).toMatch(warning);
+    // Said before the first write: the warning comes before the ECR login line, which precedes every write.
+    expect(result.stdout.indexOf('This run plans up to 501')).toBeLessThan(result.stdout.indexOf('ECR login for'));
+    expect(result.summary).toContain('This run plans up to 501 secret writes');
+    const issued = fakes.aws.lastLogin!;
+    expect(
+      repositories.every((name) => fakes.github.repositorySecret(name, 'ECR_PASSWORD')?.plaintext === issued.password),
+    ).toBe(true);
+    expect(fakes.github.refusals).toBe(0);
+  }, 90_000);
+
+  it('write-interval below 750ms on github.com: an input error naming its 80 writes a minute, nothing asked', async () => {
+    const result = await run(fakes, {
+      'role-to-assume': fakes.roleArn,
+      'github-api-url': 'https://api.github.com',
+      'write-interval': '500ms',
+    });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toEqual([
+      "Input 'write-interval': 500ms is shorter than 750ms, the least GitHub.com allows (80 content-creating requests a minute). Use at least 750ms; 1s (the default) on github.com, as GitHub advises.",
+    ]);
+    expect(fakes.allRequests()).toEqual([]);
+  });
+
+  it('write-interval over a minute (30d would be a 1 ms timer to Node): an input error naming the bound, nothing asked', async () => {
+    const result = await run(fakes, { 'role-to-assume': fakes.roleArn, 'write-interval': '30d' });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toEqual([
+      "Input 'write-interval': 720h is longer than 1m, the longest wait between writes the action keeps. Use at most 1m; 1s (the default) is GitHub's advice, and a slower pace only lengthens the run.",
+    ]);
+    expect(fakes.allRequests()).toEqual([]);
+  });
+
+  it('write-interval below a third of a second on GitHub Enterprise Server: an input error naming the minimum, nothing asked', async () => {
     const result = await run(fakes, { 'role-to-assume': fakes.roleArn, 'write-interval': '300ms' });
 
     expect(result.exitCode).toBe(1);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { improperlyEncrypted } from '../fakes/github.ts';
 import type { Fakes } from '../fakes/index.ts';
 import { githubCalls, REPO, run, setUp, TOKEN } from './helpers.ts';
 
@@ -113,6 +114,44 @@ describe('GitHub refusals and faults', () => {
       'PUT /repos/octo/app/actions/secrets/ECR_PASSWORD',
     ]);
     expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+  });
+
+  it('a 422 for size: neither the key read again nor the write repeated, and the refusal named', async () => {
+    // GitHub's settings page says "Value is too large." of a secret over 48 KB (see SECRET_LIMIT in
+    // fakes/github.ts); the API's wording is not documented, so this borrows the fake's own.
+    fakes.github.server.inject({
+      match: ({ method }) => method === 'PUT',
+      reply: { status: 422, body: JSON.stringify({ message: 'Invalid request.\n\nValue is too large.' }) },
+    });
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(1);
+    expect(githubCalls(fakes)).toEqual([
+      'GET /repos/octo/app/actions/secrets/public-key',
+      'PUT /repos/octo/app/actions/secrets/ECR_PASSWORD',
+    ]);
+    expect(result.errors[0]).toContain('octo/app ECR_PASSWORD');
+    expect(result.errors[0]).toContain('Value is too large');
+    expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')).toBeUndefined();
+  });
+
+  it("a 422 'improperly encrypted secret' with the key unchanged: written once more, not more", async () => {
+    // GitHub could not open the value though its key is the one read: the message alone asks for one more write.
+    fakes.github.server.inject({
+      match: ({ method }) => method === 'PUT',
+      times: 2,
+      reply: improperlyEncrypted(),
+    });
+    const result = await run(fakes, oidc());
+
+    expect(result.exitCode).toBe(1);
+    expect(githubCalls(fakes)).toEqual([
+      'GET /repos/octo/app/actions/secrets/public-key',
+      'PUT /repos/octo/app/actions/secrets/ECR_PASSWORD',
+      'GET /repos/octo/app/actions/secrets/public-key',
+      'PUT /repos/octo/app/actions/secrets/ECR_PASSWORD',
+    ]);
+    expect(result.errors[0]).toContain('improperly encrypted secret');
   });
 
   it('sends the token and a user agent to the github-api-url given', async () => {

@@ -29,11 +29,15 @@ export interface IssuedLogin {
   authorizationToken: string;
   registry: string;
   expiresAt: Date;
+  /** When it was issued (real time). */
+  issuedAt: Date;
   /** The access key id that signed the ECR request: proves which credential path was used. */
   signedWith: string;
 }
 
 export const ACCOUNT_ID = '123456789012';
+/** ECR's password lifetime: 12 hours. */
+export const PASSWORD_LIFETIME_MS = 12 * 3_600_000;
 
 const random = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase();
 /** An ECR password as long as real ones (see handleEcr): 1,875 random bytes are 2,500 base64 characters. */
@@ -49,6 +53,11 @@ export class FakeAws {
   /** Temporary credentials by access key id. */
   readonly temporary = new Map<string, IssuedCredentials & { roleArn: string }>();
   readonly logins: IssuedLogin[] = [];
+  /**
+   * How many times faster than real time the action's clock runs (`fakes/time-scale.mjs`): a
+   * password's 12 hours then last 12h / timeScale of real time, as the action sees them pass.
+   */
+  timeScale = 1;
   /** Identities (access key ids) refused ecr:GetAuthorizationToken. */
   readonly ecrDenied = new Set<string>();
   /** Identities (access key ids) allowed ecr-public:GetAuthorizationToken but not sts:GetServiceBearerToken. */
@@ -100,6 +109,12 @@ export class FakeAws {
   /** The registry host of this account in this region: ECR's `proxyEndpoint` without its scheme. */
   get registry(): string {
     return `${ACCOUNT_ID}.dkr.ecr.${this.region}.${this.dnsSuffix}`;
+  }
+
+  /** A password's life: ECR's 12 hours (API reference, GetAuthorizationToken: "valid for 12 hours"), scaled by `timeScale`. */
+  private lifetime(): { issuedAt: Date; expiresAt: Date } {
+    const issuedAt = new Date();
+    return { issuedAt, expiresAt: new Date(issuedAt.getTime() + PASSWORD_LIFETIME_MS / this.timeScale) };
   }
 
   get lastLogin(): IssuedLogin | undefined {
@@ -227,8 +242,8 @@ export class FakeAws {
     const password = ecrPassword();
     const authorizationToken = Buffer.from(`AWS:${password}`).toString('base64');
     const registry = this.registry;
-    const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 12 * 3_600_000);
-    this.logins.push({ password, authorizationToken, registry, expiresAt, signedWith: signer });
+    const { issuedAt, expiresAt } = this.lifetime();
+    this.logins.push({ password, authorizationToken, registry, expiresAt, issuedAt, signedWith: signer });
     // proxyEndpoint is a URL with its scheme, as the ECR API reference documents it (AuthorizationData:
     // "https://aws_account_id.dkr.ecr.region.amazonaws.com") and the AWS CLI shows it.
     return json(
@@ -276,8 +291,15 @@ export class FakeAws {
     }
     const password = ecrPassword();
     const authorizationToken = Buffer.from(`AWS:${password}`).toString('base64');
-    const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 12 * 3_600_000);
-    this.logins.push({ password, authorizationToken, registry: PUBLIC_REGISTRY, expiresAt, signedWith: signer });
+    const { issuedAt, expiresAt } = this.lifetime();
+    this.logins.push({
+      password,
+      authorizationToken,
+      registry: PUBLIC_REGISTRY,
+      expiresAt,
+      issuedAt,
+      signedWith: signer,
+    });
     return json(
       200,
       { authorizationData: { authorizationToken, expiresAt: expiresAt.getTime() / 1000 } },

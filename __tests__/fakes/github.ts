@@ -663,8 +663,11 @@ export class FakeGitHub {
     if (typeof encryptedValue !== 'string' || !ENCRYPTED_VALUE.test(encryptedValue) || typeof keyId !== 'string') {
       return json(422, { message: 'Invalid request.\n\nencrypted_value or key_id is invalid.' });
     }
-    if (keyId !== store.keyId)
-      return json(422, { message: 'Invalid request.\n\nkey_id does not match the current public key.' });
+    // A value sealed for another key than the current one (a key rotated since it was read) cannot be
+    // opened: GitHub's answer is 422 "Bad request - validation failed due to an improperly encrypted
+    // secret" (since 2024: integrations/terraform-provider-github#2315, rollthecloudinc/hedge#256).
+    // Whether GitHub compares `key_id` itself is not documented (a guess): a stale one is refused alike.
+    if (keyId !== store.keyId) return improperlyEncrypted();
     if (encryptedValue.length > SECRET_LIMIT) return json(422, { message: 'Invalid request.\n\nValue is too large.' });
     if (organization && !['all', 'private', 'selected'].includes(String(visibility))) {
       return json(422, { message: 'Invalid request.\n\nvisibility is not one of all, private, selected.' });
@@ -678,7 +681,7 @@ export class FakeGitHub {
       );
       plaintext = sodium.to_string(opened);
     } catch {
-      return json(422, { message: 'Invalid request.\n\nencrypted_value could not be decrypted.' });
+      return improperlyEncrypted();
     }
     const existing = store.get(name);
     const now = new Date();
@@ -758,6 +761,21 @@ function blockedRepository(): Reply {
   return json(403, {
     message: 'Repository access blocked',
     block: { reason: 'tos', created_at: '2026-01-01T00:00:00Z', html_url: 'https://github.com/tos' },
+  });
+}
+
+/**
+ * GitHub's 422 for a secret value its private key cannot open, word for word as users quote it
+ * (integrations/terraform-provider-github#2315, 2024; rollthecloudinc/hedge#256, 2025, with the body:
+ * `message`, `documentation_url`, `status`).
+ */
+export const IMPROPERLY_ENCRYPTED = 'Bad request - validation failed due to an improperly encrypted secret';
+
+export function improperlyEncrypted(): Reply {
+  return json(422, {
+    message: IMPROPERLY_ENCRYPTED,
+    documentation_url: 'https://docs.github.com/rest/reference/actions#create-or-update-a-repository-secret',
+    status: '422',
   });
 }
 

@@ -5,7 +5,7 @@ import {
   ECRPUBLICClient,
   GetAuthorizationTokenCommand as GetPublicAuthorizationTokenCommand,
 } from '@aws-sdk/client-ecr-public';
-import { FakeAws } from '../fakes/aws.ts';
+import { FakeAws, PASSWORD_LIFETIME_MS } from '../fakes/aws.ts';
 
 /**
  * The fake AWS, driven by the real AWS SDK clients: it must answer as STS and ECR do, or the
@@ -117,6 +117,25 @@ describe('fake ECR', () => {
     const ecr = new ECRClient({ region: aws.region, endpoint: aws.ecr.url, credentials: keys, maxAttempts: 1 });
     const { authorizationData } = await ecr.send(new GetAuthorizationTokenCommand({}));
     expect(authorizationData?.[0]?.proxyEndpoint).toBe('https://123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn');
+  });
+
+  it('a password lives 12 hours, or 12h / timeScale of real time when the action runs a scaled clock', async () => {
+    const keys = aws.addStaticKeys();
+    const ecr = new ECRClient({ region: aws.region, endpoint: aws.ecr.url, credentials: keys, maxAttempts: 1 });
+    const lifeOf = async () => {
+      const { authorizationData } = await ecr.send(new GetAuthorizationTokenCommand({}));
+      const issued = aws.lastLogin!;
+      // The SDK read expiresAt (epoch seconds on the wire) as the Date the fake recorded.
+      expect(authorizationData?.[0]?.expiresAt?.getTime()).toBeCloseTo(issued.expiresAt.getTime(), -1);
+      return issued.expiresAt.getTime() - issued.issuedAt.getTime();
+    };
+    expect(await lifeOf()).toBe(PASSWORD_LIFETIME_MS);
+    aws.timeScale = 20;
+    try {
+      expect(await lifeOf()).toBe(PASSWORD_LIFETIME_MS / 20);
+    } finally {
+      aws.timeScale = 1;
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Octokit } from '@octokit/rest';
 import sodium from 'libsodium-wrappers';
 import { contractViolations } from '../contract/openapi.ts';
-import { FakeGitHub, SECRET_LIMIT } from '../fakes/github.ts';
+import { FakeGitHub, IMPROPERLY_ENCRYPTED, SECRET_LIMIT } from '../fakes/github.ts';
 
 /**
  * The fake GitHub's Dependabot and Codespaces secrets, driven by Octokit's own endpoint methods:
@@ -139,5 +139,46 @@ describe("fake GitHub: a secret over GitHub's 48 KB", () => {
     });
     expect(stored.status).toBe(201);
     expect(fake.repositorySecret('octo/api', 'LARGE')?.plaintext).toBe(within);
+  });
+});
+
+describe('fake GitHub: a value its private key cannot open', () => {
+  it("is refused with GitHub's 422 'improperly encrypted secret', after a key rotation and for another key alike", async () => {
+    const github = client('ghs_all');
+    const repo = { owner: 'octo', repo: 'api' };
+    const { data: before } = await github.rest.actions.getRepoPublicKey(repo);
+    fake.repositoryStore('octo/api')!.rotateKey();
+
+    // Sealed for the key read before the rotation, with its key_id: stale.
+    const stale = github.rest.actions.createOrUpdateRepoSecret({
+      ...repo,
+      secret_name: 'ROTATED',
+      encrypted_value: seal('value', before.key),
+      key_id: before.key_id,
+    });
+    await expect(stale).rejects.toMatchObject({
+      status: 422,
+      response: { data: { message: IMPROPERLY_ENCRYPTED, status: '422' } },
+    });
+    // Sealed for another key, sent with the current key_id: GitHub cannot open it either.
+    const { data: after } = await github.rest.actions.getRepoPublicKey(repo);
+    expect(after.key_id).not.toBe(before.key_id);
+    const other = github.rest.actions.createOrUpdateRepoSecret({
+      ...repo,
+      secret_name: 'ROTATED',
+      encrypted_value: seal('value', before.key),
+      key_id: after.key_id,
+    });
+    await expect(other).rejects.toMatchObject({ status: 422, response: { data: { message: IMPROPERLY_ENCRYPTED } } });
+    expect(fake.repositorySecret('octo/api', 'ROTATED')).toBeUndefined();
+
+    const stored = await github.rest.actions.createOrUpdateRepoSecret({
+      ...repo,
+      secret_name: 'ROTATED',
+      encrypted_value: seal('value', after.key),
+      key_id: after.key_id,
+    });
+    expect(stored.status).toBe(201);
+    expect(fake.repositorySecret('octo/api', 'ROTATED')?.plaintext).toBe('value');
   });
 });

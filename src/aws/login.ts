@@ -21,6 +21,9 @@ export interface AwsLoginDeps {
   env: NodeJS.ProcessEnv;
 }
 
+/** Credentials this close to their expiry are resolved again before a new login: a request signed with them could reach ECR too late. */
+const CREDENTIALS_MARGIN_MS = 60_000;
+
 /**
  * The AWS side of a run, in two steps that main.ts starts apart: the credentials (OIDC token and
  * STS, or keys, or the default chain), which need nothing from GitHub and may run beside its reads;
@@ -28,7 +31,7 @@ export interface AwsLoginDeps {
  * Each step starts once, whoever asks first; the ECR code loads while the credentials are in flight.
  */
 export class AwsLogin {
-  private credentials?: Promise<AwsCredentialIdentity | undefined>;
+  private credentials?: Promise<AwsCredentialIdentity | undefined> | undefined;
   private ecrCode?: Promise<GetLogin>;
   private login?: Promise<EcrLogin>;
   /** Ends the credential requests once no password will be asked for: nothing should wait on them then. */
@@ -52,6 +55,19 @@ export class AwsLogin {
    */
   ecrLogin(whileInFlight?: () => void): Promise<EcrLogin> {
     this.login ??= this.getEcrLogin(whileInFlight);
+    return this.login;
+  }
+
+  /**
+   * A new ECR login (GetAuthorizationToken again), for writes that would otherwise land too long
+   * after the first password was minted (engine.ts). Credentials that expire within a minute (a role
+   * session of 900 s in a long fan-out) are resolved again first: ECR would refuse them.
+   */
+  async ecrLoginAgain(): Promise<EcrLogin> {
+    const credentials = await this.credentials;
+    const expiration = credentials?.expiration?.getTime();
+    if (expiration !== undefined && expiration - Date.now() < CREDENTIALS_MARGIN_MS) this.credentials = undefined;
+    this.login = this.getEcrLogin(undefined);
     return this.login;
   }
 

@@ -195,7 +195,7 @@ export const INPUTS = {
     boolean: false,
     list: false,
     description:
-      "Skip a secret updated more recently than this, such as `5h` or `90m` (one list request per target, before anything else); when every secret is fresh, no password is fetched and AWS is not called. At most `11h`: a password lives 12h and is issued before the secret's `updated_at`, so a secret skipped at max-age M still has more than 12h - M of life, at least an hour. Schedule the workflow at most every 12h - max-age - a margin, such as every 6h with `max-age: 5h`. It sees only ages, not values: after changing `registry-type` or `registries`, run once without it.",
+      'Skip a secret updated more recently than this, such as `5h` or `90m` (one list request per target, before anything else); when every secret is fresh, no password is fetched and AWS is not called. At most `11h`: a password lives 12h, and every secret the action writes holds one asked for at most 5 minutes before GitHub took the write (a longer run mints a new one), so a secret skipped at max-age M still has more than 12h - M - 5m of life, at least 55 minutes. Schedule the workflow at most every 12h - max-age - a margin, such as every 6h with `max-age: 5h`. It sees only ages, not values: after changing `registry-type` or `registries`, run once without it.',
   },
   'dry-run': {
     half: 'github',
@@ -210,7 +210,7 @@ export const INPUTS = {
     boolean: false,
     list: false,
     description:
-      "Time between two writes to GitHub, such as `1s` (the default, as GitHub advises on github.com) or `500ms`; at least `334ms`, as GitHub's secondary rate limit allows 900 points a minute and a write costs 5. Reads (lists, public keys) fill the gaps between writes within the same points. GitHub Enterprise Server turns secondary rate limits off by default, so there it may be shortened; a fan-out over N repositories takes about N times this.",
+      'Time between two writes to GitHub, such as `1s` (the default, as GitHub advises on github.com) or `2s`, at most `1m`. On github.com and GHE.com at least `750ms`: GitHub allows 80 content-creating requests a minute (and 500 an hour: a run that plans more writes says so before writing). On GitHub Enterprise Server, whose secondary rate limits are off unless an administrator sets them, at least `334ms`, as the points rule allows 900 points a minute and a write costs 5. Reads (lists, public keys) fill the gaps between writes within the same points; a fan-out over N repositories takes about N times this.',
   },
   'verify-images': {
     half: 'aws',

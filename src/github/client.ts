@@ -34,7 +34,19 @@ function proxyRefusalStatus(error: unknown): number | undefined {
   return undefined;
 }
 
-const GitHubWithPlugins = Octokit.plugin(proxyRefusalsFinal, retry, throttling);
+/**
+ * A request abandoned by its own signal (github/put.ts: a write whose password got too old) is not
+ * retried: its caller seals the value again with a newer password. Placed before the retry plugin, as above.
+ */
+function abandonedFinal(octokit: Pick<Octokit, 'hook'>): void {
+  octokit.hook.error('request', (error, options) => {
+    const signal = (options.request as { signal?: AbortSignal } | undefined)?.signal;
+    if (signal?.aborted) options.request = { ...options.request, retries: 0 };
+    throw error;
+  });
+}
+
+const GitHubWithPlugins = Octokit.plugin(proxyRefusalsFinal, abandonedFinal, retry, throttling);
 
 /**
  * A limiter group that runs each job at once, for the throttling plugin's `global` and `write`

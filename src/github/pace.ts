@@ -25,8 +25,56 @@ const BURST_POINTS = 30;
 const REFILL_PER_MS = (POINTS_PER_MINUTE - BURST_POINTS) / (WINDOW_MS + JITTER_MS);
 /** The shortest write interval the points allow: 900 points a minute at 5 points a write, 180 writes a minute. */
 export const MIN_WRITE_INTERVAL_MS = Math.ceil((WINDOW_MS * WRITE_POINTS) / POINTS_PER_MINUTE);
+/**
+ * GitHub's content-creation limits on github.com (docs, "Rate limits for the REST API", "About
+ * secondary rate limits": "no more than 80 content-generating requests per minute and no more than
+ * 500 content-generating requests per hour"; octokit/plugin-throttling.js#667 on users meeting the
+ * hourly one). Whether a secret write counts as content creation is not documented: every write is
+ * taken to count, the safe reading.
+ */
+export const CONTENT_WRITES_PER_MINUTE = 80;
+export const CONTENT_WRITES_PER_HOUR = 500;
+/** The shortest write interval on github.com: 80 writes a minute, 750 ms apart. */
+export const MIN_WRITE_INTERVAL_GITHUB_COM_MS = Math.ceil(WINDOW_MS / CONTENT_WRITES_PER_MINUTE);
+/**
+ * The longest write interval. A write waits on one timer of this length, and Node runs a timer over
+ * 2^31 - 1 ms (24.8 days) after 1 ms instead, so the pace would spin; a minute between writes is
+ * already sixty times GitHub's advice, and a run of a hundred writes would take over an hour and a half.
+ */
+export const MAX_WRITE_INTERVAL_MS = 60_000;
 /** GitHub's advice on github.com: a second between writes. */
 export const DEFAULT_WRITE_INTERVAL_MS = 1_000;
+
+/**
+ * Whether github-api-url is GitHub's cloud (github.com's `api.github.com`, or GHE.com's
+ * `api.<subdomain>.ghe.com`), whose secondary limits always apply; anything else is taken for
+ * GitHub Enterprise Server, where they are off unless its administrator sets them (docs, "Rate
+ * limits for the REST API" on GHES: "Rate limits are disabled by default").
+ */
+export function isGitHubCloud(apiUrl: string | undefined): boolean {
+  if (apiUrl === undefined) return true;
+  try {
+    const host = new URL(apiUrl).hostname.toLowerCase();
+    return host === 'api.github.com' || host.endsWith('.ghe.com');
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The warning for a run that plans more writes than GitHub's hourly content-creation limit, said
+ * before the first write; undefined within it. Past the limit GitHub refuses writes with a
+ * `retry-after` that the action waits out only within its budget of holds (src/github/client.ts).
+ */
+export function hourlyLimitAdvice(plannedWrites: number): string | undefined {
+  if (plannedWrites <= CONTENT_WRITES_PER_HOUR) return undefined;
+  return `This run plans up to ${plannedWrites} secret writes, more than the ${CONTENT_WRITES_PER_HOUR} content-creating requests an hour GitHub.com allows (GitHub Enterprise Server: only if its administrator set such a limit): GitHub may refuse the writes past it until the hour is over, and the action waits out its retry-after only within its budget, then fails the rest by name. Prefer one organisation secret shared with the repositories (organization with visibility: selected and selected-repositories), or spread the repositories over several runs an hour or more apart.`;
+}
+
+/** The shortest `write-interval` allowed for this API: 80 writes a minute on GitHub's cloud, the points rule's 180 elsewhere. */
+export function minWriteIntervalMs(apiUrl: string | undefined): number {
+  return isGitHubCloud(apiUrl) ? MIN_WRITE_INTERVAL_GITHUB_COM_MS : MIN_WRITE_INTERVAL_MS;
+}
 
 /** What one request costs, and whether it mutates (GitHub counts a GraphQL query without a mutation as a read; the action sends no mutation). */
 export function requestCost(method: string, url: string): { points: number; write: boolean } {

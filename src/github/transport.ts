@@ -42,6 +42,8 @@ export function proxyAwareFetch(apiUrl: string, pace: GitHubPace): typeof fetch 
       // Every request that leaves is paced and counted, a retry or a followed redirect included, as GitHub counts it.
       const turn = pace.admit(init?.method ?? 'GET', url);
       if (turn) await turn;
+      // A request abandoned while it waited for its turn (a write whose password got too old) never leaves.
+      init?.signal?.throwIfAborted();
       const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
       const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
       connections ??= connectionsFor(apiUrl, process.env);

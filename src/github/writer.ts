@@ -1,11 +1,21 @@
 import { RequestError } from '@octokit/request-error';
 import type { SecretValue } from '../secrets.ts';
+import { formatDuration } from '../duration.ts';
 import { errorMessage } from '../errors.ts';
-import { publicKeyProblem, seal } from '../seal.ts';
+import { publicKeyProblem } from '../seal.ts';
 import type { GitHub, Log } from './client.ts';
 import { describeGitHubError, type TokenSource } from './errors.ts';
 import { ensureHolder, type HolderOutcome } from './holders.ts';
-import { writeRequestBody, type SecretSettings, type Target } from './targets.ts';
+import {
+  isEncryptionRefusal,
+  LOGIN_FRESH_FOR_MS,
+  LoginTooOld,
+  MAX_LOGIN_ATTEMPTS,
+  put,
+  saysImproperlyEncrypted,
+  type PublicKey,
+} from './put.ts';
+import type { SecretSettings, Target } from './targets.ts';
 
 /** `planned`: a dry run found the secret due, and a real run would write it. */
 export type SecretStatus = 'created' | 'updated' | 'skipped' | 'failed' | 'planned';
@@ -258,6 +268,7 @@ export async function writeTarget(
   secrets: readonly SecretValue[],
   log: Pick<Log, 'warning'>,
   tokenSource: TokenSource,
+  { fresh }: WriteOptions = {},
 ): Promise<SecretResult[]> {
   const { target, due } = prepared;
   let key = prepared.key;
@@ -266,21 +277,36 @@ export async function writeTarget(
     results.push(await putRepositories(github, prepared, listOnly, log, tokenSource));
   if (!key || due.length === 0) return results;
   for (const [index, { name, settings }] of due.entries()) {
-    const secret = secrets.find((value) => value.name === name);
-    if (!secret) {
-      // Unreachable while secrets.ts builds a value for every name; never let it pass as success.
-      results.push(result(target, name, 'failed', 'the action built no value for this secret; please report this bug'));
-      continue;
-    }
     try {
-      let status: number;
-      try {
-        status = await put(github, target, secret, key, settings);
-      } catch (error) {
-        // 422 after a key rotation between our GET and PUT: fetch the new key once and seal again.
-        if (!(error instanceof RequestError) || error.status !== 422) throw error;
-        key = await readPublicKey(github, target);
-        status = await put(github, target, secret, key, settings);
+      let status: number | undefined;
+      for (let attempt = 1; status === undefined; attempt++) {
+        // The values of a login young enough (minted again when the last one is too old), and the
+        // moment its password may no longer be sent.
+        const { secrets: values, notAfter } = fresh ? await fresh() : { secrets };
+        const secret = values.find((value) => value.name === name);
+        if (!secret) {
+          // Unreachable while secrets.ts builds a value for every name; never let it pass as success.
+          throw new Error('the action built no value for this secret; please report this bug');
+        }
+        try {
+          status = await put(github, target, secret, key, settings, notAfter);
+        } catch (error) {
+          if (error instanceof LoginTooOld) {
+            if (attempt < MAX_LOGIN_ATTEMPTS) continue;
+            throw new Error(
+              `not written: GitHub's rate limits held the write of secret ${name} to ${target.label} until its ECR password was more than ${formatDuration(LOGIN_FRESH_FOR_MS)} old, ${MAX_LOGIN_ATTEMPTS} times, and the action writes no older one. Run the job again later, or spread the repositories over several runs or tokens.`,
+              { cause: error },
+            );
+          }
+          // A value GitHub could not open (its key rotated between our GET and PUT): read the key again
+          // and write once more, when the key changed or GitHub says the value could not be decrypted.
+          // Any other 422 (size, visibility, a repository id) would fail again: it is not repeated.
+          if (!isEncryptionRefusal(error)) throw error;
+          const current = await readPublicKey(github, target);
+          if (current.key_id === key.key_id && !saysImproperlyEncrypted(error)) throw error;
+          key = current;
+          status = await put(github, target, secret, key, settings, notAfter);
+        }
       }
       const written = WRITTEN_STATUS[status];
       if (!written) {
@@ -374,11 +400,6 @@ async function putRepositories(
   }
 }
 
-interface PublicKey {
-  key_id: string;
-  key: string;
-}
-
 /**
  * The target's public key, checked before anything is sealed with it (libsodium's own complaint is
  * a bare "invalid input"). A malformed answer is asked for once more, then fails naming the target.
@@ -397,20 +418,9 @@ async function readPublicKey(github: GitHub, target: Target): Promise<PublicKey>
   );
 }
 
-async function put(
-  github: GitHub,
-  target: Target,
-  secret: SecretValue,
-  key: PublicKey,
-  settings: SecretSettings,
-): Promise<number> {
-  const encryptedValue = await seal(secret.value, key.key);
-  const response = await github.request(target.routes.write, {
-    ...target.params,
-    secret_name: secret.name,
-    ...writeRequestBody({ encryptedValue, keyId: key.key_id }, settings),
-  });
-  return response.status;
+export interface WriteOptions {
+  /** The values to seal, from a login young enough, and the `performance.now()` time its password must reach GitHub by. */
+  fresh?: () => Promise<{ secrets: readonly SecretValue[]; notAfter?: number }>;
 }
 
 /** `updated_at` of every secret at the target, by upper-cased name (names are case-insensitive). */

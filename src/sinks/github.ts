@@ -2,6 +2,8 @@ import type { Config } from '../config.ts';
 import { createGitHubClient, type Log } from '../github/client.ts';
 import { resolveTargets } from '../github/repositories.ts';
 import { describeTarget, type Target } from '../github/targets.ts';
+import { hourlyLimitAdvice } from '../github/pace.ts';
+import { LOGIN_FRESH_FOR_MS } from '../github/put.ts';
 import {
   isReadyToWrite,
   prepareTarget,
@@ -82,6 +84,9 @@ export function githubSink(
       const resolved = await resolveTargets(github, config.targets, config.repositorySelection, tokenSource);
       const targets = resolved.targets.map(describeTarget);
       for (const note of resolved.notes) io.info(note);
+      // GitHub's 500 content-creating requests an hour: said before the first write, in the log and the summary.
+      const tooMany = hourlyLimitAdvice(targets.filter((target) => target.skipped === undefined).length * names.length);
+      if (tooMany) io.warning(tooMany);
       const options = {
         ...(config.maxAgeMs === undefined ? {} : { maxAgeMs: config.maxAgeMs }),
         now,
@@ -98,12 +103,26 @@ export function githubSink(
           plan: prepared,
           ready: isReadyToWrite(prepared),
           needsPassword: prepared.due.some(({ name }) => !unchanging.has(name)),
-          write: (login) => writeTarget(github, prepared, valuesFor(login), io, tokenSource),
+          write: (login, freshLogin) =>
+            writeTarget(github, prepared, valuesFor(login), io, tokenSource, {
+              fresh: async () => {
+                const fresh = freshLogin ? await freshLogin() : login;
+                return {
+                  secrets: valuesFor(fresh),
+                  ...(fresh ? { notAfter: fresh.requestedAt + LOGIN_FRESH_FOR_MS } : {}),
+                };
+              },
+            }),
           planned: () => plannedResults(prepared),
           release: () => lanes.leave(),
         };
       });
-      return { plans: plansOf(targets), notes: [...resolved.notes], unchecked: uncheckedWrites(targets), preparing };
+      return {
+        plans: plansOf(targets),
+        notes: [...resolved.notes, ...(tooMany ? [tooMany] : [])],
+        unchecked: uncheckedWrites(targets),
+        preparing,
+      };
     },
   };
 }

@@ -2,8 +2,12 @@ import type { EcrLogin } from '../aws/ecr.ts';
 import type { SecretResult } from '../github/writer.ts';
 import type { PlannedTarget } from '../report.ts';
 
-/** The ECR login as the sinks get it: with every registry host its docker config names, the login's own first. */
-export type SinkLogin = EcrLogin & { registryHosts: readonly string[] };
+/**
+ * The ECR login as the sinks get it: with every registry host its docker config names, the login's
+ * own first, and when GetAuthorizationToken was asked for (`performance.now()`): the password was
+ * minted after that, so its life at any later moment is at least ECR's 12 hours less the time since.
+ */
+export type SinkLogin = EcrLogin & { registryHosts: readonly string[]; requestedAt: number };
 
 /**
  * Where a run writes the ECR login: GitHub secrets, a dotenv file, a GitLab CI/CD variable. A sink is
@@ -51,8 +55,12 @@ export interface PreparedDestination {
   ready: boolean;
   /** Something due needs the password (the username alone needs none). */
   needsPassword: boolean;
-  /** Writes what is due with the login (undefined when no destination needed a password); every secret's result. */
-  write: (login: SinkLogin | undefined) => Promise<SecretResult[]>;
+  /**
+   * Writes what is due with the login (undefined when no destination needed a password); every
+   * secret's result. `freshLogin` gives a login asked for less than LOGIN_REUSE_MS ago (minting
+   * again when the last is older), for a destination whose writes go on for minutes (a fan-out).
+   */
+  write: (login: SinkLogin | undefined, freshLogin?: () => Promise<SinkLogin | undefined>) => Promise<SecretResult[]>;
   /** A dry run's results instead of the writes: what is known (skipped, failed), and each due value `planned`, with the settings its write would send. */
   planned: () => SecretResult[];
   /** Called once the destination is done, written or not (GitHub: its lane frees for the next target). */
