@@ -380,10 +380,24 @@ describe('--help says what the command does', () => {
     },
     {
       flag: 'write-interval',
-      states: /at least `334ms`/,
-      args: ['--repositories', REPO, '--write-interval', '333ms'],
+      states: /at least `750ms`: GitHub allows 80 content-creating requests a minute/,
+      args: ['--repositories', REPO, '--write-interval', '749ms'],
+      env: { GH_TOKEN: TOKEN },
+      says: /--write-interval: 749ms is shorter than 750ms/,
+    },
+    {
+      flag: 'write-interval',
+      states: /Enterprise Server, .* at least `334ms`/,
+      args: ['--repositories', REPO, '--github-api-url', 'https://ghe.example.com/api/v3', '--write-interval', '333ms'],
       env: { GH_TOKEN: TOKEN },
       says: /--write-interval: 333ms is shorter than 334ms/,
+    },
+    {
+      flag: 'write-interval',
+      states: /at most `1m`/,
+      args: ['--repositories', REPO, '--write-interval', '61s'],
+      env: { GH_TOKEN: TOKEN },
+      says: /--write-interval: 1m1s is longer than 1m/,
     },
   ];
 
