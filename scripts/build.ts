@@ -1,8 +1,9 @@
 /**
- * Builds dist/ from src/: a clean folder, ncc's minified bundles, then the chunks that ncc leaves
+ * Builds dist/ from src/: the inputs table generated from action.yml (scripts/inputs-table.ts, into
+ * src/config/inputs.ts), a clean folder, ncc's minified bundles, then the chunks that ncc leaves
  * unminified (the AWS SDK, loaded only by runs that fetch a password) minified with terser. Two
  * bundles: the action (`src/index.ts` into dist/index.js) and the command (`src/cli.ts` into
- * dist/cli/index.js, the package's `bin`, with a copy of action.yml beside it: its flags).
+ * dist/cli/index.js, the package's `bin`, its flags from the generated inputs table).
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ const root = resolve(fileURLToPath(import.meta.url), '../..');
 const dist = join(root, 'dist');
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 
+execFileSync(process.execPath, [join(root, 'scripts', 'inputs-table.ts')], { stdio: 'inherit' });
 rmSync(dist, { recursive: true, force: true });
 for (const [entry, out] of [
   ['index.ts', dist],

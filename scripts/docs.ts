@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readActionYml, type ActionMetadata } from '../__tests__/fakes/action-yml.ts';
 import { flagSpecs, NOT_FLAGS } from '../src/cli/flags.ts';
+import { inputEntries } from './inputs-table.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 export const README = join(root, 'README.md');
@@ -39,7 +40,7 @@ export function outputsTable({ outputs }: ActionMetadata): string {
  * action input, but the secret ones, then the command's own), so that it cannot drift from --help.
  */
 export function flagsTable(metadata: ActionMetadata): string {
-  const rows = flagSpecs(metadata.inputs).map(({ name, input, type, list, description, byDefault }) => {
+  const rows = flagSpecs(inputEntries(metadata)).map(({ name, input, type, list, description, byDefault }) => {
     const value = type === 'string' ? ` <value>${list ? ' (repeatable)' : ''}` : '';
     const meaning = input ? `the input [\`${input}\`](../README.md#inputs)` : cell(description);
     return `| \`--${name}${value}\` | ${byDefault ? code(byDefault) : ''} | ${meaning} |`;

@@ -42,6 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
     verbose: plan.verbose,
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
+    inputName: (input) => (specs.some((spec) => spec.input === input) ? `--${input}` : `{${input}}`),
   });
   for (const secret of plan.secrets) io.setSecret(secret);
   for (const note of plan.notes) io.info(note);

@@ -1,3 +1,5 @@
+import { checkApiUrl, tokenHasSpaces } from './config/checks.ts';
+import type { InputName } from './config/input-names.ts';
 import { partitionById, partitionOfRegion, PARTITIONS } from './aws/partitions.ts';
 import { urlForMessages } from './network.ts';
 import { parseDuration, formatDuration } from './duration.ts';
@@ -55,11 +57,20 @@ export interface Config extends AwsConfig {
   writeIntervalMs: number;
 }
 
-/** One wrong input: which one, what is wrong, and what to do. */
+/**
+ * One wrong input: which one, what is wrong, and what to do. `problem` and `fix` name inputs through
+ * placeholders, `{max-age}`, which each front door renders in its own words (`renderInputNames`): the
+ * action's input name, the command's `--max-age`.
+ */
 export interface InputProblem {
-  input: string;
+  input: InputName;
   problem: string;
   fix: string;
+}
+
+/** Each placeholder (`{max-age}`) of a problem's text replaced by what `name` calls that input. */
+export function renderInputNames(text: string, name: (input: string) => string): string {
+  return text.replace(/\{([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\}/g, (_placeholder, input: string) => name(input));
 }
 
 export class ConfigError extends Error {
@@ -71,8 +82,10 @@ export class ConfigError extends Error {
   }
 }
 
+/** The action's words: `Input 'max-age': ...`, each placeholder the input's own name. */
 export function formatProblem({ input, problem, fix }: InputProblem): string {
-  return `Input '${input}': ${problem}. ${fix}`;
+  const render = (text: string) => renderInputNames(text, (name) => name);
+  return `Input '${input}': ${render(problem)}. ${render(fix)}`;
 }
 
 const HOUR_MS = 3_600_000;
@@ -187,8 +200,8 @@ function parseVerifyImages(text: string, report: Report): ImageReference[] {
   return images;
 }
 
-type Report = (input: string, problem: string, fix: string) => void;
-type Read = (name: string) => string;
+type Report = (input: InputName, problem: string, fix: string) => void;
+type Read = (name: InputName) => string;
 
 /** Inputs read trimmed, and every mistake collected, so that one run shows them all. */
 function inputChecker(readInput: InputReader): { problems: InputProblem[]; read: Read; report: Report } {
@@ -205,7 +218,7 @@ function inputChecker(readInput: InputReader): { problems: InputProblem[]; read:
  * False, FALSE), empty meaning false. Anything else is a mistake, never quietly false: `dry-run: yes`
  * read as false would write.
  */
-function parseBoolean(read: Read, input: string, report: Report): boolean {
+function parseBoolean(read: Read, input: InputName, report: Report): boolean {
   const text = read(input);
   if (text === '' || ['false', 'False', 'FALSE'].includes(text)) return false;
   if (['true', 'True', 'TRUE'].includes(text)) return true;
@@ -219,7 +232,7 @@ function parseRegion(value: string, env: NodeJS.ProcessEnv, report: Report): str
     report(
       'aws-region',
       'no AWS region is set',
-      'Set aws-region (for example eu-west-1), or AWS_REGION in the environment.',
+      'Set {aws-region} (for example eu-west-1), or AWS_REGION in the environment.',
     );
     return undefined;
   }
@@ -244,14 +257,14 @@ function parseAuth(read: Read, context: RunContext, region: string | undefined, 
   if (accessKeyId && !secretAccessKey) {
     report(
       'aws-secret-access-key',
-      "it must be provided if 'aws-access-key-id' is provided",
+      "it must be provided if '{aws-access-key-id}' is provided",
       'Set both keys, or neither to use OIDC or the default credential chain.',
     );
   }
   if (secretAccessKey && !accessKeyId) {
     report(
       'aws-access-key-id',
-      "it must be provided if 'aws-secret-access-key' is provided",
+      "it must be provided if '{aws-secret-access-key}' is provided",
       'Set both keys, or neither to use OIDC or the default credential chain.',
     );
   }
@@ -260,14 +273,14 @@ function parseAuth(read: Read, context: RunContext, region: string | undefined, 
     report(
       'aws-access-key-id',
       'it is not an AWS access key id (upper-case letters and digits, such as AKIA...)',
-      'Check that the right secret is passed to aws-access-key-id.',
+      'Check that the right secret is passed to {aws-access-key-id}.',
     );
   }
   if (sessionToken && !accessKeyId) {
     report(
       'aws-session-token',
-      'it is only used together with aws-access-key-id and aws-secret-access-key',
-      'Set the keys too, or remove aws-session-token.',
+      'it is only used together with {aws-access-key-id} and {aws-secret-access-key}',
+      'Set the keys too, or remove {aws-session-token}.',
     );
   }
 
@@ -297,21 +310,21 @@ function parseAuth(read: Read, context: RunContext, region: string | undefined, 
   } else if (roleArn && sessionToken && durationSeconds > ROLE_CHAINING_MAX_SECONDS) {
     report(
       'role-duration-seconds',
-      `${durationSeconds} is more than 3600, and AWS limits a role assumed with temporary keys (aws-session-token set: role chaining) to one hour`,
+      `${durationSeconds} is more than 3600, and AWS limits a role assumed with temporary keys ({aws-session-token} set: role chaining) to one hour`,
       'Use at most 3600, or leave it unset for the default of 900.',
     );
   }
   if (!roleArn) {
-    for (const input of ['role-session-name', 'role-duration-seconds', 'audience']) {
+    for (const input of ['role-session-name', 'role-duration-seconds', 'audience'] as const) {
       if (read(input))
-        report(input, 'it only applies when role-to-assume is set', `Set role-to-assume, or remove ${input}.`);
+        report(input, 'it only applies when {role-to-assume} is set', `Set {role-to-assume}, or remove {${input}}.`);
     }
   } else if (accessKeyId && read('audience')) {
     // With keys the role is assumed by sts:AssumeRole, which has no audience: an ignored input would mislead.
     report(
       'audience',
-      'it only applies to GitHub OIDC, and access keys are set, so role-to-assume is assumed with them (sts:AssumeRole)',
-      'Remove audience, or remove the access keys to use OIDC.',
+      'it only applies to GitHub OIDC, and access keys are set, so {role-to-assume} is assumed with them (sts:AssumeRole)',
+      'Remove {audience}, or remove the access keys to use OIDC.',
     );
   }
   const keys: AccessKeys | undefined = accessKeyId
@@ -342,8 +355,8 @@ function checkRoleArn(roleArn: string, region: string | undefined, report: Repor
   if (regionPartition && regionPartition.id !== partition.id) {
     report(
       'role-to-assume',
-      `the role is in partition ${partition.id}, but aws-region ${region} is in partition ${regionPartition.id}, whose STS cannot assume it`,
-      `Give the role's ARN in ${regionPartition.id} (arn:${regionPartition.id}:iam::...), or set aws-region to a region of ${partition.id}.`,
+      `the role is in partition ${partition.id}, but {aws-region} ${region} is in partition ${regionPartition.id}, whose STS cannot assume it`,
+      `Give the role's ARN in ${regionPartition.id} (arn:${regionPartition.id}:iam::...), or set {aws-region} to a region of ${partition.id}.`,
     );
   }
 }
@@ -367,8 +380,7 @@ function parseGitHub(read: Read, context: RunContext, report: Report): Config['g
     );
   }
   // Never quote it: a token with a line break in it could not be masked as one value.
-  // eslint-disable-next-line no-control-regex
-  const tokenIsOneWord = !/[\u0000-\u001f\u007f\s]/.test(token);
+  const tokenIsOneWord = !tokenHasSpaces(token);
   if (token && !tokenIsOneWord) {
     report(
       'github-token',
@@ -388,22 +400,20 @@ function parseGitHub(read: Read, context: RunContext, report: Report): Config['g
 function parseApiUrl(text: string, report: Report): string | undefined {
   const shown = `"${urlForMessages(text)}"`;
   const fix = "Leave it unset to use this runner's GitHub API, or give one such as https://ghe.example.com/api/v3.";
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
+  const { url, problem } = checkApiUrl(text);
+  if (problem === 'not a URL') {
     report('github-api-url', `${shown} is not a URL`, fix);
     return undefined;
   }
-  if (url.username || url.password) {
+  if (problem === 'credentials') {
     report(
       'github-api-url',
       `${shown} holds credentials (user:password@)`,
-      'Remove them: the action authenticates with github-token. Rotate that password if it was a real one.',
+      'Remove them: the action authenticates with {github-token}. Rotate that password if it was a real one.',
     );
     return undefined;
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+  if (problem === 'not https' || problem === 'not http(s)') {
     report(
       'github-api-url',
       `${shown} is not an https URL (plain http is accepted for loopback hosts only)`,
@@ -411,7 +421,7 @@ function parseApiUrl(text: string, report: Report): string | undefined {
     );
     return undefined;
   }
-  if (/[?#]/.test(text)) {
+  if (problem === 'query or fragment' || !url) {
     report(
       'github-api-url',
       `${shown} has a query or fragment`,
@@ -422,10 +432,7 @@ function parseApiUrl(text: string, report: Report): string | undefined {
   return url.href.replace(/\/+$/, '');
 }
 
-/** 127.0.0.0/8, localhost and [::1], as URL parsing normalises them. */
-export function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
+export { isLoopback } from './config/checks.ts';
 
 /** Splits a list input on newlines and commas, as actions/create-github-app-token does. */
 export function splitList(text: string): string[] {
@@ -450,8 +457,8 @@ function parseTargets(read: Read, context: RunContext, report: Report): ParsedTa
   if (createEnvironment && !environment) {
     report(
       'create-environment',
-      'it only applies to environment secrets, and environment is not set',
-      'Set environment to the environment to create when a repository lacks it, or remove create-environment.',
+      'it only applies to environment secrets, and {environment} is not set',
+      'Set {environment} to the environment to create when a repository lacks it, or remove {create-environment}.',
     );
   }
   const topicsText = read('repository-topics');
@@ -476,7 +483,8 @@ function parseTargets(read: Read, context: RunContext, report: Report): ParsedTa
     ['visibility', visibilityText],
     ['selected-repositories', selectedText],
   ] as const) {
-    if (value) report(input, 'it only applies to organisation secrets', `Set organization too, or remove ${input}.`);
+    if (value)
+      report(input, 'it only applies to organisation secrets', `Set {organization} too, or remove {${input}}.`);
   }
 
   if (environment && !isValidEnvironmentName(environment)) {
@@ -535,8 +543,8 @@ function parseTargets(read: Read, context: RunContext, report: Report): ParsedTa
   if (topics.length > 0 && !names.some((name) => /[*?]/.test(name))) {
     report(
       'repository-topics',
-      'it filters the repositories a pattern in repositories matches, and repositories holds no pattern (names listed exactly are written as listed)',
-      'Add a pattern such as octo-org/* to repositories, or remove repository-topics.',
+      'it filters the repositories a pattern in {repositories} matches, and {repositories} holds no pattern (names listed exactly are written as listed)',
+      'Add a pattern such as octo-org/* to {repositories}, or remove {repository-topics}.',
     );
   }
   return {
@@ -629,14 +637,14 @@ function parseOrganizationTarget(
     report(
       'environment',
       'organisation secrets have no environment',
-      'Remove environment to write organisation secrets, or remove organization to write environment secrets.',
+      'Remove {environment} to write organisation secrets, or remove {organization} to write environment secrets.',
     );
   }
   if (others.repositoriesText) {
     report(
       'repositories',
       'it does not apply to organisation secrets',
-      'To choose which repositories see the organisation secret, use visibility: selected with selected-repositories.',
+      'To choose which repositories see the organisation secret, use visibility: selected with {selected-repositories}.',
     );
   }
   const visibility = others.visibilityText ? others.visibilityText.toLowerCase() : undefined;
@@ -667,7 +675,7 @@ function parseOrganizationTarget(
     report(
       'selected-repositories',
       `it only applies with visibility: selected (visibility is ${visibility ?? 'not set'})`,
-      'Set visibility: selected, or remove selected-repositories.',
+      'Set visibility: selected, or remove {selected-repositories}.',
     );
   }
   const selectedRepositories: string[] = [];
@@ -796,7 +804,7 @@ function parseSecretNames(read: Read, report: Report): SecretNames {
     if (other) {
       report(
         input,
-        `"${name}" is the same name as ${other} (secret names are case-insensitive)`,
+        `"${name}" is the same name as {${other}} (secret names are case-insensitive)`,
         'Give each secret its own name.',
       );
     }
@@ -826,7 +834,7 @@ function parseMaxAge(text: string, report: Report): number | undefined {
     report(
       'max-age',
       `${formatDuration(ms)} is more than 11h: an ECR password lives 12h, so a secret skipped at this age could expire within the hour, before a queued run pulls with it`,
-      'Use at most 11h; run the workflow at least every 12h minus max-age minus a margin, such as every 6h with max-age 5h.',
+      'Use at most 11h; run the workflow at least every 12h minus {max-age} minus a margin, such as every 6h with {max-age} 5h.',
     );
     return undefined;
   }
@@ -851,8 +859,8 @@ function parseSecretType(read: Read, report: Report): SecretApp {
   if (app && app !== 'actions' && read('environment')) {
     report(
       'environment',
-      `environments hold GitHub Actions secrets only, and secret-type is ${app}`,
-      `Remove environment to write ${app} secrets of the repositories, or remove secret-type to write environment secrets.`,
+      `environments hold GitHub Actions secrets only, and {secret-type} is ${app}`,
+      `Remove {environment} to write ${app} secrets of the repositories, or remove {secret-type} to write environment secrets.`,
     );
   }
   return app ?? 'actions';
@@ -886,15 +894,15 @@ function parseRegistry(
     if (partition && partition.id !== ECR_PUBLIC_PARTITION) {
       report(
         'registry-type',
-        `ECR Public exists only in partition aws, and aws-region ${region} is in partition ${partition.id}`,
-        'Use registry-type: private (the default) for this region, or a region of partition aws (ECR Public is reached in us-east-1 whatever aws-region says).',
+        `ECR Public exists only in partition aws, and {aws-region} ${region} is in partition ${partition.id}`,
+        'Use registry-type: private (the default) for this region, or a region of partition aws (ECR Public is reached in us-east-1 whatever {aws-region} says).',
       );
     }
     if (accountsText) {
       report(
         'registries',
-        'it only applies to private registries, and registry-type is public (public.ecr.aws is one registry)',
-        'Remove registries, or set registry-type: private.',
+        'it only applies to private registries, and {registry-type} is public (public.ecr.aws is one registry)',
+        'Remove {registries}, or set registry-type: private.',
       );
     }
     return { type: 'public' };
@@ -920,15 +928,15 @@ function parseRegistry(
     report(
       'registries',
       `it lists ${accounts.length} accounts, and at most ${MAX_REGISTRY_ACCOUNTS} fit: each adds an entry of up to 3.8 KB to the docker config (an ECR password runs to 2,700 characters), and GitHub refuses a secret over 48 KB`,
-      `List at most ${MAX_REGISTRY_ACCOUNTS} accounts; for more, add a step per group of accounts, each with its own docker-config-secret-name.`,
+      `List at most ${MAX_REGISTRY_ACCOUNTS} accounts; for more, add a step per group of accounts, each with its own {docker-config-secret-name}.`,
     );
   }
   if (!secretNames.dockerConfig) {
     // The password (and username) secrets are the same for every registry: the list would change nothing written.
     report(
       'registries',
-      'it only shapes the docker-config secret, and docker-config-secret-name is not set',
-      'Set docker-config-secret-name (such as DOCKER_AUTH_CONFIG), or remove registries: the password secret already opens every registry the identity may pull from.',
+      'it only shapes the docker-config secret, and {docker-config-secret-name} is not set',
+      'Set {docker-config-secret-name} (such as DOCKER_AUTH_CONFIG), or remove {registries}: the password secret already opens every registry the identity may pull from.',
     );
   }
   return { type: 'private', accounts };

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
-import { parseConfig, type Config, type RunContext } from './config.ts';
+import { parseConfig, renderInputNames, type Config, type RunContext } from './config.ts';
+import { isInputName } from './config/input-names.ts';
 import { refresh, type EngineIo } from './engine.ts';
 import { runnerEnvironmentProblems } from './environment.ts';
 import { errorMessage } from './errors.ts';
@@ -26,17 +27,24 @@ export async function run(): Promise<void> {
   await refresh(config, [githubSink(config, io)], io);
 }
 
-/** The engine's log, masks, outputs and summary, as the runner reads them. */
+/**
+ * The engine's log, masks, outputs and summary, as the runner reads them. Every text it writes has
+ * its input placeholders (`{aws-region}`) rendered in the action's words: the input's name.
+ */
 function actionsIo(): EngineIo {
+  const words = (text: string) => renderInputNames(text, (name) => (isInputName(name) ? name : `{${name}}`));
   return {
     env: process.env,
     setSecret: (value) => core.setSecret(value),
-    setOutput: (name, value) => core.setOutput(name, value),
-    summary: core.summary,
-    info: (message) => core.info(message),
-    warning: (message) => core.warning(message),
-    debug: (message) => core.debug(message),
-    setFailed: (message) => core.setFailed(message),
+    setOutput: (name, value) => core.setOutput(name, words(value)),
+    summary: {
+      addRaw: (text, addEOL) => core.summary.addRaw(words(text), addEOL),
+      write: () => core.summary.write(),
+    },
+    info: (message) => core.info(words(message)),
+    warning: (message) => core.warning(words(message)),
+    debug: (message) => core.debug(words(message)),
+    setFailed: (message) => core.setFailed(words(message)),
   };
 }
 

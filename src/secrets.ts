@@ -1,3 +1,4 @@
+import type { InputName } from './config/input-names.ts';
 import type { EcrLogin } from './aws/ecr.ts';
 
 /** One secret to write: its name and plaintext value. */
@@ -22,7 +23,7 @@ export const ECR_USERNAME = 'AWS';
 /** What a kind of secret is: the input that names it, and what it holds. */
 interface SecretKind {
   /** The input (action.yml) that names the secret. */
-  input: string;
+  input: InputName;
   /** The name when that input is empty; a kind without one is written only when its input is set. */
   defaultName?: string;
   /** Whether the value must be masked (see `SecretValue`). */
@@ -68,7 +69,7 @@ export type SecretNames = { [K in AlwaysWritten]: string } & { [K in Exclude<Sec
 
 export interface SecretKindInput {
   kind: SecretKindName;
-  input: string;
+  input: InputName;
   defaultName?: string;
 }
 

@@ -4,7 +4,10 @@
  *
  * A template is the message's literal text with each interpolation (`${...}`, a variable, a call)
  * replaced by `…`. What counts as a message:
- * - the problem of each `report('<input>', problem, fix)` in config.ts, as printed: `Input '<input>': problem`;
+ * - the problem of each `report('<input>', problem, fix)` in config.ts, as the action prints it: `Input '<input>': problem`,
+ *   each `{input}` placeholder (in every kind of message) rendered as the action renders it, the input's name;
+ * - the command's collected problems (src/cli/options.ts): `problems.flag('<flag>', problem, fix)` as printed,
+ *   `--<flag>: problem`, and the sentence of every `problems.add(...)` (`problems.push(...)` in flags.ts);
  * - the first argument of every `new …Error(...)`, and the detail of every `result(…, 'failed', detail)`;
  * - the first argument of every `….warning(...)` call, and every value of a variable named `warning`;
  * - what functions named like `…Message`, `…Problem`, `…Advice` or `describe…` return;
@@ -43,7 +46,8 @@ export function templatesIn(path: string, text: string): MessageTemplate[] {
       found.push({
         file: relative(ROOT, path),
         line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1,
-        text: prefix + variant,
+        // The action's rendering of an input placeholder (config.ts formatProblem, main.ts): the input's name.
+        text: prefix + variant.replace(/\{([a-z][a-z0-9-]*)\}/g, '$1'),
         kind,
       });
     }
@@ -57,6 +61,12 @@ export function templatesIn(path: string, text: string): MessageTemplate[] {
         add(second, 'input', `Input '${input}': `);
       }
       if (callee === 'warning' && first) add(first, 'warning');
+      const receiver = ts.isPropertyAccessExpression(node.expression) ? node.expression.expression.getText(source) : '';
+      // The command's problems only (src/cli/): other modules' `problems` lists are words for messages built elsewhere.
+      const command = /[\\/]src[\\/]cli[\\/]/.test(path);
+      if (command && receiver === 'problems' && (callee === 'add' || callee === 'push') && first) add(first, 'error');
+      if (command && receiver === 'problems' && callee === 'flag' && first && second)
+        add(second, 'error', `--${ts.isStringLiteralLike(first) ? first.text : HOLE}: `);
       // `result(target, name, 'failed', detail)` (writer.ts): a secret's failure, as the step prints it.
       const status = node.arguments[2];
       if (

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { flagSpecs, helpText, NOT_FLAGS, parseFlags, UsageError } from '../../src/cli/flags.ts';
 import { ciSessionName, commandPlan, formatFlagProblem } from '../../src/cli/options.ts';
 import { readActionYml } from '../fakes/action-yml.ts';
+import { inputEntries } from '../../scripts/inputs-table.ts';
 
 describe("the command's flags come from action.yml", () => {
   const inputs = readActionYml().inputs;
@@ -13,15 +14,30 @@ describe("the command's flags come from action.yml", () => {
   });
 
   it('a new input is a flag without an edit to the command; a true/false default makes a switch', () => {
-    const specs = flagSpecs({
-      ...inputs,
-      'dry-run': { description: 'Do nothing.', default: 'false' },
-      registries: { description: 'Registries, one per line or separated by commas.' },
-    });
-    const flags = parseFlags(['--dry-run', '--registries', 'a', '--registries', 'b', '--aws-region', 'x'], specs);
+    // The table the build generates from this action.yml (scripts/inputs-table.ts), then the flags from it.
+    const specs = flagSpecs(
+      inputEntries({
+        inputs: {
+          ...inputs,
+          'dry-run': { description: 'Do nothing. `true` or `false`.', required: false, default: 'false' },
+          'new-input': { description: 'Something new.', required: false },
+        },
+      }),
+    );
+    const flags = parseFlags(['--dry-run', '--registries', 'a', '--registries', 'b', '--new-input', 'x'], specs);
     expect(flags.get('dry-run')).toBe('true');
     expect(flags.get('registries')).toBe('a\nb');
+    expect(flags.get('new-input')).toBe('x');
+    expect(specs.find(({ name }) => name === 'new-input')).toMatchObject({ half: 'github', list: false });
     expect(helpText(specs)).toContain('  --dry-run\n');
+    // A switch takes no value, so its help does not ask for one.
+    expect(helpText(specs)).not.toContain('`true` or `false`');
+  });
+
+  it('a new input that takes a list must be declared one, or the build fails', () => {
+    expect(() =>
+      inputEntries({ inputs: { ...inputs, hosts: { description: 'Hosts, one per line.', required: false } } }),
+    ).toThrow(/input "hosts" says it takes one value per line; add it to LIST_INPUTS/);
   });
 
   it('refuses a single-value flag given twice, an unknown flag and a stray argument', () => {
@@ -34,30 +50,30 @@ describe("the command's flags come from action.yml", () => {
 describe("parseConfig's messages, naming flags", () => {
   const flags = new Set(['aws-region', 'role-to-assume', 'role-session-name', 'environment', 'secret-name']);
 
-  it('renames the input and its hyphenated mentions, never plain words or other hyphenated words', () => {
+  it('renders each input placeholder as its flag, and nothing else: plain words and other names stay', () => {
     expect(
       formatFlagProblem(
         {
           input: 'role-session-name',
-          problem: 'it only applies when role-to-assume is set, not with aws-cn or docker-config-secret-name',
-          fix: 'Set AWS_REGION in the environment, or role-to-assume',
+          problem: 'it only applies when {role-to-assume} is set, not with aws-cn, role-to-assume or the environment',
+          fix: 'Set AWS_REGION in the {environment}, or {role-to-assume}; {unknown} stays',
         },
         'GH_TOKEN',
         flags,
       ),
     ).toBe(
-      '--role-session-name: it only applies when --role-to-assume is set, not with aws-cn or docker-config-secret-name. Set AWS_REGION in the environment, or --role-to-assume',
+      '--role-session-name: it only applies when --role-to-assume is set, not with aws-cn, role-to-assume or the environment. Set AWS_REGION in the --environment, or --role-to-assume; unknown stays',
     );
   });
 
   it('names the environment variable for the GitHub token', () => {
     expect(
       formatFlagProblem(
-        { input: 'github-token', problem: 'it is empty', fix: 'Set it.' },
+        { input: 'github-token', problem: 'it is empty', fix: 'Set {github-token}.' },
         'GH_TOKEN or GITHUB_TOKEN',
         flags,
       ),
-    ).toBe('Environment variable GH_TOKEN or GITHUB_TOKEN: it is empty. Set it.');
+    ).toBe('Environment variable GH_TOKEN or GITHUB_TOKEN: it is empty. Set GH_TOKEN or GITHUB_TOKEN.');
   });
 });
 
@@ -81,5 +97,57 @@ describe('secrets the AWS SDK reads from the environment', () => {
     const plan = commandPlan(parseFlags(['--dotenv-file', 'a.env']), env, flagSpecs());
     expect(plan.secrets).toEqual(expect.arrayContaining([env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN]));
     expect(plan.secrets).not.toContain(env.AWS_ACCESS_KEY_ID);
+  });
+});
+
+describe('an empty value is a usage error, never the default', () => {
+  it('refuses every empty or blank value at once, each with what leaving the flag out means', () => {
+    const parse = () =>
+      parseFlags([
+        '--gitlab-environment-scope',
+        '',
+        '--gitlab-variable',
+        ' ',
+        '--web-identity-token-env',
+        '',
+        '--repositories',
+        'octo/app',
+        '--repositories',
+        '',
+      ]);
+    expect(parse).toThrow(UsageError);
+    expect(parse).toThrow(
+      [
+        '--repositories: the value given is empty. Give a value, or leave --repositories out.',
+        '--web-identity-token-env: the value given is empty. Give a value, or leave --web-identity-token-env out.',
+        '--gitlab-variable: the value given is empty. Give a value, or leave --gitlab-variable out for its default (DOCKER_AUTH_CONFIG).',
+        '--gitlab-environment-scope: the value given is empty. Give a value, or leave --gitlab-environment-scope out for its default (*).',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('a token pasted where its variable belongs', () => {
+  it('is refused without being printed, and no message names it as a variable', () => {
+    const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwcm9qZWN0In0.c2lnbmF0dXJl';
+    const plan = () =>
+      commandPlan(
+        parseFlags([
+          '--aws-region',
+          'eu-west-1',
+          '--role-to-assume',
+          'arn:aws:iam::123456789012:role/ecr-pull',
+          '--web-identity-token-env',
+          token,
+          '--dotenv-file',
+          'a.env',
+        ]),
+        {},
+        flagSpecs(),
+      );
+    expect(plan).toThrow(
+      /^--web-identity-token-env: the value given is not the name of an environment variable\. Give the variable's name/,
+    );
+    expect(plan).not.toThrow(/eyJ/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, parseConfig, type Config } from '../../src/config.ts';
+import { ConfigError, parseConfig, renderInputNames, type Config } from '../../src/config.ts';
 import { PRIVATE_REGISTRY } from '../../src/aws/registry.ts';
 import { describeTarget } from '../../src/github/targets.ts';
 import type { SecretResult } from '../../src/github/writer.ts';
@@ -25,7 +25,8 @@ const problems = (inputs: Record<string, string>): string[] => {
   try {
     parse(inputs);
   } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => `${p.input}: ${p.problem}`);
+    if (error instanceof ConfigError)
+      return error.problems.map((p) => `${p.input}: ${renderInputNames(p.problem, (name) => name)}`);
     throw error;
   }
   return [];

@@ -28,6 +28,8 @@ const requestError = (status: number, message: string) =>
     response: { status, url: '', headers: {}, data: { message } },
   });
 
+// Messages name a setting through its placeholder (`{aws-region}`), which each front door renders:
+// `aws-region` in the action (main.ts), `--aws-region` in the command (cli/terminal.ts).
 describe('describeGitHubError', () => {
   it('401: the token is wrong', () =>
     expect(describeGitHubError(requestError(401, 'Bad credentials'), context)).toMatch(
@@ -249,7 +251,7 @@ describe('network failures, GitHub: "could not reach <host>: <cause>", never "Gi
     const message = describeGitHubError(await githubFailure(`http://127.0.0.1:${port}`), context);
     expect(message).toMatch(
       new RegExp(
-        `^Could not write secret ECR_PASSWORD to octo/app: could not reach 127\\.0\\.0\\.1:${port}: connection refused\\. Check github-api-url`,
+        `^Could not write secret ECR_PASSWORD to octo/app: could not reach 127\\.0\\.0\\.1:${port}: connection refused\\. Check \\{github-api-url\\}`,
       ),
     );
     expect(message).not.toMatch(/GitHub answered|ECONNREFUSED|fetch failed/);
@@ -306,14 +308,14 @@ describe('network failures, GitHub: "could not reach <host>: <cause>", never "Gi
     });
     error.cause = new TypeError('fetch failed', { cause: lookup });
     expect(describeGitHubError(error, context)).toContain(
-      'could not reach ghe.invalid: host not found (DNS). Check github-api-url',
+      'could not reach ghe.invalid: host not found (DNS). Check {github-api-url}',
     );
   });
 
   it('never prints credentials held in github-api-url', async () => {
     const message = describeGitHubError(await githubFailure('https://robot:hunter2@127.0.0.1:9/api/v3'), context);
     expect(message).toMatch(
-      /^Could not write secret ECR_PASSWORD to octo\/app: the request to 127\.0\.0\.1:9 failed: .*credentials.*Check github-api-url\.$/,
+      /^Could not write secret ECR_PASSWORD to octo\/app: the request to 127\.0\.0\.1:9 failed: .*credentials.*Check \{github-api-url\}\.$/,
     );
     expect(message).not.toMatch(/hunter2|robot|GitHub answered/);
   });
@@ -332,7 +334,7 @@ describe('network failures, AWS: "could not reach <host>: <cause>", never "AWS s
     const port = await refusedPort();
     const message = explainAwsError(await sdkSocketError(port), ecr).message;
     expect(message).toBe(
-      `ecr:GetAuthorizationToken failed: could not reach 127.0.0.1:${port}: connection refused. Check aws-region, AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL if set, and that this runner can reach that host, directly or through its proxy (https_proxy, no_proxy).`,
+      `ecr:GetAuthorizationToken failed: could not reach 127.0.0.1:${port}: connection refused. Check {aws-region}, AWS_ENDPOINT_URL_ECR or AWS_ENDPOINT_URL if set, and that this runner can reach that host, directly or through its proxy (https_proxy, no_proxy).`,
     );
   });
 
@@ -395,7 +397,7 @@ describe('network failures, AWS: "could not reach <host>: <cause>", never "AWS s
       audience: 'sts.amazonaws.com',
     }).message;
     expect(message).toBe(
-      'sts:AssumeRoleWithWebIdentity for role arn:r failed: could not reach sts.eu-west-1.amazonaws.com: host not found (DNS). Check aws-region, AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL if set, and that this runner can reach that host, directly or through its proxy (https_proxy, no_proxy).',
+      'sts:AssumeRoleWithWebIdentity for role arn:r failed: could not reach sts.eu-west-1.amazonaws.com: host not found (DNS). Check {aws-region}, AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL if set, and that this runner can reach that host, directly or through its proxy (https_proxy, no_proxy).',
     );
   });
 

@@ -52,7 +52,7 @@ export function explainAwsError(error: unknown, context: AwsCallContext): Error 
             settings:
               service(context) === 'ECR_PUBLIC'
                 ? 'AWS_ENDPOINT_URL_ECR_PUBLIC or AWS_ENDPOINT_URL if set (ECR Public is in us-east-1)'
-                : `aws-region, AWS_ENDPOINT_URL_${service(context)} or AWS_ENDPOINT_URL if set`,
+                : `{aws-region}, AWS_ENDPOINT_URL_${service(context)} or AWS_ENDPOINT_URL if set`,
           },
         )}`,
       ),
@@ -95,7 +95,7 @@ export function explainAwsError(error: unknown, context: AwsCallContext): Error 
   }
   if (context.action.startsWith('sts:') && code === 'ValidationError' && /DurationSeconds/i.test(message)) {
     return new Error(
-      `AWS refused the session length asked for${role} (${context.action}). ${said}. Lower role-duration-seconds (the default 900 is enough: the action needs the role for seconds), or raise the role's maximum session duration in IAM.`,
+      `AWS refused the session length asked for${role} (${context.action}). ${said}. Lower {role-duration-seconds} (the default 900 is enough: the action needs the role for seconds), or raise the role's maximum session duration in IAM.`,
     );
   }
   if (context.action === 'ecr:GetAuthorizationToken' && code === 'AccessDenied') {
@@ -120,7 +120,7 @@ export function explainAwsError(error: unknown, context: AwsCallContext): Error 
       );
     case 'ExpiredToken':
       return new Error(
-        `The AWS credentials have expired (${context.action}). ${said}. Refresh them in the step that set them, or let this action assume role-to-assume.`,
+        `The AWS credentials have expired (${context.action}). ${said}. Refresh them in the step that set them, or let this action assume {role-to-assume}.`,
       );
     case 'CredentialsProviderError':
       if (context.signer)

@@ -1,19 +1,20 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parse } from 'yaml';
+import { INPUTS, type InputSpec } from '../config/inputs.ts';
 import { errorMessage } from '../errors.ts';
 
 /**
- * The command's flags. Those named after the action's inputs are read from action.yml itself (the
- * bundle carries a copy, which ncc places beside it), so that an input added to the action is a flag
- * of the command without a second edit; the command's own flags (sinks, token sources, output) are
- * listed here.
+ * The command's flags. Those named after the action's inputs come from the inputs table generated
+ * from action.yml at build time (src/config/inputs.ts), so that an input added to the action is a
+ * flag of the command without a second edit; the command's own flags (sinks, token sources, output)
+ * are listed here.
  */
 
 export interface FlagSpec {
   name: string;
   /** The action input this flag stands for; undefined for the command's own flags. */
   input?: string;
+  /** For an input's flag: the half of the run that reads it (GitHub's flags need a GitHub target). */
+  half?: InputSpec['half'];
   type: 'string' | 'boolean';
   /** Given more than once (a list input): the values are joined one per line, as the action reads a list. */
   list: boolean;
@@ -22,11 +23,6 @@ export interface FlagSpec {
   byDefault?: string;
   /** A switch that also takes `--no-<name>` (parseArgs' allowNegative), for a setting that is on unless turned off or has three states. */
   negatable?: boolean;
-}
-
-interface ActionInput {
-  description?: string;
-  default?: string;
 }
 
 /**
@@ -53,6 +49,8 @@ export function flagOf(input: string): string {
 const COMMAND_DEFAULTS: Readonly<Record<string, string>> = {
   'aws-region': 'AWS_REGION, then AWS_DEFAULT_REGION',
   'github-api-url': 'GITHUB_API_URL, then https://api.github.com',
+  'role-session-name': 'gitlab-<CI_PROJECT_ID>-<CI_PIPELINE_ID> in a GitLab job, else ecr-secret-refresh',
+  'role-duration-seconds': '900',
 };
 
 /**
@@ -64,6 +62,10 @@ const COMMAND_DESCRIPTIONS: Readonly<Record<string, string>> = {
     "IAM role ARN, in the partition of --aws-region. Assumed with the web identity token of --web-identity-token-env or AWS_WEB_IDENTITY_TOKEN_FILE (sts:AssumeRoleWithWebIdentity), else with the identity of the AWS SDK's default credential chain (sts:AssumeRole).",
   repositories:
     'Repositories to write a repository (or environment) secret in, as owner/name, repeated or separated by commas; no default (the command has no current repository). A pattern on the name (octo-org/svc-*) selects every repository of that owner it matches that the token can see; one that matches nothing fails the GitHub secrets.',
+  'role-session-name':
+    'Session name of the assumed role, as CloudTrail shows it: 2 to 64 characters of letters, digits and =,.@_+-.',
+  'role-duration-seconds':
+    "Lifetime of the role session in seconds, in decimal digits, from 900 up to the role's maximum session duration (at most 43200). With temporary keys in the environment (AWS_SESSION_TOKEN beside AWS_ACCESS_KEY_ID), assuming --role-to-assume chains roles, and AWS limits a chained session to one hour: more than 3600 is refused before any request (an instance or task role chains too, and STS refuses more than 3600 then).",
   'registry-type':
     'private (the default) or public (ECR Public). The docker config of the dotenv file and the GitLab variable follows it too, but the flag needs a GitHub target (--repositories or --organization).',
   registries:
@@ -162,32 +164,22 @@ const COMMAND_FLAGS: readonly Omit<FlagSpec, 'list'>[] = [
   { name: 'version', type: 'boolean', description: 'Show the version.' },
 ];
 
-/** action.yml's inputs, in its order. */
-export function actionInputs(): Record<string, ActionInput> {
-  const text = readFileSync(new URL('../../action.yml', import.meta.url), 'utf8');
-  const metadata = parse(text) as { inputs?: Record<string, ActionInput> };
-  return metadata.inputs ?? {};
-}
-
-/** Every flag: one per action input (but NOT_FLAGS), then the command's own. */
-export function flagSpecs(inputs: Record<string, ActionInput> = actionInputs()): FlagSpec[] {
+/** Every flag: one per action input (but NOT_FLAGS), from the generated table, then the command's own. */
+export function flagSpecs(inputs: Readonly<Record<string, InputSpec>> = INPUTS): FlagSpec[] {
   const fromInputs = Object.entries(inputs)
     .filter(([name]) => !(name in NOT_FLAGS))
     .map(([name, input]): FlagSpec => {
-      const actionDescription = (input.description ?? '').trim().replace(/\s*\n\s*/g, ' ');
-      const description = COMMAND_DESCRIPTIONS[name] ?? actionDescription;
-      // An input whose default is true or false is a switch (`--dry-run`); an ${{ }} default is the action's own.
-      const boolean = input.default === 'true' || input.default === 'false';
+      // An ${{ }} default is the action's own (the runner's context), not the command's.
       const byDefault =
         COMMAND_DEFAULTS[name] ??
-        (input.default && !input.default.includes('${{') && !boolean ? input.default : undefined);
+        (input.default && !input.default.includes('${{') && !input.boolean ? input.default : undefined);
       return {
         name: flagOf(name),
         input: name,
-        type: boolean ? 'boolean' : 'string',
-        // The action reads a list input "one per line or separated by commas"; the command takes it repeated too.
-        list: /one per line/i.test(actionDescription),
-        description,
+        half: input.half,
+        type: input.boolean ? 'boolean' : 'string',
+        list: input.list,
+        description: COMMAND_DESCRIPTIONS[name] ?? input.description,
         ...(byDefault === undefined ? {} : { byDefault }),
       };
     });
@@ -216,22 +208,38 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[] =
     throw new UsageError(usageMessage(error));
   }
   const flags: ParsedFlags = new Map();
+  const problems: string[] = [];
   for (const spec of specs) {
     const given = parsed.values[spec.name] as (string | boolean)[] | undefined;
     if (!given || given.length === 0) continue;
-    if (given.length > 1 && !spec.list && spec.type === 'string')
-      throw new UsageError(`--${spec.name} is given ${given.length} times: give it once.`);
+    if (given.length > 1 && !spec.list && spec.type === 'string') {
+      problems.push(`--${spec.name} is given ${given.length} times: give it once.`);
+      continue;
+    }
     if (spec.type === 'boolean') {
       if (given.includes(false) && !spec.negatable)
-        throw new UsageError(`Unknown option '--no-${spec.name}'. Run ecr-secret-refresh --help for the flags.`);
-      if (given.includes(true) && given.includes(false))
-        throw new UsageError(`--${spec.name} and --no-${spec.name} are both given: give one of them.`);
-      flags.set(spec.input ?? spec.name, String(given[0]));
+        problems.push(`Unknown option '--no-${spec.name}'. Run ecr-secret-refresh --help for the flags.`);
+      else if (given.includes(true) && given.includes(false))
+        problems.push(`--${spec.name} and --no-${spec.name} are both given: give one of them.`);
+      else flags.set(spec.input ?? spec.name, String(given[0]));
+      continue;
+    }
+    // An empty value (an unset "$VARIABLE" in a script) is never read as "use the default": the
+    // default is often the widest setting (every environment, the default credential chain).
+    if (given.some((value) => String(value).trim() === '')) {
+      problems.push(emptyValueProblem(spec));
       continue;
     }
     flags.set(spec.input ?? spec.name, given.map(String).join('\n'));
   }
+  if (problems.length > 0) throw new UsageError(problems.join('\n'));
   return flags;
+}
+
+/** `--x ''`: what to give instead, and what leaving the flag out means. */
+function emptyValueProblem({ name, byDefault }: FlagSpec): string {
+  const leaveOut = byDefault ? `leave --${name} out for its default (${byDefault})` : `leave --${name} out`;
+  return `--${name}: the value given is empty. Give a value, or ${leaveOut}.`;
 }
 
 /** parseArgs' own words, which already name the flag ("Unknown option '--x'"), and the way to the list. */

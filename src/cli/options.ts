@@ -3,14 +3,15 @@ import type { AwsAuth } from '../aws/auth.ts';
 import {
   ConfigError,
   parseAwsConfig,
-  isLoopback,
   parseConfig,
+  renderInputNames,
   type AwsConfig,
   type Config,
   type InputProblem,
   type InputReader,
   type RunContext,
 } from '../config.ts';
+import { checkApiUrl, isEnvironmentVariableName, isVariableName, tokenHasSpaces } from '../config/checks.ts';
 import { DOCKER_AUTH_CONFIG, GITLAB_DOTENV_MAX_BYTES } from '../gitlab/dotenv.ts';
 import type { DotenvSettings } from '../sinks/dotenv.ts';
 import { gitlabRegistriesProblem, type GitLabSettings } from '../sinks/gitlab.ts';
@@ -46,20 +47,48 @@ const GITLAB_FLAGS = [
   'gitlab-api-url',
   'gitlab-token-env',
 ] as const;
-/** Names a dotenv report takes (GitLab, Ci::HasVariable: letters, digits and _, at most 255). */
-const DOTENV_NAME = /^[A-Za-z0-9_]{1,255}$/;
+/** The flags that only the dotenv file uses. */
+const DOTENV_FLAGS = [
+  'dotenv-password-name',
+  'dotenv-username-name',
+  'dotenv-docker-config-name',
+  'dotenv-docker-config',
+] as const;
+/** The flags that name an environment variable holding a token. */
+const TOKEN_VARIABLE_FLAGS = ['github-token-env', 'web-identity-token-env', 'gitlab-token-env'] as const;
+/** AWS caps role chaining (AssumeRole signed with temporary credentials) at one hour, whatever the role allows. */
+const ROLE_CHAINING_MAX_SECONDS = 3600;
+
+/**
+ * The command's problems, collected as parseConfig collects the inputs' so that one run shows them
+ * all, each with its fix: `--flag: what is wrong. What to do.`, or a sentence about flags together.
+ */
+class Problems {
+  readonly lines: string[] = [];
+  flag(name: string, problem: string, fix: string): void {
+    this.lines.push(`--${name}: ${problem}. ${fix}`);
+  }
+  add(sentence: string): void {
+    this.lines.push(sentence);
+  }
+  /** Throws them all as one UsageError (exit 2), if there is any. */
+  throwIfAny(): void {
+    if (this.lines.length > 0) throw new UsageError(this.lines.join('\n'));
+  }
+}
 
 /**
  * Checks a command line before anything is requested or written: which sinks, the action's inputs
- * (parseConfig's own checks and messages, naming flags), the token sources. Throws UsageError.
+ * (parseConfig's own checks and messages, naming flags), the sinks' and token sources' flags. Every
+ * problem is collected, then thrown at once as a UsageError.
  */
 export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: readonly FlagSpec[]): CommandPlan {
   const flag = (name: string) => flags.get(name)?.trim() ?? '';
-  const output = flag('output') || 'text';
-  if (output !== 'text' && output !== 'json')
-    throw new UsageError(
-      `--output: "${output}" is not text or json. Use --output text (the default) or --output json.`,
-    );
+  const problems = new Problems();
+  const outputText = flag('output') || 'text';
+  if (outputText !== 'text' && outputText !== 'json')
+    problems.flag('output', `"${outputText}" is not text or json`, 'Use --output text (the default) or --output json.');
+  const output = outputText === 'json' ? 'json' : 'text';
 
   const wantsGitHub = flags.has('repositories') || flags.has('organization');
   const wantsDotenv = flags.has('dotenv-file');
@@ -68,33 +97,40 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
     throw new UsageError(
       'Nothing to write: name at least one sink, --repositories or --organization (GitHub secrets), --dotenv-file (a dotenv file), or --gitlab-project or --gitlab-group (a GitLab CI/CD variable). Run ecr-secret-refresh --help for examples.',
     );
-  const github = githubInputs(specs);
-  const strays = [...flags.keys()].filter((name) => github.has(name));
+  const githubFlags = new Set(specs.flatMap(({ name, half }) => (half === 'github' ? [name] : [])));
+  const strays = [...flags.keys()].filter((name) => githubFlags.has(name));
   if (!wantsGitHub && strays.length > 0)
-    throw new UsageError(
+    problems.add(
       `${strays.map((name) => `--${name}`).join(', ')} only appl${strays.length > 1 ? 'y' : 'ies'} to GitHub secrets. Add --repositories or --organization to write GitHub secrets, or remove ${strays.length > 1 ? 'them' : 'it'}.`,
     );
   if (flags.has('github-token-env') && !wantsGitHub)
-    throw new UsageError(
+    problems.add(
       '--github-token-env only applies to GitHub secrets. Add --repositories or --organization to write GitHub secrets, or remove --github-token-env.',
     );
-  for (const name of [
-    'dotenv-password-name',
-    'dotenv-username-name',
-    'dotenv-docker-config-name',
-    'dotenv-docker-config',
-  ])
+  for (const name of DOTENV_FLAGS)
     if (flags.has(name) && !wantsDotenv)
-      throw new UsageError(`--${name} only applies with --dotenv-file. Add --dotenv-file, or remove --${name}.`);
+      problems.add(`--${name} only applies with --dotenv-file. Add --dotenv-file, or remove --${name}.`);
   for (const name of GITLAB_FLAGS)
     if (flags.has(name) && !wantsGitLab)
-      throw new UsageError(
+      problems.add(
         `--${name} only applies with --gitlab-project or --gitlab-group. Add one of them, or remove --${name}.`,
       );
   if (flags.has('web-identity-token-env') && !flags.has('role-to-assume'))
-    throw new UsageError(
+    problems.add(
       '--web-identity-token-env needs --role-to-assume: the token is exchanged for that role (sts:AssumeRoleWithWebIdentity). Add --role-to-assume.',
     );
+  const badTokenVariables = TOKEN_VARIABLE_FLAGS.filter(
+    (name) => flags.has(name) && !isEnvironmentVariableName(flag(name)),
+  );
+  for (const name of badTokenVariables)
+    // Never quoted: a token pasted where its variable's name belongs would be printed.
+    problems.flag(
+      name,
+      'the value given is not the name of an environment variable',
+      "Give the variable's name (letters, digits and _, not starting with a digit), such as GITLAB_OIDC_TOKEN, never the token itself.",
+    );
+  // The messages below name the variable; with a value that may be a token, stop here.
+  if (badTokenVariables.length > 0) problems.throwIfAny();
 
   // The AWS SDK reads these from the environment; masked so that no message or debug line shows them.
   const secrets: string[] = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].flatMap((name) =>
@@ -109,34 +145,43 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
     return flags.get(name) ?? '';
   };
   const context: RunContext = { apiUrl: env['GITHUB_API_URL'] || DEFAULT_GITHUB_API_URL };
-  let config: AwsConfig | Config;
+  let config: AwsConfig | Config | undefined;
   try {
     config = wantsGitHub ? parseConfig(read, env, context) : parseAwsConfig(read, env, context);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const tokenSource = flags.has('github-token-env') ? tokenEnv : 'GH_TOKEN or GITHUB_TOKEN';
     const inputFlags = new Set(specs.flatMap(({ input }) => (input ? [input] : [])));
-    throw new UsageError(
-      error.problems.map((problem) => formatFlagProblem(problem, tokenSource, inputFlags)).join('\n'),
-    );
+    for (const problem of error.problems) problems.add(formatFlagProblem(problem, tokenSource, inputFlags));
   }
-  if (wantsGitHub && (config as Config).dryRun && (wantsDotenv || wantsGitLab))
-    throw new UsageError(
+  if (wantsGitHub && config && (config as Config).dryRun && (wantsDotenv || wantsGitLab))
+    problems.add(
       '--dry-run plans GitHub secrets only: a dotenv file or GitLab variable cannot be planned without a password. Run the dry run with --repositories or --organization alone.',
     );
-  if (wantsGitHub) secrets.push((config as Config).github.token);
-  const gitlab = wantsGitLab ? gitlabSettings(flags, flag, env) : undefined;
-  if (gitlab) secrets.push(gitlab.token);
+  const gitlab = wantsGitLab ? gitlabSettings(flags, flag, env, problems) : undefined;
+  const dotenv = wantsDotenv ? dotenvSettings(flags, flag, problems) : undefined;
+  let auth: AwsAuth | undefined;
+  try {
+    auth = config && commandAuth(config.auth, flag('web-identity-token-env'), env, secrets);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    problems.add(error.message);
+  }
   // GitLab's 10,000 characters for a value, checked before ECR is asked, as GitHub's 48 KB is (config.ts).
-  const oversized = gitlab && wantsGitHub ? gitlabRegistriesProblem((config as Config).registry) : undefined;
-  if (oversized) throw new UsageError(oversized);
-  const auth = commandAuth(config.auth, flag('web-identity-token-env'), env, secrets);
+  const oversized = gitlab && wantsGitHub && config ? gitlabRegistriesProblem((config as Config).registry) : undefined;
+  if (oversized) problems.add(oversized);
+  problems.throwIfAny();
+  // Both are set when nothing was found wrong: a config or identity that could not be made added its problems.
+  config = config!;
+  auth = auth!;
+  if (wantsGitHub) secrets.push((config as Config).github.token);
+  if (gitlab) secrets.push(gitlab.token);
   return {
     aws: { ...config, auth },
     ...(wantsGitHub
       ? { github: { ...(config as Config), auth, github: commandToken(config as Config, tokenEnv) } }
       : {}),
-    ...(wantsDotenv ? { dotenv: dotenvSettings(flags, flag) } : {}),
+    ...(dotenv ? { dotenv } : {}),
     ...(gitlab ? { gitlab } : {}),
     dryRun: wantsGitHub && (config as Config).dryRun,
     output,
@@ -158,37 +203,18 @@ function commandToken({ github }: Config, tokenEnv: string): Config['github'] {
 }
 
 /**
- * The action's inputs that only GitHub secrets use: every input flag that the AWS part of the config
- * (parseAwsConfig) does not read. Derived, so that a new GitHub input needs no edit here.
- */
-function githubInputs(specs: readonly FlagSpec[]): Set<string> {
-  const aws = new Set<string>();
-  try {
-    parseAwsConfig((name) => (aws.add(name), ''), {}, { apiUrl: DEFAULT_GITHUB_API_URL });
-  } catch {
-    // No region: what matters is which inputs were read.
-  }
-  return new Set(specs.flatMap(({ input }) => (input && !aws.has(input) ? [input] : [])));
-}
-
-/**
- * parseConfig's message with the flag named instead of the input: `--aws-region: no AWS region is set.
- * Set --aws-region ...`. Input names with a hyphen are renamed in the text too; one-word names
- * (environment, audience) only where quoted, since they are also plain words.
+ * parseConfig's problem in the command's words: `--aws-region: no AWS region is set. Set --aws-region
+ * ...`. Each `{input}` placeholder becomes its flag; the GitHub token, which has none, its variable.
  */
 export function formatFlagProblem(
   { input, problem, fix }: InputProblem,
   tokenSource: string,
   flags: ReadonlySet<string>,
 ): string {
-  const rename = (text: string) =>
-    text
-      .replace(/(?<![\w-])([a-z]+(?:-[a-z]+)+)(?![\w-])/g, (name: string) =>
-        flags.has(name) ? `--${flagOf(name)}` : name,
-      )
-      .replace(/'([a-z]+)'/g, (quoted, name: string) => (flags.has(name) ? `--${flagOf(name)}` : quoted));
+  const name = (mentioned: string) =>
+    flags.has(mentioned) ? `--${flagOf(mentioned)}` : mentioned === 'github-token' ? tokenSource : mentioned;
   const who = input === 'github-token' ? `Environment variable ${tokenSource}` : `--${flagOf(input)}`;
-  return `${who}: ${rename(problem)}. ${rename(fix)}`;
+  return `${who}: ${renderInputNames(problem, name)}. ${renderInputNames(fix, name)}`;
 }
 
 /**
@@ -224,6 +250,14 @@ function commandAuth(auth: AwsAuth, tokenEnv: string, env: NodeJS.ProcessEnv, se
       tokenSource: 'the file in AWS_WEB_IDENTITY_TOKEN_FILE',
     };
   }
+  // The default chain finds these keys first (the AWS SDK's fromEnv): with a session token they are
+  // temporary, so assuming the role chains, and STS refuses a chained session over an hour
+  // (aws/errors.ts says so after the request; here it is known before any).
+  if (env['AWS_ACCESS_KEY_ID'] && env['AWS_SECRET_ACCESS_KEY'] && env['AWS_SESSION_TOKEN'])
+    if (durationSeconds > ROLE_CHAINING_MAX_SECONDS)
+      throw new UsageError(
+        `--role-duration-seconds: ${durationSeconds} is more than 3600, and AWS limits a role assumed with temporary keys (AWS_SESSION_TOKEN is set: role chaining) to one hour. Use at most 3600, or leave it unset for the default of 900.`,
+      );
   return { kind: 'default-chain-and-role', roleArn, sessionName, durationSeconds };
 }
 
@@ -280,10 +314,14 @@ function sdkSessionName(auth: AwsAuth, env: NodeJS.ProcessEnv): Record<string, s
   return auth.kind === 'default-chain' && name && !env['AWS_ROLE_SESSION_NAME'] ? { AWS_ROLE_SESSION_NAME: name } : {};
 }
 
-function dotenvSettings(flags: ParsedFlags, flag: (name: string) => string): DotenvSettings {
+function dotenvSettings(
+  flags: ParsedFlags,
+  flag: (name: string) => string,
+  problems: Problems,
+): DotenvSettings | undefined {
   const withDockerConfig = flags.get('dotenv-docker-config') !== 'false';
   if (!withDockerConfig && flags.has('dotenv-docker-config-name'))
-    throw new UsageError(
+    problems.add(
       '--dotenv-docker-config-name names the docker config that --no-dotenv-docker-config leaves out. Remove one of them.',
     );
   const names = {
@@ -292,78 +330,83 @@ function dotenvSettings(flags: ParsedFlags, flag: (name: string) => string): Dot
     ...(flag('dotenv-username-name') ? { username: flag('dotenv-username-name') } : {}),
   };
   if (Object.keys(names).length === 0)
-    throw new UsageError(
+    problems.add(
       '--no-dotenv-docker-config leaves the dotenv file without any variable. Add --dotenv-password-name (and --dotenv-username-name), or remove --no-dotenv-docker-config.',
     );
   const seen = new Set<string>();
   for (const [kind, name] of Object.entries(names)) {
-    const source = kind === 'dockerConfig' ? '--dotenv-docker-config-name' : `--dotenv-${kind}-name`;
-    if (!DOTENV_NAME.test(name))
-      throw new UsageError(
-        `${source}: "${name}" is not a name GitLab takes in a dotenv report. Use letters, digits and _ only (at most 255).`,
+    const source = kind === 'dockerConfig' ? 'dotenv-docker-config-name' : `dotenv-${kind}-name`;
+    if (!isVariableName(name))
+      problems.flag(
+        source,
+        `"${name}" is not a name GitLab takes in a dotenv report`,
+        'Use letters, digits and _ only (at most 255).',
       );
-    if (seen.has(name))
-      throw new UsageError(`${source}: "${name}" is named twice in the dotenv file. Give each value its own name.`);
+    else if (seen.has(name))
+      problems.flag(source, `"${name}" is named twice in the dotenv file`, 'Give each value its own name.');
     seen.add(name);
   }
   // An ECR password is about 2,500 characters, its docker config about 3,400 (the password in Base64):
   // together they are over GitLab's 5,120 bytes for a dotenv report (gitlab/dotenv.ts), on every run.
   if (names.dockerConfig && names.password)
-    throw new UsageError(
-      `--dotenv-password-name: the ECR password (about 2,500 characters) and the docker config that holds it (about 3,400) do not fit together in a GitLab dotenv report, which must be under ${GITLAB_DOTENV_MAX_BYTES} bytes. Add --no-dotenv-docker-config to write the password alone, or remove --dotenv-password-name.`,
+    problems.flag(
+      'dotenv-password-name',
+      `the ECR password (about 2,500 characters) and the docker config that holds it (about 3,400) do not fit together in a GitLab dotenv report, which must be under ${GITLAB_DOTENV_MAX_BYTES} bytes`,
+      'Add --no-dotenv-docker-config to write the password alone, or remove --dotenv-password-name.',
     );
-  const path = flag('dotenv-file');
-  if (!path) throw new UsageError('--dotenv-file: it is empty. Give the file to write, such as auth.env.');
-  return { path, names };
+  // parseFlags refuses an empty value, so the file is named.
+  return { path: flag('dotenv-file'), names };
 }
 
 /** The GitLab variable's settings, checked before anything is asked: one owner, a name GitLab takes, a token, an API URL. */
-function gitlabSettings(flags: ParsedFlags, flag: (name: string) => string, env: NodeJS.ProcessEnv): GitLabSettings {
+function gitlabSettings(
+  flags: ParsedFlags,
+  flag: (name: string) => string,
+  env: NodeJS.ProcessEnv,
+  problems: Problems,
+): GitLabSettings | undefined {
   const project = flag('gitlab-project');
   const group = flag('gitlab-group');
   if (project && group)
-    throw new UsageError(
+    problems.add(
       '--gitlab-project and --gitlab-group are both given: a run writes one GitLab variable. Give one of them.',
     );
+  // parseFlags refuses an empty value, so the one given names the owner.
   const owner = project ? { kind: 'project' as const, id: project } : { kind: 'group' as const, id: group };
-  if (!owner.id)
-    throw new UsageError(`--gitlab-${owner.kind}: it is empty. Give the ${owner.kind}'s numeric id or full path.`);
-  const variable = flag('gitlab-variable') || 'DOCKER_AUTH_CONFIG';
-  if (!DOTENV_NAME.test(variable))
-    throw new UsageError(
-      `--gitlab-variable: "${variable}" is not a name GitLab takes for a variable. Use letters, digits and _ only (at most 255).`,
+  const variable = flag('gitlab-variable') || DOCKER_AUTH_CONFIG;
+  if (!isVariableName(variable))
+    problems.flag(
+      'gitlab-variable',
+      `"${variable}" is not a name GitLab takes for a variable`,
+      'Use letters, digits and _ only (at most 255).',
     );
   const tokenSource = flag('gitlab-token-env') || 'GITLAB_TOKEN';
   const tokenFlag = flag('gitlab-token-env') ? '--gitlab-token-env' : 'GITLAB_TOKEN';
   const token = env[tokenSource]?.trim() ?? '';
   if (!token)
-    throw new UsageError(
+    problems.add(
       `${tokenFlag}: the environment variable ${tokenSource} is not set or empty. Put a GitLab access token with the api scope in it (CI_JOB_TOKEN cannot write variables).`,
     );
-  if (/\s/.test(token))
-    throw new UsageError(
+  else if (tokenHasSpaces(token))
+    problems.add(
       `${tokenFlag}: the environment variable ${tokenSource} holds spaces or line breaks, which no GitLab token has. Put the token alone in it.`,
     );
   const apiUrl = flag('gitlab-api-url') || env['CI_API_V4_URL'] || DEFAULT_GITLAB_API_URL;
   const urlSource = flag('gitlab-api-url') ? '--gitlab-api-url' : 'CI_API_V4_URL';
-  let url: URL | undefined;
-  try {
-    url = new URL(apiUrl);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password)
-    throw new UsageError(
-      `${urlSource}: "${url ? `${url.protocol}//${url.host}${url.pathname}` : 'the value given'}" is not a GitLab API URL without credentials. Give the API's root, such as https://gitlab.com/api/v4.`,
+  const { url, problem } = checkApiUrl(apiUrl);
+  const where = url ? `${url.protocol}//${url.host}${url.pathname}` : 'the value given';
+  const shown = `"${where}"`;
+  if (problem === 'not a URL' || problem === 'not http(s)' || problem === 'credentials')
+    problems.add(
+      `${urlSource}: "${where}" is not a GitLab API URL without credentials. Give the API's root, such as https://gitlab.com/api/v4.`,
     );
-  const shown = `"${url.protocol}//${url.host}${url.pathname}"`;
   // The token travels in a header (PRIVATE-TOKEN): over plain http anyone on the way reads it.
-  if (url.protocol !== 'https:' && !isLoopback(url.hostname))
-    throw new UsageError(
+  else if (problem === 'not https')
+    problems.add(
       `${urlSource}: ${shown} is not an https URL (plain http is accepted for loopback hosts only). Use https://, such as https://gitlab.example.com/api/v4.`,
     );
-  if (/[?#]/.test(apiUrl))
-    throw new UsageError(
+  else if (problem === 'query or fragment')
+    problems.add(
       `${urlSource}: ${shown} has a query or fragment. Give the API's root alone, such as https://gitlab.com/api/v4.`,
     );
   return {

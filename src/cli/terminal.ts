@@ -1,6 +1,7 @@
 import type { EcrLogin } from '../aws/ecr.ts';
 import type { EngineIo } from '../engine.ts';
 import type { SecretResult } from '../github/writer.ts';
+import { renderInputNames } from '../config.ts';
 import { imagesText, type ImageCheck } from '../registry/checks.ts';
 import { dryRunOutcome, dryRunSummaryText, outcome, summaryText, type DryRunRecord } from '../report.ts';
 
@@ -19,11 +20,15 @@ export function terminalIo(options: {
   verbose: boolean;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The command's name for an input named by a placeholder in a message (`{aws-region}`: `--aws-region`). */
+  inputName: (input: string) => string;
 }): TerminalIo {
   const masks = new Set<string>();
   let failed = false;
   const redact = (text: string) =>
-    [...masks].sort((a, b) => b.length - a.length).reduce((shown, mask) => shown.split(mask).join('***'), text);
+    [...masks]
+      .sort((a, b) => b.length - a.length)
+      .reduce((shown, mask) => shown.split(mask).join('***'), renderInputNames(text, options.inputName));
   const log = (text: string) => options.stderr(`${redact(text)}\n`);
   return {
     env: options.env,

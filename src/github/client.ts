@@ -160,7 +160,7 @@ export async function createGitHubClient(options: {
     const origin = new URL(request.url).origin;
     if (origin !== apiOrigin) {
       throw new Error(
-        `GitHub's answer pointed to ${origin}, another origin than github-api-url: not followed, as it would carry ${options.tokenName}. Check github-api-url.`,
+        `GitHub's answer pointed to ${origin}, another origin than {github-api-url}: not followed, as it would carry ${options.tokenName}. Check {github-api-url}.`,
       );
     }
   });
@@ -179,9 +179,9 @@ export async function createGitHubClient(options: {
       ? 'without a location'
       : to.origin === from.origin
         ? `to ${to.origin} too many times`
-        : `to ${to.origin}, another origin than github-api-url`;
+        : `to ${to.origin}, another origin than {github-api-url}`;
     throw new RequestError(
-      `redirected ${where}: not followed, as it would carry ${options.tokenName}${request.method === 'GET' ? '' : ' and the sealed value'}. Check github-api-url`,
+      `redirected ${where}: not followed, as it would carry ${options.tokenName}${request.method === 'GET' ? '' : ' and the sealed value'}. Check {github-api-url}`,
       response.status,
       // With the response: GitHub did answer, with a redirect, and the message says so.
       { request, response },

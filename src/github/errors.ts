@@ -39,14 +39,14 @@ function describe(error: unknown, context: GitHubCallContext): string {
   if (network) {
     const url = error instanceof RequestError ? error.request.url : undefined;
     const host = hostOf(url) ?? 'the GitHub API';
-    return `Could not ${context.doing} ${context.target}: ${unreachableMessage(host, network, { ...(url ? { url } : {}), settings: 'github-api-url (GitHub Enterprise Server: https://<host>/api/v3)' })}`;
+    return `Could not ${context.doing} ${context.target}: ${unreachableMessage(host, network, { ...(url ? { url } : {}), settings: '{github-api-url} (GitHub Enterprise Server: https://<host>/api/v3)' })}`;
   }
   if (!(error instanceof RequestError)) {
     return `Could not ${context.doing} ${context.target}: ${errorMessage(error)}`;
   }
   if (!error.response) {
     // No answer at all, for a reason other than the network (a URL fetch refuses, say): not GitHub's doing either.
-    return `Could not ${context.doing} ${context.target}: the request to ${hostOf(error.request.url) ?? 'the GitHub API'} failed: ${error.message}. Check github-api-url.`;
+    return `Could not ${context.doing} ${context.target}: the request to ${hostOf(error.request.url) ?? 'the GitHub API'} failed: ${error.message}. Check {github-api-url}.`;
   }
   const { status } = error;
   const said = `GitHub answered ${status}${githubMessage(error) ? ` "${githubMessage(error)}"` : ''}`;

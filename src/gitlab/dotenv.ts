@@ -1,3 +1,4 @@
+import { isVariableName } from '../config/checks.ts';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, lstatSync, statSync, type Stats } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
@@ -28,8 +29,6 @@ import { dockerConfigJson, ECR_USERNAME } from '../secrets.ts';
 export const GITLAB_DOTENV_MAX_BYTES = 5 * 1024;
 /** The `dotenv_variables` limit's default on GitLab Self-Managed (GitLab.com allows 50 and more). */
 export const GITLAB_DOTENV_MAX_VARIABLES = 20;
-/** Keys GitLab accepts (Ci::HasVariable). */
-const KEY = /^[A-Za-z0-9_]{1,255}$/;
 
 export interface DotenvEntry {
   name: string;
@@ -66,7 +65,7 @@ export function dotenvContent(entries: readonly DotenvEntry[], maxBytes: number 
     );
   const seen = new Set<string>();
   for (const { name, value } of entries) {
-    if (!KEY.test(name))
+    if (!isVariableName(name))
       throw new Error(
         `the dotenv variable name "${name}" is not one GitLab accepts: use letters, digits and _ only (at most 255).`,
       );

@@ -1,3 +1,4 @@
+import { isVariableName } from '../config/checks.ts';
 import { errorMessage } from '../errors.ts';
 import { retryingDispatcher } from '../retrying-dispatcher.ts';
 import {
@@ -56,9 +57,6 @@ export interface GitLabVariableResult {
   note?: string;
 }
 
-/** GitLab's variable keys (Ci::HasVariable): letters, digits and `_`, at most 255. */
-const KEY = /^[A-Za-z0-9_]{1,255}$/;
-
 /**
  * GitLab's limit for a CI/CD variable's value (docs "GitLab CI/CD variables", "Define a CI/CD variable
  * in the UI": "The value is limited to 10,000 characters"). Whether the API itself refuses a longer one
@@ -102,7 +100,7 @@ type Outcome = { status: 'created' | 'updated'; stored: Stored } | { failed: Ans
 export async function writeGitLabVariable(input: GitLabVariableWrite): Promise<GitLabVariableResult> {
   const { owner, key, value, environmentScope, tokenSource } = input;
   const api = apiRoot(input.apiUrl);
-  if (!KEY.test(key))
+  if (!isVariableName(key))
     throw new Error(
       `the GitLab variable name "${key}" is not one GitLab accepts: use letters, digits and _ only (at most 255).`,
     );

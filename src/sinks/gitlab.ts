@@ -33,7 +33,13 @@ export function gitlabSink(settings: GitLabSettings, setSecret: (value: string) 
     setSecret(value);
     try {
       const written = await writeGitLabVariable({ ...settings, key: variable, value, sensitive: true });
-      return [result(variable, written.status, written.note)];
+      // GitLab creates a variable unprotected unless told: every pipeline, of any branch, may then read it.
+      const unprotected =
+        written.status === 'created' && settings.protected !== true
+          ? 'created unprotected: pipelines of every branch can read it (--gitlab-protected makes it protected)'
+          : undefined;
+      const note = [written.note, unprotected].filter(Boolean).join('; ');
+      return [result(variable, written.status, note || undefined)];
     } catch (error) {
       return [result(variable, 'failed', errorMessage(error))];
     }

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { AWS_INPUTS } from '../../scripts/input-facts.ts';
+import { inputsTableSources } from '../../scripts/inputs-table.ts';
+import { parseAwsConfig } from '../../src/config.ts';
+import { isInputName } from '../../src/config/input-names.ts';
+import { INPUTS } from '../../src/config/inputs.ts';
+
+/**
+ * The inputs table (src/config/inputs.ts) that both front doors use, generated at build time from
+ * action.yml and scripts/input-facts.ts: committed as generated, and its facts true of the code.
+ */
+describe('the generated inputs table', () => {
+  it('is committed exactly as scripts/inputs-table.ts generates it from action.yml (run `npm run build`)', async () => {
+    const generated = Object.entries(await inputsTableSources());
+    expect(generated.map(([file]) => file.replace(/^.*\/src\//, 'src/'))).toEqual([
+      'src/config/input-names.ts',
+      'src/config/inputs.ts',
+    ]);
+    for (const [file, text] of generated) expect([file, readFileSync(file, 'utf8')]).toEqual([file, text]);
+  });
+
+  it("declares as the AWS half exactly the inputs the AWS login reads (parseAwsConfig's reads)", () => {
+    const read = new Set<string>();
+    try {
+      parseAwsConfig((name) => (read.add(name), ''), {}, { apiUrl: 'https://api.github.com' });
+    } catch {
+      // No region: what matters here is which inputs were read.
+    }
+    expect([...read].sort()).toEqual([...AWS_INPUTS].sort());
+    const awsHalf = Object.entries(INPUTS).flatMap(([name, input]) => (input.half === 'aws' ? [name] : []));
+    expect(awsHalf.sort()).toEqual([...AWS_INPUTS].sort());
+  });
+
+  it("every {placeholder} in the config's messages names an input of the table", () => {
+    const source = readFileSync(new URL('../../src/config.ts', import.meta.url), 'utf8');
+    // Only in string literals' text: `{${input}}` (a name chosen at run time) is checked by its type.
+    const placeholders = [...source.matchAll(/(?<!\$)\{([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\}/g)].map(
+      ([, name]) => name ?? '',
+    );
+    expect(placeholders.length).toBeGreaterThan(20);
+    expect(placeholders.filter((name) => !isInputName(name))).toEqual([]);
+  });
+});
