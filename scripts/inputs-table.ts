@@ -74,12 +74,12 @@ export async function inputsTableSources(
   const entries = inputEntries(metadata);
   const names = `${HEADER}
 /** Every input's name, in action.yml's order. */
-export const INPUT_NAMES = ${JSON.stringify(Object.keys(entries))} as const;
+export const DECLARED_INPUTS = ${JSON.stringify(Object.keys(entries))} as const;
 
 /** The name of an input of action.yml. */
-export type InputName = (typeof INPUT_NAMES)[number];
+export type InputName = (typeof DECLARED_INPUTS)[number];
 
-const NAMES: ReadonlySet<string> = new Set(INPUT_NAMES);
+const NAMES: ReadonlySet<string> = new Set(DECLARED_INPUTS);
 
 /** Whether \`name\` is an input of action.yml. */
 export function isInputName(name: string): name is InputName {

@@ -2,7 +2,7 @@
 // `npm run build` rewrites it; a unit test fails when it differs from what the script writes.
 
 /** Every input's name, in action.yml's order. */
-export const INPUT_NAMES = [
+export const DECLARED_INPUTS = [
   'aws-region',
   'role-to-assume',
   'aws-access-key-id',
@@ -34,9 +34,9 @@ export const INPUT_NAMES = [
 ] as const;
 
 /** The name of an input of action.yml. */
-export type InputName = (typeof INPUT_NAMES)[number];
+export type InputName = (typeof DECLARED_INPUTS)[number];
 
-const NAMES: ReadonlySet<string> = new Set(INPUT_NAMES);
+const NAMES: ReadonlySet<string> = new Set(DECLARED_INPUTS);
 
 /** Whether `name` is an input of action.yml. */
 export function isInputName(name: string): name is InputName {

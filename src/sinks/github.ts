@@ -143,16 +143,14 @@ export function plannedResults(prepared: PreparedTarget): SecretResult[] {
       };
     }),
     // A fresh secret whose selected repositories alone differ: a real run sets its list, and keeps its value.
-    ...(prepared.repositoriesOnly ?? []).map(
-      (listOnly): SecretResult => ({
-        target: prepared.target.label,
-        secret: listOnly.name,
-        status: 'planned',
-        takesEffect: listOnly.settings.takesEffect,
-        settings: { selected_repository_ids: listOnly.settings.body['selected_repository_ids'] },
-        detail: repositoriesOnlyNotes(prepared, listOnly),
-      }),
-    ),
+    ...(prepared.repositoriesOnly ?? []).map((listOnly): SecretResult => ({
+      target: prepared.target.label,
+      secret: listOnly.name,
+      status: 'planned',
+      takesEffect: listOnly.settings.takesEffect,
+      settings: { selected_repository_ids: listOnly.settings.body['selected_repository_ids'] },
+      detail: repositoriesOnlyNotes(prepared, listOnly),
+    })),
   ];
 }
 
