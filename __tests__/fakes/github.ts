@@ -611,6 +611,9 @@ export class FakeGitHub {
         const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
         const page = Number(url.searchParams.get('page') ?? 1);
         // The action asks only for a secret whose visibility is selected; for others the list is empty.
+        // Every selected repository is listed, whichever the token can see: GitHub's documentation does
+        // not say whether a token given only some repositories gets the others too (a guess). Were
+        // GitHub to leave them out, the removal guard (src/github/targets.ts) could not count them.
         const ids = stored.visibility === 'selected' ? (stored.selectedRepositoryIds ?? []) : [];
         const byId = new Map([...this.repositories.values()].map((repository) => [repository.id, repository]));
         const repositories = ids.slice((page - 1) * perPage, page * perPage).map((id) => {
