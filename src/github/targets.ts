@@ -252,7 +252,8 @@ interface StoredOrganizationSecret {
 }
 
 /**
- * The share of a stored selected list that a run may remove without `allow-repository-removal`.
+ * The share of a stored selected list that a run may remove without `allow-repository-removal`, when
+ * selected-repositories holds a pattern.
  * Repositories leave a list that follows a pattern a few at a time (archived, renamed, deleted); a
  * token that suddenly sees fewer repositories (a fine-grained token or GitHub App given fewer, an
  * SSO authorisation lapsed for some) drops most of them at once. More than half is far beyond the
@@ -306,8 +307,11 @@ async function organizationSettings(
         : undefined;
     const note = change ? listChangeNote(change) : undefined;
     const storedCount = current?.selectedRepositoryIds?.length ?? 0;
+    // Only a pattern can lose repositories unseen: a name the token cannot see fails its look-up, so
+    // a list of names that drops some is the user's own edit, set as given.
+    const guarded = spec.selectedPatterns !== undefined && !spec.allowRepositoryRemoval;
     const refusal =
-      change && !spec.allowRepositoryRemoval && change.removed.length > storedCount * MAX_REMOVED_SHARE
+      change && guarded && change.removed.length > storedCount * MAX_REMOVED_SHARE
         ? removalProblem({ name, label, removed: change.removed, storedCount, tokenName: tokenSource.name })
         : undefined;
     settings.set(name, {
