@@ -188,6 +188,30 @@ describe('selected-repositories with a pattern, resolved by listing the organisa
     expect(result.errors.join('\n')).toContain('selected-repositories would remove 200 of the 300 repositories');
   });
 
+  it('a stored list read short of its total_count fails the secret: the guard cannot count what it did not read', async () => {
+    const store = fakes.github.organizationStore('acme')!;
+    fakes.github.seed(store, 'ECR_PASSWORD', 'old', new Date(Date.now() - 20 * 3_600_000), {
+      visibility: 'selected',
+      selectedRepositoryIds: idsOf(SVC),
+    });
+    // Its first page is all this token sees: read alone, the stored list would look unchanged.
+    const narrow = fakes.github.addToken('github_pat_11NARROW', 'write', {
+      repositories: SVC.slice(0, 100).map((name) => `acme/${name}`),
+    });
+    fakes.github.linklessLists = true;
+
+    const result = await run(fakes, selectedInputs({ 'github-token': narrow }));
+
+    expect(result.exitCode).toBe(1);
+    expect(fakes.github.writes()).toEqual([]);
+    expect(sorted(fakes.github.organizationSecret('acme', 'ECR_PASSWORD')?.selectedRepositoryIds)).toEqual(
+      sorted(idsOf(SVC)),
+    );
+    expect(result.errors.join('\n')).toContain(
+      'GitHub listed 100 of the 300 selected repositories of secret ECR_PASSWORD of organization acme',
+    );
+  });
+
   it('max-age: a fresh secret whose resolved list differs gets its list alone set; no password, value kept', async () => {
     const store = fakes.github.organizationStore('acme')!;
     fakes.github.seed(store, 'ECR_PASSWORD', 'fresh', new Date(Date.now() - 30 * 60_000), {

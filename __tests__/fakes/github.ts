@@ -145,6 +145,12 @@ export class FakeGitHub {
    * answer issue 8 saw). Real GitHub ends its Link chain on the last page; this is a fault mode.
    */
   endlessLists = false;
+  /**
+   * Lists of a selected secret's repositories whose `Link` header is lost (a gateway in front of
+   * github-api-url that drops it): the first page alone, with the true `total_count`. A fault mode:
+   * GitHub itself links every page to the next ("Using pagination in the REST API").
+   */
+  linklessLists = false;
   /** Old `owner/name` of renamed repositories, to their current one. */
   readonly renamed = new Map<string, string>();
   /** Users and organisations that exist without any repository (an owner of one is known through it). */
@@ -627,7 +633,7 @@ export class FakeGitHub {
         });
         const next = new URL(url);
         next.searchParams.set('page', String(page + 1));
-        const link = page * perPage < ids.length ? { link: `<${next.href}>; rel="next"` } : {};
+        const link = page * perPage < ids.length && !this.linklessLists ? { link: `<${next.href}>; rel="next"` } : {};
         return json(200, { total_count: ids.length, repositories }, link);
       });
     }
