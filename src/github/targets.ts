@@ -396,11 +396,14 @@ async function storedOrganizationSecret(
     const ids: number[] = [];
     const repositoryNames = new Map<number, string>();
     let pages = 0;
+    let total: unknown;
     for await (const { data } of github.paginate.iterator(`GET /orgs/{org}/${app}/secrets/{secret_name}/repositories`, {
       org,
       secret_name: name,
       per_page: 100,
     })) {
+      // paginate keeps each page's `total_count` on the array it unwraps.
+      total ??= (data as unknown as { total_count?: unknown }).total_count;
       for (const repository of data) {
         ids.push(repository.id);
         repositoryNames.set(repository.id, repository.name);
@@ -411,6 +414,12 @@ async function storedOrganizationSecret(
           `GitHub listed more than ${MAX_REPOSITORY_PAGES * 100} selected repositories for secret ${name} of ${label}; give visibility and selected-repositories explicitly.`,
         );
     }
+    // A list read short (a page whose Link to the next was lost) would hide from the removal guard
+    // what the write removes: the secret fails instead.
+    if (typeof total === 'number' && ids.length < total)
+      throw new Error(
+        `GitHub listed ${ids.length} of the ${total} selected repositories of secret ${name} of ${label}, so what a write would remove cannot be told, and it was not written. Run the job again; if it persists, check github-api-url (a proxy or gateway that drops GitHub's Link headers).`,
+      );
     return { visibility, selectedRepositoryIds: ids, selectedRepositoryNames: repositoryNames };
   } catch (error) {
     if (!(error instanceof RequestError)) throw error;
