@@ -132,6 +132,34 @@ describe('selected-repositories with a pattern, resolved by listing the organisa
     expect(allowed.summary).toContain('selected repositories since the stored list: 0 added, 200 removed (svc-001, ');
   });
 
+  it('a token that no longer sees some repositories of the stored list fails the secret, however few they are', async () => {
+    expect((await run(fakes, selectedInputs())).exitCode).toBe(0);
+    const before = fakes.github.organizationSecret('acme', 'ECR_PASSWORD')!;
+    const { plaintext, selectedRepositoryIds } = before;
+    // Two thirds still seen: a third removed, under half, but every one of them only because the token lost it.
+    const visible = SVC.filter((_, i) => i % 3 !== 0);
+    const narrower = fakes.github.addToken('github_pat_11NARROWER', 'write', {
+      repositories: visible.map((name) => `acme/${name}`),
+    });
+    const writes = fakes.github.writes().length;
+
+    const result = await run(fakes, selectedInputs({ 'github-token': narrower }));
+
+    expect(result.exitCode).toBe(1);
+    expect(fakes.github.writes()).toHaveLength(writes);
+    const after = fakes.github.organizationSecret('acme', 'ECR_PASSWORD');
+    expect([after?.plaintext, after?.selectedRepositoryIds]).toEqual([plaintext, selectedRepositoryIds]);
+    expect(result.errors.join('\n')).toContain(
+      'selected-repositories would remove 100 repositories that github-token cannot see from secret ECR_PASSWORD of organization acme (svc-000, svc-003,',
+    );
+
+    const allowed = await run(fakes, selectedInputs({ 'github-token': narrower, 'allow-repository-removal': 'true' }));
+    expect(allowed.exitCode).toBe(0);
+    expect(sorted(fakes.github.organizationSecret('acme', 'ECR_PASSWORD')?.selectedRepositoryIds)).toEqual(
+      sorted(idsOf(visible)),
+    );
+  });
+
   it("the removal guard's edge: exactly half removed narrows the list, named; a list of one losing its one is refused", async () => {
     const store = fakes.github.organizationStore('acme')!;
     const old = new Date(Date.now() - 20 * 3_600_000);
