@@ -310,10 +310,20 @@ async function organizationSettings(
     // Only a pattern can lose repositories unseen: a name the token cannot see fails its look-up, so
     // a list of names that drops some is the user's own edit, set as given.
     const guarded = spec.selectedPatterns !== undefined && !spec.allowRepositoryRemoval;
+    // A stored repository missing from the token's listing leaves only because the token lost it
+    // (an archived, renamed or re-topicked one is still listed): none goes unless allowed.
+    const unseen =
+      current && spec.visibleIds
+        ? (current.selectedRepositoryIds ?? [])
+            .filter((id) => !spec.visibleIds?.has(id) && !wantedIds?.includes(id))
+            .map((id) => current.selectedRepositoryNames?.get(id) ?? `id ${id}`)
+        : [];
     const refusal =
       change && guarded && change.removed.length > storedCount * MAX_REMOVED_SHARE
         ? removalProblem({ name, label, removed: change.removed, storedCount, tokenName: tokenSource.name })
-        : undefined;
+        : change && guarded && unseen.length > 0
+          ? unseenProblem({ name, label, unseen, tokenName: tokenSource.name })
+          : undefined;
     settings.set(name, {
       body,
       takesEffect: APPS[app].takesEffect(readersOf(visibility)),
@@ -354,6 +364,12 @@ function removalProblem(about: {
 }): string {
   const { name, label, removed, storedCount, tokenName } = about;
   return `selected-repositories would remove ${removed.length} of the ${storedCount} repositories secret ${name} of ${label} is shared with (${removed.join(', ')}), more than half, so neither its value nor its list was changed. A token that sees fewer repositories than before looks like this: check that ${tokenName} still has access to them (a fine-grained token or GitHub App must include them). If the list is meant to shrink, set allow-repository-removal: true for this run.`;
+}
+
+/** Why a selected list that would lose repositories the token no longer sees is left as it is. */
+function unseenProblem(about: { name: string; label: string; unseen: readonly string[]; tokenName: string }): string {
+  const { name, label, unseen, tokenName } = about;
+  return `selected-repositories would remove ${unseen.length} ${unseen.length === 1 ? 'repository' : 'repositories'} that ${tokenName} cannot see from secret ${name} of ${label} (${unseen.join(', ')}), so neither its value nor its list was changed: they are not in its listing of the organisation, so they leave only because the token lost access to them. Check that ${tokenName} still has access to them (a fine-grained token or GitHub App must include them). If they are meant to go, set allow-repository-removal: true for this run.`;
 }
 
 function listChangeNote({ added, removed }: ListChange): string {
