@@ -132,6 +132,114 @@ describe('selected-repositories with a pattern, resolved by listing the organisa
     expect(allowed.summary).toContain('selected repositories since the stored list: 0 added, 200 removed (svc-001, ');
   });
 
+  it('a token that no longer sees some repositories of the stored list fails the secret, however few they are', async () => {
+    expect((await run(fakes, selectedInputs())).exitCode).toBe(0);
+    const before = fakes.github.organizationSecret('acme', 'ECR_PASSWORD')!;
+    const { plaintext, selectedRepositoryIds } = before;
+    // Two thirds still seen: a third removed, under half, but every one of them only because the token lost it.
+    const visible = SVC.filter((_, i) => i % 3 !== 0);
+    const narrower = fakes.github.addToken('github_pat_11NARROWER', 'write', {
+      repositories: visible.map((name) => `acme/${name}`),
+    });
+    const writes = fakes.github.writes().length;
+
+    const result = await run(fakes, selectedInputs({ 'github-token': narrower }));
+
+    expect(result.exitCode).toBe(1);
+    expect(fakes.github.writes()).toHaveLength(writes);
+    const after = fakes.github.organizationSecret('acme', 'ECR_PASSWORD');
+    expect([after?.plaintext, after?.selectedRepositoryIds]).toEqual([plaintext, selectedRepositoryIds]);
+    expect(result.errors.join('\n')).toContain(
+      'selected-repositories would remove 100 repositories that github-token cannot see from secret ECR_PASSWORD of organization acme (svc-000, svc-003,',
+    );
+
+    const allowed = await run(fakes, selectedInputs({ 'github-token': narrower, 'allow-repository-removal': 'true' }));
+    expect(allowed.exitCode).toBe(0);
+    expect(sorted(fakes.github.organizationSecret('acme', 'ECR_PASSWORD')?.selectedRepositoryIds)).toEqual(
+      sorted(idsOf(visible)),
+    );
+  });
+
+  it("the removal guard's edge: exactly half removed narrows the list, named; a list of one losing its one is refused", async () => {
+    const store = fakes.github.organizationStore('acme')!;
+    const old = new Date(Date.now() - 20 * 3_600_000);
+    // Four stored, two of them outside the pattern: removing exactly half is ordinary churn.
+    fakes.github.seed(store, 'ECR_PASSWORD', 'old', old, {
+      visibility: 'selected',
+      selectedRepositoryIds: idsOf(['svc-000', 'svc-001', 'web-00', 'web-01']),
+    });
+    const half = await run(fakes, selectedInputs());
+    expect(half.exitCode).toBe(0);
+    expect(sorted(fakes.github.organizationSecret('acme', 'ECR_PASSWORD')?.selectedRepositoryIds)).toEqual(
+      sorted(idsOf(SVC)),
+    );
+    expect(half.summary).toContain('selected repositories since the stored list: 298 added');
+    expect(half.summary).toContain('2 removed (web-00, web-01)');
+
+    // One stored, and it would go: more than half, so the secret fails and keeps its value and list.
+    fakes.github.seed(store, 'ECR_PASSWORD', 'old', old, {
+      visibility: 'selected',
+      selectedRepositoryIds: idsOf(['web-00']),
+    });
+    const writes = fakes.github.writes().length;
+    const one = await run(fakes, selectedInputs());
+    expect(one.exitCode).toBe(1);
+    expect(fakes.github.writes()).toHaveLength(writes);
+    const kept = fakes.github.organizationSecret('acme', 'ECR_PASSWORD');
+    expect([kept?.plaintext, kept?.selectedRepositoryIds]).toEqual(['old', idsOf(['web-00'])]);
+    expect(one.errors.join('\n')).toContain(
+      'selected-repositories would remove 1 of the 1 repositories secret ECR_PASSWORD of organization acme is shared with (web-00), more than half',
+    );
+  });
+
+  it('max-age: a fresh secret whose list would shrink by more than half fails, with no list PUT and no password', async () => {
+    const store = fakes.github.organizationStore('acme')!;
+    fakes.github.seed(store, 'ECR_PASSWORD', 'fresh', new Date(Date.now() - 30 * 60_000), {
+      visibility: 'selected',
+      selectedRepositoryIds: idsOf(SVC),
+    });
+    const narrow = fakes.github.addToken('github_pat_11NARROW', 'write', {
+      repositories: SVC.slice(0, 100).map((name) => `acme/${name}`),
+    });
+
+    const result = await run(fakes, selectedInputs({ 'github-token': narrow, 'max-age': '6h' }));
+
+    expect(result.exitCode).toBe(1);
+    expect(fakes.github.writes()).toEqual([]);
+    expect(awsRequests()).toBe(0);
+    expect(sorted(fakes.github.organizationSecret('acme', 'ECR_PASSWORD')?.selectedRepositoryIds)).toEqual(
+      sorted(idsOf(SVC)),
+    );
+    expect(parsed(result.outputs, 'secrets-failed')).toEqual([
+      expect.objectContaining({ target: 'organization acme', secret: 'ECR_PASSWORD', status: 'failed' }),
+    ]);
+    expect(result.errors.join('\n')).toContain('selected-repositories would remove 200 of the 300 repositories');
+  });
+
+  it('a stored list read short of its total_count fails the secret: the guard cannot count what it did not read', async () => {
+    const store = fakes.github.organizationStore('acme')!;
+    fakes.github.seed(store, 'ECR_PASSWORD', 'old', new Date(Date.now() - 20 * 3_600_000), {
+      visibility: 'selected',
+      selectedRepositoryIds: idsOf(SVC),
+    });
+    // Its first page is all this token sees: read alone, the stored list would look unchanged.
+    const narrow = fakes.github.addToken('github_pat_11NARROW', 'write', {
+      repositories: SVC.slice(0, 100).map((name) => `acme/${name}`),
+    });
+    fakes.github.linklessLists = true;
+
+    const result = await run(fakes, selectedInputs({ 'github-token': narrow }));
+
+    expect(result.exitCode).toBe(1);
+    expect(fakes.github.writes()).toEqual([]);
+    expect(sorted(fakes.github.organizationSecret('acme', 'ECR_PASSWORD')?.selectedRepositoryIds)).toEqual(
+      sorted(idsOf(SVC)),
+    );
+    expect(result.errors.join('\n')).toContain(
+      'GitHub listed 100 of the 300 selected repositories of secret ECR_PASSWORD of organization acme',
+    );
+  });
+
   it('max-age: a fresh secret whose resolved list differs gets its list alone set; no password, value kept', async () => {
     const store = fakes.github.organizationStore('acme')!;
     fakes.github.seed(store, 'ECR_PASSWORD', 'fresh', new Date(Date.now() - 30 * 60_000), {

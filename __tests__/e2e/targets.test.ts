@@ -293,6 +293,27 @@ describe('organisation visibility is kept unless the inputs change it (issue 8, 
     expect(result.stdout).not.toContain('widens secret ECR_USERNAME');
   });
 
+  it('a list of names that drops most of the stored repositories is set as given: only a pattern can shrink unseen', async () => {
+    const org = fakes.github.addOrganization('octo');
+    const [api, web, cli] = ['octo/api', 'octo/web', 'octo/cli'].map((name) => fakes.github.addRepository(name));
+    fakes.github.seed(org, 'ECR_PASSWORD', 'old', new Date(0), {
+      visibility: 'selected',
+      selectedRepositoryIds: [api!.id, web!.id, cli!.id],
+    });
+    // Every name is looked up, and one the token cannot see fails the run: the shorter list is the user's edit.
+    const result = await run(fakes, {
+      ...oidc(),
+      organization: 'octo',
+      visibility: 'selected',
+      'selected-repositories': 'api',
+    });
+
+    expect(result.exitCode).toBe(0);
+    const stored = fakes.github.organizationSecret('octo', 'ECR_PASSWORD');
+    expect([stored?.plaintext, stored?.selectedRepositoryIds]).toEqual([fakes.aws.lastLogin?.password, [api!.id]]);
+    expect(result.summary).toContain('selected repositories since the stored list: 0 added, 2 removed (web, cli)');
+  });
+
   it('max-age: a fresh secret whose visibility differs from the inputs is written all the same', async () => {
     const org = fakes.github.addOrganization('octo');
     const api = fakes.github.addRepository('octo/api');

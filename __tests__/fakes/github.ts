@@ -145,6 +145,12 @@ export class FakeGitHub {
    * answer issue 8 saw). Real GitHub ends its Link chain on the last page; this is a fault mode.
    */
   endlessLists = false;
+  /**
+   * Lists of a selected secret's repositories whose `Link` header is lost (a gateway in front of
+   * github-api-url that drops it): the first page alone, with the true `total_count`. A fault mode:
+   * GitHub itself links every page to the next ("Using pagination in the REST API").
+   */
+  linklessLists = false;
   /** Old `owner/name` of renamed repositories, to their current one. */
   readonly renamed = new Map<string, string>();
   /** Users and organisations that exist without any repository (an owner of one is known through it). */
@@ -611,6 +617,9 @@ export class FakeGitHub {
         const perPage = Math.min(Number(url.searchParams.get('per_page') ?? 30), 100);
         const page = Number(url.searchParams.get('page') ?? 1);
         // The action asks only for a secret whose visibility is selected; for others the list is empty.
+        // Every selected repository is listed, whichever the token can see: GitHub's documentation does
+        // not say whether a token given only some repositories gets the others too (a guess). Were
+        // GitHub to leave them out, the removal guard (src/github/targets.ts) could not count them.
         const ids = stored.visibility === 'selected' ? (stored.selectedRepositoryIds ?? []) : [];
         const byId = new Map([...this.repositories.values()].map((repository) => [repository.id, repository]));
         const repositories = ids.slice((page - 1) * perPage, page * perPage).map((id) => {
@@ -624,7 +633,7 @@ export class FakeGitHub {
         });
         const next = new URL(url);
         next.searchParams.set('page', String(page + 1));
-        const link = page * perPage < ids.length ? { link: `<${next.href}>; rel="next"` } : {};
+        const link = page * perPage < ids.length && !this.linklessLists ? { link: `<${next.href}>; rel="next"` } : {};
         return json(200, { total_count: ids.length, repositories }, link);
       });
     }

@@ -71,5 +71,6 @@ export async function resolveSelectedRepositories(
     ...selectionNotes(matches, topics, exactLeftOut),
     `selected-repositories of organization ${listing.login}: ${selected.length} ${selected.length === 1 ? 'repository' : 'repositories'} (${selected.map(({ name }) => name).join(', ')}).`,
   ];
-  return { spec: { ...spec, selected }, notes };
+  const visibleIds = new Set(listing.repositories.flatMap(({ id }) => (id === undefined ? [] : [id])));
+  return { spec: { ...spec, selected, visibleIds }, notes };
 }

@@ -28,6 +28,8 @@ export type TargetSpec =
       topics?: string[];
       /** Set once the names and patterns are resolved by listing the organisation: every repository the secret is for. */
       selected?: SelectedRepository[];
+      /** With `selected`: the ids of every repository of the organisation the token can see (archived ones included). */
+      visibleIds?: ReadonlySet<number>;
       /** `allow-repository-removal`: narrow the list however much it shrinks. */
       allowRepositoryRemoval?: true;
       app?: SecretApp;

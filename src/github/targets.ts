@@ -252,7 +252,8 @@ interface StoredOrganizationSecret {
 }
 
 /**
- * The share of a stored selected list that a run may remove without `allow-repository-removal`.
+ * The share of a stored selected list that a run may remove without `allow-repository-removal`, when
+ * selected-repositories holds a pattern.
  * Repositories leave a list that follows a pattern a few at a time (archived, renamed, deleted); a
  * token that suddenly sees fewer repositories (a fine-grained token or GitHub App given fewer, an
  * SSO authorisation lapsed for some) drops most of them at once. More than half is far beyond the
@@ -306,10 +307,23 @@ async function organizationSettings(
         : undefined;
     const note = change ? listChangeNote(change) : undefined;
     const storedCount = current?.selectedRepositoryIds?.length ?? 0;
+    // Only a pattern can lose repositories unseen: a name the token cannot see fails its look-up, so
+    // a list of names that drops some is the user's own edit, set as given.
+    const guarded = spec.selectedPatterns !== undefined && !spec.allowRepositoryRemoval;
+    // A stored repository missing from the token's listing leaves only because the token lost it
+    // (an archived, renamed or re-topicked one is still listed): none goes unless allowed.
+    const unseen =
+      current && spec.visibleIds
+        ? (current.selectedRepositoryIds ?? [])
+            .filter((id) => !spec.visibleIds?.has(id) && !wantedIds?.includes(id))
+            .map((id) => current.selectedRepositoryNames?.get(id) ?? `id ${id}`)
+        : [];
     const refusal =
-      change && !spec.allowRepositoryRemoval && change.removed.length > storedCount * MAX_REMOVED_SHARE
+      change && guarded && change.removed.length > storedCount * MAX_REMOVED_SHARE
         ? removalProblem({ name, label, removed: change.removed, storedCount, tokenName: tokenSource.name })
-        : undefined;
+        : change && guarded && unseen.length > 0
+          ? unseenProblem({ name, label, unseen, tokenName: tokenSource.name })
+          : undefined;
     settings.set(name, {
       body,
       takesEffect: APPS[app].takesEffect(readersOf(visibility)),
@@ -352,6 +366,12 @@ function removalProblem(about: {
   return `selected-repositories would remove ${removed.length} of the ${storedCount} repositories secret ${name} of ${label} is shared with (${removed.join(', ')}), more than half, so neither its value nor its list was changed. A token that sees fewer repositories than before looks like this: check that ${tokenName} still has access to them (a fine-grained token or GitHub App must include them). If the list is meant to shrink, set allow-repository-removal: true for this run.`;
 }
 
+/** Why a selected list that would lose repositories the token no longer sees is left as it is. */
+function unseenProblem(about: { name: string; label: string; unseen: readonly string[]; tokenName: string }): string {
+  const { name, label, unseen, tokenName } = about;
+  return `selected-repositories would remove ${unseen.length} ${unseen.length === 1 ? 'repository' : 'repositories'} that ${tokenName} cannot see from secret ${name} of ${label} (${unseen.join(', ')}), so neither its value nor its list was changed: they are not in its listing of the organisation, so they leave only because the token lost access to them. Check that ${tokenName} still has access to them (a fine-grained token or GitHub App must include them). If they are meant to go, set allow-repository-removal: true for this run.`;
+}
+
 function listChangeNote({ added, removed }: ListChange): string {
   const names = (list: readonly string[]) => (list.length > 0 ? ` (${list.join(', ')})` : '');
   return `selected repositories since the stored list: ${added.length} added${names(added)}, ${removed.length} removed${names(removed)}`;
@@ -392,11 +412,14 @@ async function storedOrganizationSecret(
     const ids: number[] = [];
     const repositoryNames = new Map<number, string>();
     let pages = 0;
+    let total: unknown;
     for await (const { data } of github.paginate.iterator(`GET /orgs/{org}/${app}/secrets/{secret_name}/repositories`, {
       org,
       secret_name: name,
       per_page: 100,
     })) {
+      // paginate keeps each page's `total_count` on the array it unwraps.
+      total ??= (data as unknown as { total_count?: unknown }).total_count;
       for (const repository of data) {
         ids.push(repository.id);
         repositoryNames.set(repository.id, repository.name);
@@ -407,6 +430,12 @@ async function storedOrganizationSecret(
           `GitHub listed more than ${MAX_REPOSITORY_PAGES * 100} selected repositories for secret ${name} of ${label}; give visibility and selected-repositories explicitly.`,
         );
     }
+    // A list read short (a page whose Link to the next was lost) would hide from the removal guard
+    // what the write removes: the secret fails instead.
+    if (typeof total === 'number' && ids.length < total)
+      throw new Error(
+        `GitHub listed ${ids.length} of the ${total} selected repositories of secret ${name} of ${label}, so what a write would remove cannot be told, and it was not written. Run the job again; if it persists, check github-api-url (a proxy or gateway that drops GitHub's Link headers).`,
+      );
     return { visibility, selectedRepositoryIds: ids, selectedRepositoryNames: repositoryNames };
   } catch (error) {
     if (!(error instanceof RequestError)) throw error;
