@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AwsAuth } from '../aws/auth.ts';
+import type { RegistrySpec } from '../aws/registry.ts';
+import { registryAccountsWithin } from '../secrets.ts';
 import {
   ConfigError,
   parseAwsConfig,
@@ -130,13 +132,16 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
   // GitLab's 10,000 characters for a value, checked before ECR is asked, as GitHub's 48 KB is (config.ts).
   const oversized = gitlab && wantsGitHub ? gitlabRegistriesProblem((config as Config).registry) : undefined;
   if (oversized) throw new UsageError(oversized);
+  const dotenv = wantsDotenv ? dotenvSettings(flags, flag) : undefined;
+  const crowded = dotenv && wantsGitHub ? dotenvRegistriesProblem(dotenv, (config as Config).registry) : undefined;
+  if (crowded) throw new UsageError(crowded);
   const auth = commandAuth(config.auth, flag('web-identity-token-env'), env, secrets);
   return {
     aws: { ...config, auth },
     ...(wantsGitHub
       ? { github: { ...(config as Config), auth, github: commandToken(config as Config, tokenEnv) } }
       : {}),
-    ...(wantsDotenv ? { dotenv: dotenvSettings(flags, flag) } : {}),
+    ...(dotenv ? { dotenv } : {}),
     ...(gitlab ? { gitlab } : {}),
     dryRun: wantsGitHub && (config as Config).dryRun,
     output,
@@ -315,6 +320,17 @@ function dotenvSettings(flags: ParsedFlags, flag: (name: string) => string): Dot
   const path = flag('dotenv-file');
   if (!path) throw new UsageError('--dotenv-file: it is empty. Give the file to write, such as auth.env.');
   return { path, names };
+}
+
+/**
+ * The dotenv file's docker config names the registries of `--registries` too, each entry about 3.4 KB,
+ * and GitLab takes dotenv reports under 5 KB: checked before ECR is asked, as GitLab's 10,000
+ * characters are for a variable. Undefined when it fits.
+ */
+function dotenvRegistriesProblem(dotenv: DotenvSettings, registry: RegistrySpec): string | undefined {
+  const accounts = registry.type === 'private' ? registry.accounts.length : 0;
+  if (!dotenv.names.dockerConfig || accounts <= registryAccountsWithin(GITLAB_DOTENV_MAX_BYTES)) return undefined;
+  return `--registries: the dotenv file's ${dotenv.names.dockerConfig} would name ${accounts + 1} registries, each entry up to 3.8 KB, and GitLab takes dotenv reports smaller than ${GITLAB_DOTENV_MAX_BYTES} bytes, which hold the docker config of one registry. Write the dotenv file in a run of its own, without --registries, or hand the docker config to the jobs as a GitLab CI/CD variable (--gitlab-project or --gitlab-group).`;
 }
 
 /** The GitLab variable's settings, checked before anything is asked: one owner, a name GitLab takes, a token, an API URL. */
