@@ -308,6 +308,25 @@ describe('fan-out at GitHub pace (points-limited fake, time-scaled)', () => {
     expect(fakes.allRequests()).toEqual([]);
   });
 
+  it.each([
+    ['upper case and a trailing slash', 'https://API.GitHub.com/'],
+    ['a fully qualified name (trailing dot)', 'https://api.github.com./'],
+    ['a GHE.com subdomain', 'https://api.octocorp.ghe.com'],
+    ['a GHE.com subdomain, fully qualified', 'https://api.octocorp.ghe.com.'],
+  ])('github.com or GHE.com spelt as %s is GitHub cloud: write-interval 500ms refused', async (_how, apiUrl) => {
+    const result = await run(fakes, {
+      'role-to-assume': fakes.roleArn,
+      'github-api-url': apiUrl,
+      'write-interval': '500ms',
+    });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toEqual([
+      expect.stringContaining('the least GitHub.com allows (80 content-creating requests a minute)'),
+    ]);
+    expect(fakes.allRequests()).toEqual([]);
+  });
+
   it('write-interval over a minute (30d would be a 1 ms timer to Node): an input error naming the bound, nothing asked', async () => {
     const result = await run(fakes, { 'role-to-assume': fakes.roleArn, 'write-interval': '30d' });
 
