@@ -35,13 +35,32 @@ export class RunnerProxyAgent extends Agent {
     const key = `${protocol} ${proxy}`;
     let agent = this.viaProxy.get(key);
     if (!agent) {
+      const { url, headers } = credentialsApart(proxy);
       agent = options.secureEndpoint
-        ? new TunnelAgent(proxy, { keepAlive: true })
-        : new HttpProxyAgent(proxy, { keepAlive: true });
+        ? new TunnelAgent(url, { keepAlive: true, headers })
+        : new HttpProxyAgent(url, { keepAlive: true, headers });
       this.viaProxy.set(key, agent);
     }
     return agent;
   }
+}
+
+/**
+ * The proxy's URL without its user and password, and the `Proxy-Authorization` header that carries
+ * them instead. Both agents would build that header from the URL themselves, but they also log the
+ * whole URL with the `debug` package (`DEBUG=*`), straight to stderr, where neither the runner's
+ * masks (a user name may be a token) nor the command's reach.
+ */
+function credentialsApart(proxy: string): { url: string; headers: Record<string, string> } {
+  const url = new URL(proxy);
+  if (!url.username && !url.password) return { url: proxy, headers: {} };
+  // As `@actions/http-client` and the agents read them: percent-decoded.
+  const basic = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString(
+    'base64',
+  );
+  url.username = '';
+  url.password = '';
+  return { url: url.href, headers: { 'Proxy-Authorization': `Basic ${basic}` } };
 }
 
 /**

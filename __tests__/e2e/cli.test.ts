@@ -420,6 +420,33 @@ describe('the command writes a dotenv file for a GitLab pipeline', () => {
   });
 });
 
+describe('the dotenv file beside GitHub secrets with --registries', () => {
+  it("a docker config of two registries (over the dotenv report's 5 KB) is refused before AWS is asked: exit 2, nothing written", async () => {
+    const keys = fakes.aws.addStaticKeys();
+    const run = await command(
+      [
+        '--aws-region',
+        'eu-west-1',
+        '--repositories',
+        REPO,
+        '--github-api-url',
+        fakes.github.server.url,
+        '--docker-config-secret-name',
+        'DOCKER_AUTH_CONFIG',
+        '--registries',
+        '111111111111',
+        '--dotenv-file',
+        'auth.env',
+      ],
+      commandEnv({ GH_TOKEN: TOKEN, AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey }),
+    );
+    expect(run.stderr).toMatch(/^error: --registries: .*dotenv/);
+    expect(run.exitCode).toBe(2);
+    expect(fakes.allRequests()).toEqual([]);
+    expect(run.files).toEqual([]);
+  });
+});
+
 describe('the command writes a GitLab CI/CD variable', () => {
   const GITLAB_TOKEN = 'glpat-MAINTAINER-0123456789';
 

@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -21,7 +30,7 @@ beforeAll(async () => (fakes = await setUp()));
 afterAll(async () => fakes.stop());
 
 /** The command with keys the fake AWS knows, in `dir`, its output scanned for every secret. */
-async function dotenvRun(dir: string, file: string) {
+async function dotenvRun(dir: string, file: string, user?: { uid: number; gid: number }) {
   const keys = fakes.aws.addStaticKeys();
   const run = await runCommand(
     ['--aws-region', 'eu-west-1', '--dotenv-file', file],
@@ -32,6 +41,7 @@ async function dotenvRun(dir: string, file: string) {
       AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
     },
     dir,
+    user,
   );
   const visible = `${run.stdout}\n${run.stderr}`;
   for (const secret of issuedSecrets(fakes, [keys.secretAccessKey]))
@@ -130,5 +140,23 @@ describe('--dotenv-file naming a symbolic link to a regular file', () => {
     const auth = Buffer.from(config.auths[fakes.aws.registry]?.auth ?? '', 'base64').toString('utf8');
     expect(auth).toBe(`AWS:${fakes.aws.lastLogin?.password}`);
     expect(readFileSync(join(dir, 'elsewhere.env'), 'utf8')).toBe('OLD=1\n');
+  });
+});
+
+describe('--dotenv-file naming a file another user owns, in a folder with the sticky bit (such as /tmp)', () => {
+  it('exit 2 before any request: only its owner may replace it there, and the rename would fail after the password was minted', async () => {
+    // A root test runs the command as nobody beside root's file; otherwise the file is given to root with sudo, as .ci/run installs skopeo.
+    const dir = folderWith((folder) => writeFileSync(join(folder, 'auth.env'), 'OLD=1\n', { mode: 0o644 }));
+    chmodSync(dir, 0o1777);
+    const root = process.getuid?.() === 0;
+    if (!root) execFileSync('sudo', ['-n', 'chown', '0:0', join(dir, 'auth.env')]);
+    const seen = fakes.allRequests().length;
+    const run = await dotenvRun(dir, 'auth.env', root ? { uid: 65534, gid: 65534 } : undefined);
+    expect(run.stderr).toMatch(
+      /^error: --dotenv-file: "auth\.env" belongs to another user, in a folder with the sticky bit \(such as \/tmp\), where only its owner may replace it\./,
+    );
+    expect(run.exitCode).toBe(2);
+    expect(fakes.allRequests().length).toBe(seen);
+    expect(readFileSync(join(dir, 'auth.env'), 'utf8')).toBe('OLD=1\n');
   });
 });

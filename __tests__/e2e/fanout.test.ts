@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Fakes } from '../fakes/index.ts';
-import { PASSWORD_LIFETIME_MS } from '../fakes/aws.ts';
+import { ecrError, PASSWORD_LIFETIME_MS } from '../fakes/aws.ts';
 import { secondaryRateLimit } from '../fakes/github.ts';
 import type { RecordedRequest } from '../fakes/server.ts';
 import { githubCalls, run, setUp } from './helpers.ts';
@@ -193,6 +193,45 @@ describe('fan-out at GitHub pace (points-limited fake, time-scaled)', () => {
     }
   }, 120_000);
 
+  it("a renewal ECR refuses mid-run: the secrets still to write fail by name with ECR's reason, those written stay, exit 1", async () => {
+    // 200 writes 2 s apart outlast the 4 minutes a login is used for; ECR refuses every login after the first.
+    const repositories = addRepositories(200);
+    fakes.github.enforcePoints({ timeScale: TIME_SCALE });
+    fakes.aws.timeScale = TIME_SCALE;
+    let logins = 0;
+    fakes.aws.ecr.inject({
+      match: () => ++logins > 1,
+      times: Infinity,
+      reply: ecrError(
+        400,
+        'AccessDeniedException',
+        `User: ${fakes.roleArn} is not authorized to perform: ecr:GetAuthorizationToken on resource: * with an explicit deny`,
+      ),
+    });
+
+    const result = await run(
+      fakes,
+      { 'role-to-assume': fakes.roleArn, repositories: repositories.join('\n'), 'write-interval': '2s' },
+      timeScaled,
+    );
+
+    expect(result.exitCode).toBe(1);
+    expect(fakes.aws.logins).toHaveLength(1);
+    const first = fakes.aws.logins[0]!.password;
+    const written = repositories.filter(
+      (name) => fakes.github.repositorySecret(name, 'ECR_PASSWORD')?.plaintext === first,
+    );
+    const failed = JSON.parse(result.outputs['secrets-failed'] ?? 'null') as { target: string; reason?: string }[];
+    // Some were written with the first login, the rest failed, each by name; none is both or neither.
+    expect(written.length).toBeGreaterThan(50);
+    expect(written.length).toBeLessThan(200);
+    expect(failed).toHaveLength(200 - written.length);
+    expect(new Set([...written, ...failed.map((entry) => entry.target)]).size).toBe(200);
+    for (const entry of failed) expect(entry.reason).toContain('may not call ecr:GetAuthorizationToken');
+    expect(result.errors.join('\n')).toContain('ecr:GetAuthorizationToken');
+    expect(fakes.github.writes()).toHaveLength(written.length);
+  }, 120_000);
+
   it('writes held by a rate limit past the 5 minutes a password may wait: never sent with it, sealed again with a new one', async () => {
     // 110 writes 2 s apart; GitHub refuses the 100th (about 200 s after the login) and asks for 120 s:
     // that write and those waiting with it would leave about 320 s after their password was asked for.
@@ -267,6 +306,25 @@ describe('fan-out at GitHub pace (points-limited fake, time-scaled)', () => {
     expect(result.exitCode).toBe(1);
     expect(result.errors).toEqual([
       "Input 'write-interval': 500ms is shorter than 750ms, the least GitHub.com allows (80 content-creating requests a minute). Use at least 750ms; 1s (the default) on github.com, as GitHub advises.",
+    ]);
+    expect(fakes.allRequests()).toEqual([]);
+  });
+
+  it.each([
+    ['upper case and a trailing slash', 'https://API.GitHub.com/'],
+    ['a fully qualified name (trailing dot)', 'https://api.github.com./'],
+    ['a GHE.com subdomain', 'https://api.octocorp.ghe.com'],
+    ['a GHE.com subdomain, fully qualified', 'https://api.octocorp.ghe.com.'],
+  ])('github.com or GHE.com spelt as %s is GitHub cloud: write-interval 500ms refused', async (_how, apiUrl) => {
+    const result = await run(fakes, {
+      'role-to-assume': fakes.roleArn,
+      'github-api-url': apiUrl,
+      'write-interval': '500ms',
+    });
+
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toEqual([
+      expect.stringContaining('the least GitHub.com allows (80 content-creating requests a minute)'),
     ]);
     expect(fakes.allRequests()).toEqual([]);
   });

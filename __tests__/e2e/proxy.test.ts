@@ -113,6 +113,29 @@ describe('behind a proxy', () => {
     for (const { service, host } of allHosts()) expect(`${service} ${host}`).toMatch(/^\w+ [\w.]+\.test:\d+$/);
   });
 
+  it('a proxy with a user and password, DEBUG=* set: the proxy gets them, and no debug line shows them', async () => {
+    await start(['oidc', 'sts', 'ecr', 'github']);
+    const { env, inputs } = namedServices();
+    // A token as the user name, as some proxies take; the password with characters percent-encoded in the URL.
+    const user = 'ghp_proxyUserToken0123456789';
+    const password = 'Pr0xy:S3cret@x';
+    const withCredentials = proxy.url.replace('://', `://${user}:${encodeURIComponent(password)}@`);
+    const result = await run(fakes, inputs, {
+      ...env,
+      https_proxy: withCredentials,
+      http_proxy: withCredentials,
+      DEBUG: '*',
+    });
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+    expect(new Set(proxy.credentials)).toEqual(new Set([`${user}:${password}`]));
+    // The runner masks what follows ::add-mask::; anywhere else it would be shown.
+    const visible = `${result.stdout}\n${result.stderr}`.replace(/^::add-mask::.*$/gm, '');
+    for (const secret of [user, password, encodeURIComponent(password)])
+      expect(visible.includes(secret) ? `leaked: ${secret.slice(0, 6)}...` : 'not leaked').toBe('not leaked');
+  });
+
   it("a proxy that refuses the tunnel to GitHub (squid's 403 Access Denied) is named as the proxy's refusal, never as GitHub's answer", async () => {
     await start(['github']);
     proxy.denied.add('github.test');

@@ -272,6 +272,11 @@ describe('disabled and locked repositories (GraphQL isDisabled, isLocked)', () =
 
     expect(result.exitCode).toBe(1);
     expect(result.summary).toContain('Repository access blocked');
+    // Said as the repository's block, not as a token without the Secrets permission (which no new token would fix).
+    expect(result.errors.join('\n')).toContain(
+      'GitHub has blocked this repository (disabled or locked), so no secret can be written there',
+    );
+    expect(result.errors.join('\n')).not.toContain('It needs');
   });
 });
 

@@ -40,6 +40,8 @@ export class FakeProxy {
   readonly encryptedTunnels: string[] = [];
   /** The local port of every connection the proxy opened to an upstream server. */
   readonly upstreamPorts = new Set<number>();
+  /** The user and password each CONNECT and absolute-form request gave (`Proxy-Authorization: Basic`, decoded), '' when none. Never checked: squid would, with its auth_param. */
+  readonly credentials: string[] = [];
   url = '';
   /**
    * Hosts the proxy's access rules refuse: a CONNECT to them is answered as squid answers a request
@@ -110,6 +112,7 @@ export class FakeProxy {
   private connect(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const target = (req.url ?? '').toLowerCase();
     this.tunnels.push(target);
+    this.credentials.push(basicCredentials(req));
     if (this.denied.has(target.split(':')[0] ?? '')) {
       const page =
         '<html><head><title>ERROR: The requested URL could not be retrieved</title></head><body><h1>ERROR</h1><h2>The requested URL could not be retrieved</h2><p>Access Denied.</p><p>Access control configuration prevents your request from being allowed at this time.</p></body></html>';
@@ -167,6 +170,7 @@ export class FakeProxy {
   ): void {
     const record: ProxiedRequest = { mode, method: req.method ?? 'GET', host: host.toLowerCase(), path, status: 0 };
     this.requests.push(record);
+    if (mode === 'absolute-form') this.credentials.push(basicCredentials(req));
     const upstream = this.resolve(record.host);
     if (!upstream) {
       res.writeHead(502).end(`proxy: cannot resolve ${host}`);
@@ -203,4 +207,11 @@ export class FakeProxy {
       return { host: name.replace(/^\[|\]$/g, ''), port: Number(port) };
     return undefined;
   }
+}
+
+/** `user:password` of a `Proxy-Authorization: Basic` header (RFC 7617), '' without one. */
+function basicCredentials(req: IncomingMessage): string {
+  const header = req.headers['proxy-authorization'] ?? '';
+  const basic = /^Basic (.+)$/i.exec(header)?.[1];
+  return basic ? Buffer.from(basic, 'base64').toString('utf8') : '';
 }

@@ -22,18 +22,21 @@ export interface CommandRun {
 /**
  * Runs `node dist/cli/index.js ...args` on node 24 in a fresh folder (its working folder, home and
  * temp folder), with an environment built from scratch: nothing of the machine's AWS, GitHub or GitLab
- * settings leaks in. `dir` may be given to run in a folder prepared beforehand (a token file, an old dotenv file).
+ * settings leaks in. `dir` may be given to run in a folder prepared beforehand (a token file, an old dotenv file),
+ * and `user` to run as another user (a test run as root).
  */
 export async function runCommand(
   args: readonly string[],
   env: Record<string, string>,
   dir = mkdtempSync(join(tmpdir(), 'ecr-cli-')),
+  user?: { uid: number; gid: number },
 ): Promise<CommandRun> {
   const childEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, TMPDIR: dir, ...env };
   const child = spawn(NODE_24, [COMMAND_ENTRY, ...args], {
     cwd: dir,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...user,
   });
   let stdout = '';
   let stderr = '';

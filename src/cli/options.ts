@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AwsAuth } from '../aws/auth.ts';
+import type { RegistrySpec } from '../aws/registry.ts';
+import { registryAccountsWithin } from '../secrets.ts';
 import {
   ConfigError,
   parseAwsConfig,
@@ -170,6 +172,9 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
   // GitLab's 10,000 characters for a value, checked before ECR is asked, as GitHub's 48 KB is (config.ts).
   const oversized = gitlab && wantsGitHub && config ? gitlabRegistriesProblem((config as Config).registry) : undefined;
   if (oversized) problems.add(oversized);
+  const crowded =
+    dotenv && wantsGitHub && config ? dotenvRegistriesProblem(dotenv, (config as Config).registry) : undefined;
+  if (crowded) problems.add(crowded);
   problems.throwIfAny();
   // Both are set when nothing was found wrong: a config or identity that could not be made added its problems.
   config = config!;
@@ -356,6 +361,17 @@ function dotenvSettings(
     );
   // parseFlags refuses an empty value, so the file is named.
   return { path: flag('dotenv-file'), names };
+}
+
+/**
+ * The dotenv file's docker config names the registries of `--registries` too, each entry about 3.4 KB,
+ * and GitLab takes dotenv reports under 5 KB: checked before ECR is asked, as GitLab's 10,000
+ * characters are for a variable. Undefined when it fits.
+ */
+function dotenvRegistriesProblem(dotenv: DotenvSettings, registry: RegistrySpec): string | undefined {
+  const accounts = registry.type === 'private' ? registry.accounts.length : 0;
+  if (!dotenv.names.dockerConfig || accounts <= registryAccountsWithin(GITLAB_DOTENV_MAX_BYTES)) return undefined;
+  return `--registries: the dotenv file's ${dotenv.names.dockerConfig} would name ${accounts + 1} registries, each entry up to 3.8 KB, and GitLab takes dotenv reports smaller than ${GITLAB_DOTENV_MAX_BYTES} bytes, which hold the docker config of one registry. Write the dotenv file in a run of its own, without --registries, or hand the docker config to the jobs as a GitLab CI/CD variable (--gitlab-project or --gitlab-group).`;
 }
 
 /** The GitLab variable's settings, checked before anything is asked: one owner, a name GitLab takes, a token, an API URL. */

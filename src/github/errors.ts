@@ -58,6 +58,10 @@ function describe(error: unknown, context: GitHubCallContext): string {
       if (/SAML enforcement/i.test(error.message)) {
         return `${token.name} may not ${context.doing} ${context.target} (${said}). ${samlSsoAdvice(token.name)}`;
       }
+      // A repository GitHub disabled or locked (src/github/repositories.ts): no token would be let in.
+      if (/Repository access blocked/i.test(error.message)) {
+        return `Could not ${context.doing} ${context.target} (${said}): GitHub has blocked this repository (disabled or locked), so no secret can be written there until it is restored. Ask its owner (or GitHub Support), or remove it from repositories.`;
+      }
       if (/rate limit/i.test(error.message)) {
         return `GitHub's rate limit stopped the action from trying to ${context.doing} ${context.target} (${said}). Run it again later, or use a GitHub App token, which has a higher limit.`;
       }

@@ -54,7 +54,8 @@ export const DEFAULT_WRITE_INTERVAL_MS = 1_000;
 export function isGitHubCloud(apiUrl: string | undefined): boolean {
   if (apiUrl === undefined) return true;
   try {
-    const host = new URL(apiUrl).hostname.toLowerCase();
+    // A fully qualified name (`api.github.com.`) reaches the same hosts.
+    const host = new URL(apiUrl).hostname.toLowerCase().replace(/\.$/, '');
     return host === 'api.github.com' || host.endsWith('.ghe.com');
   } catch {
     return true;

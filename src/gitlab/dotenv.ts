@@ -29,6 +29,8 @@ import { dockerConfigJson, ECR_USERNAME } from '../secrets.ts';
 export const GITLAB_DOTENV_MAX_BYTES = 5 * 1024;
 /** The `dotenv_variables` limit's default on GitLab Self-Managed (GitLab.com allows 50 and more). */
 export const GITLAB_DOTENV_MAX_VARIABLES = 20;
+/** The sticky bit of a folder's mode (S_ISVTX, which Node's fs.constants does not name). */
+const STICKY_BIT = 0o1000;
 
 export interface DotenvEntry {
   name: string;
@@ -124,6 +126,19 @@ export function dotenvTargetProblem(path: string): string | undefined {
   }
   const entry = look(path, lstatSync);
   if (entry.code === 'ENOENT') return undefined;
+  // In a sticky folder (/tmp) only the entry's owner, the folder's owner or root may rename over it:
+  // the rename would fail with EPERM, after the password was minted.
+  const uid = process.getuid?.();
+  const folderStats = inFolder.stats;
+  if (
+    uid !== undefined &&
+    uid !== 0 &&
+    folderStats.mode & STICKY_BIT &&
+    folderStats.uid !== uid &&
+    entry.stats &&
+    entry.stats.uid !== uid
+  )
+    return `"${path}" belongs to another user, in a folder with the sticky bit (such as /tmp), where only its owner may replace it. Name a file of this user's, or one that does not exist yet, such as auth.env in the job's working folder`;
   // A link is judged by what it points to: nothing (replaced), a regular file (replaced), anything else (refused).
   const isLink = entry.stats?.isSymbolicLink() ?? false;
   const target = isLink ? look(path, statSync) : entry;
