@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Octokit } from '@octokit/rest';
 import { graphqlViolations } from '../contract/graphql.ts';
 import { FakeGitHub } from '../fakes/github.ts';
-import { OWNER_REPOSITORIES_QUERY } from '../../src/github/repositories.ts';
+import { OWNER_REPOSITORIES_QUERY } from '../../src/github/targets/patterns.ts';
 
 /**
  * The fake GitHub's repositories as issues 16.9 and 19 need them, driven by Octokit: disabled and

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { dotenvContent, ecrDotenvEntries, GITLAB_DOTENV_MAX_BYTES, writeDotenvFile } from '../../src/gitlab/dotenv.ts';
-import { dockerConfigJson } from '../../src/secrets.ts';
+import { dockerConfigJson } from '../../src/run/secret-kinds.ts';
 
 /**
  * The dotenv sink (src/gitlab/dotenv.ts): a file GitLab's dotenv report reads as written, mode 0600,

@@ -4,8 +4,8 @@ import { FakeGitLab, type GitLabHolder } from '../fakes/gitlab.ts';
 import { startFakes } from '../fakes/index.ts';
 import { FakeProxy } from '../fakes/proxy.ts';
 import { maskProblem, writeGitLabVariable, type GitLabVariableWrite } from '../../src/gitlab/variables.ts';
-import { dockerConfigJson } from '../../src/secrets.ts';
-import { gitlabRegistriesProblem, MAX_GITLAB_REGISTRY_ACCOUNTS } from '../../src/sinks/gitlab.ts';
+import { dockerConfigJson } from '../../src/run/secret-kinds.ts';
+import { gitlabRegistriesProblem, MAX_GITLAB_REGISTRY_ACCOUNTS } from '../../src/gitlab/variables-sink.ts';
 
 /**
  * The GitLab variable sink (src/gitlab/variables.ts) against the fake GitLab, whose answers are cited

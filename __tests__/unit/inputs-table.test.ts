@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { AWS_INPUTS } from '../../scripts/input-facts.ts';
 import { inputsTableSources } from '../../scripts/inputs-table.ts';
-import { parseAwsConfig } from '../../src/config.ts';
+import { parseAwsConfig } from '../../src/config/index.ts';
 import { isInputName } from '../../src/config/input-names.ts';
 import { INPUTS } from '../../src/config/inputs.ts';
 
@@ -33,7 +33,7 @@ describe('the generated inputs table', () => {
   });
 
   it("every {placeholder} in the config's messages names an input of the table", () => {
-    const source = readFileSync(new URL('../../src/config.ts', import.meta.url), 'utf8');
+    const source = readFileSync(new URL('../../src/config/index.ts', import.meta.url), 'utf8');
     // Only in string literals' text: `{${input}}` (a name chosen at run time) is checked by its type.
     const placeholders = [...source.matchAll(/(?<!\$)\{([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\}/g)].map(
       ([, name]) => name ?? '',

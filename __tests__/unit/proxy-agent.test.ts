@@ -3,7 +3,7 @@ import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { awsClientConfig } from '../../src/aws/client-config.ts';
 import { startSilentProxy } from '../fakes/silent-proxy.ts';
 
-// The AWS SDK behind the runner's proxy (src/proxy-agent.ts): a proxy that accepts the connection and
+// The AWS SDK behind the runner's proxy (src/net/proxy-agent.ts): a proxy that accepts the connection and
 // never answers the tunnel request is a timeout the SDK retries, as it retries its own.
 
 let silentProxy: Awaited<ReturnType<typeof startSilentProxy>> | undefined;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { GITHUB_TOKEN_INPUT } from '../../src/config.ts';
+import { GITHUB_TOKEN_INPUT } from '../../src/config/index.ts';
 import { createGitHubClient } from '../../src/github/client.ts';
 import {
   globMatcher,
@@ -8,8 +8,8 @@ import {
   selectedTargets,
   selectionNotes,
   type OwnerListing,
-} from '../../src/github/repositories.ts';
-import type { RepositoryPattern } from '../../src/github/target-spec.ts';
+} from '../../src/github/targets/patterns.ts';
+import type { RepositoryPattern } from '../../src/github/targets/spec.ts';
 import { FakeGitHub } from '../fakes/github.ts';
 import { json } from '../fakes/server.ts';
 

@@ -1,8 +1,8 @@
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../util/errors.ts';
 import type { RegistrySpec } from '../aws/registry.ts';
-import { GITLAB_VALUE_MAX_CHARS, writeGitLabVariable, type GitLabOwnerKind } from '../gitlab/variables.ts';
-import { loginDockerConfig, registryAccountsWithin } from '../secrets.ts';
-import { oneDestinationSink, type Sink } from './sink.ts';
+import { GITLAB_VALUE_MAX_CHARS, writeGitLabVariable, type GitLabOwnerKind } from './variables.ts';
+import { loginDockerConfig, registryAccountsWithin } from '../run/secret-kinds.ts';
+import { oneDestinationSink, type Sink } from '../run/sink.ts';
 
 export interface GitLabSettings {
   apiUrl: string;

@@ -1,10 +1,10 @@
 import { request, type Dispatcher } from 'undici';
-import type { EcrLogin } from '../aws/ecr.ts';
-import { partitionOfRegion } from '../aws/partitions.ts';
-import { errorMessage } from '../errors.ts';
-import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage } from '../network.ts';
-import { MAX_RETRIES, retryingDispatcher, TRANSIENT_ERROR_CODES } from '../retrying-dispatcher.ts';
-import { USER_AGENT } from '../version.ts';
+import type { EcrLogin } from '../ecr.ts';
+import { partitionOfRegion } from '../partitions.ts';
+import { errorMessage } from '../../util/errors.ts';
+import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage } from '../../net/failures.ts';
+import { MAX_RETRIES, retryingDispatcher, TRANSIENT_ERROR_CODES } from '../../net/retrying-dispatcher.ts';
+import { USER_AGENT } from '../../util/version.ts';
 import { isPublicHost, registryOf, type ImageReference } from './image-reference.ts';
 import { refusalMessage, PULL_POLICY, type RegistryAnswer } from './refusals.ts';
 

@@ -1,9 +1,9 @@
-import type { Config } from '../config.ts';
-import { createGitHubClient, type Log } from '../github/client.ts';
-import { resolveTargets } from '../github/repositories.ts';
-import { describeTarget, type Target } from '../github/targets.ts';
-import { hourlyLimitAdvice } from '../github/pace.ts';
-import { LOGIN_FRESH_FOR_MS } from '../github/put.ts';
+import type { Config } from '../config/index.ts';
+import { createGitHubClient, type Log } from './client.ts';
+import { resolveTargets } from './targets/patterns.ts';
+import { describeTarget, type Target } from './targets/kinds.ts';
+import { hourlyLimitAdvice } from './pace.ts';
+import { LOGIN_FRESH_FOR_MS } from './secrets/put.ts';
 import {
   isReadyToWrite,
   prepareTarget,
@@ -12,12 +12,12 @@ import {
   writeTarget,
   type PreparedTarget,
   type SecretResult,
-} from '../github/writer.ts';
-import { Lanes } from '../lanes.ts';
-import { awaitedLater } from '../overlap.ts';
-import { libsodium } from '../seal.ts';
-import { secretNames, secretValues, unchangingSecretNames, type SecretValue } from '../secrets.ts';
-import type { PreparedDestination, Sink, SinkLogin } from './sink.ts';
+} from './secrets/write.ts';
+import { Lanes } from '../net/semaphore.ts';
+import { awaitedLater } from '../util/awaited-later.ts';
+import { libsodium } from './secrets/seal.ts';
+import { secretNames, secretValues, unchangingSecretNames, type SecretValue } from '../run/secret-kinds.ts';
+import type { PreparedDestination, Sink, SinkLogin } from '../run/sink.ts';
 
 type GitHubConfig = Pick<
   Config,
@@ -143,16 +143,14 @@ export function plannedResults(prepared: PreparedTarget): SecretResult[] {
       };
     }),
     // A fresh secret whose selected repositories alone differ: a real run sets its list, and keeps its value.
-    ...(prepared.repositoriesOnly ?? []).map(
-      (listOnly): SecretResult => ({
-        target: prepared.target.label,
-        secret: listOnly.name,
-        status: 'planned',
-        takesEffect: listOnly.settings.takesEffect,
-        settings: { selected_repository_ids: listOnly.settings.body['selected_repository_ids'] },
-        detail: repositoriesOnlyNotes(prepared, listOnly),
-      }),
-    ),
+    ...(prepared.repositoriesOnly ?? []).map((listOnly): SecretResult => ({
+      target: prepared.target.label,
+      secret: listOnly.name,
+      status: 'planned',
+      takesEffect: listOnly.settings.takesEffect,
+      settings: { selected_repository_ids: listOnly.settings.body['selected_repository_ids'] },
+      detail: repositoriesOnlyNotes(prepared, listOnly),
+    })),
   ];
 }
 

@@ -1,16 +1,16 @@
 #!/usr/bin/env node
-import { refresh } from './engine.ts';
-import { runnerEnvironmentProblems } from './environment.ts';
-import { errorMessage } from './errors.ts';
-import { flagSpecs, helpText, parseFlags, UsageError } from './cli/flags.ts';
-import { commandPlan, type CommandPlan } from './cli/options.ts';
-import { terminalIo } from './cli/terminal.ts';
-import { dotenvTargetProblem } from './gitlab/dotenv.ts';
-import { dotenvSink } from './sinks/dotenv.ts';
-import { githubSink } from './sinks/github.ts';
-import { gitlabSink } from './sinks/gitlab.ts';
-import type { Sink } from './sinks/sink.ts';
-import { VERSION } from './version.ts';
+import { refresh } from '../run/engine.ts';
+import { runnerEnvironmentProblems } from '../net/environment.ts';
+import { errorMessage } from '../util/errors.ts';
+import { flagSpecs, helpText, parseFlags, UsageError } from './flags.ts';
+import { commandPlan, type CommandPlan } from './options.ts';
+import { terminalIo } from './terminal.ts';
+import { dotenvTargetProblem } from '../gitlab/dotenv.ts';
+import { dotenvSink } from '../gitlab/dotenv-sink.ts';
+import { githubSink } from '../github/sink.ts';
+import { gitlabSink } from '../gitlab/variables-sink.ts';
+import type { Sink } from '../run/sink.ts';
+import { VERSION } from '../util/version.ts';
 
 /** Exit codes: 0 done, 1 the run failed (the report says what to do), 2 bad usage (nothing was asked or written). */
 const EXIT = { done: 0, failed: 1, usage: 2 } as const;

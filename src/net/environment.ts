@@ -1,4 +1,4 @@
-import { PROXY_VARIABLES } from './network.ts';
+import { PROXY_VARIABLES } from './failures.ts';
 
 /*
  * The runner's settings that libraries read as URLs: the proxy variables (`@actions/http-client` reads

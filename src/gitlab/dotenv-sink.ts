@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { errorMessage } from '../errors.ts';
-import { writeDotenvFile, type DotenvEntry } from '../gitlab/dotenv.ts';
-import { ECR_USERNAME, loginDockerConfig } from '../secrets.ts';
-import { oneDestinationSink, type Sink, type SinkLogin } from './sink.ts';
+import { errorMessage } from '../util/errors.ts';
+import { writeDotenvFile, type DotenvEntry } from './dotenv.ts';
+import { ECR_USERNAME, loginDockerConfig } from '../run/secret-kinds.ts';
+import { oneDestinationSink, type Sink, type SinkLogin } from '../run/sink.ts';
 
 export interface DotenvSettings {
   path: string;

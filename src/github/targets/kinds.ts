@@ -1,8 +1,8 @@
 import { RequestError } from '@octokit/request-error';
-import { SECRET_APPS, type SecretApp, type TargetSpec, type Visibility } from './target-spec.ts';
-import type { GitHub } from './client.ts';
-import { describeGitHubError, type TokenSource } from './errors.ts';
-import { ENVIRONMENT_HOLDER, type MissingHolder } from './holders.ts';
+import { SECRET_APPS, type SecretApp, type TargetSpec, type Visibility } from './spec.ts';
+import type { GitHub } from '../client.ts';
+import { describeGitHubError, type TokenSource } from '../errors.ts';
+import { ENVIRONMENT_HOLDER, type MissingHolder } from './environments.ts';
 import { repositoryIds } from './repository-ids.ts';
 
 export { repositoryLookupProblem, type GraphqlError, type RepositoryLookup } from './repository-ids.ts';

@@ -1,5 +1,5 @@
-import type { InputName } from './config/input-names.ts';
-import type { EcrLogin } from './aws/ecr.ts';
+import type { InputName } from '../config/input-names.ts';
+import type { EcrLogin } from '../aws/ecr.ts';
 
 /** One secret to write: its name and plaintext value. */
 export interface SecretValue {

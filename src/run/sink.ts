@@ -1,6 +1,6 @@
 import type { EcrLogin } from '../aws/ecr.ts';
-import type { SecretResult } from '../github/writer.ts';
-import type { PlannedTarget } from '../report.ts';
+import type { SecretResult } from '../github/secrets/write.ts';
+import type { PlannedTarget } from './report.ts';
 
 /**
  * The ECR login as the sinks get it: with every registry host its docker config names, the login's

@@ -1,8 +1,8 @@
 import { request } from 'undici';
-import { errorMessage } from '../errors.ts';
-import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage } from '../network.ts';
-import { MAX_RETRIES, retryingDispatcher, TRANSIENT_ERROR_CODES } from '../retrying-dispatcher.ts';
-import { USER_AGENT } from '../version.ts';
+import { errorMessage } from '../util/errors.ts';
+import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage } from '../net/failures.ts';
+import { MAX_RETRIES, retryingDispatcher, TRANSIENT_ERROR_CODES } from '../net/retrying-dispatcher.ts';
+import { USER_AGENT } from '../util/version.ts';
 
 /**
  * Asks the runner's token service for a GitHub OIDC token, as `core.getIDToken` does (same URL with

@@ -1,16 +1,16 @@
-import type { EcrLogin } from './aws/ecr.ts';
-import { AwsLogin, type AwsLoginSettings } from './aws/login.ts';
-import { uncheckedAws } from './aws/permissions.ts';
-import { registryHosts } from './aws/registry.ts';
-import type { SecretResult } from './github/writer.ts';
-import { proxyPasswords } from './network.ts';
-import { awaitedLater } from './overlap.ts';
-import { checkImages, plannedChecks, type ImageCheck } from './registry/checks.ts';
-import type { ImageReference } from './registry/image-reference.ts';
+import type { EcrLogin } from '../aws/ecr.ts';
+import { AwsLogin, type AwsLoginSettings } from '../aws/login.ts';
+import { uncheckedAws } from '../aws/permissions.ts';
+import { registryHosts } from '../aws/registry.ts';
+import type { SecretResult } from '../github/secrets/write.ts';
+import { proxyPasswords } from '../net/failures.ts';
+import { awaitedLater } from '../util/awaited-later.ts';
+import { checkImages, plannedChecks, type ImageCheck } from '../aws/pull-check/checks.ts';
+import type { ImageReference } from '../aws/pull-check/image-reference.ts';
 import { reportRun, resultsAfterError, type Reporter, type RunRecord } from './report.ts';
-import { LOGIN_REUSE_MS } from './github/put.ts';
-import type { PreparedDestination, Sink, SinkLogin } from './sinks/sink.ts';
-import { formatDuration } from './duration.ts';
+import { LOGIN_REUSE_MS } from '../github/secrets/put.ts';
+import type { PreparedDestination, Sink, SinkLogin } from './sink.ts';
+import { formatDuration } from '../util/duration.ts';
 
 /**
  * What the engine needs of its front door: where to log and report (`@actions/core` in the action),

@@ -1,9 +1,9 @@
-import type { EcrLogin } from './aws/ecr.ts';
-import { formatDuration } from './duration.ts';
-import { errorMessage } from './errors.ts';
-import type { Target } from './github/targets.ts';
-import type { SecretResult } from './github/writer.ts';
-import { imagesFailureMessage, imagesMarkdown, imagesOutput, type ImageCheck } from './registry/checks.ts';
+import type { EcrLogin } from '../aws/ecr.ts';
+import { formatDuration } from '../util/duration.ts';
+import { errorMessage } from '../util/errors.ts';
+import type { Target } from '../github/targets/kinds.ts';
+import type { SecretResult } from '../github/secrets/write.ts';
+import { imagesFailureMessage, imagesMarkdown, imagesOutput, type ImageCheck } from '../aws/pull-check/checks.ts';
 
 /** The subset of `@actions/core` that reporting needs. */
 export interface Reporter {

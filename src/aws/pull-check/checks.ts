@@ -1,4 +1,4 @@
-import type { EcrLogin } from '../aws/ecr.ts';
+import type { EcrLogin } from '../ecr.ts';
 import type { ImageReference } from './image-reference.ts';
 
 /**

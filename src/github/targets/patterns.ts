@@ -1,7 +1,7 @@
 import { GraphqlResponseError } from '@octokit/graphql';
-import { errorMessage } from '../errors.ts';
-import type { GitHub } from './client.ts';
-import { describeGitHubError, samlSsoAdvice, type TokenSource } from './errors.ts';
+import { errorMessage } from '../../util/errors.ts';
+import type { GitHub } from '../client.ts';
+import { describeGitHubError, samlSsoAdvice, type TokenSource } from '../errors.ts';
 import { resolveSelectedRepositories } from './selected-repositories.ts';
 import {
   repositoryTarget,
@@ -9,7 +9,7 @@ import {
   type RepositoryPattern,
   type RepositorySelection,
   type TargetSpec,
-} from './target-spec.ts';
+} from './spec.ts';
 
 /** One repository as the owner's listing gives it. */
 export interface ListedRepository {

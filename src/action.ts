@@ -1,11 +1,11 @@
 import * as core from '@actions/core';
-import { parseConfig, renderInputNames, type Config, type RunContext } from './config.ts';
+import { parseConfig, renderInputNames, type Config, type RunContext } from './config/index.ts';
 import { isInputName } from './config/input-names.ts';
-import { refresh, type EngineIo } from './engine.ts';
-import { runnerEnvironmentProblems } from './environment.ts';
-import { errorMessage } from './errors.ts';
+import { refresh, type EngineIo } from './run/engine.ts';
+import { runnerEnvironmentProblems } from './net/environment.ts';
+import { errorMessage } from './util/errors.ts';
 import { actionsGitHub } from './github/client.ts';
-import { githubSink } from './sinks/github.ts';
+import { githubSink } from './github/sink.ts';
 
 /** The action's front door: inputs and the run's context into a Config, then the engine with the GitHub sink, reporting through `@actions/core`. */
 export async function run(): Promise<void> {

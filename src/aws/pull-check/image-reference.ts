@@ -1,5 +1,5 @@
-import { partitionOfRegion } from '../aws/partitions.ts';
-import { PUBLIC_REGISTRY_HOST } from '../aws/registry.ts';
+import { partitionOfRegion } from '../partitions.ts';
+import { PUBLIC_REGISTRY_HOST } from '../registry.ts';
 
 /**
  * One image of `verify-images`: `repository[:tag|@digest]` in the registry of the run, or a full

@@ -1,8 +1,8 @@
 import { RequestError } from '@octokit/request-error';
-import type { SecretValue } from '../secrets.ts';
-import { seal } from '../seal.ts';
-import type { GitHub } from './client.ts';
-import { writeRequestBody, type SecretSettings, type Target } from './targets.ts';
+import type { SecretValue } from '../../run/secret-kinds.ts';
+import { seal } from './seal.ts';
+import type { GitHub } from '../client.ts';
+import { writeRequestBody, type SecretSettings, type Target } from '../targets/kinds.ts';
 
 // One secret's PUT (github/writer.ts writes a target's secrets with it): sealed, sent before its
 // password is too old, and GitHub's refusal of a value it could not open told apart from the others.

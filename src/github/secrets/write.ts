@@ -1,11 +1,11 @@
 import { RequestError } from '@octokit/request-error';
-import type { SecretValue } from '../secrets.ts';
-import { formatDuration } from '../duration.ts';
-import { errorMessage } from '../errors.ts';
-import { publicKeyProblem } from '../seal.ts';
-import type { GitHub, Log } from './client.ts';
-import { describeGitHubError, type TokenSource } from './errors.ts';
-import { ensureHolder, type HolderOutcome } from './holders.ts';
+import type { SecretValue } from '../../run/secret-kinds.ts';
+import { formatDuration } from '../../util/duration.ts';
+import { errorMessage } from '../../util/errors.ts';
+import { publicKeyProblem } from './seal.ts';
+import type { GitHub, Log } from '../client.ts';
+import { describeGitHubError, type TokenSource } from '../errors.ts';
+import { ensureHolder, type HolderOutcome } from '../targets/environments.ts';
 import {
   isEncryptionRefusal,
   LOGIN_FRESH_FOR_MS,
@@ -15,7 +15,7 @@ import {
   saysImproperlyEncrypted,
   type PublicKey,
 } from './put.ts';
-import type { SecretSettings, Target } from './targets.ts';
+import type { SecretSettings, Target } from '../targets/kinds.ts';
 
 /** `planned`: a dry run found the secret due, and a real run would write it. */
 export type SecretStatus = 'created' | 'updated' | 'skipped' | 'failed' | 'planned';
@@ -85,7 +85,7 @@ export function isReadyToWrite(prepared: PreparedTarget): boolean {
  * there already), each secret's settings (an organisation secret's visibility, selected repository
  * ids), and the public key when something is due. A token GitHub refuses, a missing target or a
  * malformed key thus fails before any password is minted. The engine asks ECR once one target is
- * ready to write, and writes each target as soon as it is (src/sinks/github.ts, src/engine.ts).
+ * ready to write, and writes each target as soon as it is (src/github/sink.ts, src/run/engine.ts).
  */
 export async function prepareTarget(
   github: GitHub,

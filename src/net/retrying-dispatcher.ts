@@ -1,6 +1,6 @@
 import { HttpClient } from '@actions/http-client';
 import { Agent, RetryAgent, type Dispatcher } from 'undici';
-import { USER_AGENT } from './version.ts';
+import { USER_AGENT } from '../util/version.ts';
 
 /** Retries after the first attempt, as for AWS (maxAttempts 4) and GitHub (the retry plugin's 3). */
 export const MAX_RETRIES = 3;

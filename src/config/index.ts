@@ -1,10 +1,10 @@
-import { checkApiUrl, tokenHasSpaces } from './config/checks.ts';
-import type { InputName } from './config/input-names.ts';
-import { partitionById, partitionOfRegion, PARTITIONS } from './aws/partitions.ts';
-import { urlForMessages } from './network.ts';
-import { parseDuration, formatDuration } from './duration.ts';
-import { DEFAULT_WRITE_INTERVAL_MS, MAX_WRITE_INTERVAL_MS, isGitHubCloud, minWriteIntervalMs } from './github/pace.ts';
-import type { AccessKeys, AwsAuth } from './aws/auth.ts';
+import { checkApiUrl, tokenHasSpaces } from './checks.ts';
+import type { InputName } from './input-names.ts';
+import { partitionById, partitionOfRegion, PARTITIONS } from '../aws/partitions.ts';
+import { urlForMessages } from '../net/failures.ts';
+import { parseDuration, formatDuration } from '../util/duration.ts';
+import { DEFAULT_WRITE_INTERVAL_MS, MAX_WRITE_INTERVAL_MS, isGitHubCloud, minWriteIntervalMs } from '../github/pace.ts';
+import type { AccessKeys, AwsAuth } from '../aws/auth.ts';
 import {
   repositoryTarget,
   SECRET_APPS,
@@ -12,11 +12,11 @@ import {
   type RepositorySelection,
   type SecretApp,
   type TargetSpec,
-} from './github/target-spec.ts';
-import { ECR_PUBLIC_PARTITION, type RegistrySpec } from './aws/registry.ts';
-import type { TokenSource } from './github/errors.ts';
-import { parseImageReference, type ImageReference } from './registry/image-reference.ts';
-import { MAX_REGISTRY_ACCOUNTS, SECRET_KINDS, type SecretKindName, type SecretNames } from './secrets.ts';
+} from '../github/targets/spec.ts';
+import { ECR_PUBLIC_PARTITION, type RegistrySpec } from '../aws/registry.ts';
+import type { TokenSource } from '../github/errors.ts';
+import { parseImageReference, type ImageReference } from '../aws/pull-check/image-reference.ts';
+import { MAX_REGISTRY_ACCOUNTS, SECRET_KINDS, type SecretKindName, type SecretNames } from '../run/secret-kinds.ts';
 
 /** Reads one input by its name in action.yml; `core.getInput` in the action, a plain map in tests. */
 export type InputReader = (name: string) => string;
@@ -432,7 +432,7 @@ function parseApiUrl(text: string, report: Report): string | undefined {
   return url.href.replace(/\/+$/, '');
 }
 
-export { isLoopback } from './config/checks.ts';
+export { isLoopback } from './checks.ts';
 
 /** Splits a list input on newlines and commas, as actions/create-github-app-token does. */
 export function splitList(text: string): string[] {

@@ -22,7 +22,7 @@ const BY_CODE: Record<string, (error: CodedError, timeoutMs?: number) => Network
   EHOSTUNREACH: () => ({ kind: 'unreachable', words: 'host unreachable' }),
   ENETUNREACH: () => ({ kind: 'unreachable', words: 'network unreachable' }),
   ENETDOWN: () => ({ kind: 'unreachable', words: 'network down' }),
-  // src/proxy-agent.ts: the proxy answered CONNECT with something else than 200 (an ACL, 407, 502).
+  // src/net/proxy-agent.ts: the proxy answered CONNECT with something else than 200 (an ACL, 407, 502).
   ERR_PROXY_TUNNEL: (error) => ({
     kind: 'unreachable',
     words: typeof error.message === 'string' ? error.message : 'the proxy refused the tunnel (status unknown)',

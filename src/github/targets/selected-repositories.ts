@@ -1,6 +1,6 @@
-import { errorMessage } from '../errors.ts';
-import type { GitHub } from './client.ts';
-import type { TokenSource } from './errors.ts';
+import { errorMessage } from '../../util/errors.ts';
+import type { GitHub } from '../client.ts';
+import type { TokenSource } from '../errors.ts';
 import {
   inactiveReason,
   listOwnerRepositories,
@@ -9,8 +9,8 @@ import {
   selectionNotes,
   type InactiveNames,
   type ListedRepository,
-} from './repositories.ts';
-import type { SelectedRepository, TargetSpec } from './target-spec.ts';
+} from './patterns.ts';
+import type { SelectedRepository, TargetSpec } from './spec.ts';
 
 export type OrganizationSpec = Extract<TargetSpec, { kind: 'organization' }>;
 

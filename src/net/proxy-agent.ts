@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type * as net from 'node:net';
 import { getProxyUrl } from '@actions/http-client';
-import { CONNECT_TIMEOUT_MS } from './network.ts';
+import { CONNECT_TIMEOUT_MS } from './failures.ts';
 import { Agent, type AgentConnectOpts } from 'agent-base';
 import { HttpProxyAgent } from 'http-proxy-agent';
 import { HttpsProxyAgent } from 'https-proxy-agent';
@@ -50,7 +50,7 @@ export class RunnerProxyAgent extends Agent {
  * a squid ACL would read as "GitHub answered 403", a token permission problem, and a 502 as GitHub's
  * own trouble. Here the connection fails instead, with `ERR_PROXY_TUNNEL` (the code Node gives its
  * own proxy's refusals), the way a proxy that cannot be reached fails: a network failure that names
- * the proxy (src/network.ts). Nothing reaches the host: the tunnel was never opened.
+ * the proxy (src/net/failures.ts). Nothing reaches the host: the tunnel was never opened.
  */
 class TunnelAgent extends HttpsProxyAgent<string> {
   override async connect(req: http.ClientRequest, options: AgentConnectOpts): Promise<net.Socket> {

@@ -1,6 +1,6 @@
 import { GraphqlResponseError } from '@octokit/graphql';
-import type { GitHub } from './client.ts';
-import { describeGitHubError, samlSsoAdvice, type TokenSource } from './errors.ts';
+import type { GitHub } from '../client.ts';
+import { describeGitHubError, samlSsoAdvice, type TokenSource } from '../errors.ts';
 
 /** How many repositories one GraphQL query resolves; GitHub limits a query's nodes. */
 const IDS_PER_QUERY = 100;

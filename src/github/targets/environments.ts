@@ -1,6 +1,6 @@
 import { RequestError } from '@octokit/request-error';
-import type { GitHub } from './client.ts';
-import { describeGitHubError, type TokenSource } from './errors.ts';
+import type { GitHub } from '../client.ts';
+import { describeGitHubError, type TokenSource } from '../errors.ts';
 
 /**
  * A holder of secrets that its owner may lack, and how to create it: a repository's environment.
