@@ -1,3 +1,7 @@
+/**
+ * The inputs `src/` reads against those `action.yml` declares (read only through parseConfig), and the
+ * outputs it sets against those declared.
+ */
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

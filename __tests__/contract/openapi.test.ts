@@ -1,3 +1,8 @@
+/**
+ * The contract check itself (`openapi.ts`): it accepts the requests the action makes and refuses an
+ * unknown path or method, a misspelt field, a wrong visibility, a missing key_id, URL-safe base64, and
+ * undescribed or ill-typed query parameters, so that a passing end-to-end run means something.
+ */
 import { describe, expect, it } from '@jest/globals';
 import { contractViolations } from '../contract/openapi.ts';
 

@@ -9,6 +9,10 @@ import { count, REPO, run, setUp } from './helpers.ts';
  * same world it makes the same GitHub reads, through the same lanes, and comes to the same decisions
  * (which secret is due, fresh, skipped or failed at which target) as the real run; then it plans
  * where the real run writes. Each world is built twice on fresh fakes, once for each run.
+ *
+ * The worlds: a fan-out with `max-age`, an organisation secret, a missing environment with
+ * `create-environment`. The dry run's only extra read is the key of a target with nothing due; both
+ * runs go through the same five lanes.
  */
 
 const HOUR = 3_600_000;

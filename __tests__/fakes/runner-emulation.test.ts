@@ -1,3 +1,9 @@
+/**
+ * The runner emulation (`run-action.ts`, `action-yml.ts`) builds the step's `INPUT_*` variables from
+ * action.yml as the runner does: given values, else the default evaluated by GitHub's expression
+ * engine against the emulated `github` context, else ""; an undeclared input refused; outputs the
+ * action set that action.yml does not declare found.
+ */
 import { describe, expect, it } from '@jest/globals';
 import { readActionYml, type ActionMetadata } from '../fakes/action-yml.ts';
 import {

@@ -9,6 +9,9 @@ import { INPUTS } from '../../src/config/inputs.ts';
 /**
  * The inputs table (src/config/inputs.ts) that both front doors use, generated at build time from
  * action.yml and scripts/input-facts.ts: committed as generated, and its facts true of the code.
+ * `src/config/inputs.ts` and `input-names.ts` are exactly what `scripts/inputs-table.ts` writes; the
+ * AWS half is exactly the inputs `parseAwsConfig` reads; every `{placeholder}` in the config's
+ * messages is an input.
  */
 describe('the generated inputs table', () => {
   it('is committed exactly as scripts/inputs-table.ts generates it from action.yml (run `npm run build`)', async () => {

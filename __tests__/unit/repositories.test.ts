@@ -1,3 +1,8 @@
+/**
+ * Repository patterns (src/github/targets/patterns.ts): globs, archived repositories and topics,
+ * exact targets before matches, the notes per pattern; and the owner listing driven against the fake
+ * GitHub with the action's own client (pages of 100, unknown owners, refusals, SAML, endless lists).
+ */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GITHUB_TOKEN_INPUT } from '../../src/config/index.ts';
 import { createGitHubClient } from '../../src/github/client.ts';
