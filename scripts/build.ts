@@ -2,7 +2,7 @@
  * Builds dist/ from src/: the inputs table generated from action.yml (scripts/inputs-table.ts, into
  * src/config/inputs.ts), a clean folder, ncc's minified bundles, then the chunks that ncc leaves
  * unminified (the AWS SDK, loaded only by runs that fetch a password) minified with terser. Two
- * bundles: the action (`src/index.ts` into dist/index.js) and the command (`src/cli.ts` into
+ * bundles: the action (`src/index.ts` into dist/index.js) and the command (`src/cli/main.ts` into
  * dist/cli/index.js, the package's `bin`, its flags from the generated inputs table).
  */
 import { execFileSync } from 'node:child_process';
@@ -18,7 +18,7 @@ execFileSync(process.execPath, [join(root, 'scripts', 'inputs-table.ts')], { std
 rmSync(dist, { recursive: true, force: true });
 for (const [entry, out] of [
   ['index.ts', dist],
-  ['cli.ts', join(dist, 'cli')],
+  ['cli/main.ts', join(dist, 'cli')],
 ] as const) {
   execFileSync(bin('ncc'), ['build', join(root, 'src', entry), '-o', out, '--minify', '--license', 'licenses.txt'], {
     stdio: 'inherit',

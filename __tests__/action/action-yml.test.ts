@@ -1,3 +1,7 @@
+/**
+ * action.yml read the way GitHub reads it: as strict YAML, and through GitHub's own `parseAction`
+ * (`@actions/workflow-parser`); its runtime, entry and input declarations.
+ */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,9 +1,13 @@
+/**
+ * The inputs `src/` reads against those `action.yml` declares (read only through parseConfig), and the
+ * outputs it sets against those declared.
+ */
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import { parseConfig, type RunContext } from '../../src/config.ts';
-import { setOutputs } from '../../src/report.ts';
+import { parseConfig, type RunContext } from '../../src/config/index.ts';
+import { setOutputs } from '../../src/run/report.ts';
 import { readActionYml } from '../fakes/action-yml.ts';
 import { sourceFiles } from '../source-files.ts';
 
@@ -70,7 +74,10 @@ describe('inputs and outputs: the code and action.yml agree', () => {
     }
     // config.ts names its reader parameter getInput (parseConfig, and parseAwsConfig for the command);
     // main.ts hands it core.getInput. Nothing else.
-    expect(readers.sort()).toEqual([...Array<string>(4).fill('src/config.ts: getInput'), 'src/main.ts: getInput']);
+    expect(readers.sort()).toEqual([
+      ...Array<string>(4).fill('src/config/index.ts: getInput'),
+      'src/action.ts: getInput',
+    ]);
   });
 
   it('action.yml declares exactly the outputs the action sets', () => {

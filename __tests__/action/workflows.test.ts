@@ -1,3 +1,7 @@
+/**
+ * Every workflow under `.github/workflows/` through actionlint (which must find what GitHub would
+ * refuse), and the self-test workflow's shape.
+ */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

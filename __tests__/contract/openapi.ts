@@ -1,3 +1,10 @@
+/**
+ * `contractViolations(request)` checks a recorded request against GitHub's REST description
+ * (`@octokit/openapi`): the route and method exist, and the path and query parameters and the JSON
+ * body match their schemas. `graphql.ts`'s `graphqlViolations` does the same for GraphQL against
+ * GitHub's published schema. Not test files: `e2e/helpers.ts` applies both to every GitHub request of
+ * every scenario; the check's own test is `openapi.test.ts`.
+ */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Ajv, type ValidateFunction } from 'ajv';

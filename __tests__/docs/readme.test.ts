@@ -1,3 +1,10 @@
+/**
+ * The front page and the pages of docs/ kept true: README.md at most 400 lines in the issue's order;
+ * its inputs and outputs tables (and the flags table of `docs/command-line.md`) exactly as `npm run docs`
+ * writes them from `action.yml`; every message in `src/` with its row in `docs/troubleshooting.md`,
+ * and every row a message; the quick start and every recipe complete workflows that actionlint
+ * passes (they are run against the fakes in `recipes.test.ts`).
+ */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -4,7 +4,8 @@
  * workflow gives it (permissions, runner, the steps before it), and what GitHub stored is opened and
  * compared with what ECR issued. An input the action does not declare, a value it refuses, a name the
  * fakes do not know or an expression missing from the tables below fails the test, so the pages
- * cannot drift from the action.
+ * cannot drift from the action. And one name for the writing token's secret: every `github-token` in
+ * README.md, docs/ and examples/ is the App token of the step before, or secrets.SECRETS_WRITER_TOKEN.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';

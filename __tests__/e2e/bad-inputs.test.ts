@@ -1,3 +1,7 @@
+/**
+ * Bad input to the action: a clear error naming the input, exit 1, and no request at all. The
+ * command's own refusals are in `cli-bad-usage.test.ts`.
+ */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Fakes } from '../fakes/index.ts';
 import { run, setUp } from './helpers.ts';

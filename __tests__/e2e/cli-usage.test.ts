@@ -1,36 +1,37 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { Fakes } from '../fakes/index.ts';
-import { makeIdToken } from '../fakes/oidc.ts';
 import { refusedPort } from '../fakes/refused-port.ts';
 import { runCommand, type CommandRun } from '../fakes/run-command.ts';
-import { issuedSecrets, REPO, setUp, TOKEN } from './helpers.ts';
+import { commandHelpers, dotenvValues, gitlabToken, setUpCommand, type CommandFakes } from './cli-helpers.ts';
+import { REPO, TOKEN } from './helpers.ts';
 
 /**
  * The command's usage as `--help` states it, checked against what the bundled command does: every
  * flag that takes a value refuses an empty one (exit 2, nothing asked), every default `--help` names
  * is the one a run uses, and every rule it states is applied before any request.
+ *
+ * `--help` is read from the bundled command: every flag that takes a value given `""` exits 2 with no
+ * request; every default it states probed by a run without the flag; every bound or refusal it states
+ * refused before any request, a statement without a probe failing. Also: a GitLab variable created
+ * unprotected says so in the report; a run-time message names `--aws-region`; `--help` lists a flag
+ * for every action input but the secret ones, and `--version` prints package.json's version.
  */
 
-const GITLAB_ISSUER = 'https://gitlab.com';
-const GITLAB_SUBJECT = 'project_path:group/app:ref_type:branch:ref:main';
 const GITLAB_TOKEN = 'glpat-MAINTAINER-0123456789';
 
-let fakes: Fakes & { roleArn: string };
-let gitlabRoleArn: string;
+let fakes: CommandFakes;
 let help: string;
 
 beforeAll(async () => {
   help = (await runCommand(['--help'], {})).stdout;
 });
 beforeEach(async () => {
-  fakes = await setUp({ gitlab: true });
-  gitlabRoleArn = fakes.aws.addRole('gitlab-ecr-pull', { audience: GITLAB_ISSUER, subject: GITLAB_SUBJECT });
+  fakes = await setUpCommand();
 });
 afterEach(async () => {
   await fakes.stop();
 });
+const { command, commandEnv, stsRequests } = commandHelpers(() => fakes);
 
 /** Each flag of `--help` with its text: `--name`, whether it takes a value, and its description on one line. */
 function helpFlags(text: string): { name: string; takesValue: boolean; text: string }[] {
@@ -56,14 +57,6 @@ function helpDefaults(text: string): Map<string, string> {
   );
 }
 
-function commandEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL_STS: fakes.env['AWS_ENDPOINT_URL_STS'] ?? '',
-    AWS_ENDPOINT_URL_ECR: fakes.env['AWS_ENDPOINT_URL_ECR'] ?? '',
-    ...extra,
-  };
-}
-
 function keysEnv(extra: Record<string, string> = {}): Record<string, string> {
   const keys = fakes.aws.addStaticKeys();
   return commandEnv({
@@ -72,33 +65,6 @@ function keysEnv(extra: Record<string, string> = {}): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
     ...extra,
   });
-}
-
-async function command(args: string[], env: Record<string, string>, given: string[] = []): Promise<CommandRun> {
-  const run = await runCommand(args, env);
-  const visible = `${run.stdout}\n${run.stderr}`;
-  for (const secret of issuedSecrets(
-    fakes,
-    given.filter((value) => value.length >= 8),
-  ))
-    expect(visible.includes(secret) ? `leaked: ${secret.slice(0, 6)}...` : 'not leaked').toBe('not leaked');
-  return run;
-}
-
-function dotenvValues(run: CommandRun, file = 'auth.env'): Map<string, string> {
-  const text = readFileSync(join(run.dir, file), 'utf8');
-  return new Map(
-    text
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
-}
-
-function stsParams(action: string): URLSearchParams[] {
-  return fakes.aws.sts.requests
-    .map(({ body }) => new URLSearchParams(body))
-    .filter((params) => params.get('Action') === action);
 }
 
 function expectUsageError(run: CommandRun, message: RegExp): void {
@@ -115,12 +81,12 @@ function gitlabWorld() {
   gitlab.addToken(GITLAB_TOKEN);
   const project = gitlab.addProject('group/app');
   gitlab.grant(GITLAB_TOKEN, project, 'maintainer');
-  const token = makeIdToken({ iss: GITLAB_ISSUER, aud: GITLAB_ISSUER, sub: GITLAB_SUBJECT });
+  const token = gitlabToken();
   const args = [
     '--aws-region',
     'eu-west-1',
     '--role-to-assume',
-    gitlabRoleArn,
+    fakes.gitlabRoleArn,
     '--web-identity-token-env',
     'GITLAB_OIDC_TOKEN',
     '--gitlab-project',
@@ -213,7 +179,7 @@ describe('--help says what the command does', () => {
       expect((await command(args, world.env, world.given)).exitCode).toBe(0);
       const inJob = await command(args, { ...world.env, CI_PROJECT_ID: '42', CI_PIPELINE_ID: '7' }, world.given);
       expect(inJob.exitCode).toBe(0);
-      expect(stsParams('AssumeRoleWithWebIdentity').map((p) => p.get('RoleSessionName'))).toEqual([
+      expect(stsRequests('AssumeRoleWithWebIdentity').map((p) => p.get('RoleSessionName'))).toEqual([
         'ecr-secret-refresh',
         'gitlab-42-7',
       ]);
@@ -222,7 +188,7 @@ describe('--help says what the command does', () => {
       const world = gitlabWorld();
       const args = [...world.args.slice(0, -2), '--dotenv-file', 'auth.env'];
       expect((await command(args, world.env, world.given)).exitCode).toBe(0);
-      expect(stsParams('AssumeRoleWithWebIdentity')[0]?.get('DurationSeconds')).toBe(stated);
+      expect(stsRequests('AssumeRoleWithWebIdentity')[0]?.get('DurationSeconds')).toBe(stated);
     },
     'github-api-url': async (stated) => {
       expect(stated).toBe('GITHUB_API_URL, then https://api.github.com');
@@ -438,5 +404,42 @@ describe("the command's messages name its flags, not the action's inputs", () =>
     expect(run.stderr).toContain('connection refused. Check --aws-region, AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL');
     expect(run.stderr).not.toMatch(/(?<!-)aws-region|\{/);
     expect(run.files).toEqual([]);
+  });
+});
+
+describe('--help and --version', () => {
+  it('--help lists a flag for every action input but the secret ones, with examples, on stdout', async () => {
+    const run = await command(['--help'], {});
+    expect(run.exitCode).toBe(0);
+    expect(run.stderr).toBe('');
+    for (const flag of [
+      '--aws-region',
+      '--role-to-assume',
+      '--repositories',
+      '--organization',
+      '--secret-name',
+      '--max-age',
+      '--dotenv-file',
+      '--web-identity-token-env',
+    ])
+      expect(run.stdout).toContain(`  ${flag} <value>`);
+    expect(run.stdout).not.toContain('--github-token <value>');
+    expect(run.stdout).not.toContain('--aws-secret-access-key <value>');
+    expect(run.stdout).toContain('Examples:');
+    expect(run.stdout).toContain('--web-identity-token-env GITLAB_OIDC_TOKEN --dotenv-file auth.env');
+    // The action's words that are wrong here (GitHub OIDC, the current repository) are replaced by the command's.
+    expect(run.stdout).not.toMatch(/id-token: write|Defaults to the current repository/);
+    expect(run.stdout).toMatch(/--role-to-assume <value>\n\s+IAM role ARN.*\n.*--web-identity-token-env/);
+    expect(run.stdout).toContain('  --gitlab-protected | --no-gitlab-protected\n');
+    expect(run.stdout).toContain('  --dotenv-docker-config | --no-dotenv-docker-config\n');
+  });
+
+  it("--version prints package.json's version", async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    const run = await command(['--version'], {});
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toBe(`ecr-secret-refresh ${version}\n`);
   });
 });

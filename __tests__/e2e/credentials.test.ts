@@ -1,3 +1,7 @@
+/**
+ * The AWS credential paths, each end to end: GitHub OIDC, access keys, chained roles and the AWS SDK's
+ * default chain. Other partitions are in `partitions.test.ts`.
+ */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Fakes } from '../fakes/index.ts';
 import { readIdTokenClaims } from '../fakes/oidc.ts';

@@ -1,3 +1,6 @@
+/**
+ * `npm run demo`: its three scenarios run against the fakes, and every proof they print holds.
+ */
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,3 +1,10 @@
+/**
+ * `dry-run: true`: zero writes and zero OIDC, STS, ECR and ECR Public requests; the AWS SDK and
+ * libsodium chunks not loaded (with the control that a real run, traced alike, loads them); the
+ * unchecked permissions of ECR Public and of `registries`; the plan in the log, the summary and
+ * `secrets-planned`; `max-age` deciding; a refused read failing the step. The command's `--dry-run` is
+ * in `cli-dry-run.test.ts`; that the dry run is the real run's pipeline, in `one-pipeline.test.ts`.
+ */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';

@@ -1,3 +1,8 @@
+/**
+ * A repository without the environment: failed by name with the fix, or created by
+ * `create-environment` when the token has Administration, refused and named when it has not, and
+ * "would be created" in a dry run.
+ */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Fakes } from '../fakes/index.ts';
 import { count, githubCalls, REPO, run, setUp } from './helpers.ts';

@@ -1,3 +1,6 @@
+/**
+ * Inputs left out, as most users leave them: the fallbacks serve.
+ */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Fakes } from '../fakes/index.ts';
 import { githubCalls, REPO, run, setUp } from './helpers.ts';

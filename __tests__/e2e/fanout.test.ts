@@ -14,6 +14,14 @@ import { githubCalls, run, setUp } from './helpers.ts';
  * clock sped up as many times (`fakes/time-scale.mjs`, preloaded into the action's process): the
  * run keeps the rule's shape at a twentieth of the time. The action's default write interval (1s)
  * is then 50 ms of real time.
+ *
+ * 300 repositories: every secret opened, zero refusals, writes a write interval apart as the fake
+ * received them, reads between the writes; a refusal all the same holding every request for its
+ * `retry-after`; a fan-out longer than the 5 minutes a password may wait minted again, and writes a
+ * rate limit held past them sealed again with a new login, every stored password with at least
+ * 11h55m of life when GitHub took it (the fake ECR's `expiresAt` time-scaled); more than 500 writes
+ * planned warned about before the writes; `write-interval` below 750ms on github.com, below 334ms
+ * elsewhere, and over 1m refused.
  */
 const TIME_SCALE = 20;
 const SCALED_INTERVAL_MS = 1_000 / TIME_SCALE;

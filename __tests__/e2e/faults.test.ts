@@ -1,3 +1,7 @@
+/**
+ * Faults of every service survived or reported, nothing lost: GitHub's 5xx, resets and rate limits, AWS
+ * faults, and the OIDC token endpoint's (a stalled token endpoint among them).
+ */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { ecrError, stsError } from '../fakes/aws.ts';
 import { secondaryRateLimit } from '../fakes/github.ts';

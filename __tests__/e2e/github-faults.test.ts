@@ -1,3 +1,7 @@
+/**
+ * GitHub's refusals and faults (401, 403, 404, a 502 retried, a key rotated between GET and PUT, the
+ * 422s), each reported by name with what to do; partial failure written, named and exit 1.
+ */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { improperlyEncrypted } from '../fakes/github.ts';
 import type { Fakes } from '../fakes/index.ts';

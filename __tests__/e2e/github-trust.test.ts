@@ -1,3 +1,8 @@
+/**
+ * GitHub trusted only as far as it answers: GitHub asked first (a refusal costs no password), what counts
+ * as written, GraphQL refusals not taken for missing repositories, a malformed public key, bounded
+ * pagination, and 429 retried by one plugin only.
+ */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Fakes } from '../fakes/index.ts';
 import { SAML_MESSAGE, secondaryRateLimit } from '../fakes/github.ts';

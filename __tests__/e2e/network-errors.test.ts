@@ -1,3 +1,7 @@
+/**
+ * Network failures named as such, never blamed on the service: a refused connection to GitHub, ECR or
+ * STS, and plain HTTP where https:// was given.
+ */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Fakes } from '../fakes/index.ts';
 import { refusedPort } from '../fakes/refused-port.ts';

@@ -5,10 +5,14 @@ import type { ActionRun, WithInputs } from '../fakes/run-action.ts';
 import { count, REPO, run, setUp } from './helpers.ts';
 
 /**
- * The dry run is a mode of the one pipeline (src/engine.ts and the sinks), not a copy of it: for the
+ * The dry run is a mode of the one pipeline (src/run/engine.ts and the sinks), not a copy of it: for the
  * same world it makes the same GitHub reads, through the same lanes, and comes to the same decisions
  * (which secret is due, fresh, skipped or failed at which target) as the real run; then it plans
  * where the real run writes. Each world is built twice on fresh fakes, once for each run.
+ *
+ * The worlds: a fan-out with `max-age`, an organisation secret, a missing environment with
+ * `create-environment`. The dry run's only extra read is the key of a target with nothing due; both
+ * runs go through the same five lanes.
  */
 
 const HOUR = 3_600_000;

@@ -1,3 +1,7 @@
+/**
+ * Other AWS partitions end to end with GitHub OIDC (China, GovCloud: role ARNs, DNS suffix and
+ * registry host of the partition), and owners of Enterprise Managed Users.
+ */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { startFakes, type Fakes } from '../fakes/index.ts';
 import { count, REPO, run, TOKEN } from './helpers.ts';

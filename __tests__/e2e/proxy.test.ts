@@ -14,6 +14,9 @@ import { REPO, run, setUp } from './helpers.ts';
  * tunnel, so "it went through the proxy" is checked by the connection each request came by: its
  * remote port at the fake must be one the proxy opened. Plain-HTTP fakes are compared request by
  * request with what the proxy forwarded as well.
+ *
+ * Also: `no_proxy`, and a tunnel the proxy refuses (squid's 403) to GitHub and to ECR, reported as the
+ * proxy's refusal, not the service's answer.
  */
 const NAMES = ['oidc.test', 'sts.aws.test', 'ecr.aws.test', 'github.test'];
 

@@ -12,6 +12,12 @@ import { count, masked, REPO, run, setUp } from './helpers.ts';
  * ECR Public (`registry-type: public`) and several registries in one docker config (`registries`),
  * end to end: the bundled action against the fakes, the stored secrets opened and compared with
  * what the fake ECR (or ECR Public) issued, and the docker config read by a real reader, skopeo.
+ * ECR Public from any `aws-region`; several registries in one docker config; the registry inputs' errors.
+ *
+ * skopeo (Debian's package; `.ci/run` installs it when missing) is the real Docker config reader: the
+ * stored docker-config secret is written to a temporary auth file and `skopeo login --get-login
+ * --authfile <file> <host>` asked for each registry, which reads `auths` without any network, and for
+ * a host the file lacks, which it must refuse.
  */
 let fakes: Fakes & { roleArn: string };
 beforeAll(async () => (fakes = await setUp()));

@@ -1,3 +1,8 @@
+/**
+ * What the step reports: the summary's headline says what happened, outputs are set on every path, an
+ * AWS failure after planning still reports every secret, and a summary that cannot be written is a
+ * warning that never hides the result.
+ */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,9 @@
+/**
+ * Repository patterns, resolved by listing the owner (GraphQL, 100 a page): globs and `owner/*` over
+ * an organisation of 230 and a user, topics, archived repositories skipped (named exactly beside a
+ * pattern too), listing requests counted, patterns that match nothing, bad patterns; disabled and
+ * locked repositories skipped and named.
+ */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Fakes } from '../fakes/index.ts';
 import { count, githubCalls, REPO, run, setUp } from './helpers.ts';

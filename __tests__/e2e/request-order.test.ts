@@ -1,3 +1,8 @@
+/**
+ * What waits for what: GitHub's reads do not wait for AWS, ECR waits for a public key, credentials no
+ * longer needed are dropped, code is loaded only by runs that need it, and the username secret is
+ * written only where the target lacks it.
+ */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Fakes } from '../fakes/index.ts';
 import type { RecordedRequest } from '../fakes/server.ts';

@@ -1,3 +1,8 @@
+/**
+ * `secret-type`: Dependabot and Codespaces secrets of repositories and organisations, each opened with
+ * its app's own key and compared with what ECR issued; the refusals; and the Dependabot and Codespaces
+ * steps of `docs/dependabot-codespaces.md` run as written.
+ */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { readPage, yamlBlocks } from '../docs/readme.ts';

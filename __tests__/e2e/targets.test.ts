@@ -1,3 +1,9 @@
+/**
+ * The action's targets end to end, each stored secret opened with the fake's private key and compared
+ * with what the fake ECR issued: repository, environment and organisation secrets, a fan-out over
+ * several repositories, an organisation secret's visibility kept unless the inputs change it, and
+ * `max-age` (a secret younger than it left alone).
+ */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Fakes } from '../fakes/index.ts';
 import { count, githubCalls, masked, REPO, run, setUp } from './helpers.ts';

@@ -1,3 +1,7 @@
+/**
+ * examples/cloudformation: the template parsed strictly and its trust and pull policies checked (the
+ * audience the action sends, the subject conditions, the same policy as examples/iam).
+ */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';

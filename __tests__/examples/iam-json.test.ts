@@ -1,3 +1,7 @@
+/**
+ * examples/iam: the policy JSON alone (a trust policy per scope, the pull policy, the ECR Public
+ * policy), held to the actions the source calls and to examples/README.md's table of scopes.
+ */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';

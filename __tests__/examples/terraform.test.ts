@@ -1,3 +1,7 @@
+/**
+ * examples/terraform: parsed with HashiCorp's HCL parser and its trust and pull policies checked (the
+ * audience the action sends, the subject conditions, the same policy as examples/iam).
+ */
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ACCOUNT, EXAMPLES, SCOPES, VALUES, actionSource, iamJson, type Scope } from './fixtures.ts';

@@ -1,3 +1,21 @@
+/**
+ * `FakeAws`: one account behind STS (query protocol, XML) and ECR (JSON 1.1), in one region and its
+ * partition (role ARNs, DNS suffix, registry host taken from the AWS SDK's own partition data). Roles
+ * are added with their trust (`addRole(name, { audience, subject, trustedAccessKeyIds,
+ * trustedRoleArns, maxSessionDuration })`); STS checks signatures' key ids, `DurationSeconds` against
+ * the model's range, the role's maximum and the one-hour cap on role chaining, with STS's own error
+ * messages. ECR issues a password (`logins`, `lastLogin`; each with `issuedAt` and an `expiresAt` 12
+ * hours later, or 12h / `timeScale` for a time-scaled run) as long as real ones (2,500 characters;
+ * ECR's run to about 2,400 to 2,700, aws/aws-sdk-js-v3#6580, aws/containers-roadmap#1589), so that
+ * sizes measured in tests (a docker config of nine registries) are real ones, and records which key
+ * signed the request. ECR Public (`ecrPublic`, JSON 1.1, target
+ * `SpencerFrontendService.GetAuthorizationToken`) is served whatever the fake's region, and answers
+ * only requests whose SigV4 scope says `us-east-1`, as the real API lives there alone: any other
+ * region gets SigV4's 403 `InvalidSignatureException` "Credential should be scoped to a valid region,
+ * not '<region>'."; it answers one `authorizationData` object (`authorizationToken`, `expiresAt`, no
+ * endpoint), records the login in `logins` with registry `public.ecr.aws`, and `bearerTokenDenied`
+ * refuses an identity with the `AccessDenied` that names `sts:GetServiceBearerToken`.
+ */
 import { randomBytes } from 'node:crypto';
 // The AWS SDK's own partition data (not the action's copy of it), so that a mistake in the copy shows.
 import { partition } from '@aws-sdk/core/client';

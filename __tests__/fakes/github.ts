@@ -1,3 +1,50 @@
+/**
+ * `FakeGitHub`: the REST routes for Actions secrets of repositories, environments and organisations,
+ * and for Dependabot and Codespaces secrets of repositories and organisations, each holder with a real
+ * X25519 key pair per app (as GitHub, which keeps each app's secrets apart under its own public key);
+ * every PUT is opened with the private key and stored, so a test reads the plaintext
+ * (`repositorySecret(repo, name, app)`, `environmentSecret`, `organizationSecret(org, name, app)`;
+ * `app` defaults to `actions`, and `repositoryStore` / `organizationStore` give a store to `seed`).
+ * Tokens have access `write` or `read-only`, and the apps whose secrets they may touch
+ * (`addToken(token, access, apps)`, and `addToken(token, 'write', { administration: false })` makes
+ * one without the repository permission Administration. Environments: a repository lacks those not
+ * given to `addRepository`, and their secrets routes answer 404 as GitHub's do; `PUT
+ * /repos/{owner}/{repo}/environments/{name}` creates one (200 with the environment, as GitHub answers)
+ * or refuses a token without Administration with GitHub's 403 "Resource not accessible by
+ * integration"; `environments(fullName)` lists them; all by default; another app's routes answer
+ * GitHub's 403); `seed` stores a secret as if written earlier (for `max-age`); organisation secrets
+ * keep their visibility and selected repositories; lists paginate with `Link` headers; GraphQL answers
+ * the query that resolves selected repositories and the owner listing that resolves repository
+ * patterns (`repositoryOwner(login:) { repositories(first: 100, after:, ownerAffiliations: [OWNER])
+ * }`: pages of 100 with an opaque cursor, `databaseId`, `isArchived`, `isDisabled`, `isLocked` and
+ * topics, null for an unknown login, `FORBIDDEN` under SAML), each only in the exact shape the action
+ * sends. `addRepository(name, environments, { archived, disabled, locked, topics })` builds owners (a
+ * disabled or locked repository's REST routes answer 403 "Repository access blocked"; `addToken(token,
+ * 'write', { repositories })` makes a token that sees only those repositories: the others answer 404
+ * and are left out of GraphQL answers; `PUT /orgs/{org}/{app}/secrets/{name}/repositories` sets a
+ * selected secret's list alone, 409 for another visibility) of hundreds of repositories cheaply: each
+ * holder's key pair is made when first asked for. Owners in `samlEnforced` get GitHub's SAML single
+ * sign-on refusal, on REST and as GraphQL `FORBIDDEN`; `renamed` repositories answer with GitHub's
+ * same-host redirect (301 for reads, 307 for writes); `endlessLists` is a fault mode (lists with no
+ * end and no `total_count`). GitHub Enterprise Server paths (`/api/v3`, `/api/graphql`) are served
+ * too; `enterpriseServer = true` makes it one, without the Codespaces secret routes (404, as GHES,
+ * whose REST descriptions have none). A PUT whose `encrypted_value` is over 48 KB (`SECRET_LIMIT`,
+ * GitHub's limit for a secret, taken on the sealed value it receives, the stricter reading) is refused
+ * with 422 and stored nowhere. A PUT it cannot open (a value sealed for another key, or a `key_id`
+ * gone stale after `rotateKey()`) gets GitHub's 422 "Bad request - validation failed due to an
+ * improperly encrypted secret" (`improperlyEncrypted()`).
+ *
+ * GitHub's points limit (`FakeGitHub.enforcePoints({ timeScale, points, windowMs, status })`): the
+ * REST secondary rate limit as GitHub documents it ("Rate limits for the REST API": 900 points a
+ * minute; GET, HEAD, OPTIONS 1 point, other methods 5; a GraphQL query counted as 1 in the same
+ * budget). A request that would take the last window's points past the limit gets GitHub's
+ * secondary-limit answer (403, or 429 if asked, with `retry-after` in seconds until it fits and
+ * GitHub's message, from the `secondaryRateLimit` helper) and is counted in `refusals`. The window
+ * **slides**: GitHub does not say whether its minute is fixed or sliding, and a sliding window refuses
+ * everything a fixed one would (a fixed window's points up to now all lie in the sliding window ending
+ * now), so a client that passes it passes either. Refused requests are not counted (GitHub does not
+ * say they are; `retry-after` then says exactly when the request fits).
+ */
 import sodium from 'libsodium-wrappers';
 import { FakeServer, json, type Reply } from './server.ts';
 

@@ -8,6 +8,19 @@ import { FakeServer, json, type Reply } from './server.ts';
  * lib/api/group_variables.rb, lib/api/helpers.rb, app/models/concerns/ci/maskable.rb,
  * lib/gitlab/auth/auth_finders.rb and lib/api/api_guard.rb).
  *
+ * Found by numeric id or URL-encoded full path. Tokens carry scopes (`api`, `read_api`) and may be
+ * expired or revoked (`addToken`); members have roles (`grant(token, holder, 'maintainer')`). It
+ * answers as GitLab does, each answer cited beside it from GitLab's docs and source: 401
+ * `{"message":"401 Unauthorized"}` (or `invalid_token` for an expired or revoked token), 403
+ * `insufficient_scope` for a token without `api`, 404 `Project Not Found` / `Group Not Found` for what
+ * the token cannot see, 403 `Forbidden` below Maintainer (Owner for groups), 404 `Variable Not Found`
+ * for a key and scope with no variable, 400 `{"message":{"value":["is invalid"]}}` for a value it
+ * cannot mask (the rule for raw values, or the older Base64-only rule with `maskRules =
+ * 'base64-only'`), and `has already been taken` for a second variable of one key and scope. Group
+ * environment scopes are kept only for `premium` groups, as on GitLab Free they are dropped (and the
+ * variable stored for `*`). `variable(holder, key, scope)` reads what was stored.
+ * `startFakes({ gitlab: true })` starts it with the others and sets `CI_API_V4_URL`.
+ *
  * Hidden variables (GitLab 17.4 and later; docs "GitLab CI/CD variables", "Hide a CI/CD variable", and
  * the APIs' `masked_and_hidden`): made hidden on creation only (POST `masked_and_hidden: true`, which
  * also masks), never shown again (Entities::Ci::Variable presents `Ci::VariableValue#evaluate`, nil

@@ -1,3 +1,18 @@
+/**
+ * `startFakes(options)` starts every fake on 127.0.0.1 (OIDC, STS and ECR, ECR Public, GitHub; GitLab
+ * with `gitlab: true`, which also sets `CI_API_V4_URL`; HTTPS for those in `https`) and returns them
+ * with `env`, the runner's environment pointing at them, and `allRequests()`.
+ *
+ * The action reaches the fakes only through the settings a user would set: `AWS_ENDPOINT_URL_STS`,
+ * `AWS_ENDPOINT_URL_ECR`, `AWS_ENDPOINT_URL_ECR_PUBLIC` (the SDK's name for service id `ECR PUBLIC`),
+ * the runner's `ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN`, and the
+ * `github-api-url` input (or `GITHUB_API_URL`). There is no test hook in the product code.
+ *
+ * A fake's behaviour is only worth what its fidelity is. Every status, header, error shape and limit a
+ * fake shows is one the real service shows, with the source (API reference, GitHub docs, an issue
+ * where users quote the message) in a comment beside it; where no source was found, the comment says
+ * it is a guess.
+ */
 import { FakeAws } from './aws.ts';
 import { FakeGitHub } from './github.ts';
 import { FakeGitLab } from './gitlab.ts';

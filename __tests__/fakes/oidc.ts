@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { FakeServer, json } from './server.ts';
 
 /**
- * The runner's OIDC token endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`): answers `?audience=` with a
- * JWT-shaped token whose claims the fake STS checks.
+ * The runner's OIDC token endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`): it checks the request token,
+ * answers `?audience=` with a JWT-shaped token carrying `sub` and `aud` (the claims the fake STS
+ * checks), records what it issued (`issued`, for leak scans), and can hand out expired tokens
+ * (`lifetimeSeconds`) or hang (`stalls`).
  */
 export class FakeOidc {
   readonly requestToken = `runtime-${randomBytes(8).toString('hex')}`;

@@ -1,3 +1,13 @@
+/**
+ * The proxy: `FakeProxy`, a forward proxy like a self-hosted runner's squid: absolute-form requests
+ * and `CONNECT` tunnels (TLS copied blindly, plain HTTP read request by request). Only it resolves the
+ * fakes' `.test` names (`github.test`, `sts.aws.test`, ...), so a request that bypasses it cannot
+ * succeed; it records the local port of every connection it opens, and each fake the remote port of
+ * every request, so a test proves that every request came through it. Hosts in `denied` get squid's
+ * refusal of a CONNECT its access rules deny (403 Forbidden, `X-Squid-Error: ERR_ACCESS_DENIED 0`, the
+ * "Access Denied" page), which the action must report as the proxy's refusal, not as the service's
+ * answer.
+ */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect as connectTcp, type AddressInfo, type Socket } from 'node:net';
 

@@ -15,6 +15,16 @@ import { createTlsIdentity } from './tls.ts';
  * Sources for what it answers (each beside its code): the Docker Registry HTTP API V2 / OCI
  * distribution spec for routes and error bodies; users' quotes of ECR's answers in issue threads;
  * where no public evidence was found, the comment says it is a guess.
+ *
+ * `startRegistry(aws)` starts it with the layer store its blobs redirect to and a `FakeProxy` that
+ * alone resolves their real names (`proxy.route`), and gives the env (`https_proxy`,
+ * `NODE_EXTRA_CA_CERTS`) under which the action reaches it from ECR's `proxyEndpoint` as it would
+ * reach the real one. It takes only passwords the fake ECR issued, unexpired, for its own region;
+ * answers 401 with a Basic challenge without them, ECR's 403 `DENIED` naming `ecr:BatchGetImage` or
+ * `ecr:GetDownloadUrlForLayer` and the identity- or resource-based policy (`deny(roleArn, action)`),
+ * 404 `NAME_UNKNOWN` / `MANIFEST_UNKNOWN`, OCI indexes (arm64 first), a 307 for blobs, and ECR
+ * Public's bearer tokens (`/token/`, its HEAD of a blob always 401). `registry.test.ts` drives it with
+ * skopeo; `e2e/verify-images` runs the action and the command against it.
  */
 
 export type ImageShape = 'single' | 'index';

@@ -1,3 +1,17 @@
+/**
+ * The runner emulation: `runAction(inputs, env)` runs `dist/index.js` with the `node` devDependency's
+ * node 24 (`NODE_24`), in a fresh home and temp folder, with an environment built from scratch
+ * (nothing of the machine's AWS or GitHub settings leaks in) as the runner builds it: every input
+ * `action.yml` declares as `INPUT_*`, a `with:` value as given, else its `default:` evaluated as an
+ * expression by GitHub's own engine (`@actions/expressions`) against a `github` context emulated from
+ * the same environment, else `""`. An input `action.yml` does not declare throws (the runner would
+ * only warn). It returns the exit code, stdout and stderr, the outputs parsed from `GITHUB_OUTPUT`,
+ * the summary, the decoded `::error::` lines and every file left behind. `prepareStep` gives the same
+ * environment without running it (the benchmark times its own runs). `readActionYml` reads
+ * `action.yml` strictly, as the runner does.
+ *
+ * Its own fidelity: `runner-emulation.test.ts`.
+ */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

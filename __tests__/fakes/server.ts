@@ -1,3 +1,17 @@
+/**
+ * `FakeServer`, the base of every fake: one service on 127.0.0.1 with a handler that answers as the
+ * real service does. It records every request (`requests`: method, URL, headers, body, the status it
+ * got, when it arrived, its connection) and can be told to misbehave for the next matching requests:
+ * `inject({ match, times, reply | reset | delayMs | until })` answers with a given reply (a 502, a 429
+ * with `retry-after`), drops the connection, waits, or holds the answer until a promise settles (ECR
+ * holding its answer until GitHub has seen a public-key request, to prove order). Latency knobs for
+ * the benchmark: `latencyMs` delays every answer, and `connectionSetupMs` adds the TCP and TLS round
+ * trips to the first request on each new connection; both zero in tests.
+ *
+ * Every status, header, error shape and limit a fake shows is one the real service shows, with the
+ * source (API reference, GitHub docs, an issue where users quote the message) in a comment beside it;
+ * where no source was found, the comment says it is a guess.
+ */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';

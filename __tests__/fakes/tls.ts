@@ -1,3 +1,8 @@
+/**
+ * TLS: `startFakes({ https: ['github', ...] })` serves those fakes over HTTPS with a leaf certificate
+ * from a throwaway CA made by `openssl` when the fakes start, trusted by the action through
+ * `NODE_EXTRA_CA_CERTS`, as on a runner with a private CA. No key is ever committed.
+ */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

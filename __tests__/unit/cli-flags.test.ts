@@ -1,3 +1,9 @@
+/**
+ * The command's flags, from the generated inputs table: one per action input but the secret ones, a
+ * new input a flag with no edit, parseConfig's messages naming flags through their placeholders, an
+ * empty value refused, the GitLab session name, a token pasted where its variable belongs refused
+ * unprinted.
+ */
 import { describe, expect, it } from '@jest/globals';
 import { flagSpecs, helpText, NOT_FLAGS, parseFlags, UsageError } from '../../src/cli/flags.ts';
 import { ciSessionName, commandPlan, formatFlagProblem } from '../../src/cli/options.ts';

@@ -6,9 +6,9 @@ import {
   splitList,
   type Config,
   type RunContext,
-} from '../../src/config.ts';
-import { dockerConfigJson, MAX_REGISTRY_ACCOUNTS, SECRET_KINDS } from '../../src/secrets.ts';
-import { seal } from '../../src/seal.ts';
+} from '../../src/config/index.ts';
+import { dockerConfigJson, MAX_REGISTRY_ACCOUNTS, SECRET_KINDS } from '../../src/run/secret-kinds.ts';
+import { seal } from '../../src/github/secrets/seal.ts';
 import sodium from 'libsodium-wrappers';
 
 const ENV = {

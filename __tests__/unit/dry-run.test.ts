@@ -1,13 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, parseConfig, renderInputNames, type Config } from '../../src/config.ts';
+import { ConfigError, parseConfig, renderInputNames, type Config } from '../../src/config/index.ts';
 import { PRIVATE_REGISTRY } from '../../src/aws/registry.ts';
-import { describeTarget } from '../../src/github/targets.ts';
-import type { SecretResult } from '../../src/github/writer.ts';
+import { describeTarget } from '../../src/github/targets/kinds.ts';
+import type { SecretResult } from '../../src/github/secrets/write.ts';
 import { uncheckedAws } from '../../src/aws/permissions.ts';
 import type { AwsAuth } from '../../src/aws/auth.ts';
 import type { RegistrySpec } from '../../src/aws/registry.ts';
-import type { Target } from '../../src/github/targets.ts';
-import { plannedResults, uncheckedWrites } from '../../src/sinks/github.ts';
+import type { Target } from '../../src/github/targets/kinds.ts';
+import { plannedResults, uncheckedWrites } from '../../src/github/sink.ts';
 import {
   dryRunHeadline,
   dryRunOutcome,
@@ -15,7 +15,7 @@ import {
   dryRunSummaryText,
   failureMessage,
   setOutputs,
-} from '../../src/report.ts';
+} from '../../src/run/report.ts';
 
 const BASE = { 'aws-region': 'eu-west-1', 'github-token': 'ghp_x' };
 const ROLE = 'arn:aws:iam::123456789012:role/ecr-pull';
@@ -76,7 +76,7 @@ describe('dry-run and create-environment inputs, read as core.getBooleanInput re
   });
 });
 
-/** What a dry run's report lists as unchecked: the GitHub sink's writes, then the AWS side (src/engine.ts). */
+/** What a dry run's report lists as unchecked: the GitHub sink's writes, then the AWS side (src/run/engine.ts). */
 const uncheckedPermissions = (auth: AwsAuth, region: string, targets: readonly Target[], registry: RegistrySpec) => [
   ...uncheckedWrites(targets),
   ...uncheckedAws({ auth, region, registry }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatDuration, parseDuration } from '../../src/duration.ts';
+import { formatDuration, parseDuration } from '../../src/util/duration.ts';
 
 describe('parseDuration', () => {
   it.each([

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { envUrlForMessages, runnerEnvironmentProblems } from '../../src/environment.ts';
+import { envUrlForMessages, runnerEnvironmentProblems } from '../../src/net/environment.ts';
 
 /**
  * The runner's proxy variables and GITHUB_API_URL, checked before anything reads them into URLs
- * (src/environment.ts): which values `@actions/http-client` could not use, and how a value is shown.
+ * (src/net/environment.ts): which values `@actions/http-client` could not use, and how a value is shown.
  */
 describe('envUrlForMessages: never a password, a user name or a query', () => {
   it.each([

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
-import { errorMessage } from '../../src/errors.ts';
+import { errorMessage } from '../../src/util/errors.ts';
 import { sourceFiles } from '../source-files.ts';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');

@@ -5,7 +5,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { awsClientConfig } from '../../src/aws/client-config.ts';
 import { explainAwsError } from '../../src/aws/errors.ts';
-import { GITHUB_TOKEN_INPUT } from '../../src/config.ts';
+import { GITHUB_TOKEN_INPUT } from '../../src/config/index.ts';
 import { createGitHubClient } from '../../src/github/client.ts';
 import { describeGitHubError } from '../../src/github/errors.ts';
 import { refusedPort } from '../fakes/refused-port.ts';

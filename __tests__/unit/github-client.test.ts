@@ -1,3 +1,10 @@
+/**
+ * What Octokit sees of an answer through the client's Node `http` requests, against a bare local
+ * server: status, data, repeated headers, url, a 204 write, a 404 as Octokit's `RequestError`, a status
+ * a `Response` cannot hold failing only its request, at most ten requests in flight, a request still
+ * waiting for a tunnel settling when aborted, and a proxy that never answers the tunnel request not
+ * keeping the process alive.
+ */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -17,11 +17,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { dotenvContent, ecrDotenvEntries, GITLAB_DOTENV_MAX_BYTES, writeDotenvFile } from '../../src/gitlab/dotenv.ts';
-import { dockerConfigJson } from '../../src/secrets.ts';
+import { dockerConfigJson } from '../../src/run/secret-kinds.ts';
 
 /**
  * The dotenv sink (src/gitlab/dotenv.ts): a file GitLab's dotenv report reads as written, mode 0600,
- * and GitLab's limits checked before anything is written.
+ * and GitLab's limits checked before anything is written: the file read as GitLab's dotenv parser
+ * reads it, its 5 KB limit with a real-sized ECR password, and `DOCKER_AUTH_CONFIG` read by
+ * `skopeo login --get-login` (Debian's package, which `.ci/run` installs).
  */
 const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 /**

@@ -4,13 +4,14 @@ import { FakeGitLab, type GitLabHolder } from '../fakes/gitlab.ts';
 import { startFakes } from '../fakes/index.ts';
 import { FakeProxy } from '../fakes/proxy.ts';
 import { maskProblem, writeGitLabVariable, type GitLabVariableWrite } from '../../src/gitlab/variables.ts';
-import { dockerConfigJson } from '../../src/secrets.ts';
-import { gitlabRegistriesProblem, MAX_GITLAB_REGISTRY_ACCOUNTS } from '../../src/sinks/gitlab.ts';
+import { dockerConfigJson } from '../../src/run/secret-kinds.ts';
+import { gitlabRegistriesProblem, MAX_GITLAB_REGISTRY_ACCOUNTS } from '../../src/gitlab/variables-sink.ts';
 
 /**
  * The GitLab variable sink (src/gitlab/variables.ts) against the fake GitLab, whose answers are cited
  * in __tests__/fakes/gitlab.ts: create then update, groups, protection and scope, masking, and the
- * refusals GitLab gives, each turned into a message that names the fix and never the value.
+ * refusals GitLab gives, each turned into a message that names the fix and never the value. An
+ * update sends no `variable_type`, and `protected` only when given (a protected `file` variable stays one).
  */
 const MAINTAINER = 'glpat-maintainer-0123456789';
 const DEVELOPER = 'glpat-developer-0123456789';

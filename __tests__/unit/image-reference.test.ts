@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseConfig } from '../../src/config.ts';
-import { parseImageReference } from '../../src/registry/image-reference.ts';
+import { parseConfig } from '../../src/config/index.ts';
+import { parseImageReference } from '../../src/aws/pull-check/image-reference.ts';
 
 describe('verify-images references', () => {
   it('reads a repository of the run, a tag or digest, and full references to ECR and ECR Public', () => {

@@ -2,13 +2,16 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { AWS_INPUTS } from '../../scripts/input-facts.ts';
 import { inputsTableSources } from '../../scripts/inputs-table.ts';
-import { parseAwsConfig } from '../../src/config.ts';
+import { parseAwsConfig } from '../../src/config/index.ts';
 import { isInputName } from '../../src/config/input-names.ts';
 import { INPUTS } from '../../src/config/inputs.ts';
 
 /**
  * The inputs table (src/config/inputs.ts) that both front doors use, generated at build time from
  * action.yml and scripts/input-facts.ts: committed as generated, and its facts true of the code.
+ * `src/config/inputs.ts` and `input-names.ts` are exactly what `scripts/inputs-table.ts` writes; the
+ * AWS half is exactly the inputs `parseAwsConfig` reads; every `{placeholder}` in the config's
+ * messages is an input.
  */
 describe('the generated inputs table', () => {
   it('is committed exactly as scripts/inputs-table.ts generates it from action.yml (run `npm run build`)', async () => {
@@ -33,7 +36,7 @@ describe('the generated inputs table', () => {
   });
 
   it("every {placeholder} in the config's messages names an input of the table", () => {
-    const source = readFileSync(new URL('../../src/config.ts', import.meta.url), 'utf8');
+    const source = readFileSync(new URL('../../src/config/index.ts', import.meta.url), 'utf8');
     // Only in string literals' text: `{${input}}` (a name chosen at run time) is checked by its type.
     const placeholders = [...source.matchAll(/(?<!\$)\{([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\}/g)].map(
       ([, name]) => name ?? '',

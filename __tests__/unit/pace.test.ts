@@ -1,3 +1,7 @@
+/**
+ * The action's pacing (src/github/pace.ts) under jest's fake timers: writes an interval apart, reads
+ * between them, never 900 points in 62 s, holds and their budget.
+ */
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { GitHubPace, MIN_WRITE_INTERVAL_MS, POINTS_PER_MINUTE, requestCost } from '../../src/github/pace.ts';
 

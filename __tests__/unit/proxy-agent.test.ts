@@ -3,8 +3,9 @@ import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { awsClientConfig } from '../../src/aws/client-config.ts';
 import { startSilentProxy } from '../fakes/silent-proxy.ts';
 
-// The AWS SDK behind the runner's proxy (src/proxy-agent.ts): a proxy that accepts the connection and
-// never answers the tunnel request is a timeout the SDK retries, as it retries its own.
+// The AWS SDK behind the runner's proxy (src/net/proxy-agent.ts): a proxy that accepts the connection and
+// never answers the tunnel request is a timeout the SDK retries, as it retries its own: each of its four
+// attempts made, and a timeout.
 
 let silentProxy: Awaited<ReturnType<typeof startSilentProxy>> | undefined;
 const saved = process.env['https_proxy'];

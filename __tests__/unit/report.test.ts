@@ -8,9 +8,9 @@ import {
   summaryMarkdown,
   type PlannedTarget,
   type Reporter,
-} from '../../src/report.ts';
-import type { SecretResult } from '../../src/github/writer.ts';
-import { describeTarget } from '../../src/github/targets.ts';
+} from '../../src/run/report.ts';
+import type { SecretResult } from '../../src/github/secrets/write.ts';
+import { describeTarget } from '../../src/github/targets/kinds.ts';
 
 const login = {
   registry: 'r.example',

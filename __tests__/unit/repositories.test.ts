@@ -1,5 +1,10 @@
+/**
+ * Repository patterns (src/github/targets/patterns.ts): globs, archived repositories and topics,
+ * exact targets before matches, the notes per pattern; and the owner listing driven against the fake
+ * GitHub with the action's own client (pages of 100, unknown owners, refusals, SAML, endless lists).
+ */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { GITHUB_TOKEN_INPUT } from '../../src/config.ts';
+import { GITHUB_TOKEN_INPUT } from '../../src/config/index.ts';
 import { createGitHubClient } from '../../src/github/client.ts';
 import {
   globMatcher,
@@ -8,8 +13,8 @@ import {
   selectedTargets,
   selectionNotes,
   type OwnerListing,
-} from '../../src/github/repositories.ts';
-import type { RepositoryPattern } from '../../src/github/target-spec.ts';
+} from '../../src/github/targets/patterns.ts';
+import type { RepositoryPattern } from '../../src/github/targets/spec.ts';
 import { FakeGitHub } from '../fakes/github.ts';
 import { json } from '../fakes/server.ts';
 

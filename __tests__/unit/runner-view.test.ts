@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { summaryMarkdown } from '../../src/report.ts';
+import { summaryMarkdown } from '../../src/run/report.ts';
 import { renderStepLog, renderSummary } from '../../scripts/runner-view.ts';
 
 describe('renderStepLog: the step log as the runner shows it', () => {

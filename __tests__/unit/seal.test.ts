@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import sodium from 'libsodium-wrappers';
-import { seal } from '../../src/seal.ts';
+import { seal } from '../../src/github/secrets/seal.ts';
 
 await sodium.ready;
 const keyPair = sodium.crypto_box_keypair();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseConfig } from '../../src/config.ts';
+import { parseConfig } from '../../src/config/index.ts';
 import { registryHosts } from '../../src/aws/registry.ts';
-import { dockerConfigJson, SECRET_KINDS, secretNames, secretValues } from '../../src/secrets.ts';
+import { dockerConfigJson, SECRET_KINDS, secretNames, secretValues } from '../../src/run/secret-kinds.ts';
 import { readActionYml } from '../fakes/action-yml.ts';
 
 const login = {

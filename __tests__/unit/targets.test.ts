@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { GITHUB_TOKEN_INPUT } from '../../src/config.ts';
-import type { SecretApp, TargetSpec } from '../../src/github/target-spec.ts';
+import { GITHUB_TOKEN_INPUT } from '../../src/config/index.ts';
+import type { SecretApp, TargetSpec } from '../../src/github/targets/spec.ts';
 import { createGitHubClient, type GitHub } from '../../src/github/client.ts';
-import { describeTarget, repositoryLookupProblem, writeRequestBody } from '../../src/github/targets.ts';
+import { describeTarget, repositoryLookupProblem, writeRequestBody } from '../../src/github/targets/kinds.ts';
 import { contractViolations } from '../contract/openapi.ts';
 import { FakeGitHub } from '../fakes/github.ts';
 

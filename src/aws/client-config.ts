@@ -1,5 +1,5 @@
-import { CONNECT_TIMEOUT_MS, PROXY_VARIABLES, REQUEST_TIMEOUT_MS } from '../network.ts';
-import { USER_AGENT } from '../version.ts';
+import { CONNECT_TIMEOUT_MS, PROXY_VARIABLES, REQUEST_TIMEOUT_MS } from '../net/failures.ts';
+import { USER_AGENT } from '../util/version.ts';
 
 const REQUEST_HANDLER_OPTIONS = {
   connectionTimeout: CONNECT_TIMEOUT_MS,
@@ -30,7 +30,7 @@ function hasProxy(env: NodeJS.ProcessEnv): boolean {
 async function proxiedRequestHandler() {
   const [{ NodeHttpHandler }, { RunnerProxyAgent }] = await Promise.all([
     import('@smithy/node-http-handler'),
-    import('../proxy-agent.ts'),
+    import('../net/proxy-agent.ts'),
   ]);
   const agent = new RunnerProxyAgent({ keepAlive: true });
   return new NodeHttpHandler({ ...REQUEST_HANDLER_OPTIONS, httpAgent: agent, httpsAgent: agent });

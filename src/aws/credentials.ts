@@ -1,9 +1,9 @@
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { AwsAuth } from './auth.ts';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../util/errors.ts';
 import { explainAwsError } from './errors.ts';
 import { awsClientConfig } from './client-config.ts';
-import { afterRequestsLeave, awaitedLater } from '../overlap.ts';
+import { afterRequestsLeave, awaitedLater } from '../util/awaited-later.ts';
 
 export interface CredentialDeps {
   /** `requestGitHubIdToken` (github/id-token.ts): asks the runner for a GitHub OIDC token, and masks it. */

@@ -1,4 +1,4 @@
-import { networkFailure, unreachableMessage, withoutUrlCredentials } from '../network.ts';
+import { networkFailure, unreachableMessage, withoutUrlCredentials } from '../net/failures.ts';
 
 /** What the action was doing when AWS said no; used to tell the user what to change. */
 export interface AwsCallContext {

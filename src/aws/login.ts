@@ -1,10 +1,10 @@
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import type { AwsAuth } from './auth.ts';
-import { afterRequestsLeave, awaitedLater } from '../overlap.ts';
+import { afterRequestsLeave, awaitedLater } from '../util/awaited-later.ts';
 import { resolveCredentials } from './credentials.ts';
 import type { EcrLogin } from './ecr.ts';
 import type { RegistrySpec } from './registry.ts';
-import { requestGitHubIdToken } from '../github/id-token.ts';
+import { requestGitHubIdToken } from './github-oidc-token.ts';
 
 /** What the AWS side needs to know: how to authenticate, where, and to which registry (private unless said). */
 export interface AwsLoginSettings {

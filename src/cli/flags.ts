@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { INPUTS, type InputSpec } from '../config/inputs.ts';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../util/errors.ts';
 
 /**
  * The command's flags. Those named after the action's inputs come from the inputs table generated

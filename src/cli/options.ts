@@ -12,11 +12,11 @@ import {
   type InputProblem,
   type InputReader,
   type RunContext,
-} from '../config.ts';
+} from '../config/index.ts';
 import { checkApiUrl, isEnvironmentVariableName, isVariableName, tokenHasSpaces } from '../config/checks.ts';
 import { DOCKER_AUTH_CONFIG, GITLAB_DOTENV_MAX_BYTES } from '../gitlab/dotenv.ts';
-import type { DotenvSettings } from '../sinks/dotenv.ts';
-import { gitlabRegistriesProblem, type GitLabSettings } from '../sinks/gitlab.ts';
+import type { DotenvSettings } from '../gitlab/dotenv-sink.ts';
+import { gitlabRegistriesProblem, type GitLabSettings } from '../gitlab/variables-sink.ts';
 import { flagOf, NOT_FLAGS, UsageError, type FlagSpec, type ParsedFlags } from './flags.ts';
 
 /** What one command line asks for: the AWS side, and each sink it names. */

@@ -1,9 +1,9 @@
 import type { EcrLogin } from '../aws/ecr.ts';
-import type { EngineIo } from '../engine.ts';
-import type { SecretResult } from '../github/writer.ts';
-import { renderInputNames } from '../config.ts';
-import { imagesText, type ImageCheck } from '../registry/checks.ts';
-import { dryRunOutcome, dryRunSummaryText, outcome, summaryText, type DryRunRecord } from '../report.ts';
+import type { EngineIo } from '../run/engine.ts';
+import type { SecretResult } from '../github/secrets/write.ts';
+import { renderInputNames } from '../config/index.ts';
+import { imagesText, type ImageCheck } from '../aws/pull-check/checks.ts';
+import { dryRunOutcome, dryRunSummaryText, outcome, summaryText, type DryRunRecord } from '../run/report.ts';
 
 export interface TerminalIo extends EngineIo {
   /** Whether the run failed (setFailed was called): exit code 1. */

@@ -3,9 +3,9 @@ import { throttling } from '@octokit/plugin-throttling';
 import { RequestError } from '@octokit/request-error';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck/light.js';
-import { formatDuration } from '../duration.ts';
-import { USER_AGENT } from '../version.ts';
-import { causes } from '../network.ts';
+import { formatDuration } from '../util/duration.ts';
+import { USER_AGENT } from '../util/version.ts';
+import { causes } from '../net/failures.ts';
 import { DEFAULT_WRITE_INTERVAL_MS, GitHubPace } from './pace.ts';
 import { proxyAwareFetch } from './transport.ts';
 
@@ -14,7 +14,7 @@ const FINAL_PROXY_REFUSALS = new Set([403, 407]);
 
 /**
  * A proxy's definite refusal of the tunnel (403 from its access rules, 407 for its credentials:
- * `ERR_PROXY_TUNNEL`, src/proxy-agent.ts) will not change on retry: the request is not retried. As a
+ * `ERR_PROXY_TUNNEL`, src/net/proxy-agent.ts) will not change on retry: the request is not retried. As a
  * plugin placed before the retry plugin, its error hook runs first and sets the per-request `retries`
  * that the retry plugin reads. A proxy's 502 or 503 (the host out of its reach) is retried as usual.
  */
@@ -197,7 +197,7 @@ let actionsGitHubModule: Promise<ActionsGitHub> | undefined;
  * `@actions/github`, loaded on first use, never at start-up: as its module loads it builds a proxy agent
  * for GITHUB_API_URL from the proxy variables, and a value that is no URL would throw there, before any
  * input is read, with the value (password included) in the stack Node prints. By the time a client is
- * made, the front door has checked those variables (src/environment.ts) and failed in its own words.
+ * made, the front door has checked those variables (src/net/environment.ts) and failed in its own words.
  */
 export function actionsGitHub(): Promise<ActionsGitHub> {
   return (actionsGitHubModule ??= import('@actions/github/lib/utils'));

@@ -1,6 +1,12 @@
 import { RequestError } from '@octokit/request-error';
-import { errorMessage } from '../errors.ts';
-import { hostOf, networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage, withoutUrlCredentials } from '../network.ts';
+import { errorMessage } from '../util/errors.ts';
+import {
+  hostOf,
+  networkFailure,
+  REQUEST_TIMEOUT_MS,
+  unreachableMessage,
+  withoutUrlCredentials,
+} from '../net/failures.ts';
 
 export interface GitHubCallContext {
   /** What the action was doing, as a verb phrase: "write secret ECR_PASSWORD to", "read the public key of". */

@@ -2,8 +2,8 @@ import * as http from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import * as https from 'node:https';
 import { Headers, Response } from 'undici';
-import { Lanes } from '../lanes.ts';
-import { PROXY_VARIABLES, REQUEST_TIMEOUT_MS } from '../network.ts';
+import { Lanes } from '../net/semaphore.ts';
+import { PROXY_VARIABLES, REQUEST_TIMEOUT_MS } from '../net/failures.ts';
 import type { GitHubPace } from './pace.ts';
 
 // How the GitHub client's requests travel: Node's http/https through the runner's proxy, paced,
@@ -74,7 +74,7 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  */
 async function connectionsFor(apiUrl: string, env: NodeJS.ProcessEnv): Promise<http.Agent> {
   if (PROXY_VARIABLES.some((name) => env[name])) {
-    const { RunnerProxyAgent } = await import('../proxy-agent.ts');
+    const { RunnerProxyAgent } = await import('../net/proxy-agent.ts');
     // agent-base's Agent is an http.Agent that picks the connection per request.
     return new RunnerProxyAgent({ keepAlive: true });
   }
@@ -102,7 +102,7 @@ async function connectionsFor(apiUrl: string, env: NodeJS.ProcessEnv): Promise<h
  * A GitHub answer is a few hundred bytes of JSON, read at once as Octokit would read it anyway. No
  * `accept-encoding` is sent (fetch sent one and decoded), so answers come uncompressed.
  *
- * Failures keep fetch's shape, which Octokit and src/network.ts read: an abort or a timeout rejects
+ * Failures keep fetch's shape, which Octokit and src/net/failures.ts read: an abort or a timeout rejects
  * with the signal's reason, anything else with `TypeError('fetch failed')` whose cause is Node's error.
  */
 async function answerOf(

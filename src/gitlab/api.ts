@@ -1,8 +1,8 @@
 import { request, type Dispatcher } from 'undici';
-import { errorMessage } from '../errors.ts';
-import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage, urlForMessages } from '../network.ts';
-import { MAX_RETRIES, TRANSIENT_ERROR_CODES } from '../retrying-dispatcher.ts';
-import { USER_AGENT } from '../version.ts';
+import { errorMessage } from '../util/errors.ts';
+import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage, urlForMessages } from '../net/failures.ts';
+import { MAX_RETRIES, TRANSIENT_ERROR_CODES } from '../net/retrying-dispatcher.ts';
+import { USER_AGENT } from '../util/version.ts';
 import type { GitLabOwnerKind, GitLabVariableWrite } from './variables.ts';
 
 /*

@@ -4,8 +4,8 @@ import { accessSync, constants, lstatSync, statSync, type Stats } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { EcrLogin } from '../aws/ecr.ts';
-import { errorMessage } from '../errors.ts';
-import { dockerConfigJson, ECR_USERNAME } from '../secrets.ts';
+import { errorMessage } from '../util/errors.ts';
+import { dockerConfigJson, ECR_USERNAME } from '../run/secret-kinds.ts';
 
 /*
  * A dotenv file for GitLab's `artifacts: reports: dotenv`, which hands its variables to the later jobs

@@ -1,6 +1,6 @@
 import { isVariableName } from '../config/checks.ts';
-import { errorMessage } from '../errors.ts';
-import { retryingDispatcher } from '../retrying-dispatcher.ts';
+import { errorMessage } from '../util/errors.ts';
+import { retryingDispatcher } from '../net/retrying-dispatcher.ts';
 import {
   apiRoot,
   gitlabFailureMessage,
