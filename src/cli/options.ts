@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AwsAuth } from '../aws/auth.ts';
 import type { RegistrySpec } from '../aws/registry.ts';
-import { registryAccountsWithin } from '../secrets.ts';
+import { registryAccountsWithin } from '../run/secret-kinds.ts';
 import {
   ConfigError,
   parseAwsConfig,
