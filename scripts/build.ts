@@ -18,7 +18,7 @@ execFileSync(process.execPath, [join(root, 'scripts', 'inputs-table.ts')], { std
 rmSync(dist, { recursive: true, force: true });
 for (const [entry, out] of [
   ['index.ts', dist],
-  ['cli.ts', join(dist, 'cli')],
+  ['cli/main.ts', join(dist, 'cli')],
 ] as const) {
   execFileSync(bin('ncc'), ['build', join(root, 'src', entry), '-o', out, '--minify', '--license', 'licenses.txt'], {
     stdio: 'inherit',
