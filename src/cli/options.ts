@@ -167,8 +167,8 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
     if (!(error instanceof UsageError)) throw error;
     problems.add(error.message);
   }
-  // GitLab's 10,000 characters for a value, checked before ECR is asked, as GitHub's 48 KB is (config.ts).
-  const oversized = gitlab && wantsGitHub && config ? gitlabRegistriesProblem((config as Config).registry) : undefined;
+  // GitLab's 10,000 characters for a value, checked before ECR is asked, as GitHub's 48 KB is (config/aws.ts).
+  const oversized = gitlab && config ? gitlabRegistriesProblem(config.registry) : undefined;
   if (oversized) problems.add(oversized);
   problems.throwIfAny();
   // Both are set when nothing was found wrong: a config or identity that could not be made added its problems.

@@ -1,4 +1,4 @@
-import type { Config } from '../config/index.ts';
+import type { GitHubSettings } from './settings.ts';
 import { createGitHubClient, type Log } from './client.ts';
 import { resolveTargets } from './targets/patterns.ts';
 import { describeTarget, type Target } from './targets/kinds.ts';
@@ -19,11 +19,6 @@ import { libsodium } from './secrets/seal.ts';
 import { secretNames, secretValues, unchangingSecretNames, type SecretValue } from '../run/secret-kinds.ts';
 import type { PreparedDestination, Sink, SinkLogin } from '../run/sink.ts';
 
-type GitHubConfig = Pick<
-  Config,
-  'github' | 'targets' | 'secretNames' | 'maxAgeMs' | 'repositorySelection' | 'writeIntervalMs'
->;
-
 /**
  * How many targets are between their first read and their last write at once. A fan-out over many
  * repositories goes through them this many at a time: their reads overlap the paced writes of those
@@ -42,7 +37,7 @@ const FAN_OUT_WIDTH = 5;
  * each PUT planned instead of sent.
  */
 export function githubSink(
-  config: GitHubConfig,
+  config: GitHubSettings,
   io: Log & { setSecret: (value: string) => void; warning: (message: string) => void },
 ): Sink {
   io.setSecret(config.github.token);
