@@ -17,8 +17,8 @@ import type { DotenvSettings } from '../gitlab/dotenv-sink.ts';
 import { gitlabRegistriesProblem, type GitLabSettings } from '../gitlab/variables-sink.ts';
 import { flagOf, NOT_FLAGS, UsageError, type FlagSpec, type ParsedFlags } from './flags.ts';
 
-/** What one command line asks for: the AWS side, and each sink it names. */
-export interface CommandPlan {
+/** What one command line asks for, checked: the AWS side, and each sink it names. */
+export interface CommandRequest {
   aws: AwsConfig;
   /** GitHub secrets, when --repositories or --organization names a target. */
   github?: Config;
@@ -82,7 +82,11 @@ class Problems {
  * (parseConfig's own checks and messages, naming flags), the sinks' and token sources' flags. Every
  * problem is collected, then thrown at once as a UsageError.
  */
-export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: readonly FlagSpec[]): CommandPlan {
+export function readCommandLine(
+  flags: ParsedFlags,
+  env: NodeJS.ProcessEnv,
+  specs: readonly FlagSpec[],
+): CommandRequest {
   const flag = (name: string) => flags.get(name)?.trim() ?? '';
   const problems = new Problems();
   const outputText = flag('output') || 'text';

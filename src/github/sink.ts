@@ -11,13 +11,13 @@ import {
   writeNotes,
   writeTarget,
   type PreparedTarget,
-  type SecretResult,
 } from './secrets/write.ts';
 import { Lanes } from '../net/semaphore.ts';
 import { awaitedLater } from '../util/awaited-later.ts';
 import { libsodium } from './secrets/seal.ts';
 import { secretNames, secretValues, unchangingSecretNames, type SecretValue } from '../run/secret-kinds.ts';
 import type { PreparedDestination, Sink, SinkLogin } from '../run/sink.ts';
+import type { SecretResult } from '../run/results.ts';
 
 /**
  * How many targets are between their first read and their last write at once. A fan-out over many
@@ -43,7 +43,7 @@ export function githubSink(
   io.setSecret(config.github.token);
   const names = secretNames(config.secretNames);
   const unchanging = new Set(unchangingSecretNames(config.secretNames));
-  const plansOf = (targets: readonly Pick<Target, 'label' | 'takesEffect'>[]) =>
+  const allDueAt = (targets: readonly Pick<Target, 'label' | 'takesEffect'>[]) =>
     targets.map((target) => ({ target, due: names.map((name) => ({ name })), results: [] }));
   // The values are built (and masked) once, however many targets write them.
   let values: { login: SinkLogin | undefined; values: SecretValue[] } | undefined;
@@ -58,7 +58,7 @@ export function githubSink(
   const named = config.targets.map(describeTarget);
   return {
     // Until GitHub is read, every secret is due, and a repository pattern stands for the repositories it will match.
-    plans: plansOf([
+    dueAtTargets: allDueAt([
       ...named,
       ...(config.repositorySelection?.patterns ?? []).map(({ text }) => ({ label: text, takesEffect: '' })),
     ]),
@@ -95,7 +95,7 @@ export function githubSink(
         await lanes.enter();
         const prepared = await prepareTarget(github, target, names, options);
         return {
-          plan: prepared,
+          afterReads: prepared,
           ready: isReadyToWrite(prepared),
           needsPassword: prepared.due.some(({ name }) => !unchanging.has(name)),
           write: (login, freshLogin) =>
@@ -108,12 +108,12 @@ export function githubSink(
                 };
               },
             }),
-          planned: () => plannedResults(prepared),
+          dryRunResults: () => dryRunResults(prepared),
           release: () => lanes.leave(),
         };
       });
       return {
-        plans: plansOf(targets),
+        dueAtTargets: allDueAt(targets),
         notes: [...resolved.notes, ...(tooMany ? [tooMany] : [])],
         unchecked: uncheckedWrites(targets),
         preparing,
@@ -123,7 +123,7 @@ export function githubSink(
 }
 
 /** A prepared target as a dry run tells it: what is known (skipped, failed), and each due secret as `planned`, with the settings its write would send. */
-export function plannedResults(prepared: PreparedTarget): SecretResult[] {
+export function dryRunResults(prepared: PreparedTarget): SecretResult[] {
   return [
     ...prepared.results,
     ...prepared.due.map(({ name, settings }): SecretResult => {

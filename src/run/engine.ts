@@ -2,10 +2,10 @@ import type { EcrLogin } from '../aws/ecr.ts';
 import { AwsLogin, type AwsLoginSettings } from '../aws/login.ts';
 import { uncheckedAws } from '../aws/permissions.ts';
 import { registryHosts } from '../aws/registry.ts';
-import type { SecretResult } from '../github/secrets/write.ts';
+import type { SecretResult } from './results.ts';
 import { proxyPasswords } from '../net/failures.ts';
 import { awaitedLater } from '../util/awaited-later.ts';
-import { checkImages, plannedChecks, type ImageCheck } from '../aws/pull-check/checks.ts';
+import { checkImages, dryRunChecks, type ImageCheck } from '../aws/pull-check/checks.ts';
 import type { ImageReference } from '../aws/pull-check/image-reference.ts';
 import { reportRun, resultsAfterError, type Reporter, type RunRecord } from './report.ts';
 import { LOGIN_REUSE_MS } from '../github/secrets/put.ts';
@@ -40,12 +40,12 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
   const { dryRun } = run;
   const now = new Date();
   // Filled in as the run goes, so that however it ends every secret is reported; until a sink reads, all are due.
-  const record: RunRecord = { plans: sinks.flatMap((sink) => sink.plans) };
+  const record: RunRecord = { dueAtTargets: sinks.flatMap((sink) => sink.dueAtTargets) };
   const unchecked = (fromSinks: readonly string[]) => ({ unchecked: [...fromSinks, ...uncheckedAws(run)] });
   if (dryRun) record.dryRun = unchecked(sinks.flatMap((sink) => sink.unchecked));
   const verifyImages = run.verifyImages ?? [];
   // A dry run lists the images a real run would check, and asks no registry.
-  if (dryRun && verifyImages.length > 0) record.images = plannedChecks(verifyImages);
+  if (dryRun && verifyImages.length > 0) record.images = dryRunChecks(verifyImages);
   let error: unknown;
   let imageChecks: Promise<ImageCheck[]> | undefined;
   const login = dryRun ? undefined : new AwsLogin(run, { setSecret: (value) => io.setSecret(value), env: io.env });
@@ -57,7 +57,7 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
     // starts them only once a list shows something due, so that a run whose secrets are all fresh asks
     // AWS nothing and never loads the AWS SDK.
     // Each sink's destinations first (GitHub resolves repository patterns: one that matches nothing
-    // stops that sink before any write or AWS call); then the plans are what the sinks found. A sink
+    // stops that sink before any write or AWS call); then what is due is what the sinks found. A sink
     // whose prepare fails fails its own secrets only: the other sinks still write (partial failure,
     // reported by name). Only when every sink failed does the run stop there, as the action's one sink does.
     const settled = await Promise.allSettled(
@@ -68,10 +68,10 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
     );
     if (failedToPrepare.length === sinks.length && failedToPrepare[0]) throw failedToPrepare[0].reason;
     const destinations = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
-    const unprepared = failedToPrepare.flatMap(({ sink, reason }) => resultsAfterError(sink.plans, reason));
-    record.plans = [
-      ...failedToPrepare.flatMap(({ sink }) => sink.plans),
-      ...destinations.flatMap(({ plans }) => plans),
+    const unprepared = failedToPrepare.flatMap(({ sink, reason }) => resultsAfterError(sink.dueAtTargets, reason));
+    record.dueAtTargets = [
+      ...failedToPrepare.flatMap(({ sink }) => sink.dueAtTargets),
+      ...destinations.flatMap(({ dueAtTargets }) => dueAtTargets),
     ];
     record.notes = destinations.flatMap(({ notes }) => notes);
     if (dryRun)
@@ -132,8 +132,8 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
       imageChecks = awaitedLater(checkImages(verifyImages, run.region, ecrLogin, (value) => io.setSecret(value)));
     // What a destination does once its reads are in: a dry run plans; a real run writes what is due with the login.
     const deliver = async (prepared: PreparedDestination): Promise<readonly SecretResult[]> => {
-      if (dryRun) return prepared.planned();
-      if (!prepared.ready) return prepared.plan.results;
+      if (dryRun) return prepared.dryRunResults();
+      if (!prepared.ready) return prepared.afterReads.results;
       return prepared.write(await ecrLogin, freshLogin);
     };
     // Each destination is written as soon as its own reads and the login are in hand: a slow one holds back no other.
@@ -145,7 +145,7 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
         } catch (thrown) {
           // An AWS failure (written for the user): every secret this destination had due failed with it.
           error ??= thrown;
-          return resultsAfterError([prepared.plan], thrown);
+          return resultsAfterError([prepared.afterReads], thrown);
         } finally {
           prepared.release?.();
         }

@@ -1,8 +1,7 @@
 import type { EcrLogin } from '../aws/ecr.ts';
 import { formatDuration } from '../util/duration.ts';
 import { errorMessage } from '../util/errors.ts';
-import type { Target } from '../github/targets/kinds.ts';
-import type { SecretResult } from '../github/secrets/write.ts';
+import type { DueAtTarget, SecretResult } from './results.ts';
 import { imagesFailureMessage, imagesMarkdown, imagesOutput, type ImageCheck } from '../aws/pull-check/checks.ts';
 
 /** The subset of `@actions/core` that reporting needs. */
@@ -30,17 +29,10 @@ export interface Reporter {
   ) => void;
 }
 
-/** What reporting needs of a target's plan (a `PreparedTarget` is one): what is due, and what is already known. */
-export interface PlannedTarget {
-  target: Pick<Target, 'label' | 'takesEffect'>;
-  due: readonly { name: string }[];
-  results: readonly SecretResult[];
-}
-
 /** What a run has learnt by the time it ends, however it ends; main fills it in step by step. */
 export interface RunRecord {
   /** Which secrets each target needs. Before GitHub is read: every secret at every target. */
-  plans: readonly PlannedTarget[];
+  dueAtTargets: readonly DueAtTarget[];
   login?: EcrLogin;
   /** Every registry host the password opens, the login's first: the docker config's `auths`, the `registry-hosts` output. */
   registryHosts?: readonly string[];
@@ -84,7 +76,7 @@ const STATUS_WORDS: Record<SecretResult['status'], string> = {
 export async function reportRun(core: Reporter, record: RunRecord, now: Date, error?: unknown): Promise<void> {
   // An unexpected error's trace, for a bug report; the messages themselves are written for the user.
   if (error instanceof Error && error.stack) core.debug(error.stack);
-  const results = record.results ?? resultsAfterError(record.plans, error);
+  const results = record.results ?? resultsAfterError(record.dueAtTargets, error);
   const { dryRun } = record;
   if (dryRun) core.info(dryRunHeadline(results));
   for (const { target, secret, status, detail, settings } of results) {
@@ -135,9 +127,9 @@ export async function reportRun(core: Reporter, record: RunRecord, now: Date, er
  * The results of a run stopped by `error` before its writes (an AWS refusal, say): what planning
  * already knew (skipped, failed to list) stays, and every secret still due failed with the error.
  */
-export function resultsAfterError(plans: readonly PlannedTarget[], error: unknown): SecretResult[] {
+export function resultsAfterError(dueAtTargets: readonly DueAtTarget[], error: unknown): SecretResult[] {
   const detail = errorMessage(error);
-  return plans.flatMap(({ target, due, results }) => [
+  return dueAtTargets.flatMap(({ target, due, results }) => [
     ...results,
     ...due.map(({ name }): SecretResult => ({
       target: target.label,
@@ -198,7 +190,7 @@ export function setOutputs(
     pick((r) => r.status === 'skipped'),
   );
   if (dryRun) {
-    // Only a dry run plans: its list of what a real run would write, with the settings each write would send.
+    // Only a dry run dueAtTargets: its list of what a real run would write, with the settings each write would send.
     core.setOutput(
       'secrets-planned',
       JSON.stringify(

@@ -1,5 +1,6 @@
 import { RequestError } from '@octokit/request-error';
 import type { SecretValue } from '../../run/secret-kinds.ts';
+import type { SecretResult, SecretStatus } from '../../run/results.ts';
 import { formatDuration } from '../../util/duration.ts';
 import { errorMessage } from '../../util/errors.ts';
 import { publicKeyProblem } from './seal.ts';
@@ -16,21 +17,6 @@ import {
   type PublicKey,
 } from './put.ts';
 import type { SecretSettings, Target } from '../targets/kinds.ts';
-
-/** `planned`: a dry run found the secret due, and a real run would write it. */
-export type SecretStatus = 'created' | 'updated' | 'skipped' | 'failed' | 'planned';
-
-/** What happened to one secret at one target. */
-export interface SecretResult {
-  target: string;
-  secret: string;
-  status: SecretStatus;
-  /** For `failed`: what went wrong and what to do; for `skipped`: why; for a write: a warning, such as a widened visibility. */
-  detail?: string;
-  takesEffect: string;
-  /** For `planned`: the fields its write would send beside the sealed value (an organisation secret's visibility). */
-  settings?: Record<string, unknown>;
-}
 
 export interface PrepareOptions {
   /** Skip a secret whose stored `updated_at` is younger than this. */
