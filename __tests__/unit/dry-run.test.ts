@@ -112,7 +112,7 @@ describe('the plan', () => {
       target: environment,
       due: [{ name: 'ECR_PASSWORD', settings: { body: {}, takesEffect: 'jobs', differs: false } }],
       results: [],
-      holder: 'would be created',
+      environmentCreation: 'would be created',
     });
     expect(planned?.detail).toBe('environment ecr in octo/api would be created (create-environment)');
   });

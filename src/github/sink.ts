@@ -12,7 +12,7 @@ import {
   writeTarget,
   type PreparedTarget,
 } from './secrets/write.ts';
-import { Lanes } from '../net/semaphore.ts';
+import { Semaphore } from '../net/semaphore.ts';
 import { awaitedLater } from '../util/awaited-later.ts';
 import { libsodium } from './secrets/seal.ts';
 import { secretNames, secretValues, unchangingSecretNames, type SecretValue } from '../run/secret-kinds.ts';
@@ -90,9 +90,9 @@ export function githubSink(
         dryRun,
         tokenSource,
       };
-      const lanes = new Lanes(FAN_OUT_WIDTH);
+      const fanOut = new Semaphore(FAN_OUT_WIDTH);
       const preparing = targets.map(async (target): Promise<PreparedDestination> => {
-        await lanes.enter();
+        await fanOut.enter();
         const prepared = await prepareTarget(github, target, names, options);
         return {
           afterReads: prepared,
@@ -109,7 +109,7 @@ export function githubSink(
               },
             }),
           dryRunResults: () => dryRunResults(prepared),
-          release: () => lanes.leave(),
+          release: () => fanOut.leave(),
         };
       });
       return {

@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import * as https from 'node:https';
 import { Headers, Response } from 'undici';
-import { Lanes } from '../net/semaphore.ts';
+import { Semaphore } from '../net/semaphore.ts';
 import { PROXY_VARIABLES, REQUEST_TIMEOUT_MS } from '../net/failures.ts';
 import type { GitHubPace } from './pace.ts';
 
@@ -35,7 +35,7 @@ const MAX_REDIRECTS = 5;
  */
 export function proxyAwareFetch(apiUrl: string, pace: GitHubPace): typeof fetch {
   let connections: Promise<http.Agent> | undefined;
-  const inFlight = new Lanes(MAX_REQUESTS_IN_FLIGHT);
+  const inFlight = new Semaphore(MAX_REQUESTS_IN_FLIGHT);
   const fetchOnce = async (url: string, init: RequestInit | undefined) => {
     await inFlight.enter();
     try {

@@ -31,7 +31,7 @@ export interface RunSettings extends AwsLoginSettings {
 /**
  * One run into one or several sinks: which values are due, AWS credentials and ECR login, the writes,
  * one report. Shared by every front door; it never reads inputs itself. A dry run is the same run
- * (the sinks' reads, lanes and decisions) that stops where the writes would start: each destination
+ * (the sinks' reads, fan-out and decisions) that stops where the writes would start: each destination
  * says what it would write, the AWS side is never started (nor its code loaded), and the report is
  * the plan.
  */

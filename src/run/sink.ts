@@ -12,7 +12,7 @@ export type SinkLogin = EcrLogin & { registryHosts: readonly string[]; requested
  * Where a run writes the ECR login: GitHub secrets, a dotenv file, a GitLab CI/CD variable. A sink is
  * a list of destinations (targets); the engine asks each for its reads that need no password, mints
  * one password once some destination is ready for it, hands it to each, and reports every result in
- * one table. A dry run goes the same way (the same reads, in the same lanes, the same decisions) and
+ * one table. A dry run goes the same way (the same reads, at the same fan-out width, the same decisions) and
  * asks each prepared destination what it would write instead of writing it. A new sink is one module
  * that returns this.
  */
@@ -62,7 +62,7 @@ export interface PreparedDestination {
   write: (login: SinkLogin | undefined, freshLogin?: () => Promise<SinkLogin | undefined>) => Promise<SecretResult[]>;
   /** A dry run's results instead of the writes: what is known (skipped, failed), and each due value `planned`, with the settings its write would send. */
   dryRunResults: () => SecretResult[];
-  /** Called once the destination is done, written or not (GitHub: its lane frees for the next target). */
+  /** Called once the destination is done, written or not (GitHub: its place in the fan-out frees for the next target). */
   release?: () => void;
 }
 

@@ -6,7 +6,7 @@ import { errorMessage } from '../../util/errors.ts';
 import { publicKeyProblem } from './seal.ts';
 import type { GitHub, Log } from '../client.ts';
 import { describeGitHubError, type TokenSource } from '../errors.ts';
-import { ensureHolder, type HolderOutcome } from '../targets/environments.ts';
+import { ensureEnvironment, type EnvironmentCreation } from '../targets/environments.ts';
 import {
   isEncryptionRefusal,
   LOGIN_FRESH_FOR_MS,
@@ -30,7 +30,7 @@ export interface PrepareOptions {
   onDue?: () => void;
   /**
    * Plan only: read every target's public key whatever is due (it proves read access), and never
-   * create a missing holder (an environment): say it would be created.
+   * create a missing environment: say it would be created.
    */
   dryRun?: boolean;
 }
@@ -56,8 +56,8 @@ export interface PreparedTarget {
    * says why the value is kept.
    */
   repositoriesOnly?: (DueSecret & { kept: string })[];
-  /** Set when the holder (an environment) was missing: created while preparing, or in a dry run to be created (then there is no key). */
-  holder?: HolderOutcome;
+  /** Set when the environment was missing: created while preparing, or in a dry run to be created (then there is no key). */
+  environmentCreation?: EnvironmentCreation;
 }
 
 /** Whether a prepared target has something to write and the key to seal it with. */
@@ -99,24 +99,24 @@ export async function prepareTarget(
     return undefined;
   };
 
-  // A holder that may be missing (an environment) is looked into once, after the first 404 from its routes.
-  let holder: HolderOutcome | undefined;
-  let ensuring: Promise<HolderOutcome | undefined> | undefined;
-  /** `read`; after a 404 that means a missing holder, `read` again once it is created, or (dry run) `absent`. */
-  const throughHolder = async <T>(read: () => Promise<T>, absent: () => T): Promise<T> => {
+  // An environment that may be missing is looked into once, after the first 404 from its routes.
+  let environmentCreation: EnvironmentCreation | undefined;
+  let ensuring: Promise<EnvironmentCreation | undefined> | undefined;
+  /** `read`; after a 404 that means a missing environment, `read` again once it is created, or (dry run) `absent`. */
+  const throughEnvironment = async <T>(read: () => Promise<T>, absent: () => T): Promise<T> => {
     try {
       return await read();
     } catch (error) {
       if (!target.missing || !(error instanceof RequestError) || error.status !== 404) throw error;
-      ensuring ??= ensureHolder(github, target.missing, { dryRun, tokenSource });
+      ensuring ??= ensureEnvironment(github, target.missing, { dryRun, tokenSource });
       const outcome = await ensuring;
       if (outcome === undefined) throw error;
-      holder = outcome;
+      environmentCreation = outcome;
       return outcome === 'created' ? read() : absent();
     }
   };
   const readKey = () =>
-    throughHolder<PublicKey | undefined>(
+    throughEnvironment<PublicKey | undefined>(
       () => readPublicKey(github, target),
       () => undefined,
     );
@@ -124,10 +124,10 @@ export async function prepareTarget(
   // With max-age the list comes first: it decides whether anything, the key included, is needed.
   // Without it, the list only tells whether an unchanging secret is there, and runs beside the key.
   // Asked only to spare the username a write, it gets no retries: a failure costs the saving, never the writes' time.
-  // A holder still to be created holds no secret.
+  // An environment still to be created holds no secret.
   const listing =
     maxAgeMs !== undefined || names.some(isUnchanging)
-      ? throughHolder(
+      ? throughEnvironment(
           () => listUpdatedAt(github, target, { retry: maxAgeMs !== undefined }),
           () => new Map<string, Date>(),
         )
@@ -191,7 +191,7 @@ export async function prepareTarget(
           ...repositoriesOnly.map(({ name }) => result(target, name, 'failed', keyFailure)),
         ],
       };
-    return { target, due, results, ...listsOnly, ...(holder ? { holder } : {}) };
+    return { target, due, results, ...listsOnly, ...(environmentCreation ? { environmentCreation } : {}) };
   }
   if (due.some(({ name }) => !isUnchanging(name))) onDue?.();
   // Without a key nothing due can be written: each fails with the key's reason, beside what is known.
@@ -209,11 +209,11 @@ export async function prepareTarget(
   });
   if (keyFailure) return keyless(keyFailure);
   try {
-    // Read early, the key stands (none when a dry run's holder is still to be created); else it is read now.
+    // Read early, the key stands (none when a dry run's environment is still to be created); else it is read now.
     const key = keyRead.status === 'fulfilled' && early ? keyRead.value : await readKey();
-    // A dry run's holder still to be created has no key yet: its due secrets are planned without one.
-    if (!key) return { target, due, results, ...listsOnly, ...(holder ? { holder } : {}) };
-    return { target, due, key, results, ...listsOnly, ...(holder ? { holder } : {}) };
+    // A dry run's environment still to be created has no key yet: its due secrets are planned without one.
+    if (!key) return { target, due, results, ...listsOnly, ...(environmentCreation ? { environmentCreation } : {}) };
+    return { target, due, key, results, ...listsOnly, ...(environmentCreation ? { environmentCreation } : {}) };
   } catch (error) {
     return keyless(explain(target, error, 'read the secrets public key of', tokenSource));
   }
@@ -321,23 +321,23 @@ export async function writeTarget(
 }
 
 /**
- * A written (or planned) secret's notes: what preparing did to a missing holder ("environment ecr in
+ * A written (or planned) secret's notes: what preparing did to a missing environment ("environment ecr in
  * octo/app created by this run", or in a dry run "would be created"), and the settings' warning.
  */
 export function writeNotes(
-  { target, holder }: Pick<PreparedTarget, 'target' | 'holder'>,
+  { target, environmentCreation }: Pick<PreparedTarget, 'target' | 'environmentCreation'>,
   settings: Pick<SecretSettings, 'warning' | 'note'>,
 ): string {
   const made =
-    holder && target.missing
-      ? `${target.missing.label} ${holder === 'created' ? 'created by this run' : `would be created (${target.missing.input})`}`
+    environmentCreation && target.missing
+      ? `${target.missing.label} ${environmentCreation === 'created' ? 'created by this run' : `would be created (${target.missing.input})`}`
       : '';
   return [made, settings.warning, settings.note].filter(Boolean).join('; ');
 }
 
 /** The notes of a secret whose selected repositories alone are set: why its value is kept, then the change. */
 export function repositoriesOnlyNotes(
-  prepared: Pick<PreparedTarget, 'target' | 'holder'>,
+  prepared: Pick<PreparedTarget, 'target' | 'environmentCreation'>,
   { settings, kept }: DueSecret & { kept: string },
 ): string {
   return [`its selected repositories alone (value kept: ${kept})`, writeNotes(prepared, settings)]

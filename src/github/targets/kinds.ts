@@ -1,5 +1,5 @@
 import { SECRET_APPS, type SecretApp, type TargetSpec } from './spec.ts';
-import { ENVIRONMENT_HOLDER, type MissingHolder } from './environments.ts';
+import { missingEnvironment, type MissingEnvironment } from './environments.ts';
 import { organizationSettings, readersOf } from './organisation.ts';
 import type { SecretSettings, SettingsReader } from './secret-settings.ts';
 
@@ -26,8 +26,8 @@ interface TargetKind<S extends TargetSpec> {
   takesEffect: (spec: S, app: AppFacts) => string;
   /** Per-secret settings read from GitHub; without it, every secret is written with no extra fields. */
   settings?: (spec: S, app: SecretApp, label: string) => SettingsReader;
-  /** For a holder of secrets that its owner may lack (a repository's environment): how to tell, and how to create it. */
-  missing?: (spec: S) => MissingHolder;
+  /** For a repository's environment, which may not exist yet: how to tell, and how to create it. */
+  missing?: (spec: S) => MissingEnvironment;
 }
 
 interface Routes {
@@ -131,7 +131,7 @@ const KINDS: Kinds = {
     takesEffect: ({ environment }) =>
       `jobs with environment: ${environment} that start from now on, later jobs of this run included`,
     missing: ({ owner, repo, environment, createIfMissing }) =>
-      ENVIRONMENT_HOLDER({ owner, repo, environment, create: createIfMissing === true }),
+      missingEnvironment({ owner, repo, environment, create: createIfMissing === true }),
   },
   organization: {
     label: ({ org }) => `organization ${org}`,
@@ -173,8 +173,8 @@ export interface Target {
   /** When a value written here is read, as far as the inputs alone tell. */
   takesEffect: string;
   settings: SettingsReader;
-  /** Set when the holder may be missing (an environment): what a 404 then means and what to do. */
-  missing?: MissingHolder;
+  /** Set when the target is an environment, which may be missing: what a 404 then means and what to do. */
+  missing?: MissingEnvironment;
   /** Set when nothing is written here whatever GitHub holds (an archived repository): why. */
   skipped?: string;
 }

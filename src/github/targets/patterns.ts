@@ -5,7 +5,7 @@ import { describeGitHubError, samlSsoAdvice, type TokenSource } from '../errors.
 import { resolveSelectedRepositories } from './selected-repositories.ts';
 import {
   repositoryTarget,
-  type RepositoryHolder,
+  type WithinRepository,
   type RepositoryPattern,
   type RepositorySelection,
   type TargetSpec,
@@ -334,7 +334,7 @@ export function matchPattern(
 export function selectedTargets(
   exact: readonly TargetSpec[],
   matches: readonly PatternMatch[],
-  holder: RepositoryHolder,
+  holder: WithinRepository,
 ): TargetSpec[] {
   const targets = [...exact];
   const seen = new Set(exact.flatMap((spec) => ('repo' in spec ? [`${spec.owner}/${spec.repo}`.toLowerCase()] : [])));
