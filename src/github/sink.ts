@@ -4,14 +4,8 @@ import { resolveTargets } from './targets/patterns.ts';
 import { describeTarget, type Target } from './targets/kinds.ts';
 import { hourlyLimitAdvice } from './pace.ts';
 import { LOGIN_FRESH_FOR_MS } from './secrets/put.ts';
-import {
-  isReadyToWrite,
-  prepareTarget,
-  repositoriesOnlyNotes,
-  writeNotes,
-  writeTarget,
-  type PreparedTarget,
-} from './secrets/write.ts';
+import { isReadyToWrite, prepareTarget, type PreparedTarget } from './secrets/prepare.ts';
+import { repositoriesOnlyNotes, writeNotes, writeTarget } from './secrets/write.ts';
 import { Semaphore } from '../net/semaphore.ts';
 import { awaitedLater } from '../util/awaited-later.ts';
 import { libsodium } from './secrets/seal.ts';
