@@ -21,7 +21,7 @@ interface World {
   inputs: WithInputs;
   /**
    * The only reads a dry run adds: the public key of a target where nothing is due, which a real run
-   * has no use for and a dry run reads as its proof of read access (README, "Dry run").
+   * has no use for and a dry run reads as its proof of read access (docs/recipes.md, "Dry run").
    */
   dryRunAlsoReads: string[];
   /** What both runs must decide, `target secret decision`, sorted: so that two wrong runs cannot agree. */

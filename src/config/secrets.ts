@@ -17,7 +17,7 @@ const HOUR_MS = 3_600_000;
 const MAX_AGE_LIMIT_MS = 11 * HOUR_MS;
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** One name per kind of secret (secrets.ts): a kind's input, or its default name when the input is empty. */
+/** One name per kind of secret (run/secret-kinds.ts): a kind's input, or its default name when the input is empty. */
 export function parseSecretNames(read: Read, report: Report): SecretNames {
   const names: Partial<Record<SecretKindName, string>> = {};
   const seen = new Map<string, string>();

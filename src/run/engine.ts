@@ -24,7 +24,7 @@ export interface EngineIo extends Reporter {
 /** The run as a whole: the AWS side, and whether it is a dry run (`dry-run`: the plan, with no AWS call and no write). */
 export interface RunSettings extends AwsLoginSettings {
   dryRun: boolean;
-  /** `verify-images`: checked with the fresh password beside the writes (registry/checks.ts); none by default. */
+  /** `verify-images`: checked with the fresh password beside the writes (aws/pull-check/checks.ts); none by default. */
   verifyImages?: readonly ImageReference[];
 }
 
@@ -33,7 +33,9 @@ export interface RunSettings extends AwsLoginSettings {
  * one report. Shared by every front door; it never reads inputs itself. A dry run is the same run
  * (the sinks' reads, fan-out and decisions) that stops where the writes would start: each destination
  * says what it would write, the AWS side is never started (nor its code loaded), and the report is
- * the plan.
+ * the plan. One difference, on purpose: a dry run reads every target's public key, as its proof of
+ * read access, where a real run reads it only when something is due; so with max-age and every
+ * secret fresh, a key GitHub will not give fails the dry run, while the real run skips them all.
  */
 export async function refresh(run: RunSettings, sinks: readonly Sink[], io: EngineIo): Promise<void> {
   for (const password of proxyPasswords(io.env)) io.setSecret(password);
@@ -50,7 +52,7 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
   let imageChecks: Promise<ImageCheck[]> | undefined;
   const login = dryRun ? undefined : new AwsLogin(run, { setSecret: (value) => io.setSecret(value), env: io.env });
   try {
-    // Request order (README, "Performance"): the sinks' reads (GitHub's lists, settings, public keys)
+    // Request order (docs/performance.md, "Requests and their order"): the sinks' reads (GitHub's lists, settings, public keys)
     // start at once; they need nothing from AWS. A sink that writes on every run (GitHub without
     // max-age, a dotenv file, a GitLab variable) starts the AWS credentials (token, STS) at once beside
     // them: a token GitHub refuses then costs an STS round, never an ECR password. GitHub with max-age
@@ -107,7 +109,7 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
           },
         ),
       );
-    // A long fan-out mints again (github/put.ts, LOGIN_REUSE_MS): one new login for every writer that finds the last one too old.
+    // A long fan-out mints again (github/secrets/put.ts, LOGIN_REUSE_MS): one new login for every writer that finds the last one too old.
     let latest = ecrLogin;
     const freshLogin = async (): Promise<SinkLogin | undefined> => {
       for (;;) {
@@ -127,7 +129,7 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
           );
       }
     };
-    // verify-images: checked with the password beside the writes, never in front of them (registry/checks.ts).
+    // verify-images: checked with the password beside the writes, never in front of them (aws/pull-check/checks.ts).
     if (ecrLogin && verifyImages.length > 0)
       imageChecks = awaitedLater(checkImages(verifyImages, run.region, ecrLogin, (value) => io.setSecret(value)));
     // What a destination does once its reads are in: a dry run plans; a real run writes what is due with the login.

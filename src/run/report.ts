@@ -52,7 +52,7 @@ export interface Reporter {
   ) => void;
 }
 
-/** What a run has learnt by the time it ends, however it ends; main fills it in step by step. */
+/** What a run has learnt by the time it ends, however it ends; the engine fills it in step by step. */
 export interface RunRecord {
   /** Which secrets each target needs. Before GitHub is read: every secret at every target. */
   dueAtTargets: readonly DueAtTarget[];

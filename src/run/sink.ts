@@ -95,7 +95,16 @@ export function oneDestinationSink(
       login
         ? write(login, result)
         : names.map((name) => result(name, 'failed', 'no ECR login was made; please report this bug')),
-    dryRunResults: () => names.map((name) => result(name, 'planned')),
+    // Never planned: what it writes is the password itself, so a dry run (which asks AWS nothing) has
+    // nothing to show; the command refuses --dry-run beside such a sink before any request.
+    dryRunResults: () =>
+      names.map((name) =>
+        result(
+          name,
+          'failed',
+          'a dry run cannot plan it without a password (--dry-run applies to GitHub secrets only); please report this bug',
+        ),
+      ),
   };
   return {
     dueAtTargets: [due],

@@ -50,7 +50,7 @@ export async function writeTarget(
         const { secrets: values, notAfter } = fresh ? await fresh() : { secrets };
         const secret = values.find((value) => value.name === name);
         if (!secret) {
-          // Unreachable while secrets.ts builds a value for every name; never let it pass as success.
+          // Unreachable while run/secret-kinds.ts builds a value for every name; never let it pass as success.
           throw new Error('the action built no value for this secret; please report this bug');
         }
         try {

@@ -183,7 +183,7 @@ export function describeTarget(spec: TargetSpec): Target {
   // The cast is safe: `Kinds` pairs each kind with the spec of the same kind.
   const kind = KINDS[spec.kind] as TargetKind<TargetSpec>;
   const app = ('app' in spec ? spec.app : undefined) ?? 'actions';
-  // config.ts refuses the pair first; this keeps a spec built elsewhere from reaching a route that does not exist.
+  // config/github.ts refuses the pair first; this keeps a spec built elsewhere from reaching a route that does not exist.
   if (!kind.apps.includes(app)) throw new Error(`${spec.kind} targets hold no ${APPS[app].title} secrets`);
   const facts = APPS[app];
   const label = `${kind.label(spec)}${app === 'actions' ? '' : ` (${facts.title})`}`;

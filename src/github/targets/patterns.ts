@@ -50,7 +50,7 @@ export async function resolveTargets(
   selection: RepositorySelection | undefined,
   tokenSource: TokenSource,
 ): Promise<ResolvedTargets> {
-  // An organisation secret's selected-repositories with patterns (config.ts never pairs them with repository patterns).
+  // An organisation secret's selected-repositories with patterns (config/targets.ts never pairs them with repository patterns).
   if (!selection) {
     const resolved = await Promise.all(
       exact.map(async (spec) =>

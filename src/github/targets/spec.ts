@@ -9,7 +9,7 @@ export type Visibility = 'all' | 'private' | 'selected';
 export const SECRET_APPS = ['actions', 'dependabot', 'codespaces'] as const;
 export type SecretApp = (typeof SECRET_APPS)[number];
 
-/** Where secrets go, as config.ts reads it from the inputs. Each is one owner of one public key. */
+/** Where secrets go, as src/config/targets.ts reads it from the inputs. Each is one owner of one public key. */
 export type TargetSpec =
   /** `app` undefined: Actions. */
   | ({ kind: 'repository'; owner: string; repo: string; app?: SecretApp } & Skippable)
