@@ -45,7 +45,11 @@ function importGraph(): Map<string, string[]> {
     ].map(([, specifier]) => specifier ?? '');
     const local = specifiers
       .filter((specifier) => specifier.startsWith('.'))
-      .map((specifier) => relative(SRC, resolve(dirname(path), specifier)).split('\\').join('/'));
+      .map((specifier) =>
+        relative(SRC, resolve(dirname(path), specifier))
+          .split('\\')
+          .join('/'),
+      );
     graph.set(relative(SRC, path).split('\\').join('/'), [...new Set(local)]);
   }
   return graph;
