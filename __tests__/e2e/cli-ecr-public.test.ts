@@ -95,4 +95,20 @@ describe('the command: an ECR Public password for a dotenv file alone', () => {
     );
     expect(fakes.allRequests()).toEqual([]);
   });
+
+  it('--registries beside a dotenv file alone is refused before AWS is asked: its docker config fits no second registry', async () => {
+    const run = await command([
+      '--aws-region',
+      'eu-west-1',
+      '--registries',
+      '210987654321',
+      '--dotenv-file',
+      'auth.env',
+    ]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toBe(
+      "error: --registries: it lists 1 account, and the docker config of a dotenv file fits none beside the login's own: each adds an entry of up to 3.8 KB (an ECR password runs to 2,700 characters), and GitLab takes a dotenv report under 5120 bytes. Remove --registries, or add --no-dotenv-docker-config to write the password alone.\n",
+    );
+    expect(fakes.allRequests()).toEqual([]);
+  });
 });

@@ -12,7 +12,7 @@ import {
   type RunContext,
 } from '../config/index.ts';
 import { isEnvironmentVariableName } from '../config/checks.ts';
-import type { DotenvSettings } from '../gitlab/dotenv-sink.ts';
+import { dotenvRegistriesProblem, type DotenvSettings } from '../gitlab/dotenv-sink.ts';
 import { gitlabRegistriesProblem, type GitLabSettings } from '../gitlab/variables-sink.ts';
 import { flagOf, NOT_FLAGS, UsageError, type FlagSpec, type ParsedFlags } from './flags.ts';
 import { dotenvSettings, gitlabSettings, Problems } from './sink-flags.ts';
@@ -154,6 +154,8 @@ export function readCommandLine(
   // GitLab's 10,000 characters for a value, checked before ECR is asked, as GitHub's 48 KB is (config/aws.ts).
   const oversized = gitlab && config ? gitlabRegistriesProblem(config.registry) : undefined;
   if (oversized) problems.add(oversized);
+  const tooManyForDotenv = dotenv && config ? dotenvRegistriesProblem(config.registry, dotenv) : undefined;
+  if (tooManyForDotenv) problems.add(tooManyForDotenv);
   problems.throwIfAny();
   // Both are set when nothing was found wrong: a config or identity that could not be made added its problems.
   config = config!;
