@@ -6,7 +6,7 @@
  */
 
 /**
- * The inputs the AWS half reads, for every front door (parseAwsConfig in src/config/index.ts; a unit test checks that this is
+ * The inputs the AWS half reads, for every front door (parseAwsConfig in src/config/index.ts, the parts in src/config/aws.ts; a unit test checks that this is
  * exactly the set it reads). Every front door has this half; the command refuses the other half's
  * flags without a GitHub target.
  */
@@ -19,11 +19,13 @@ export const AWS_INPUTS: readonly string[] = [
   'audience',
   'role-session-name',
   'role-duration-seconds',
+  'registry-type',
+  'registries',
   'verify-images',
 ];
 
 /**
- * Inputs that take several values, one per line or separated by commas (src/config/index.ts splitList);
+ * Inputs that take several values, one per line or separated by commas (src/config/problems.ts splitList);
  * the command takes the flag repeated too. The generator refuses an input whose description says
  * "one per line" and is not listed here, so that a new list input is never a single-value flag.
  */

@@ -4,14 +4,14 @@
  *
  * A template is the message's literal text with each interpolation (`${...}`, a variable, a call)
  * replaced by `…`. What counts as a message:
- * - the problem of each `report('<input>', problem, fix)` in config.ts, as the action prints it: `Input '<input>': problem`,
+ * - the problem of each `report('<input>', problem, fix)` in src/config/, as the action prints it: `Input '<input>': problem`,
  *   each `{input}` placeholder (in every kind of message) rendered as the action renders it, the input's name;
  * - the command's collected problems (src/cli/options.ts): `problems.flag('<flag>', problem, fix)` as printed,
  *   `--<flag>: problem`, and the sentence of every `problems.add(...)` (`problems.push(...)` in flags.ts);
  * - the first argument of every `new …Error(...)`, and the detail of every `result(…, 'failed', detail)`;
  * - the first argument of every `….warning(...)` call, and every value of a variable named `warning`;
  * - what functions named like `…Message`, `…Problem`, `…Advice` or `describe…` return;
- * - every `words:` property (network.ts: how a failed connection is described inside "could not reach").
+ * - every `words:` property (net/failures.ts: how a failed connection is described inside "could not reach").
  * Conditional expressions (`a ? `x` : `y``) give one template per branch.
  */
 import { readFileSync } from 'node:fs';
@@ -46,7 +46,7 @@ export function templatesIn(path: string, text: string): MessageTemplate[] {
       found.push({
         file: relative(ROOT, path),
         line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1,
-        // The action's rendering of an input placeholder (config.ts formatProblem, main.ts): the input's name.
+        // The action's rendering of an input placeholder (config/problems.ts formatProblem, action.ts): the input's name.
         text: prefix + variant.replace(/\{([a-z][a-z0-9-]*)\}/g, '$1'),
         kind,
       });
@@ -67,7 +67,7 @@ export function templatesIn(path: string, text: string): MessageTemplate[] {
       if (command && receiver === 'problems' && (callee === 'add' || callee === 'push') && first) add(first, 'error');
       if (command && receiver === 'problems' && callee === 'flag' && first && second)
         add(second, 'error', `--${ts.isStringLiteralLike(first) ? first.text : HOLE}: `);
-      // `result(target, name, 'failed', detail)` (writer.ts): a secret's failure, as the step prints it.
+      // `result(target, name, 'failed', detail)` (github/secrets/): a secret's failure, as the step prints it.
       const status = node.arguments[2];
       if (
         callee === 'result' &&

@@ -75,6 +75,7 @@ describe('the front page', () => {
       'command-line',
       'gitlab',
       'performance',
+      'design',
     ]) {
       const [title, blank, first] = readPage(`docs/${page}.md`).split('\n');
       expect([page, /^# \S/.test(title ?? ''), blank, /^For /.test(first ?? '')]).toEqual([page, true, '', true]);

@@ -6,13 +6,15 @@ import { count, REPO, run, setUp } from './helpers.ts';
 
 /**
  * The dry run is a mode of the one pipeline (src/run/engine.ts and the sinks), not a copy of it: for the
- * same world it makes the same GitHub reads, through the same lanes, and comes to the same decisions
+ * same world it makes the same GitHub reads, at the same fan-out width, and comes to the same decisions
  * (which secret is due, fresh, skipped or failed at which target) as the real run; then it plans
- * where the real run writes. Each world is built twice on fresh fakes, once for each run.
+ * where the real run writes. Each world is built twice on fresh fakes, once for each run. One
+ * difference is on purpose (src/run/engine.ts): the dry run reads every public key as its proof of
+ * read access, so a key GitHub refuses fails the dry run even where the real run, all fresh, skips.
  *
  * The worlds: a fan-out with `max-age`, an organisation secret, a missing environment with
- * `create-environment`. The dry run's only extra read is the key of a target with nothing due; both
- * runs go through the same five lanes.
+ * `create-environment`, and a refused public key with every secret fresh; both runs go through the
+ * same fan-out width of five.
  */
 
 const HOUR = 3_600_000;
@@ -25,7 +27,7 @@ interface World {
   inputs: WithInputs;
   /**
    * The only reads a dry run adds: the public key of a target where nothing is due, which a real run
-   * has no use for and a dry run reads as its proof of read access (README, "Dry run").
+   * has no use for and a dry run reads as its proof of read access (docs/recipes.md, "Dry run").
    */
   dryRunAlsoReads: string[];
   /** What both runs must decide, `target secret decision`, sorted: so that two wrong runs cannot agree. */
@@ -173,12 +175,58 @@ describe('one pipeline: the dry run makes the real run’s reads and decisions, 
   });
 });
 
+describe('the one exception: a public key GitHub refuses, with every secret fresh under max-age', () => {
+  it('the dry run fails naming the key read; the real run skips every secret and reads no key', async () => {
+    const observeRun = async (dryRun: boolean) => {
+      const fakes = await setUp();
+      try {
+        fakes.github.seed(fakes.github.repositoryStore(REPO)!, 'ECR_PASSWORD', 'fresh', ago(1));
+        // A token that may list the secrets but not read the key: GitHub answers 403 with its message.
+        fakes.github.server.inject({
+          match: isKeyRead,
+          times: 10,
+          reply: {
+            status: 403,
+            body: '{"message":"Resource not accessible by integration","status":"403"}',
+            headers: { 'content-type': 'application/json' },
+          },
+        });
+        const result = await run(fakes, {
+          'role-to-assume': fakes.roleArn,
+          'max-age': '5h',
+          ...(dryRun ? { 'dry-run': 'true' } : {}),
+        });
+        return {
+          result,
+          keyReads: fakes.github.server.requests.filter(isKeyRead).length,
+          writes: fakes.github.writes().length,
+        };
+      } finally {
+        await fakes.stop();
+      }
+    };
+    const dry = await observeRun(true);
+    const real = await observeRun(false);
+
+    expect(real.result.exitCode).toBe(0);
+    expect(real.keyReads).toBe(0);
+    expect(JSON.parse(real.result.outputs['secrets-skipped'] ?? '[]')).toHaveLength(1);
+    expect(dry.result.exitCode).toBe(1);
+    expect(dry.keyReads).toBeGreaterThan(0);
+    expect(JSON.parse(dry.result.outputs['secrets-failed'] ?? '[]')).toEqual([
+      expect.objectContaining({ target: REPO, secret: 'ECR_PASSWORD' }),
+    ]);
+    expect(dry.result.errors.join('\n')).toMatch(/public key/);
+    expect([dry.writes, real.writes]).toEqual([0, 0]);
+  });
+});
+
 /** How long a held answer waits, at most, for what it waits on: a program that never sends it must still end. */
 const HOLD_LIMIT_MS = 3_000;
 const isKeyRead = ({ method, url }: { method: string; url: string }) =>
   method === 'GET' && url.endsWith('/secrets/public-key');
 
-describe('the dry run goes through the lanes of the real run: five targets at a time', () => {
+describe('the dry run goes through the fan-out of the real run: five targets at a time', () => {
   // Six repositories: the key reads of the first five are held until GitHub sees the sixth's (or the
   // hold limit passes). Through the lanes, the sixth target is read only once one of the five is done,
   // so its key is asked after the holds end; a pipeline that prepares every target at once (the dry

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { flagSpecs, helpText, NOT_FLAGS, parseFlags, UsageError } from '../../src/cli/flags.ts';
-import { ciSessionName, commandPlan, formatFlagProblem } from '../../src/cli/options.ts';
+import { ciSessionName, readCommandLine, formatFlagProblem } from '../../src/cli/options.ts';
 import { readActionYml } from '../fakes/action-yml.ts';
 import { inputEntries } from '../../scripts/inputs-table.ts';
 
@@ -100,7 +100,7 @@ describe('secrets the AWS SDK reads from the environment', () => {
       AWS_SECRET_ACCESS_KEY: 'secret/EXAMPLE/key/0123456789abcdefghij',
       AWS_SESSION_TOKEN: 'session-token-EXAMPLE-0123456789',
     };
-    const plan = commandPlan(parseFlags(['--dotenv-file', 'a.env']), env, flagSpecs());
+    const plan = readCommandLine(parseFlags(['--dotenv-file', 'a.env']), env, flagSpecs());
     expect(plan.secrets).toEqual(expect.arrayContaining([env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN]));
     expect(plan.secrets).not.toContain(env.AWS_ACCESS_KEY_ID);
   });
@@ -137,7 +137,7 @@ describe('a token pasted where its variable belongs', () => {
   it('is refused without being printed, and no message names it as a variable', () => {
     const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwcm9qZWN0In0.c2lnbmF0dXJl';
     const plan = () =>
-      commandPlan(
+      readCommandLine(
         parseFlags([
           '--aws-region',
           'eu-west-1',

@@ -2,12 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import { ConfigError, parseConfig, renderInputNames, type Config } from '../../src/config/index.ts';
 import { PRIVATE_REGISTRY } from '../../src/aws/registry.ts';
 import { describeTarget } from '../../src/github/targets/kinds.ts';
-import type { SecretResult } from '../../src/github/secrets/write.ts';
+import type { SecretResult } from '../../src/run/results.ts';
 import { uncheckedAws } from '../../src/aws/permissions.ts';
 import type { AwsAuth } from '../../src/aws/auth.ts';
 import type { RegistrySpec } from '../../src/aws/registry.ts';
 import type { Target } from '../../src/github/targets/kinds.ts';
-import { plannedResults, uncheckedWrites } from '../../src/github/sink.ts';
+import { dryRunResults, uncheckedWrites } from '../../src/github/sink.ts';
 import {
   dryRunHeadline,
   dryRunOutcome,
@@ -99,7 +99,7 @@ describe('the plan', () => {
 
   it('a due secret is planned with the settings its write would send; a holder to be created is noted', () => {
     const settings = { body: { visibility: 'all' }, takesEffect: 'runs in all repositories', differs: false };
-    expect(plannedResults({ target: organization, due: [{ name: 'ECR_PASSWORD', settings }], results: [] })).toEqual([
+    expect(dryRunResults({ target: organization, due: [{ name: 'ECR_PASSWORD', settings }], results: [] })).toEqual([
       {
         target: 'organization octo-org',
         secret: 'ECR_PASSWORD',
@@ -108,11 +108,11 @@ describe('the plan', () => {
         settings: { visibility: 'all' },
       },
     ]);
-    const [planned] = plannedResults({
+    const [planned] = dryRunResults({
       target: environment,
       due: [{ name: 'ECR_PASSWORD', settings: { body: {}, takesEffect: 'jobs', differs: false } }],
       results: [],
-      holder: 'would be created',
+      environmentCreation: 'would be created',
     });
     expect(planned?.detail).toBe('environment ecr in octo/api would be created (create-environment)');
   });

@@ -29,7 +29,7 @@ const requestError = (status: number, message: string) =>
   });
 
 // Messages name a setting through its placeholder (`{aws-region}`), which each front door renders:
-// `aws-region` in the action (main.ts), `--aws-region` in the command (cli/terminal.ts).
+// `aws-region` in the action (src/action.ts), `--aws-region` in the command (cli/terminal.ts).
 describe('describeGitHubError', () => {
   it('401: the token is wrong', () =>
     expect(describeGitHubError(requestError(401, 'Bad credentials'), context)).toMatch(

@@ -6,10 +6,9 @@ import {
   resultsAfterError,
   setOutputs,
   summaryMarkdown,
-  type PlannedTarget,
   type Reporter,
 } from '../../src/run/report.ts';
-import type { SecretResult } from '../../src/github/secrets/write.ts';
+import type { DueAtTarget, SecretResult } from '../../src/run/results.ts';
 import { describeTarget } from '../../src/github/targets/kinds.ts';
 
 const login = {
@@ -169,14 +168,14 @@ describe('failure message', () => {
 describe('an error before the writes', () => {
   const app = describeTarget({ kind: 'repository', owner: 'octo', repo: 'app' });
   const api = describeTarget({ kind: 'repository', owner: 'octo', repo: 'api' });
-  const plans: PlannedTarget[] = [
+  const dueAtTargets: DueAtTarget[] = [
     { target: app, due: [{ name: 'ECR_USERNAME' }], results: [{ ...skipped, target: 'octo/app' }] },
     { target: api, due: [{ name: 'ECR_PASSWORD' }, { name: 'ECR_USERNAME' }], results: [] },
   ];
 
   it('fails every due secret with its message; what planning knew stays', () => {
     expect(
-      resultsAfterError(plans, new Error('AWS said no.')).map(({ target, secret, status, detail }) => [
+      resultsAfterError(dueAtTargets, new Error('AWS said no.')).map(({ target, secret, status, detail }) => [
         target,
         secret,
         status,
@@ -192,7 +191,7 @@ describe('an error before the writes', () => {
 
   it('reportRun: outputs, a summary row per secret, and the step failed with every secret named', async () => {
     const { core, seen } = recorder();
-    await withSummaryFile(() => reportRun(core, { plans }, new Date(), new Error('AWS said no.')));
+    await withSummaryFile(() => reportRun(core, { dueAtTargets }, new Date(), new Error('AWS said no.')));
     expect(seen.outputs['secrets-written']).toBe('[]');
     expect(JSON.parse(seen.outputs['secrets-failed'] ?? '')).toHaveLength(3);
     expect(seen.summary.split('\n')[0]).toBe('### ECR password not written');
@@ -206,7 +205,7 @@ describe('an error before the writes', () => {
 describe('a reporting failure is a warning and never hides the result', () => {
   it('summary write fails on a successful run: a warning, and the step is not failed', async () => {
     const { core, seen } = recorder({ summaryFails: new Error("EISDIR: illegal operation on a directory, open '/x'") });
-    await withSummaryFile(() => reportRun(core, { plans: [], login, results: [created] }, new Date()));
+    await withSummaryFile(() => reportRun(core, { dueAtTargets: [], login, results: [created] }, new Date()));
     expect(seen.failed).toEqual([]);
     expect(seen.warnings).toEqual([
       "Could not write the job summary (GITHUB_STEP_SUMMARY): EISDIR: illegal operation on a directory, open '/x'",
@@ -219,7 +218,7 @@ describe('a reporting failure is a warning and never hides the result', () => {
       summaryFails: new Error('Unable to access summary file'),
       outputFails: new Error('ENOENT: no such file'),
     });
-    await withSummaryFile(() => reportRun(core, { plans: [], login, results }, new Date()));
+    await withSummaryFile(() => reportRun(core, { dueAtTargets: [], login, results }, new Date()));
     expect(seen.failed).toEqual([failureMessage(results)]);
     expect(seen.warnings).toEqual([
       "Could not set the step's outputs (GITHUB_OUTPUT): ENOENT: no such file",

@@ -1,4 +1,4 @@
-/** How a run gets its AWS identity; config.ts picks one from which inputs are set (the command adds its own two). */
+/** How a run gets its AWS identity; config/aws.ts picks one from which inputs are set (the command adds its own two). */
 export type AwsAuth =
   | { kind: 'oidc'; roleArn: string; audience: string; sessionName: string; durationSeconds: number }
   | { kind: 'access-keys'; keys: AccessKeys }

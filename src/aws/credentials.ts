@@ -6,7 +6,7 @@ import { awsClientConfig } from './client-config.ts';
 import { afterRequestsLeave, awaitedLater } from '../util/awaited-later.ts';
 
 export interface CredentialDeps {
-  /** `requestGitHubIdToken` (github/id-token.ts): asks the runner for a GitHub OIDC token, and masks it. */
+  /** `requestGitHubIdToken` (aws/github-oidc-token.ts): asks the runner for a GitHub OIDC token, and masks it. */
   getIDToken: (audience: string) => Promise<string>;
   /** `core.setSecret`. */
   setSecret: (value: string) => void;

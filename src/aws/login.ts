@@ -25,7 +25,7 @@ export interface AwsLoginDeps {
 const CREDENTIALS_MARGIN_MS = 60_000;
 
 /**
- * The AWS side of a run, in two steps that main.ts starts apart: the credentials (OIDC token and
+ * The AWS side of a run, in two steps that the engine (run/engine.ts) starts apart: the credentials (OIDC token and
  * STS, or keys, or the default chain), which need nothing from GitHub and may run beside its reads;
  * and the ECR login, which mints a password and is asked for only once a target is ready to write.
  * Each step starts once, whoever asks first; the ECR code loads while the credentials are in flight.

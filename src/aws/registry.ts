@@ -27,7 +27,7 @@ export const ECR_PUBLIC_PARTITION = 'aws';
 
 /** `<account>.dkr.ecr.<region>.<dns suffix>`, the host of an account's private registry in a region. */
 export function privateRegistryHost(accountId: string, region: string): string {
-  // config.ts accepts only region codes of a known partition, so the fallback is never used.
+  // config/aws.ts accepts only region codes of a known partition, so the fallback is never used.
   const dnsSuffix = partitionOfRegion(region)?.dnsSuffix ?? 'amazonaws.com';
   return `${accountId}.dkr.ecr.${region}.${dnsSuffix}`;
 }

@@ -55,7 +55,7 @@ const COMMAND_DEFAULTS: Readonly<Record<string, string>> = {
 
 /**
  * Inputs whose action.yml description is wrong for the command (GitHub OIDC, the current repository):
- * the command's own words for --help and the README's flag table.
+ * the command's own words for --help and the flag table of docs/command-line.md.
  */
 const COMMAND_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'role-to-assume':

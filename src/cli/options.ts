@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { AwsAuth } from '../aws/auth.ts';
-import type { RegistrySpec } from '../aws/registry.ts';
-import { registryAccountsWithin } from '../run/secret-kinds.ts';
 import {
   ConfigError,
   parseAwsConfig,
@@ -13,14 +11,14 @@ import {
   type InputReader,
   type RunContext,
 } from '../config/index.ts';
-import { checkApiUrl, isEnvironmentVariableName, isVariableName, tokenHasSpaces } from '../config/checks.ts';
-import { DOCKER_AUTH_CONFIG, GITLAB_DOTENV_MAX_BYTES } from '../gitlab/dotenv.ts';
-import type { DotenvSettings } from '../gitlab/dotenv-sink.ts';
+import { isEnvironmentVariableName } from '../config/checks.ts';
+import { dotenvRegistriesProblem, type DotenvSettings } from '../gitlab/dotenv-sink.ts';
 import { gitlabRegistriesProblem, type GitLabSettings } from '../gitlab/variables-sink.ts';
 import { flagOf, NOT_FLAGS, UsageError, type FlagSpec, type ParsedFlags } from './flags.ts';
+import { dotenvSettings, gitlabSettings, Problems } from './sink-flags.ts';
 
-/** What one command line asks for: the AWS side, and each sink it names. */
-export interface CommandPlan {
+/** What one command line asks for, checked: the AWS side, and each sink it names. */
+export interface CommandRequest {
   aws: AwsConfig;
   /** GitHub secrets, when --repositories or --organization names a target. */
   github?: Config;
@@ -39,8 +37,6 @@ export interface CommandPlan {
 }
 
 const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
-/** GitLab.com's API, when neither --gitlab-api-url nor a GitLab job's CI_API_V4_URL names one. */
-const DEFAULT_GITLAB_API_URL = 'https://gitlab.com/api/v4';
 /** The flags that only the GitLab variable uses. */
 const GITLAB_FLAGS = [
   'gitlab-variable',
@@ -62,29 +58,15 @@ const TOKEN_VARIABLE_FLAGS = ['github-token-env', 'web-identity-token-env', 'git
 const ROLE_CHAINING_MAX_SECONDS = 3600;
 
 /**
- * The command's problems, collected as parseConfig collects the inputs' so that one run shows them
- * all, each with its fix: `--flag: what is wrong. What to do.`, or a sentence about flags together.
- */
-class Problems {
-  readonly lines: string[] = [];
-  flag(name: string, problem: string, fix: string): void {
-    this.lines.push(`--${name}: ${problem}. ${fix}`);
-  }
-  add(sentence: string): void {
-    this.lines.push(sentence);
-  }
-  /** Throws them all as one UsageError (exit 2), if there is any. */
-  throwIfAny(): void {
-    if (this.lines.length > 0) throw new UsageError(this.lines.join('\n'));
-  }
-}
-
-/**
  * Checks a command line before anything is requested or written: which sinks, the action's inputs
  * (parseConfig's own checks and messages, naming flags), the sinks' and token sources' flags. Every
  * problem is collected, then thrown at once as a UsageError.
  */
-export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: readonly FlagSpec[]): CommandPlan {
+export function readCommandLine(
+  flags: ParsedFlags,
+  env: NodeJS.ProcessEnv,
+  specs: readonly FlagSpec[],
+): CommandRequest {
   const flag = (name: string) => flags.get(name)?.trim() ?? '';
   const problems = new Problems();
   const outputText = flag('output') || 'text';
@@ -169,12 +151,11 @@ export function commandPlan(flags: ParsedFlags, env: NodeJS.ProcessEnv, specs: r
     if (!(error instanceof UsageError)) throw error;
     problems.add(error.message);
   }
-  // GitLab's 10,000 characters for a value, checked before ECR is asked, as GitHub's 48 KB is (config.ts).
-  const oversized = gitlab && wantsGitHub && config ? gitlabRegistriesProblem((config as Config).registry) : undefined;
+  // GitLab's 10,000 characters for a value, checked before ECR is asked, as GitHub's 48 KB is (config/aws.ts).
+  const oversized = gitlab && config ? gitlabRegistriesProblem(config.registry) : undefined;
   if (oversized) problems.add(oversized);
-  const crowded =
-    dotenv && wantsGitHub && config ? dotenvRegistriesProblem(dotenv, (config as Config).registry) : undefined;
-  if (crowded) problems.add(crowded);
+  const tooManyForDotenv = dotenv && config ? dotenvRegistriesProblem(config.registry, dotenv) : undefined;
+  if (tooManyForDotenv) problems.add(tooManyForDotenv);
   problems.throwIfAny();
   // Both are set when nothing was found wrong: a config or identity that could not be made added its problems.
   config = config!;
@@ -317,121 +298,4 @@ export function ciSessionName(env: NodeJS.ProcessEnv): string | undefined {
 function sdkSessionName(auth: AwsAuth, env: NodeJS.ProcessEnv): Record<string, string> {
   const name = ciSessionName(env);
   return auth.kind === 'default-chain' && name && !env['AWS_ROLE_SESSION_NAME'] ? { AWS_ROLE_SESSION_NAME: name } : {};
-}
-
-function dotenvSettings(
-  flags: ParsedFlags,
-  flag: (name: string) => string,
-  problems: Problems,
-): DotenvSettings | undefined {
-  const withDockerConfig = flags.get('dotenv-docker-config') !== 'false';
-  if (!withDockerConfig && flags.has('dotenv-docker-config-name'))
-    problems.add(
-      '--dotenv-docker-config-name names the docker config that --no-dotenv-docker-config leaves out. Remove one of them.',
-    );
-  const names = {
-    ...(withDockerConfig ? { dockerConfig: flag('dotenv-docker-config-name') || DOCKER_AUTH_CONFIG } : {}),
-    ...(flag('dotenv-password-name') ? { password: flag('dotenv-password-name') } : {}),
-    ...(flag('dotenv-username-name') ? { username: flag('dotenv-username-name') } : {}),
-  };
-  if (Object.keys(names).length === 0)
-    problems.add(
-      '--no-dotenv-docker-config leaves the dotenv file without any variable. Add --dotenv-password-name (and --dotenv-username-name), or remove --no-dotenv-docker-config.',
-    );
-  const seen = new Set<string>();
-  for (const [kind, name] of Object.entries(names)) {
-    const source = kind === 'dockerConfig' ? 'dotenv-docker-config-name' : `dotenv-${kind}-name`;
-    if (!isVariableName(name))
-      problems.flag(
-        source,
-        `"${name}" is not a name GitLab takes in a dotenv report`,
-        'Use letters, digits and _ only (at most 255).',
-      );
-    else if (seen.has(name))
-      problems.flag(source, `"${name}" is named twice in the dotenv file`, 'Give each value its own name.');
-    seen.add(name);
-  }
-  // An ECR password is about 2,500 characters, its docker config about 3,400 (the password in Base64):
-  // together they are over GitLab's 5,120 bytes for a dotenv report (gitlab/dotenv.ts), on every run.
-  if (names.dockerConfig && names.password)
-    problems.flag(
-      'dotenv-password-name',
-      `the ECR password (about 2,500 characters) and the docker config that holds it (about 3,400) do not fit together in a GitLab dotenv report, which must be under ${GITLAB_DOTENV_MAX_BYTES} bytes`,
-      'Add --no-dotenv-docker-config to write the password alone, or remove --dotenv-password-name.',
-    );
-  // parseFlags refuses an empty value, so the file is named.
-  return { path: flag('dotenv-file'), names };
-}
-
-/**
- * The dotenv file's docker config names the registries of `--registries` too, each entry about 3.4 KB,
- * and GitLab takes dotenv reports under 5 KB: checked before ECR is asked, as GitLab's 10,000
- * characters are for a variable. Undefined when it fits.
- */
-function dotenvRegistriesProblem(dotenv: DotenvSettings, registry: RegistrySpec): string | undefined {
-  const accounts = registry.type === 'private' ? registry.accounts.length : 0;
-  if (!dotenv.names.dockerConfig || accounts <= registryAccountsWithin(GITLAB_DOTENV_MAX_BYTES)) return undefined;
-  return `--registries: the dotenv file's ${dotenv.names.dockerConfig} would name ${accounts + 1} registries, each entry up to 3.8 KB, and GitLab takes dotenv reports smaller than ${GITLAB_DOTENV_MAX_BYTES} bytes, which hold the docker config of one registry. Write the dotenv file in a run of its own, without --registries, or hand the docker config to the jobs as a GitLab CI/CD variable (--gitlab-project or --gitlab-group).`;
-}
-
-/** The GitLab variable's settings, checked before anything is asked: one owner, a name GitLab takes, a token, an API URL. */
-function gitlabSettings(
-  flags: ParsedFlags,
-  flag: (name: string) => string,
-  env: NodeJS.ProcessEnv,
-  problems: Problems,
-): GitLabSettings | undefined {
-  const project = flag('gitlab-project');
-  const group = flag('gitlab-group');
-  if (project && group)
-    problems.add(
-      '--gitlab-project and --gitlab-group are both given: a run writes one GitLab variable. Give one of them.',
-    );
-  // parseFlags refuses an empty value, so the one given names the owner.
-  const owner = project ? { kind: 'project' as const, id: project } : { kind: 'group' as const, id: group };
-  const variable = flag('gitlab-variable') || DOCKER_AUTH_CONFIG;
-  if (!isVariableName(variable))
-    problems.flag(
-      'gitlab-variable',
-      `"${variable}" is not a name GitLab takes for a variable`,
-      'Use letters, digits and _ only (at most 255).',
-    );
-  const tokenSource = flag('gitlab-token-env') || 'GITLAB_TOKEN';
-  const tokenFlag = flag('gitlab-token-env') ? '--gitlab-token-env' : 'GITLAB_TOKEN';
-  const token = env[tokenSource]?.trim() ?? '';
-  if (!token)
-    problems.add(
-      `${tokenFlag}: the environment variable ${tokenSource} is not set or empty. Put a GitLab access token with the api scope in it (CI_JOB_TOKEN cannot write variables).`,
-    );
-  else if (tokenHasSpaces(token))
-    problems.add(
-      `${tokenFlag}: the environment variable ${tokenSource} holds spaces or line breaks, which no GitLab token has. Put the token alone in it.`,
-    );
-  const apiUrl = flag('gitlab-api-url') || env['CI_API_V4_URL'] || DEFAULT_GITLAB_API_URL;
-  const urlSource = flag('gitlab-api-url') ? '--gitlab-api-url' : 'CI_API_V4_URL';
-  const { url, problem } = checkApiUrl(apiUrl);
-  const where = url ? `${url.protocol}//${url.host}${url.pathname}` : 'the value given';
-  const shown = `"${where}"`;
-  if (problem === 'not a URL' || problem === 'not http(s)' || problem === 'credentials')
-    problems.add(
-      `${urlSource}: "${where}" is not a GitLab API URL without credentials. Give the API's root, such as https://gitlab.com/api/v4.`,
-    );
-  // The token travels in a header (PRIVATE-TOKEN): over plain http anyone on the way reads it.
-  else if (problem === 'not https')
-    problems.add(
-      `${urlSource}: ${shown} is not an https URL (plain http is accepted for loopback hosts only). Use https://, such as https://gitlab.example.com/api/v4.`,
-    );
-  else if (problem === 'query or fragment')
-    problems.add(
-      `${urlSource}: ${shown} has a query or fragment. Give the API's root alone, such as https://gitlab.com/api/v4.`,
-    );
-  return {
-    apiUrl,
-    token,
-    tokenSource,
-    owner,
-    variable,
-    ...(flags.has('gitlab-protected') ? { protected: flags.get('gitlab-protected') === 'true' } : {}),
-    environmentScope: flag('gitlab-environment-scope') || '*',
-  };
 }

@@ -1,6 +1,6 @@
 import type { EcrLogin } from '../aws/ecr.ts';
 import type { EngineIo } from '../run/engine.ts';
-import type { SecretResult } from '../github/secrets/write.ts';
+import type { SecretResult } from '../run/results.ts';
 import { renderInputNames } from '../config/index.ts';
 import { imagesText, type ImageCheck } from '../aws/pull-check/checks.ts';
 import { dryRunOutcome, dryRunSummaryText, outcome, summaryText, type DryRunRecord } from '../run/report.ts';

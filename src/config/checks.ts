@@ -42,13 +42,7 @@ export function tokenHasSpaces(token: string): boolean {
   return /[\u0000-\u001f\u007f\s]/.test(token);
 }
 
-/**
- * A CI/CD variable's name as GitLab takes it, in a variable or a dotenv report (Ci::HasVariable:
- * letters, digits and `_`, at most 255).
- */
-export function isVariableName(name: string): boolean {
-  return /^[A-Za-z0-9_]{1,255}$/.test(name);
-}
+export { isVariableName } from '../gitlab/variable-name.ts';
 
 /** An environment variable's name as a shell sets it: letters, digits and `_`, not starting with a digit. */
 export function isEnvironmentVariableName(name: string): boolean {

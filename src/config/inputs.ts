@@ -176,7 +176,7 @@ export const INPUTS = {
       'Also write a docker config under this name: `{"auths":{"<registry>":{"auth":"<base64 of AWS:password>"}}}`, the `DOCKER_AUTH_CONFIG` and `~/.docker/config.json` format.',
   },
   'registry-type': {
-    half: 'github',
+    half: 'aws',
     boolean: false,
     list: false,
     description:
@@ -184,7 +184,7 @@ export const INPUTS = {
     default: 'private',
   },
   registries: {
-    half: 'github',
+    half: 'aws',
     boolean: false,
     list: true,
     description:

@@ -35,7 +35,7 @@ function proxyRefusalStatus(error: unknown): number | undefined {
 }
 
 /**
- * A request abandoned by its own signal (github/put.ts: a write whose password got too old) is not
+ * A request abandoned by its own signal (github/secrets/put.ts: a write whose password got too old) is not
  * retried: its caller seals the value again with a newer password. Placed before the retry plugin, as above.
  */
 function abandonedFinal(octokit: Pick<Octokit, 'hook'>): void {

@@ -1,28 +1,17 @@
-import type { Config } from '../config/index.ts';
+import type { GitHubSettings } from './settings.ts';
 import { createGitHubClient, type Log } from './client.ts';
 import { resolveTargets } from './targets/patterns.ts';
 import { describeTarget, type Target } from './targets/kinds.ts';
 import { hourlyLimitAdvice } from './pace.ts';
 import { LOGIN_FRESH_FOR_MS } from './secrets/put.ts';
-import {
-  isReadyToWrite,
-  prepareTarget,
-  repositoriesOnlyNotes,
-  writeNotes,
-  writeTarget,
-  type PreparedTarget,
-  type SecretResult,
-} from './secrets/write.ts';
-import { Lanes } from '../net/semaphore.ts';
+import { isReadyToWrite, prepareTarget, type PreparedTarget } from './secrets/prepare.ts';
+import { repositoriesOnlyNotes, writeNotes, writeTarget } from './secrets/write.ts';
+import { Semaphore } from '../net/semaphore.ts';
 import { awaitedLater } from '../util/awaited-later.ts';
 import { libsodium } from './secrets/seal.ts';
 import { secretNames, secretValues, unchangingSecretNames, type SecretValue } from '../run/secret-kinds.ts';
 import type { PreparedDestination, Sink, SinkLogin } from '../run/sink.ts';
-
-type GitHubConfig = Pick<
-  Config,
-  'github' | 'targets' | 'secretNames' | 'maxAgeMs' | 'repositorySelection' | 'writeIntervalMs'
->;
+import type { SecretResult } from '../run/results.ts';
 
 /**
  * How many targets are between their first read and their last write at once. A fan-out over many
@@ -42,13 +31,13 @@ const FAN_OUT_WIDTH = 5;
  * each PUT planned instead of sent.
  */
 export function githubSink(
-  config: GitHubConfig,
+  config: GitHubSettings,
   io: Log & { setSecret: (value: string) => void; warning: (message: string) => void },
 ): Sink {
   io.setSecret(config.github.token);
   const names = secretNames(config.secretNames);
   const unchanging = new Set(unchangingSecretNames(config.secretNames));
-  const plansOf = (targets: readonly Pick<Target, 'label' | 'takesEffect'>[]) =>
+  const allDueAt = (targets: readonly Pick<Target, 'label' | 'takesEffect'>[]) =>
     targets.map((target) => ({ target, due: names.map((name) => ({ name })), results: [] }));
   // The values are built (and masked) once, however many targets write them.
   let values: { login: SinkLogin | undefined; values: SecretValue[] } | undefined;
@@ -63,7 +52,7 @@ export function githubSink(
   const named = config.targets.map(describeTarget);
   return {
     // Until GitHub is read, every secret is due, and a repository pattern stands for the repositories it will match.
-    plans: plansOf([
+    dueAtTargets: allDueAt([
       ...named,
       ...(config.repositorySelection?.patterns ?? []).map(({ text }) => ({ label: text, takesEffect: '' })),
     ]),
@@ -95,12 +84,12 @@ export function githubSink(
         dryRun,
         tokenSource,
       };
-      const lanes = new Lanes(FAN_OUT_WIDTH);
+      const fanOut = new Semaphore(FAN_OUT_WIDTH);
       const preparing = targets.map(async (target): Promise<PreparedDestination> => {
-        await lanes.enter();
+        await fanOut.enter();
         const prepared = await prepareTarget(github, target, names, options);
         return {
-          plan: prepared,
+          afterReads: prepared,
           ready: isReadyToWrite(prepared),
           needsPassword: prepared.due.some(({ name }) => !unchanging.has(name)),
           write: (login, freshLogin) =>
@@ -113,12 +102,12 @@ export function githubSink(
                 };
               },
             }),
-          planned: () => plannedResults(prepared),
-          release: () => lanes.leave(),
+          dryRunResults: () => dryRunResults(prepared),
+          release: () => fanOut.leave(),
         };
       });
       return {
-        plans: plansOf(targets),
+        dueAtTargets: allDueAt(targets),
         notes: [...resolved.notes, ...(tooMany ? [tooMany] : [])],
         unchecked: uncheckedWrites(targets),
         preparing,
@@ -128,7 +117,7 @@ export function githubSink(
 }
 
 /** A prepared target as a dry run tells it: what is known (skipped, failed), and each due secret as `planned`, with the settings its write would send. */
-export function plannedResults(prepared: PreparedTarget): SecretResult[] {
+export function dryRunResults(prepared: PreparedTarget): SecretResult[] {
   return [
     ...prepared.results,
     ...prepared.due.map(({ name, settings }): SecretResult => {

@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import * as https from 'node:https';
 import { Headers, Response } from 'undici';
-import { Lanes } from '../net/semaphore.ts';
+import { Semaphore } from '../net/semaphore.ts';
 import { PROXY_VARIABLES, REQUEST_TIMEOUT_MS } from '../net/failures.ts';
 import type { GitHubPace } from './pace.ts';
 
@@ -35,7 +35,7 @@ const MAX_REDIRECTS = 5;
  */
 export function proxyAwareFetch(apiUrl: string, pace: GitHubPace): typeof fetch {
   let connections: Promise<http.Agent> | undefined;
-  const inFlight = new Lanes(MAX_REQUESTS_IN_FLIGHT);
+  const inFlight = new Semaphore(MAX_REQUESTS_IN_FLIGHT);
   const fetchOnce = async (url: string, init: RequestInit | undefined) => {
     await inFlight.enter();
     try {
@@ -93,11 +93,11 @@ async function connectionsFor(apiUrl: string, env: NodeJS.ProcessEnv): Promise<h
  *   40 to 60 ms of CPU and 20 MB of compiler memory (`--trace-wasm-compilation-times`), and the process
  *   cannot exit before that compilation ends, so a one-secret run waited 30 to 45 ms at its very end.
  *   Node's own parser is native code. On `bench:startup` at 50 ms per request, runs alternated 40
- *   times: 444 ms with undici's `request`, 413 ms with this (README, "Performance").
+ *   times: 444 ms with undici's `request`, 413 ms with this (docs/performance.md).
  * - A fetch's objects (its Request, Response, body streams, and the Octokit and Bottleneck state
  *   waiting on it) outlive V8's young-generation collections long after the answer is read; in a
  *   fan-out they are promoted by the megabyte and V8 grows its young generation again and again
- *   (README, "Fan-out"). `bench/fetch-survival.mjs`, 3,000 requests: about 20 % of what is allocated
+ *   (docs/performance.md, "Fan-out"). `bench/fetch-survival.mjs`, 3,000 requests: about 20 % of what is allocated
  *   survives each young collection with fetch, 6 % with undici's `request`, 5 % with this.
  * A GitHub answer is a few hundred bytes of JSON, read at once as Octokit would read it anyway. No
  * `accept-encoding` is sent (fetch sent one and decoded), so answers come uncompressed.

@@ -3,7 +3,28 @@ import { errorMessage } from '../util/errors.ts';
 import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage, urlForMessages } from '../net/failures.ts';
 import { MAX_RETRIES, TRANSIENT_ERROR_CODES } from '../net/retrying-dispatcher.ts';
 import { USER_AGENT } from '../util/version.ts';
-import type { GitLabOwnerKind, GitLabVariableWrite } from './variables.ts';
+
+/** Whose CI/CD variables: a project's or a group's. */
+export type GitLabOwnerKind = 'project' | 'group';
+
+export interface GitLabVariableWrite {
+  /** The API's root, such as `https://gitlab.com/api/v4` (a job's `CI_API_V4_URL`). */
+  apiUrl: string;
+  /** A personal, project or group access token with the `api` scope. */
+  token: string;
+  /** The name of the environment variable the token came from, for messages. */
+  tokenSource: string;
+  /** A project (numeric id or `group/sub/project` path) or a group (id or path). */
+  owner: { kind: GitLabOwnerKind; id: string };
+  key: string;
+  value: string;
+  /** Undefined: a new variable is unprotected (GitLab's default), an existing one keeps its setting. */
+  protected?: boolean;
+  /** `*` for every environment. */
+  environmentScope: string;
+  /** Whether the value is a secret, to be masked in job logs where GitLab allows it. */
+  sensitive: boolean;
+}
 
 /*
  * GitLab's REST API as the variable sink (variables.ts) speaks it: one request and its answer, and

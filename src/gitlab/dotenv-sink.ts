@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { errorMessage } from '../util/errors.ts';
-import { writeDotenvFile, type DotenvEntry } from './dotenv.ts';
+import type { RegistrySpec } from '../aws/registry.ts';
+import { GITLAB_DOTENV_MAX_BYTES, writeDotenvFile, type DotenvEntry } from './dotenv.ts';
 import { ECR_USERNAME, loginDockerConfig } from '../run/secret-kinds.ts';
 import { oneDestinationSink, type Sink, type SinkLogin } from '../run/sink.ts';
 
@@ -43,4 +44,16 @@ export function dotenvSink(settings: DotenvSettings, setSecret: (value: string) 
       return values.map(({ name }) => result(name, 'failed', errorMessage(error)));
     }
   });
+}
+
+/**
+ * Why the dotenv file's docker config cannot hold the registries of `registry`, checked before any
+ * AWS request as GitLab's 10,000 characters are for a variable (variables-sink.ts): one registry's
+ * entry takes about 3.4 KB, so a second passes GitLab's 5,120 bytes for a dotenv report. Undefined
+ * when the file holds no docker config, or the registry is the login's own alone.
+ */
+export function dotenvRegistriesProblem(registry: RegistrySpec, settings: DotenvSettings): string | undefined {
+  const accounts = registry.type === 'private' ? registry.accounts.length : 0;
+  if (accounts === 0 || !settings.names.dockerConfig) return undefined;
+  return `--registries: it lists ${accounts} account${accounts > 1 ? 's' : ''}, and the docker config of a dotenv file fits none beside the login's own: each adds an entry of up to 3.8 KB (an ECR password runs to 2,700 characters), and GitLab takes a dotenv report under ${GITLAB_DOTENV_MAX_BYTES} bytes. Remove --registries, or add --no-dotenv-docker-config to write the password alone.`;
 }

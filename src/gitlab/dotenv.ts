@@ -1,4 +1,4 @@
-import { isVariableName } from '../config/checks.ts';
+import { isVariableName } from './variable-name.ts';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, lstatSync, statSync, type Stats } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';

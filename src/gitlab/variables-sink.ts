@@ -48,14 +48,14 @@ export function gitlabSink(settings: GitLabSettings, setSecret: (value: string) 
 
 /**
  * Accounts beside the login's own registry whose docker config fits GitLab's 10,000 characters for a
- * value whatever ECR answers (secrets.ts has the arithmetic): 1. Two registries take about 6.8 KB,
+ * value whatever ECR answers (run/secret-kinds.ts has the arithmetic): 1. Two registries take about 6.8 KB,
  * three about 10.3 KB with passwords of a typical 2,500 characters.
  */
 export const MAX_GITLAB_REGISTRY_ACCOUNTS = registryAccountsWithin(GITLAB_VALUE_MAX_CHARS);
 
 /**
  * Why the docker config of `registry` may not fit in a GitLab variable, checked before any AWS request
- * as `registries` is for GitHub's 48 KB (config.ts); undefined when it fits.
+ * as `registries` is for GitHub's 48 KB (config/aws.ts); undefined when it fits.
  */
 export function gitlabRegistriesProblem(registry: RegistrySpec): string | undefined {
   const accounts = registry.type === 'private' ? registry.accounts.length : 0;

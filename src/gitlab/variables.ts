@@ -1,4 +1,4 @@
-import { isVariableName } from '../config/checks.ts';
+import { isVariableName } from './variable-name.ts';
 import { errorMessage } from '../util/errors.ts';
 import { retryingDispatcher } from '../net/retrying-dispatcher.ts';
 import {
@@ -12,6 +12,7 @@ import {
   valueRefused,
   type Answer,
   type Context,
+  type GitLabVariableWrite,
 } from './api.ts';
 
 /*
@@ -28,26 +29,7 @@ import {
  * 5xx, timeouts and dropped connections (three retries, as for AWS and GitHub).
  */
 
-export type GitLabOwnerKind = 'project' | 'group';
-
-export interface GitLabVariableWrite {
-  /** The API's root, such as `https://gitlab.com/api/v4` (a job's `CI_API_V4_URL`). */
-  apiUrl: string;
-  /** A personal, project or group access token with the `api` scope. */
-  token: string;
-  /** The name of the environment variable the token came from, for messages. */
-  tokenSource: string;
-  /** A project (numeric id or `group/sub/project` path) or a group (id or path). */
-  owner: { kind: GitLabOwnerKind; id: string };
-  key: string;
-  value: string;
-  /** Undefined: a new variable is unprotected (GitLab's default), an existing one keeps its setting. */
-  protected?: boolean;
-  /** `*` for every environment. */
-  environmentScope: string;
-  /** Whether the value is a secret, to be masked in job logs where GitLab allows it. */
-  sensitive: boolean;
-}
+export type { GitLabOwnerKind, GitLabVariableWrite } from './api.ts';
 
 export interface GitLabVariableResult {
   status: 'created' | 'updated';

@@ -61,7 +61,7 @@ function parses(text: string): URL | undefined {
 
 /**
  * A URL from the environment as a message may quote it, whether or not it parses: the user info (up to
- * the last `@`) replaced by `***`, as the input checks show it (network.ts urlForMessages), since a
+ * the last `@`) replaced by `***`, as the input checks show it (net/failures.ts urlForMessages), since a
  * user name may be a token too (`http://<token>:x@proxy`); the query and fragment (`?access_token=`)
  * left out. Without an `@`, a value that looks like more than `host:port` is hidden after its scheme,
  * as a password may sit there (`http://user:secret`).

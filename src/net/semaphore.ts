@@ -1,8 +1,8 @@
 /**
- * At most `width` holders at once; the others wait their turn, in the order they asked. A lane that
- * is free is taken at once, with no timer (a single-target run pays nothing for it).
+ * A semaphore: at most `width` tasks at once (`enter` ... `leave`); the others wait their turn, in the order
+ * they asked. A place that is free is taken at once, with no timer (a single-target run pays nothing for it).
  */
-export class Lanes {
+export class Semaphore {
   private free: number;
   private readonly waiting: (() => void)[] = [];
 
@@ -18,7 +18,7 @@ export class Lanes {
     return new Promise((go) => this.waiting.push(go));
   }
 
-  /** Hands the lane to the next in line, or frees it. */
+  /** Hands the place to the next in line, or frees it. */
   leave(): void {
     const next = this.waiting.shift();
     if (next) next();

@@ -2,10 +2,10 @@ import type { EcrLogin } from '../aws/ecr.ts';
 import { AwsLogin, type AwsLoginSettings } from '../aws/login.ts';
 import { uncheckedAws } from '../aws/permissions.ts';
 import { registryHosts } from '../aws/registry.ts';
-import type { SecretResult } from '../github/secrets/write.ts';
+import type { SecretResult } from './results.ts';
 import { proxyPasswords } from '../net/failures.ts';
 import { awaitedLater } from '../util/awaited-later.ts';
-import { checkImages, plannedChecks, type ImageCheck } from '../aws/pull-check/checks.ts';
+import { checkImages, dryRunChecks, type ImageCheck } from '../aws/pull-check/checks.ts';
 import type { ImageReference } from '../aws/pull-check/image-reference.ts';
 import { reportRun, resultsAfterError, type Reporter, type RunRecord } from './report.ts';
 import { LOGIN_REUSE_MS } from '../github/secrets/put.ts';
@@ -24,40 +24,42 @@ export interface EngineIo extends Reporter {
 /** The run as a whole: the AWS side, and whether it is a dry run (`dry-run`: the plan, with no AWS call and no write). */
 export interface RunSettings extends AwsLoginSettings {
   dryRun: boolean;
-  /** `verify-images`: checked with the fresh password beside the writes (registry/checks.ts); none by default. */
+  /** `verify-images`: checked with the fresh password beside the writes (aws/pull-check/checks.ts); none by default. */
   verifyImages?: readonly ImageReference[];
 }
 
 /**
  * One run into one or several sinks: which values are due, AWS credentials and ECR login, the writes,
  * one report. Shared by every front door; it never reads inputs itself. A dry run is the same run
- * (the sinks' reads, lanes and decisions) that stops where the writes would start: each destination
+ * (the sinks' reads, fan-out and decisions) that stops where the writes would start: each destination
  * says what it would write, the AWS side is never started (nor its code loaded), and the report is
- * the plan.
+ * the plan. One difference, on purpose: a dry run reads every target's public key, as its proof of
+ * read access, where a real run reads it only when something is due; so with max-age and every
+ * secret fresh, a key GitHub will not give fails the dry run, while the real run skips them all.
  */
 export async function refresh(run: RunSettings, sinks: readonly Sink[], io: EngineIo): Promise<void> {
   for (const password of proxyPasswords(io.env)) io.setSecret(password);
   const { dryRun } = run;
   const now = new Date();
   // Filled in as the run goes, so that however it ends every secret is reported; until a sink reads, all are due.
-  const record: RunRecord = { plans: sinks.flatMap((sink) => sink.plans) };
+  const record: RunRecord = { dueAtTargets: sinks.flatMap((sink) => sink.dueAtTargets) };
   const unchecked = (fromSinks: readonly string[]) => ({ unchecked: [...fromSinks, ...uncheckedAws(run)] });
   if (dryRun) record.dryRun = unchecked(sinks.flatMap((sink) => sink.unchecked));
   const verifyImages = run.verifyImages ?? [];
   // A dry run lists the images a real run would check, and asks no registry.
-  if (dryRun && verifyImages.length > 0) record.images = plannedChecks(verifyImages);
+  if (dryRun && verifyImages.length > 0) record.images = dryRunChecks(verifyImages);
   let error: unknown;
   let imageChecks: Promise<ImageCheck[]> | undefined;
   const login = dryRun ? undefined : new AwsLogin(run, { setSecret: (value) => io.setSecret(value), env: io.env });
   try {
-    // Request order (README, "Performance"): the sinks' reads (GitHub's lists, settings, public keys)
+    // Request order (docs/performance.md, "Requests and their order"): the sinks' reads (GitHub's lists, settings, public keys)
     // start at once; they need nothing from AWS. A sink that writes on every run (GitHub without
     // max-age, a dotenv file, a GitLab variable) starts the AWS credentials (token, STS) at once beside
     // them: a token GitHub refuses then costs an STS round, never an ECR password. GitHub with max-age
     // starts them only once a list shows something due, so that a run whose secrets are all fresh asks
     // AWS nothing and never loads the AWS SDK.
     // Each sink's destinations first (GitHub resolves repository patterns: one that matches nothing
-    // stops that sink before any write or AWS call); then the plans are what the sinks found. A sink
+    // stops that sink before any write or AWS call); then what is due is what the sinks found. A sink
     // whose prepare fails fails its own secrets only: the other sinks still write (partial failure,
     // reported by name). Only when every sink failed does the run stop there, as the action's one sink does.
     const settled = await Promise.allSettled(
@@ -68,10 +70,10 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
     );
     if (failedToPrepare.length === sinks.length && failedToPrepare[0]) throw failedToPrepare[0].reason;
     const destinations = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
-    const unprepared = failedToPrepare.flatMap(({ sink, reason }) => resultsAfterError(sink.plans, reason));
-    record.plans = [
-      ...failedToPrepare.flatMap(({ sink }) => sink.plans),
-      ...destinations.flatMap(({ plans }) => plans),
+    const unprepared = failedToPrepare.flatMap(({ sink, reason }) => resultsAfterError(sink.dueAtTargets, reason));
+    record.dueAtTargets = [
+      ...failedToPrepare.flatMap(({ sink }) => sink.dueAtTargets),
+      ...destinations.flatMap(({ dueAtTargets }) => dueAtTargets),
     ];
     record.notes = destinations.flatMap(({ notes }) => notes);
     if (dryRun)
@@ -107,7 +109,7 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
           },
         ),
       );
-    // A long fan-out mints again (github/put.ts, LOGIN_REUSE_MS): one new login for every writer that finds the last one too old.
+    // A long fan-out mints again (github/secrets/put.ts, LOGIN_REUSE_MS): one new login for every writer that finds the last one too old.
     let latest = ecrLogin;
     const freshLogin = async (): Promise<SinkLogin | undefined> => {
       for (;;) {
@@ -127,13 +129,13 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
           );
       }
     };
-    // verify-images: checked with the password beside the writes, never in front of them (registry/checks.ts).
+    // verify-images: checked with the password beside the writes, never in front of them (aws/pull-check/checks.ts).
     if (ecrLogin && verifyImages.length > 0)
       imageChecks = awaitedLater(checkImages(verifyImages, run.region, ecrLogin, (value) => io.setSecret(value)));
     // What a destination does once its reads are in: a dry run plans; a real run writes what is due with the login.
     const deliver = async (prepared: PreparedDestination): Promise<readonly SecretResult[]> => {
-      if (dryRun) return prepared.planned();
-      if (!prepared.ready) return prepared.plan.results;
+      if (dryRun) return prepared.dryRunResults();
+      if (!prepared.ready) return prepared.afterReads.results;
       return prepared.write(await ecrLogin, freshLogin);
     };
     // Each destination is written as soon as its own reads and the login are in hand: a slow one holds back no other.
@@ -145,7 +147,7 @@ export async function refresh(run: RunSettings, sinks: readonly Sink[], io: Engi
         } catch (thrown) {
           // An AWS failure (written for the user): every secret this destination had due failed with it.
           error ??= thrown;
-          return resultsAfterError([prepared.plan], thrown);
+          return resultsAfterError([prepared.afterReads], thrown);
         } finally {
           prepared.release?.();
         }

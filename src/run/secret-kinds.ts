@@ -1,4 +1,3 @@
-import type { InputName } from '../config/input-names.ts';
 import type { EcrLogin } from '../aws/ecr.ts';
 
 /** One secret to write: its name and plaintext value. */
@@ -22,8 +21,8 @@ export const ECR_USERNAME = 'AWS';
 
 /** What a kind of secret is: the input that names it, and what it holds. */
 interface SecretKind {
-  /** The input (action.yml) that names the secret. */
-  input: InputName;
+  /** The input (action.yml) that names the secret; config/secrets.ts reports problems under it, so the compiler checks that it is one. */
+  input: string;
   /** The name when that input is empty; a kind without one is written only when its input is set. */
   defaultName?: string;
   /** Whether the value must be masked (see `SecretValue`). */
@@ -69,13 +68,14 @@ export type SecretNames = { [K in AlwaysWritten]: string } & { [K in Exclude<Sec
 
 export interface SecretKindInput {
   kind: SecretKindName;
-  input: InputName;
+  input: (typeof KINDS)[SecretKindName]['input'];
   defaultName?: string;
 }
 
-/** Each kind's input and default name, in the order the secrets are written: what config.ts reads. */
+/** Each kind's input and default name, in the order the secrets are written: what config/secrets.ts reads. */
 export const SECRET_KINDS: readonly SecretKindInput[] = (Object.keys(KINDS) as SecretKindName[]).map((kind) => {
-  const { input, defaultName }: SecretKind = KINDS[kind];
+  const { input }: { input: SecretKindInput['input'] } = KINDS[kind];
+  const { defaultName }: SecretKind = KINDS[kind];
   return { kind, input, ...(defaultName === undefined ? {} : { defaultName }) };
 });
 

@@ -1,6 +1,5 @@
 import type { EcrLogin } from '../aws/ecr.ts';
-import type { SecretResult } from '../github/secrets/write.ts';
-import type { PlannedTarget } from './report.ts';
+import type { DueAtTarget, SecretResult } from './results.ts';
 
 /**
  * The ECR login as the sinks get it: with every registry host its docker config names, the login's
@@ -13,13 +12,13 @@ export type SinkLogin = EcrLogin & { registryHosts: readonly string[]; requested
  * Where a run writes the ECR login: GitHub secrets, a dotenv file, a GitLab CI/CD variable. A sink is
  * a list of destinations (targets); the engine asks each for its reads that need no password, mints
  * one password once some destination is ready for it, hands it to each, and reports every result in
- * one table. A dry run goes the same way (the same reads, in the same lanes, the same decisions) and
+ * one table. A dry run goes the same way (the same reads, at the same fan-out width, the same decisions) and
  * asks each prepared destination what it would write instead of writing it. A new sink is one module
  * that returns this.
  */
 export interface Sink {
   /** Every value due at every destination before anything is read: what the report shows if the run stops early. */
-  plans: PlannedTarget[];
+  dueAtTargets: DueAtTarget[];
   /** For a dry run's report: what a real run's writes need that reading cannot prove (permissions), before `prepare` knows more. */
   unchecked: string[];
   /** Whether the AWS side waits until `onDue` is called (GitHub with max-age); otherwise it starts at once. */
@@ -37,9 +36,9 @@ export interface Sink {
   prepare: (options: { now: Date; onDue: () => void; dryRun: boolean }) => Promise<Destinations>;
 }
 
-/** A sink's destinations once known: their plans (replacing the first ones), notes for the report, their reads. */
+/** A sink's destinations once known: what is due at each (replacing the first list), notes for the report, their reads. */
 export interface Destinations {
-  plans: PlannedTarget[];
+  dueAtTargets: DueAtTarget[];
   /** Lines for the report above the table, such as what each repository pattern matched. */
   notes: string[];
   /** The sink's `unchecked`, for the destinations now known (the repositories the patterns matched). */
@@ -50,7 +49,7 @@ export interface Destinations {
 /** One destination after its reads: what it still has to write, and how. */
 export interface PreparedDestination {
   /** What is due and what is already known (skipped, failed reads): what the report uses if the login fails. */
-  plan: PlannedTarget;
+  afterReads: DueAtTarget;
   /** Something is due and can be written (for GitHub: the public key is in hand). */
   ready: boolean;
   /** Something due needs the password (the username alone needs none). */
@@ -62,8 +61,8 @@ export interface PreparedDestination {
    */
   write: (login: SinkLogin | undefined, freshLogin?: () => Promise<SinkLogin | undefined>) => Promise<SecretResult[]>;
   /** A dry run's results instead of the writes: what is known (skipped, failed), and each due value `planned`, with the settings its write would send. */
-  planned: () => SecretResult[];
-  /** Called once the destination is done, written or not (GitHub: its lane frees for the next target). */
+  dryRunResults: () => SecretResult[];
+  /** Called once the destination is done, written or not (GitHub: its place in the fan-out frees for the next target). */
   release?: () => void;
 }
 
@@ -76,11 +75,11 @@ export type ResultOf = (secret: string, status: SecretResult['status'], detail?:
  * the way to word each value's result; a run that made no login fails every value, as a bug.
  */
 export function oneDestinationSink(
-  target: PlannedTarget['target'],
+  target: DueAtTarget['target'],
   names: readonly string[],
   write: (login: SinkLogin, result: ResultOf) => Promise<SecretResult[]>,
 ): Sink {
-  const plan: PlannedTarget = { target, due: names.map((name) => ({ name })), results: [] };
+  const due: DueAtTarget = { target, due: names.map((name) => ({ name })), results: [] };
   const result: ResultOf = (secret, status, detail) => ({
     target: target.label,
     secret,
@@ -89,22 +88,36 @@ export function oneDestinationSink(
     ...(detail ? { detail } : {}),
   });
   const destination: PreparedDestination = {
-    plan,
+    afterReads: due,
     ready: true,
     needsPassword: true,
     write: async (login) =>
       login
         ? write(login, result)
         : names.map((name) => result(name, 'failed', 'no ECR login was made; please report this bug')),
-    planned: () => names.map((name) => result(name, 'planned')),
+    // Never planned: what it writes is the password itself, so a dry run (which asks AWS nothing) has
+    // nothing to show; the command refuses --dry-run beside such a sink before any request.
+    dryRunResults: () =>
+      names.map((name) =>
+        result(
+          name,
+          'failed',
+          'a dry run cannot plan it without a password (--dry-run applies to GitHub secrets only); please report this bug',
+        ),
+      ),
   };
   return {
-    plans: [plan],
+    dueAtTargets: [due],
     unchecked: [],
     waitsForDue: false,
     prepare: ({ onDue }) => {
       onDue();
-      return Promise.resolve({ plans: [plan], notes: [], unchecked: [], preparing: [Promise.resolve(destination)] });
+      return Promise.resolve({
+        dueAtTargets: [due],
+        notes: [],
+        unchecked: [],
+        preparing: [Promise.resolve(destination)],
+      });
     },
   };
 }

@@ -1,3 +1,9 @@
+/*
+ * Helpers for requests that run beside each other (the run overlaps GitHub's reads with AWS's
+ * credentials): let a request leave before loading code, and keep a promise for later without an
+ * unhandled rejection.
+ */
+
 /**
  * Resolves two turns of the event loop later. A request issued now is written to its socket only on
  * a later turn, and a dynamic `import()` compiles and evaluates its code synchronously: code loaded

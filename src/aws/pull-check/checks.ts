@@ -36,7 +36,7 @@ export async function checkImages(
 }
 
 /** A dry run's list: what a real run would check. */
-export function plannedChecks(images: readonly ImageReference[]): ImageCheck[] {
+export function dryRunChecks(images: readonly ImageReference[]): ImageCheck[] {
   return images.map(({ text }) => ({ image: text, status: 'planned', result: WOULD_BE_CHECKED }));
 }
 

@@ -4,7 +4,7 @@ import { seal } from './seal.ts';
 import type { GitHub } from '../client.ts';
 import { writeRequestBody, type SecretSettings, type Target } from '../targets/kinds.ts';
 
-// One secret's PUT (github/writer.ts writes a target's secrets with it): sealed, sent before its
+// One secret's PUT (secrets/write.ts writes a target's secrets with it): sealed, sent before its
 // password is too old, and GitHub's refusal of a value it could not open told apart from the others.
 
 /**

@@ -3,16 +3,16 @@ import type { GitHub } from '../client.ts';
 import { describeGitHubError, type TokenSource } from '../errors.ts';
 
 /**
- * A holder of secrets that its owner may lack, and how to create it: a repository's environment.
+ * A repository's environment that may not exist yet, and how to create it.
  * GitHub answers 404 to every secrets route of an environment that does not exist, as it does for a
  * repository the token cannot see; a read of the repository itself tells the two apart.
  */
-export interface MissingHolder {
+export interface MissingEnvironment {
   /** What may be missing, for messages: "environment ecr in octo/app". */
   label: string;
-  /** A read of the owner: when it answers, a 404 from the holder's routes means the holder is missing. */
+  /** A read of the owner: when it answers, a 404 from the environment's routes means the environment is missing. */
   owner: { route: string; params: Record<string, string> };
-  /** The request that creates the holder, sent without body fields so that it sets nothing but the name. */
+  /** The request that creates the environment, sent without body fields so that it sets nothing but the name. */
   create: { route: string; params: Record<string, string> };
   /** Whether the inputs allow creating it. */
   allowed: boolean;
@@ -31,7 +31,7 @@ export interface MissingHolder {
  * reports 403 "Resource not accessible by integration" with environments: write alone) or the
  * `repo` scope (classic tokens, per the endpoint's description in GitHub's REST description).
  */
-export function ENVIRONMENT_HOLDER(spec: { owner: string; repo: string; environment: string; create: boolean }) {
+export function missingEnvironment(spec: { owner: string; repo: string; environment: string; create: boolean }) {
   const { owner, repo, environment } = spec;
   return {
     label: `environment ${environment} in ${owner}/${repo}`,
@@ -45,45 +45,45 @@ export function ENVIRONMENT_HOLDER(spec: { owner: string; repo: string; environm
     permission:
       "the repository permission 'Administration: Read and write' (fine-grained token or GitHub App) or the 'repo' scope (classic token)",
     byHand: `Settings > Environments > New environment in ${owner}/${repo}`,
-  } satisfies MissingHolder;
+  } satisfies MissingEnvironment;
 }
 
-/** What became of a missing holder: created by this run, or (dry run) to be created by a real one. */
-export type HolderOutcome = 'created' | 'would be created';
+/** What became of a missing environment: created by this run, or (dry run) to be created by a real one. */
+export type EnvironmentCreation = 'created' | 'would be created';
 
 /**
- * After a 404 from one of a holder's routes: when the owner answers, the holder is missing, and it
+ * After a 404 from one of an environment's routes: when the owner answers, the environment is missing, and it
  * is created if the inputs allow it (in a dry run, only said to be). Undefined when the owner does
  * not answer either: the 404 stands, for the caller's own words. Throws a message written for the
- * user when the holder is missing and may not be created, or creating it was refused.
+ * user when the environment is missing and may not be created, or creating it was refused.
  */
-export async function ensureHolder(
+export async function ensureEnvironment(
   github: GitHub,
-  holder: MissingHolder,
+  environment: MissingEnvironment,
   { dryRun, tokenSource }: { dryRun: boolean; tokenSource: TokenSource },
-): Promise<HolderOutcome | undefined> {
+): Promise<EnvironmentCreation | undefined> {
   try {
-    await github.request(holder.owner.route, holder.owner.params);
+    await github.request(environment.owner.route, environment.owner.params);
   } catch {
     return undefined;
   }
-  if (!holder.allowed) {
+  if (!environment.allowed) {
     throw new Error(
-      `${holder.label} does not exist (GitHub answered 404 for it, and the repository is visible to ${tokenSource.name}). Create it (${holder.byHand}), or set ${holder.input}: true to have the action create it; ${tokenSource.name} then needs ${holder.permission}.`,
+      `${environment.label} does not exist (GitHub answered 404 for it, and the repository is visible to ${tokenSource.name}). Create it (${environment.byHand}), or set ${environment.input}: true to have the action create it; ${tokenSource.name} then needs ${environment.permission}.`,
     );
   }
   if (dryRun) return 'would be created';
   try {
     // No body fields: an empty PUT creates the environment with no protection rules and sets nothing else.
-    await github.request(holder.create.route, holder.create.params);
+    await github.request(environment.create.route, environment.create.params);
   } catch (error) {
     if (!(error instanceof RequestError)) throw error;
     throw new Error(
       describeGitHubError(error, {
         doing: 'create',
-        target: holder.label,
-        permission: `${holder.permission} to create it (${holder.input}); or create it by hand (${holder.byHand})`,
-        notFoundHint: `Creating it needs ${holder.permission}: GitHub answers 404 to a token that may read the repository but not administer it. Give ${tokenSource.name} that permission, or create it by hand (${holder.byHand}).`,
+        target: environment.label,
+        permission: `${environment.permission} to create it (${environment.input}); or create it by hand (${environment.byHand})`,
+        notFoundHint: `Creating it needs ${environment.permission}: GitHub answers 404 to a token that may read the repository but not administer it. Give ${tokenSource.name} that permission, or create it by hand (${environment.byHand}).`,
         tokenSource,
       }),
       { cause: error },

@@ -9,7 +9,7 @@ import {
   selectionNotes,
   type InactiveNames,
   type ListedRepository,
-} from './patterns.ts';
+} from './owner-repositories.ts';
 import type { SelectedRepository, TargetSpec } from './spec.ts';
 
 export type OrganizationSpec = Extract<TargetSpec, { kind: 'organization' }>;

@@ -9,7 +9,7 @@ export type Visibility = 'all' | 'private' | 'selected';
 export const SECRET_APPS = ['actions', 'dependabot', 'codespaces'] as const;
 export type SecretApp = (typeof SECRET_APPS)[number];
 
-/** Where secrets go, as config.ts reads it from the inputs. Each is one owner of one public key. */
+/** Where secrets go, as src/config/targets.ts reads it from the inputs. Each is one owner of one public key. */
 export type TargetSpec =
   /** `app` undefined: Actions. */
   | ({ kind: 'repository'; owner: string; repo: string; app?: SecretApp } & Skippable)
@@ -60,14 +60,14 @@ export interface RepositoryPattern {
 }
 
 /** Repositories chosen by listing their owners, resolved into repository or environment targets before the run. */
-export interface RepositorySelection extends RepositoryHolder {
+export interface RepositorySelection extends WithinRepository {
   patterns: RepositoryPattern[];
   /** Lower-case topics a matched repository must all carry (repository-topics); empty: no filter. */
   topics: string[];
 }
 
 /** Which secrets of a repository: its own (of `app`, Actions when undefined), or those of `environment` in it. */
-export interface RepositoryHolder {
+export interface WithinRepository {
   environment?: string;
   /** Create the environment when the repository lacks it (`create-environment`). */
   createIfMissing?: true;
@@ -78,7 +78,7 @@ export interface RepositoryHolder {
 export function repositoryTarget(
   owner: string,
   repo: string,
-  { environment, createIfMissing, app }: RepositoryHolder = {},
+  { environment, createIfMissing, app }: WithinRepository = {},
 ): TargetSpec {
   if (environment)
     return { kind: 'environment', owner, repo, environment, ...(createIfMissing ? { createIfMissing } : {}) };
