@@ -143,7 +143,7 @@ export const INPUTS = {
     boolean: true,
     list: false,
     description:
-      "With `visibility: selected`: narrow the secret's repositories however many the inputs drop. By default a run that would remove more than half of the repositories the secret is shared with fails that secret and changes nothing, since that is what a token that suddenly sees fewer repositories looks like (a fine-grained token or GitHub App given fewer repositories); set it to `true` for the run that narrows the list on purpose.",
+      "With `visibility: selected`: narrow the secret's repositories however many the inputs drop. By default, when selected-repositories holds a pattern, a run that would remove more than half of the repositories the secret is shared with fails that secret and changes nothing, as does one that would remove any repository the token no longer sees (a list of names alone is set as given: a name the token cannot see fails the run), since that is what a token that suddenly sees fewer repositories looks like (a fine-grained token or GitHub App given fewer repositories); set it to `true` for the run that narrows the list on purpose.",
     default: 'false',
   },
   'secret-type': {
