@@ -47,6 +47,8 @@ interface Session {
   dispatchers: Map<string, Dispatcher>;
   /** ECR Public's bearer token, asked for once. */
   publicToken?: Promise<string>;
+  /** What no answer may show: the password, its Basic form, ECR Public's token once issued (see `scrub`). */
+  secrets: string[];
 }
 
 /**
@@ -59,7 +61,8 @@ export async function verifyImages(
   region: string,
   setSecret: (value: string) => void,
 ): Promise<ImageCheck[]> {
-  const session: Session = { login, region, dispatchers: new Map() };
+  const basic = Buffer.from(`${login.username}:${login.password}`).toString('base64');
+  const session: Session = { login, region, dispatchers: new Map(), secrets: [login.password, basic] };
   const checks: ImageCheck[] = [];
   try {
     for (const image of images) {
@@ -69,7 +72,7 @@ export async function verifyImages(
       } catch (error) {
         result = errorMessage(error);
       }
-      result = scrub(result, login);
+      result = scrub(result, session.secrets);
       checks.push({ image: image.text, allowed: result === PULL_ALLOWED, result });
     }
   } finally {
@@ -158,6 +161,7 @@ async function publicToken(session: Session, setSecret: (value: string) => void)
       `ECR Public's token service did not accept the password (${answer.status}${refusalText(answer)}). Run again; if it persists, check that the identity may call ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken (${PULL_POLICY}).`,
     );
   setSecret(token);
+  session.secrets.push(token);
   return token;
 }
 
@@ -197,7 +201,10 @@ async function send(
   const refused = answer.statusCode >= 400;
   const isBlob = path.includes('/blobs/');
   let body = '';
-  if (method !== 'HEAD' && (refused || (!isBlob && answer.statusCode < 300))) body = await answer.body.text();
+  if (method !== 'HEAD' && (refused || (!isBlob && answer.statusCode < 300)))
+    // Before anything is parsed or cut short: a registry (or a proxy) quoting the Authorization header
+    // back would otherwise leave a part of the password in a shortened message, which no mask matches.
+    body = scrub(await answer.body.text(), session.secrets);
   // dump: up to 1 KB read and dropped, then the connection is closed; never the blob itself.
   else await answer.body.dump({ limit: 1024 });
   const contentType = answer.headers['content-type'];
@@ -248,8 +255,12 @@ function configDigest(manifest: unknown): string | undefined {
   return typeof digest === 'string' && /^sha256:[a-f0-9]{64}$/.test(digest) ? digest : undefined;
 }
 
-/** Neither the password nor its base64 form is ever in a result, whatever a registry or proxy put in an answer. */
-function scrub(text: string, { username, password }: EcrLogin): string {
-  const basic = Buffer.from(`${username}:${password}`).toString('base64');
-  return [password, basic].reduce((clean, secret) => clean.split(secret).join('***'), text);
+/**
+ * Neither the password, its Basic form nor ECR Public's token is ever in a result, whatever a registry
+ * or proxy put in an answer: as sent, and as a JSON string may escape it (`\/` for the `/` of base64).
+ */
+function scrub(text: string, secrets: readonly string[]): string {
+  return secrets
+    .flatMap((secret) => [secret, secret.replace(/\//g, '\\/')])
+    .reduce((clean, secret) => clean.split(secret).join('***'), text);
 }
