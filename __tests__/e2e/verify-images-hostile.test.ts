@@ -4,7 +4,7 @@ import { PUBLIC_REGISTRY } from '../fakes/aws.ts';
 import { startRegistry, type StartedRegistry } from '../fakes/registry.ts';
 import type { ActionRun } from '../fakes/run-action.ts';
 import type { Reply } from '../fakes/server.ts';
-import { run, setUp } from './helpers.ts';
+import { REPO, run, setUp } from './helpers.ts';
 
 /**
  * `verify-images` against a registry (or something on the way to it) that answers badly: errors that
@@ -120,3 +120,36 @@ describe('verify-images: the credentials never shown, whatever the registry answ
     expect(verified(result)[0]?.result).toMatch(/^public\.ecr\.aws did not accept the password \(401 DENIED\)/);
   });
 });
+
+describe('verify-images: answers a pull would not take', () => {
+  it.each([
+    ['with its length declared', {}],
+    ['streamed without a length (chunked)', { 'transfer-encoding': 'chunked' }],
+  ])(
+    'a manifest larger than a registry may serve (4 MiB), %s: not read past the limit, said so, no blob asked',
+    async (_, framing) => {
+      started.registry.addRepository('build-env');
+      const host = fakes.aws.registry;
+      const manifest = started.registry.storedManifest(host, 'build-env', 'latest') ?? '';
+      // Valid JSON, the real manifest padded with whitespace: only its size is wrong.
+      answerOnce(
+        ({ url }) => url.includes('/manifests/'),
+        () => ({
+          status: 200,
+          headers: { 'content-type': 'application/vnd.docker.distribution.manifest.v2+json', ...framing },
+          body: `${' '.repeat(5 * 1024 * 1024)}${manifest}`,
+        }),
+      );
+      const result = await verify('build-env:latest');
+
+      expectSecretWritten();
+      expect(result.exitCode).toBe(1);
+      expect(verified(result)[0]?.result).toMatch(/more than 4 MiB/);
+      expect(started.registry.server.requests.map(({ method }) => method)).toEqual(['GET']);
+    },
+  );
+});
+
+function expectSecretWritten(): void {
+  expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+}

@@ -201,14 +201,48 @@ async function send(
   const refused = answer.statusCode >= 400;
   const isBlob = path.includes('/blobs/');
   let body = '';
-  if (method !== 'HEAD' && (refused || (!isBlob && answer.statusCode < 300)))
+  if (method !== 'HEAD' && (refused || (!isBlob && answer.statusCode < 300))) {
+    const limit = !refused && path.includes('/manifests/') ? MANIFEST_LIMIT : OTHER_LIMIT;
+    const text = await readAtMost(answer, limit);
+    if (text === undefined)
+      throw new Error(
+        `the registry ${host} answered ${answer.statusCode} with more than ${limit / MIB} MiB for ${path}, more than a registry serves, so it was not read. Check what answers for ${host} on the runner's network (a proxy), and run again.`,
+      );
     // Before anything is parsed or cut short: a registry (or a proxy) quoting the Authorization header
     // back would otherwise leave a part of the password in a shortened message, which no mask matches.
-    body = scrub(await answer.body.text(), session.secrets);
+    body = scrub(text, session.secrets);
+  }
   // dump: up to 1 KB read and dropped, then the connection is closed; never the blob itself.
   else await answer.body.dump({ limit: 1024 });
   const contentType = answer.headers['content-type'];
   return { status: answer.statusCode, body, ...(typeof contentType === 'string' ? { contentType } : {}) };
+}
+
+/**
+ * The most of an answer that is read, as containers/image bounds its reads (internal/iolimits): a
+ * manifest 4 MiB, the most a Docker registry accepts (distribution's manifest handler); a token or
+ * an error body 1 MiB. Past that the connection is dropped, so a runaway answer costs no memory.
+ */
+const MIB = 1024 * 1024;
+const MANIFEST_LIMIT = 4 * MIB;
+const OTHER_LIMIT = MIB;
+
+/** The body as text, or undefined (and the connection dropped) when it is longer than `limit` bytes. */
+async function readAtMost(answer: Dispatcher.ResponseData, limit: number): Promise<string | undefined> {
+  const declared = Number(answer.headers['content-length']);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  if (!(declared > limit))
+    for await (const chunk of answer.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) break;
+      chunks.push(chunk);
+    }
+  if (declared > limit || size > limit) {
+    answer.body.destroy();
+    return undefined;
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** A request that got no answer: a network failure, a timeout, or 429/5xx on every attempt. */
