@@ -150,6 +150,24 @@ describe('verify-images: answers a pull would not take', () => {
   );
 });
 
+describe('verify-images beside the writes', () => {
+  it('a registry that gives no answer (every attempt dropped): the first image says so after its retries, the others of that registry are not asked again', async () => {
+    started.registry.addRepository('build-env');
+    // A dropped connection is retried as a timeout is, sooner: the same path as a registry that hangs, without its 45 s.
+    started.registry.server.inject({ match: () => true, times: 1_000, reset: true });
+    const result = await verify('build-env:latest, build-env:v2, build-env:v3');
+
+    expectSecretWritten();
+    expect(result.exitCode).toBe(1);
+    const [first, ...others] = verified(result).map((check) => check.result);
+    expect(first).toMatch(/^could not reach .*\(4 attempts\)/);
+    for (const other of others)
+      expect(other).toMatch(/^not asked: .* gave no answer for build-env:latest above, so it was not asked again/);
+    // One request, tried four times; none for the other images.
+    expect(started.registry.server.requests).toHaveLength(4);
+  });
+});
+
 function expectSecretWritten(): void {
   expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
 }

@@ -49,6 +49,20 @@ interface Session {
   publicToken?: Promise<string>;
   /** What no answer may show: the password, its Basic form, ECR Public's token once issued (see `scrub`). */
   secrets: string[];
+  /**
+   * Hosts that gave no answer (after every retry), with the image being checked then: not asked again
+   * in this run, since each image would wait as long again (about 45 s a request for a registry that hangs).
+   */
+  unanswered: Map<string, string>;
+}
+
+/** A request that got no answer from `host` after every attempt. */
+class UnansweredError extends Error {
+  readonly host: string;
+  constructor(message: string, host: string, cause: unknown) {
+    super(message, { cause });
+    this.host = host;
+  }
 }
 
 /**
@@ -62,7 +76,13 @@ export async function verifyImages(
   setSecret: (value: string) => void,
 ): Promise<ImageCheck[]> {
   const basic = Buffer.from(`${login.username}:${login.password}`).toString('base64');
-  const session: Session = { login, region, dispatchers: new Map(), secrets: [login.password, basic] };
+  const session: Session = {
+    login,
+    region,
+    dispatchers: new Map(),
+    secrets: [login.password, basic],
+    unanswered: new Map(),
+  };
   const checks: ImageCheck[] = [];
   try {
     for (const image of images) {
@@ -71,6 +91,8 @@ export async function verifyImages(
         result = await checkImage(image, session, setSecret);
       } catch (error) {
         result = errorMessage(error);
+        if (error instanceof UnansweredError && !session.unanswered.has(error.host))
+          session.unanswered.set(error.host, image.text);
       }
       result = scrub(result, session.secrets);
       checks.push({ image: image.text, allowed: result === PULL_ALLOWED, result });
@@ -90,6 +112,8 @@ async function checkImage(
   const host = registryOf(image, session.login.registry);
   const mismatch = mismatchMessage(image, host, session);
   if (mismatch) return mismatch;
+  const silentFor = session.unanswered.get(host);
+  if (silentFor) return noAnswerBeforeMessage(host, silentFor);
   const authorization = isPublicHost(host)
     ? `Bearer ${await (session.publicToken ??= publicToken(session, setSecret))}`
     : `Basic ${Buffer.from(`${session.login.username}:${session.login.password}`).toString('base64')}`;
@@ -194,7 +218,7 @@ async function send(
       bodyTimeout: REQUEST_TIMEOUT_MS,
     });
   } catch (error) {
-    throw new Error(unansweredMessage(host, url, error), { cause: error });
+    throw new UnansweredError(unansweredMessage(host, url, error), host, error);
   }
   // A manifest or an error is a few KB and is read; a blob's content never is (a registry answering a
   // blob GET with 200 rather than a redirect would otherwise be downloading it), nor a redirect's.
@@ -243,6 +267,10 @@ async function readAtMost(answer: Dispatcher.ResponseData, limit: number): Promi
     return undefined;
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function noAnswerBeforeMessage(host: string, image: string): string {
+  return `not asked: ${host} gave no answer for ${image} above, so it was not asked again in this run. Run again once the registry answers.`;
 }
 
 /** A request that got no answer: a network failure, a timeout, or 429/5xx on every attempt. */
