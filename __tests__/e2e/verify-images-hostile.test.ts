@@ -24,6 +24,8 @@ afterEach(async () => {
   await fakes.stop();
 });
 
+const HOUR = 3_600_000;
+
 async function verify(images: string, inputs: Record<string, string> = {}): Promise<ActionRun> {
   // run() scans every output for the issued secrets (RUNNER_DEBUG=1); ECR Public's tokens are scanned here.
   const result = await run(fakes, { 'role-to-assume': fakes.roleArn, 'verify-images': images, ...inputs }, started.env);
@@ -148,9 +150,110 @@ describe('verify-images: answers a pull would not take', () => {
       expect(started.registry.server.requests.map(({ method }) => method)).toEqual(['GET']);
     },
   );
+
+  it('a redirect on the manifest (308 to another host) is never followed: nothing sent there, the answer said', async () => {
+    started.registry.addRepository('build-env');
+    const elsewhere = `https://${started.registry.layerStoreHost}/manifests/build-env`;
+    answerOnce(
+      ({ url }) => url.includes('/manifests/'),
+      () => ({ status: 308, headers: { location: elsewhere, 'content-length': '0' }, body: '' }),
+    );
+    const result = await verify('build-env:latest');
+
+    expectSecretWritten();
+    expect(result.exitCode).toBe(1);
+    expect(verified(result)[0]?.result).toMatch(/answered 308/);
+    expect(started.registry.layerStore.requests).toEqual([]);
+    expect(started.proxy.tunnels.every((tunnel) => tunnel === `${fakes.aws.registry}:443`)).toBe(true);
+  });
+
+  it('an index with several entries and none linux/amd64: no manifest guessed, the digest form suggested', async () => {
+    started.registry.addRepository('build-env');
+    const digest = (n: number) => `sha256:${String(n).repeat(64)}`;
+    answerOnce(
+      ({ url }) => url.includes('/manifests/'),
+      () => ({
+        status: 200,
+        headers: { 'content-type': 'application/vnd.oci.image.index.v1+json' },
+        body: JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          manifests: [
+            {
+              mediaType: 'application/vnd.oci.image.manifest.v1+json',
+              digest: digest(1),
+              size: 1,
+              platform: { os: 'linux', architecture: 'arm64' },
+            },
+            {
+              mediaType: 'application/vnd.oci.image.manifest.v1+json',
+              digest: digest(2),
+              size: 1,
+              platform: { os: 'linux', architecture: 's390x' },
+            },
+          ],
+        }),
+      }),
+    );
+    const result = await verify('build-env:latest');
+
+    expect(result.exitCode).toBe(1);
+    expect(verified(result)[0]?.result).toMatch(/no linux\/amd64 entry .*build-env@sha256:/);
+    expect(started.registry.server.requests).toHaveLength(1);
+  });
+
+  it('a manifest of a type no pull reads (no config blob): said so, not counted as allowed', async () => {
+    started.registry.addRepository('build-env');
+    answerOnce(
+      ({ url }) => url.includes('/manifests/'),
+      () => ({
+        status: 200,
+        headers: { 'content-type': 'application/vnd.docker.distribution.manifest.v1+prettyjws' },
+        body: JSON.stringify({ schemaVersion: 1, name: 'build-env', tag: 'latest', fsLayers: [] }),
+      }),
+    );
+    const result = await verify('build-env:latest');
+
+    expect(result.exitCode).toBe(1);
+    expect(verified(result)[0]?.result).toMatch(/without a config blob/);
+  });
+
+  it('429 with Retry-After, then the answer: retried, allowed', async () => {
+    started.registry.addRepository('build-env');
+    started.registry.server.inject({
+      match: ({ url }) => url.includes('/manifests/'),
+      reply: { status: 429, headers: { 'retry-after': '1' }, body: '' },
+    });
+    const result = await verify('build-env:latest');
+
+    expect(result.exitCode).toBe(0);
+    expect(verified(result)).toEqual([{ image: 'build-env:latest', result: 'pull allowed' }]);
+    expect(started.registry.server.requests.map(({ status }) => status)).toEqual([429, 200, 307]);
+  });
 });
 
 describe('verify-images beside the writes', () => {
+  it('a registry holding its answer until the secret is written: the write is never waiting on the check', async () => {
+    started.registry.addRepository('build-env');
+    let heldUntilWritten = false;
+    started.registry.server.inject({
+      match: ({ url }) => url.includes('/manifests/'),
+      // Bounded, so that a program whose writes wait for the check fails the assertion below rather than the test's time.
+      until: async () => {
+        heldUntilWritten = await waitFor(
+          () => fakes.github.writes().some(({ url }) => url.includes('ECR_PASSWORD')),
+          20_000,
+        );
+      },
+    });
+    const result = await verify('build-env:latest');
+
+    expect(heldUntilWritten).toBe(true);
+    expectSecretWritten();
+    expect(result.exitCode).toBe(0);
+    expect(verified(result)).toEqual([{ image: 'build-env:latest', result: 'pull allowed' }]);
+  });
+
   it('a registry that gives no answer (every attempt dropped): the first image says so after its retries, the others of that registry are not asked again', async () => {
     started.registry.addRepository('build-env');
     // A dropped connection is retried as a timeout is, sooner: the same path as a registry that hangs, without its 45 s.
@@ -166,8 +269,29 @@ describe('verify-images beside the writes', () => {
     // One request, tried four times; none for the other images.
     expect(started.registry.server.requests).toHaveLength(4);
   });
+
+  it('max-age with every secret fresh: no password, no registry asked; each image "not checked", and exit 0 (nothing was found wrong)', async () => {
+    started.registry.addRepository('build-env');
+    const store = fakes.github.repositories.get(REPO)!.store;
+    fakes.github.seed(store, 'ECR_PASSWORD', 'fresh-password', new Date(Date.now() - HOUR));
+    const result = await verify('build-env:latest', { 'max-age': '6h' });
+
+    expect(result.exitCode).toBe(0);
+    expect(fakes.aws.logins).toHaveLength(0);
+    expect(started.registry.server.requests).toEqual([]);
+    expect(verified(result)).toEqual([
+      { image: 'build-env:latest', result: 'not checked: no password was fetched in this run' },
+    ]);
+    expect(result.summary).toContain('| `build-env:latest` | not checked');
+  });
 });
 
 function expectSecretWritten(): void {
   expect(fakes.github.repositorySecret(REPO, 'ECR_PASSWORD')?.plaintext).toBe(fakes.aws.lastLogin?.password);
+}
+
+async function waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  for (const end = Date.now() + timeoutMs; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 50)))
+    if (done()) return true;
+  return done();
 }
