@@ -123,6 +123,43 @@ describe('verify-images: the credentials never shown, whatever the registry answ
   });
 });
 
+describe('verify-images: what an answer says stays on its own line of the log', () => {
+  it.each([
+    [
+      'a private registry, in the error code',
+      'build-env:latest',
+      {},
+      '/manifests/',
+      'DENIED\n::warning::injected',
+      'no',
+    ],
+    [
+      "ECR Public's token service, in its message",
+      'public.ecr.aws/octo/build-env:latest',
+      { 'registry-type': 'public' },
+      '/token/',
+      'DENIED',
+      'no\n::warning::injected',
+    ],
+  ])(
+    'an answer with a line break (%s) cannot start a workflow command line',
+    async (_, image, inputs, path, code, message) => {
+      started.registry.addRepository('build-env');
+      started.registry.addRepository('octo/build-env', { registry: PUBLIC_REGISTRY });
+      started.registry.server.inject({
+        match: ({ url }) => url.includes(path),
+        reply: registryError(403, code, message),
+      });
+      const result = await verify(image, inputs);
+
+      expect(result.exitCode).toBe(1);
+      expect(result.stdout).toMatch(/^Image .*: .*injected/m);
+      expect(result.stdout).not.toMatch(/^::warning::injected/m);
+      expect(verified(result)[0]?.result).not.toContain('\n');
+    },
+  );
+});
+
 describe('verify-images: answers a pull would not take', () => {
   it.each([
     ['with its length declared', {}],

@@ -94,7 +94,9 @@ export async function verifyImages(
         if (error instanceof UnansweredError && !session.unanswered.has(error.host))
           session.unanswered.set(error.host, image.text);
       }
-      result = scrub(result, session.secrets);
+      // One line, whatever an answer held: a line break from a registry's error would otherwise start a
+      // line of the log of its own, which the runner reads as a workflow command (`::add-mask::`, `::warning::`).
+      result = scrub(result, session.secrets).replace(/\s+/g, ' ').trim();
       checks.push({ image: image.text, allowed: result === PULL_ALLOWED, result });
     }
   } finally {
