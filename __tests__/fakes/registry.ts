@@ -230,8 +230,10 @@ export class FakeRegistry {
     const challenge = {
       'www-authenticate': 'Bearer realm="https://public.ecr.aws/token/",service="public.ecr.aws",scope="aws"',
     };
-    if (!bearer || !this.publicTokens.includes(bearer))
-      return registryError(401, 'DENIED', 'Not Authorized', challenge);
+    if (!bearer) return registryError(401, 'DENIED', 'Not Authorized', challenge);
+    // A token it did not issue, or an expired one, is answered 400 without a challenge
+    // (aws/containers-roadmap#2835, 2026); the body is a guess in the API's error shape.
+    if (!this.publicTokens.includes(bearer)) return registryError(400, 'DENIED', 'Not Authorized');
     const route = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(url.pathname);
     if (!route) return registryError(404, 'NOT_FOUND', 'not found');
     const [, name = '', kind = '', reference = ''] = route;

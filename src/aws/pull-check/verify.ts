@@ -47,6 +47,22 @@ interface Session {
   dispatchers: Map<string, Dispatcher>;
   /** ECR Public's bearer token, asked for once. */
   publicToken?: Promise<string>;
+  /** What no answer may show: the password, its Basic form, ECR Public's token once issued (see `scrub`). */
+  secrets: string[];
+  /**
+   * Hosts that gave no answer (after every retry), with the image being checked then: not asked again
+   * in this run, since each image would wait as long again (about 45 s a request for a registry that hangs).
+   */
+  unanswered: Map<string, string>;
+}
+
+/** A request that got no answer from `host` after every attempt. */
+class UnansweredError extends Error {
+  readonly host: string;
+  constructor(message: string, host: string, cause: unknown) {
+    super(message, { cause });
+    this.host = host;
+  }
 }
 
 /**
@@ -59,7 +75,14 @@ export async function verifyImages(
   region: string,
   setSecret: (value: string) => void,
 ): Promise<ImageCheck[]> {
-  const session: Session = { login, region, dispatchers: new Map() };
+  const basic = Buffer.from(`${login.username}:${login.password}`).toString('base64');
+  const session: Session = {
+    login,
+    region,
+    dispatchers: new Map(),
+    secrets: [login.password, basic],
+    unanswered: new Map(),
+  };
   const checks: ImageCheck[] = [];
   try {
     for (const image of images) {
@@ -68,8 +91,12 @@ export async function verifyImages(
         result = await checkImage(image, session, setSecret);
       } catch (error) {
         result = errorMessage(error);
+        if (error instanceof UnansweredError && !session.unanswered.has(error.host))
+          session.unanswered.set(error.host, image.text);
       }
-      result = scrub(result, login);
+      // One line, whatever an answer held: a line break from a registry's error would otherwise start a
+      // line of the log of its own, which the runner reads as a workflow command (`::add-mask::`, `::warning::`).
+      result = scrub(result, session.secrets).replace(/\s+/g, ' ').trim();
       checks.push({ image: image.text, allowed: result === PULL_ALLOWED, result });
     }
   } finally {
@@ -87,6 +114,8 @@ async function checkImage(
   const host = registryOf(image, session.login.registry);
   const mismatch = mismatchMessage(image, host, session);
   if (mismatch) return mismatch;
+  const silentFor = session.unanswered.get(host);
+  if (silentFor) return noAnswerBeforeMessage(host, silentFor);
   const authorization = isPublicHost(host)
     ? `Bearer ${await (session.publicToken ??= publicToken(session, setSecret))}`
     : `Basic ${Buffer.from(`${session.login.username}:${session.login.password}`).toString('base64')}`;
@@ -158,6 +187,7 @@ async function publicToken(session: Session, setSecret: (value: string) => void)
       `ECR Public's token service did not accept the password (${answer.status}${refusalText(answer)}). Run again; if it persists, check that the identity may call ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken (${PULL_POLICY}).`,
     );
   setSecret(token);
+  session.secrets.push(token);
   return token;
 }
 
@@ -190,18 +220,59 @@ async function send(
       bodyTimeout: REQUEST_TIMEOUT_MS,
     });
   } catch (error) {
-    throw new Error(unansweredMessage(host, url, error), { cause: error });
+    throw new UnansweredError(unansweredMessage(host, url, error), host, error);
   }
   // A manifest or an error is a few KB and is read; a blob's content never is (a registry answering a
   // blob GET with 200 rather than a redirect would otherwise be downloading it), nor a redirect's.
   const refused = answer.statusCode >= 400;
   const isBlob = path.includes('/blobs/');
   let body = '';
-  if (method !== 'HEAD' && (refused || (!isBlob && answer.statusCode < 300))) body = await answer.body.text();
+  if (method !== 'HEAD' && (refused || (!isBlob && answer.statusCode < 300))) {
+    const limit = !refused && path.includes('/manifests/') ? MANIFEST_LIMIT : OTHER_LIMIT;
+    const text = await readAtMost(answer, limit);
+    if (text === undefined)
+      throw new Error(
+        `the registry ${host} answered ${answer.statusCode} with more than ${limit / MIB} MiB for ${path}, more than a registry serves, so it was not read. Check what answers for ${host} on the runner's network (a proxy), and run again.`,
+      );
+    // Before anything is parsed or cut short: a registry (or a proxy) quoting the Authorization header
+    // back would otherwise leave a part of the password in a shortened message, which no mask matches.
+    body = scrub(text, session.secrets);
+  }
   // dump: up to 1 KB read and dropped, then the connection is closed; never the blob itself.
   else await answer.body.dump({ limit: 1024 });
   const contentType = answer.headers['content-type'];
   return { status: answer.statusCode, body, ...(typeof contentType === 'string' ? { contentType } : {}) };
+}
+
+/**
+ * The most of an answer that is read, as containers/image bounds its reads (internal/iolimits): a
+ * manifest 4 MiB, the most a Docker registry accepts (distribution's manifest handler); a token or
+ * an error body 1 MiB. Past that the connection is dropped, so a runaway answer costs no memory.
+ */
+const MIB = 1024 * 1024;
+const MANIFEST_LIMIT = 4 * MIB;
+const OTHER_LIMIT = MIB;
+
+/** The body as text, or undefined (and the connection dropped) when it is longer than `limit` bytes. */
+async function readAtMost(answer: Dispatcher.ResponseData, limit: number): Promise<string | undefined> {
+  const declared = Number(answer.headers['content-length']);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  if (!(declared > limit))
+    for await (const chunk of answer.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) break;
+      chunks.push(chunk);
+    }
+  if (declared > limit || size > limit) {
+    answer.body.destroy();
+    return undefined;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function noAnswerBeforeMessage(host: string, image: string): string {
+  return `not asked: ${host} gave no answer for ${image} above, so it was not asked again in this run. Run again once the registry answers.`;
 }
 
 /** A request that got no answer: a network failure, a timeout, or 429/5xx on every attempt. */
@@ -248,8 +319,12 @@ function configDigest(manifest: unknown): string | undefined {
   return typeof digest === 'string' && /^sha256:[a-f0-9]{64}$/.test(digest) ? digest : undefined;
 }
 
-/** Neither the password nor its base64 form is ever in a result, whatever a registry or proxy put in an answer. */
-function scrub(text: string, { username, password }: EcrLogin): string {
-  const basic = Buffer.from(`${username}:${password}`).toString('base64');
-  return [password, basic].reduce((clean, secret) => clean.split(secret).join('***'), text);
+/**
+ * Neither the password, its Basic form nor ECR Public's token is ever in a result, whatever a registry
+ * or proxy put in an answer: as sent, and as a JSON string may escape it (`\/` for the `/` of base64).
+ */
+function scrub(text: string, secrets: readonly string[]): string {
+  return secrets
+    .flatMap((secret) => [secret, secret.replace(/\//g, '\\/')])
+    .reduce((clean, secret) => clean.split(secret).join('***'), text);
 }
