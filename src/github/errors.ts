@@ -64,7 +64,7 @@ function describe(error: unknown, context: GitHubCallContext): string {
       if (/SAML enforcement/i.test(error.message)) {
         return `${token.name} may not ${context.doing} ${context.target} (${said}). ${samlSsoAdvice(token.name)}`;
       }
-      // A repository GitHub disabled or locked (src/github/repositories.ts): no token would be let in.
+      // A repository GitHub disabled or locked (src/github/targets/owner-repositories.ts): no token would be let in.
       if (/Repository access blocked/i.test(error.message)) {
         return `Could not ${context.doing} ${context.target} (${said}): GitHub has blocked this repository (disabled or locked), so no secret can be written there until it is restored. Ask its owner (or GitHub Support), or remove it from repositories.`;
       }
