@@ -1,7 +1,6 @@
 import { request } from 'undici';
-import { errorMessage } from '../util/errors.ts';
-import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage } from '../net/failures.ts';
-import { MAX_RETRIES, retryingDispatcher, TRANSIENT_ERROR_CODES } from '../net/retrying-dispatcher.ts';
+import { REQUEST_TIMEOUT_MS } from '../net/failures.ts';
+import { retryingDispatcher, unansweredAfterRetries } from '../net/retrying-dispatcher.ts';
 import { USER_AGENT } from '../util/version.ts';
 
 /**
@@ -61,17 +60,13 @@ function tokenFrom(body: string): string | undefined {
 
 /** An attempt that got no usable answer: a timeout, a network error, or 429/5xx after every retry. */
 function failureMessage(host: string, url: string, error: unknown): string {
-  const { code, statusCode } = (error ?? {}) as { code?: string; statusCode?: number };
-  const attempts = `${MAX_RETRIES + 1} attempts`;
-  if (code === 'UND_ERR_REQ_RETRY' && statusCode)
-    return `the token service at ${host} answered ${statusCode} (${attempts}); GitHub may be having trouble: re-run the job later.`;
-  const failure = networkFailure(error, REQUEST_TIMEOUT_MS) ?? { kind: 'unreachable', words: errorMessage(error) };
-  const tried = code && TRANSIENT_ERROR_CODES.includes(code) ? ` (${attempts})` : '';
-  return unreachableMessage(
-    host,
-    { ...failure, words: `${failure.words}${tried}` },
-    { url, settings: "the runner's ACTIONS_ID_TOKEN_REQUEST_URL" },
-  );
+  return unansweredAfterRetries(host, url, error, {
+    answered: (status, attempts) => {
+      // Returned here, so the troubleshooting check reads it as this function's message.
+      return `the token service at ${host} answered ${status} (${attempts}); GitHub may be having trouble: re-run the job later.`;
+    },
+    settings: "the runner's ACTIONS_ID_TOKEN_REQUEST_URL",
+  });
 }
 
 function refusalMessage(host: string, status: number): string {

@@ -1,7 +1,6 @@
 import { request, type Dispatcher } from 'undici';
-import { errorMessage } from '../util/errors.ts';
-import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage, urlForMessages } from '../net/failures.ts';
-import { MAX_RETRIES, TRANSIENT_ERROR_CODES } from '../net/retrying-dispatcher.ts';
+import { REQUEST_TIMEOUT_MS, urlForMessages } from '../net/failures.ts';
+import { unansweredAfterRetries } from '../net/retrying-dispatcher.ts';
 import { USER_AGENT } from '../util/version.ts';
 
 /** Whose CI/CD variables: a project's or a group's. */
@@ -139,17 +138,13 @@ export function keyTaken(body: unknown): boolean {
 
 /** A request that got no answer: a network failure, a timeout, or 429/5xx on every attempt. */
 export function unansweredMessage(host: string, url: string, error: unknown): string {
-  const { code, statusCode } = (error ?? {}) as { code?: string; statusCode?: number };
-  const attempts = `${MAX_RETRIES + 1} attempts`;
-  if (code === 'UND_ERR_REQ_RETRY' && statusCode)
-    return `GitLab at ${host} answered ${statusCode} (${attempts}); GitLab may be busy or having trouble: run again later.`;
-  const failure = networkFailure(error, REQUEST_TIMEOUT_MS) ?? { kind: 'unreachable', words: errorMessage(error) };
-  const tried = code && TRANSIENT_ERROR_CODES.includes(code) ? ` (${attempts})` : '';
-  return unreachableMessage(
-    host,
-    { ...failure, words: `${failure.words}${tried}` },
-    { url, settings: "the GitLab API URL (--gitlab-api-url, or the job's CI_API_V4_URL)" },
-  );
+  return unansweredAfterRetries(host, url, error, {
+    answered: (status, attempts) => {
+      // Returned here, so the troubleshooting check reads it as this function's message.
+      return `GitLab at ${host} answered ${status} (${attempts}); GitLab may be busy or having trouble: run again later.`;
+    },
+    settings: "the GitLab API URL (--gitlab-api-url, or the job's CI_API_V4_URL)",
+  });
 }
 
 /** What GitLab's refusal means for the user, in words that say what to change. */

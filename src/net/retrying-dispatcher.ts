@@ -1,6 +1,8 @@
 import { HttpClient } from '@actions/http-client';
 import { Agent, RetryAgent, type Dispatcher } from 'undici';
+import { errorMessage } from '../util/errors.ts';
 import { USER_AGENT } from '../util/version.ts';
+import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage } from './failures.ts';
 
 /** Retries after the first attempt, as for AWS (maxAttempts 4) and GitHub (the retry plugin's 3). */
 export const MAX_RETRIES = 3;
@@ -36,4 +38,23 @@ export function retryingDispatcher(url: string, methods: Dispatcher.HttpMethod[]
     statusCodes: [429, 500, 502, 503, 504],
     errorCodes: TRANSIENT_ERROR_CODES,
   });
+}
+
+/**
+ * What to tell the user of a request a retrying dispatcher gave up on: `answered(status, attempts)`
+ * when the service kept answering 429 or 5xx, else the network failure in words (with the attempts
+ * made when it was one worth retrying), naming `settings` as what to check.
+ */
+export function unansweredAfterRetries(
+  host: string,
+  url: string,
+  error: unknown,
+  { answered, settings }: { answered: (status: number, attempts: string) => string; settings: string },
+): string {
+  const { code, statusCode } = (error ?? {}) as { code?: string; statusCode?: number };
+  const attempts = `${MAX_RETRIES + 1} attempts`;
+  if (code === 'UND_ERR_REQ_RETRY' && statusCode) return answered(statusCode, attempts);
+  const failure = networkFailure(error, REQUEST_TIMEOUT_MS) ?? { kind: 'unreachable', words: errorMessage(error) };
+  const tried = code && TRANSIENT_ERROR_CODES.includes(code) ? ` (${attempts})` : '';
+  return unreachableMessage(host, { ...failure, words: `${failure.words}${tried}` }, { url, settings });
 }

@@ -2,8 +2,8 @@ import { request, type Dispatcher } from 'undici';
 import type { EcrLogin } from '../ecr.ts';
 import { partitionOfRegion } from '../partitions.ts';
 import { errorMessage } from '../../util/errors.ts';
-import { networkFailure, REQUEST_TIMEOUT_MS, unreachableMessage } from '../../net/failures.ts';
-import { MAX_RETRIES, retryingDispatcher, TRANSIENT_ERROR_CODES } from '../../net/retrying-dispatcher.ts';
+import { REQUEST_TIMEOUT_MS } from '../../net/failures.ts';
+import { retryingDispatcher, unansweredAfterRetries } from '../../net/retrying-dispatcher.ts';
 import { USER_AGENT } from '../../util/version.ts';
 import { isPublicHost, registryOf, type ImageReference } from './image-reference.ts';
 import { refusalMessage, PULL_POLICY, type RegistryAnswer } from './refusals.ts';
@@ -277,17 +277,13 @@ function noAnswerBeforeMessage(host: string, image: string): string {
 
 /** A request that got no answer: a network failure, a timeout, or 429/5xx on every attempt. */
 function unansweredMessage(host: string, url: string, error: unknown): string {
-  const { code, statusCode } = (error ?? {}) as { code?: string; statusCode?: number };
-  const attempts = `${MAX_RETRIES + 1} attempts`;
-  if (code === 'UND_ERR_REQ_RETRY' && statusCode)
-    return `the registry ${host} answered ${statusCode} (${attempts}); it may be having trouble: run again later.`;
-  const failure = networkFailure(error, REQUEST_TIMEOUT_MS) ?? { kind: 'unreachable', words: errorMessage(error) };
-  const tried = code && TRANSIENT_ERROR_CODES.includes(code) ? ` (${attempts})` : '';
-  return unreachableMessage(
-    host,
-    { ...failure, words: `${failure.words}${tried}` },
-    { url, settings: "the registry host and the runner's network" },
-  );
+  return unansweredAfterRetries(host, url, error, {
+    answered: (status, attempts) => {
+      // Returned here, so the troubleshooting check reads it as this function's message.
+      return `the registry ${host} answered ${status} (${attempts}); it may be having trouble: run again later.`;
+    },
+    settings: "the registry host and the runner's network",
+  });
 }
 
 function parseJson(text: string): unknown {
